@@ -1,0 +1,28 @@
+#pragma once
+
+// How to reach a Kafka cluster. Built from the config's "kafka" section by
+// the CLI; kafka/ itself knows nothing of the config file.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace quarry::kafka {
+
+struct client_settings {
+  std::string bootstrap_servers;
+  // librdkafka properties passed through verbatim (security.protocol, sasl.*,
+  // ssl.*, ...). Values may be secrets: never log them.
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::string compression = "lz4";
+  // Topics created on demand get these.
+  int topic_partitions = 1;
+  int replication_factor = -1;  // -1: the broker's default
+};
+
+// How a topic created on demand is configured.
+struct topic_spec {
+  bool compacted = false;  // cleanup.policy=compact (state, schemas, quota)
+};
+
+} // namespace quarry::kafka

@@ -1,0 +1,63 @@
+#include "telemetry/metrics.hpp"
+
+namespace quarry::telemetry {
+namespace {
+
+instruments make_instruments(prometheus::Registry& r) {
+  using namespace prometheus;
+  auto& build_info = BuildGauge()
+                         .Name("quarry_build_info")
+                         .Help("Always 1; labels name the running build.")
+                         .Register(r);
+  build_info.Add({{"version", QUARRY_VERSION}}).Set(1);
+  return instruments{
+      BuildCounter().Name("quarry_records_total")
+          .Help("Records extracted and handed to the output.").Register(r),
+      BuildCounter().Name("quarry_api_calls_total")
+          .Help("API calls made, by outcome (ok or an error kind).").Register(r),
+      BuildHistogram().Name("quarry_api_call_duration_seconds")
+          .Help("Latency of API calls.").Register(r),
+      BuildCounter().Name("quarry_api_throttles_total")
+          .Help("Slow-down and quota-exhausted answers from servers.").Register(r),
+      BuildGauge().Name("quarry_quota_remaining")
+          .Help("Calls or bytes left in a quota budget.").Register(r),
+      BuildHistogram().Name("quarry_quota_wait_seconds")
+          .Help("Time spent waiting for a quota permit.").Register(r),
+      BuildGauge().Name("quarry_tasks")
+          .Help("Tasks by state.").Register(r),
+      BuildCounter().Name("quarry_kafka_messages_total")
+          .Help("Kafka delivery reports, by outcome (delivered or failed).").Register(r),
+      BuildHistogram().Name("quarry_kafka_delivery_latency_seconds")
+          .Help("Time from produce to delivery report.").Register(r),
+      BuildCounter().Name("quarry_kafka_transactions_total")
+          .Help("Kafka transactions, by outcome (committed, aborted, failed).").Register(r),
+      BuildGauge().Name("quarry_bookmark_lag_seconds")
+          .Help("Age of a stream's committed bookmark.").Register(r),
+      BuildCounter().Name("quarry_runs_total")
+          .Help("Finished runs, by outcome.").Register(r),
+      BuildHistogram().Name("quarry_run_duration_seconds")
+          .Help("Wall time of finished runs.").Register(r),
+      BuildGauge().Name("quarry_workers")
+          .Help("Workers connected to this coordinator.").Register(r),
+  };
+}
+
+} // namespace
+
+const std::shared_ptr<prometheus::Registry>& registry() {
+  static const auto r = std::make_shared<prometheus::Registry>();
+  return r;
+}
+
+instruments& metrics() {
+  static instruments m = make_instruments(*registry());
+  return m;
+}
+
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return b;
+}
+
+} // namespace quarry::telemetry
