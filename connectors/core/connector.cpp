@@ -1,0 +1,27 @@
+#include "connectors/core/connector.hpp"
+
+namespace quarry::connectors {
+
+const std::string& job_context::credential(std::string_view name) const {
+  static const std::string none;
+  for (const auto& [k, v] : credentials)
+    if (k == name) return v;
+  return none;
+}
+
+result<std::vector<task_spec>> connector::plan(session& s, const bookmark_map& bookmarks) {
+  auto streams = discover(s);
+  if (!streams) return std::move(streams).error();
+  std::vector<task_spec> tasks;
+  for (const auto& stream : *streams) {
+    if (!s.job().selection.selected(stream.name)) continue;
+    s.declare(stream);
+    task_spec t;
+    t.stream = stream.name;
+    if (auto it = bookmarks.find({stream.name, ""}); it != bookmarks.end()) t.bookmark = it->second;
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
+} // namespace quarry::connectors

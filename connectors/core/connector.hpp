@@ -1,0 +1,62 @@
+#pragma once
+
+// The connector interface. A connector is plain C++ with no actor code: it
+// turns a job and its bookmarks into tasks (`plan`) and executes one task
+// (`run`) through a `session`, which offers HTTP through the quota gate,
+// emit(record), checkpoint(bookmark), spawn(child task) and cancellation.
+// Planning is separate from pulling (Kafka Connect's taskConfigs vs poll).
+//
+// Both `plan` and `run` execute on worker threads, never on a CAF scheduler
+// thread, so they may block.
+
+#include "connectors/core/session.hpp"
+#include "connectors/core/stream.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace quarry::connectors {
+
+// Committed bookmarks of a job, keyed by (stream, partition).
+using bookmark_map = std::map<std::pair<std::string, std::string>, nlohmann::json>;
+
+// A source's documented limits: the defaults of its accounts' quota policy.
+struct quota_defaults {
+  std::int64_t daily_calls = -1;  // -1: unlimited
+  std::string time_zone = "UTC";
+  int reset_minutes = 0;
+  std::vector<std::pair<int, int>> windows;  // (calls, seconds)
+  int concurrency = -1;
+  std::int64_t daily_bytes = -1;
+};
+
+struct credential_spec {
+  std::string name;
+  bool required = true;
+  bool secret = true;
+};
+
+class connector {
+ public:
+  virtual ~connector() = default;
+
+  virtual std::string_view source() const = 0;
+  virtual std::vector<credential_spec> credentials() const = 0;
+  virtual quota_defaults default_quota() const = 0;
+
+  // Every stream the account offers, with schemas (may call the API).
+  virtual result<std::vector<stream_descriptor>> discover(session& s) = 0;
+
+  // The tasks of one run of the job, resuming from `bookmarks`. The default
+  // makes one task per selected stream with its bookmark.
+  virtual result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks);
+
+  // Executes one task: emits its records and checkpoints its bookmark.
+  virtual status run(const task_spec& task, session& s) = 0;
+};
+
+} // namespace quarry::connectors

@@ -1,0 +1,80 @@
+#pragma once
+
+// What a connector may do while it runs a task. Implemented by the engine
+// (actors/task_session) and by test doubles; a connector sees nothing else.
+//
+// Contract:
+//  - call()/download() take a quota permit of the account for every attempt,
+//    retry retriable failures with backoff, and answer quota_exhausted when
+//    the account's budget is spent (the task should then return that error:
+//    it ends resumably with its bookmark kept).
+//  - emit() hands a record to the output; it is not visible downstream before
+//    the next committed checkpoint.
+//  - checkpoint() records the bookmark reached by everything emitted so far.
+//    The engine commits records and bookmark in one transaction (now, or
+//    batched: every N records or T ms, and always at the task's end).
+//  - spawn() queues a child task; children are released to the coordinator
+//    only when the parent's work before them is committed.
+//  - cancelled() turns true when the run is cancelled: return promptly.
+
+#include "connectors/core/http_client.hpp"
+#include "connectors/core/stream.hpp"
+#include "proto/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::connectors {
+
+// A task as a connector sees it.
+struct task_spec {
+  std::string kind = "extract";  // "plan" for the planning task
+  std::string stream;
+  std::string partition;     // "" for the whole stream
+  nlohmann::json params;     // connector-defined
+  nlohmann::json bookmark;   // the committed bookmark to resume from (null: none)
+};
+
+// The job and account the task belongs to.
+struct job_context {
+  std::string job;
+  std::string account;
+  std::string source;
+  std::string endpoint;     // base URL of the API (or the simulator)
+  std::string start_date;   // RFC 3339
+  // Credential values by name; secrets among them: never log these.
+  std::vector<std::pair<std::string, std::string>> credentials;
+  nlohmann::json settings;  // connector-specific account settings
+  stream_selection selection;
+  const std::string& credential(std::string_view name) const;
+};
+
+class session {
+ public:
+  virtual ~session() = default;
+
+  virtual const job_context& job() const = 0;
+
+  virtual result<http::response> call(const http::request& req,
+                                      const http::classifier& extra = {}) = 0;
+  virtual result<http::response> download(const http::request& req,
+                                          const std::function<bool(std::string_view)>& on_chunk,
+                                          const http::classifier& extra = {}) = 0;
+
+  // `record` must hold the stream's primary key fields.
+  virtual status emit(std::string_view stream, const nlohmann::json& record) = 0;
+  virtual status checkpoint(const nlohmann::json& bookmark) = 0;
+  virtual void spawn(task_spec child) = 0;
+  // Announces the streams this task's plan covers (plan tasks only): their
+  // keys and schemas are published before any record.
+  virtual void declare(const stream_descriptor& stream) = 0;
+
+  virtual bool cancelled() const = 0;
+};
+
+} // namespace quarry::connectors

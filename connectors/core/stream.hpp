@@ -1,0 +1,38 @@
+#pragma once
+
+// Streams are data: a connector describes each stream it offers with one of
+// these, and the engine does the rest (keys, schemas, topics, bookmarks).
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace quarry::connectors {
+
+enum class replication_method { full_table, incremental };
+
+struct stream_descriptor {
+  std::string name;
+  std::vector<std::string> primary_key;
+  replication_method replication = replication_method::incremental;
+  std::string replication_key;  // empty for full_table
+  nlohmann::json schema;        // JSON Schema of one record
+};
+
+// Which streams and columns a job wants. No entry for a stream means all
+// columns; `streams` empty means every stream.
+struct stream_selection {
+  std::vector<std::string> streams;  // names or globs (`activities_*`)
+  std::vector<std::pair<std::string, std::vector<std::string>>> columns;
+
+  bool selected(const std::string& stream) const;
+  // nullptr: every column.
+  const std::vector<std::string>* columns_of(const std::string& stream) const;
+};
+
+// A Singer catalog entry for a stream (tap-style discovery output).
+nlohmann::json catalog_entry(const stream_descriptor& stream, bool selected,
+                             const std::vector<std::string>* columns);
+
+} // namespace quarry::connectors

@@ -1,0 +1,278 @@
+#pragma once
+
+// Every message that actors exchange, with `inspect` so that each can cross a
+// process boundary (CAF middleman), registered in one type-id block. Include
+// this only where actors are defined: it pulls in CAF headers.
+//
+// Protocols (dynamically typed actors; replies noted with ->):
+//
+//   coordinator
+//     (pull_atom, worker_id)              -> task | (shutdown_atom)
+//         a worker asks for its next task; the reply waits until one exists
+//     task_result                          a worker finished (or gave up on) a task
+//     child_tasks                          a task found parents; queue these
+//     checkpoint_note                      progress: a transaction committed
+//     (start_run_atom, run_request)        -> run_summary (when the run ends)
+//     (cancel_atom, run_id)                cancel a run: queued tasks dropped,
+//                                          running ones told to stop
+//   quota (one per source account)
+//     quota_acquire                        -> quota_grant | quota_denied
+//     quota_release                        a permit back, with what the server said
+//     quota_usage_report                   the server's own count (reconcile)
+//     (get_atom)                           -> quota_snapshot
+//   worker
+//     (cancel_atom, task_id)               stop the running task at the next call
+
+#include "proto/ids.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace quarry {
+
+// What a worker executes. `kind` is "plan" (ask the connector for the job's
+// tasks) or "extract". `params` and `bookmark` are JSON text owned by the
+// connector: quarry stores and forwards them without looking inside.
+struct task {
+  task_id id = 0;
+  run_id run;
+  job_id job;
+  account_id account;
+  std::string source;
+  std::string kind = "extract";
+  stream_name stream;
+  std::string partition;  // "" for a whole stream; a parent id or window otherwise
+  std::string params;     // JSON
+  std::string bookmark;   // JSON of the committed bookmark this task resumes from; "" for none
+  std::vector<std::string> key_fields;  // primary key of the stream
+  std::string schema_fingerprint;
+  std::uint32_t attempt = 1;
+};
+
+enum class task_outcome : std::uint8_t {
+  done,       // finished; its last bookmark is committed
+  failed,     // gave up with an error (may be retried by the coordinator)
+  resumable,  // stopped by a spent quota; resumes from its bookmark next run
+  cancelled,
+};
+
+struct stream_count {
+  std::string stream;
+  std::uint64_t records = 0;
+};
+
+struct task_result {
+  task_id id = 0;
+  run_id run;
+  worker_id worker;
+  task_outcome outcome = task_outcome::done;
+  std::string error_kind;  // quarry::error_kind name when not done
+  std::string message;
+  std::vector<stream_count> records;  // per stream: a task may feed several
+  std::uint64_t calls = 0;
+  double retry_after_s = -1;
+};
+
+struct child_tasks {
+  task_id parent = 0;
+  run_id run;
+  std::vector<task> tasks;
+};
+
+struct checkpoint_note {
+  task_id id = 0;
+  run_id run;
+  std::uint64_t records = 0;  // committed so far by this task
+};
+
+// What to run: the job's name; the coordinator resolves the rest from config.
+struct run_request {
+  job_id job;
+  run_id run;
+};
+
+struct quota_acquire {
+  account_id account;
+  std::string fairness_key;  // job/stream: waiters are served round-robin by key
+  worker_id holder;
+  bool byte_gated = false;   // also needs daily bytes left (bulk exports)
+};
+
+struct quota_grant {
+  permit_id permit = 0;
+  std::int64_t lease_ms = 0;
+};
+
+struct quota_denied {
+  std::string reason;
+  std::int64_t reset_at_ms = 0;  // Unix ms of the budget's next reset
+};
+
+enum class call_outcome : std::uint8_t { ok, failed, throttled, quota_exhausted };
+
+struct quota_release {
+  permit_id permit = 0;
+  call_outcome outcome = call_outcome::ok;
+  double retry_after_s = -1;
+  std::int64_t bytes = 0;  // bytes to charge to the daily byte budget
+};
+
+struct quota_usage_report {
+  std::int64_t calls_today = 0;  // as the server counts them
+};
+
+struct quota_snapshot {
+  account_id account;
+  std::int64_t calls_today = 0;
+  std::int64_t daily_limit = -1;  // -1: unlimited
+  std::int64_t bytes_today = 0;
+  std::int64_t in_flight = 0;
+  std::int64_t queued = 0;
+  std::int64_t next_reset_ms = 0;
+};
+
+struct stream_summary {
+  std::string stream;
+  std::uint64_t records = 0;
+  std::uint64_t calls = 0;
+  std::uint32_t tasks = 0;
+  std::uint32_t tasks_failed = 0;
+  std::uint32_t tasks_resumable = 0;
+  std::string status;  // ok | failed | incomplete
+  std::string error;
+};
+
+struct run_summary {
+  run_id run;
+  job_id job;
+  std::string source;
+  std::int64_t started_ms = 0;
+  std::int64_t finished_ms = 0;
+  std::string outcome;  // succeeded | failed | incomplete | cancelled
+  std::vector<stream_summary> streams;
+  std::vector<std::string> errors;
+};
+
+template <class Inspector, class Tag>
+typename Inspector::result_type inspect(Inspector& f, named_id<Tag>& x) {
+  return f(caf::meta::type_name("quarry.id"), x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task& x) {
+  return f(caf::meta::type_name("quarry.task"), x.id, x.run, x.job, x.account, x.source, x.kind,
+           x.stream, x.partition, x.params, x.bookmark, x.key_fields, x.schema_fingerprint,
+           x.attempt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_count& x) {
+  return f(caf::meta::type_name("quarry.stream_count"), x.stream, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_result& x) {
+  return f(caf::meta::type_name("quarry.task_result"), x.id, x.run, x.worker, x.outcome,
+           x.error_kind, x.message, x.records, x.calls, x.retry_after_s);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_tasks& x) {
+  return f(caf::meta::type_name("quarry.child_tasks"), x.parent, x.run, x.tasks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checkpoint_note& x) {
+  return f(caf::meta::type_name("quarry.checkpoint_note"), x.id, x.run, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_request& x) {
+  return f(caf::meta::type_name("quarry.run_request"), x.job, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_acquire& x) {
+  return f(caf::meta::type_name("quarry.quota_acquire"), x.account, x.fairness_key, x.holder,
+           x.byte_gated);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_grant& x) {
+  return f(caf::meta::type_name("quarry.quota_grant"), x.permit, x.lease_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_denied& x) {
+  return f(caf::meta::type_name("quarry.quota_denied"), x.reason, x.reset_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_release& x) {
+  return f(caf::meta::type_name("quarry.quota_release"), x.permit, x.outcome, x.retry_after_s,
+           x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_usage_report& x) {
+  return f(caf::meta::type_name("quarry.quota_usage_report"), x.calls_today);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_snapshot& x) {
+  return f(caf::meta::type_name("quarry.quota_snapshot"), x.account, x.calls_today, x.daily_limit,
+           x.bytes_today, x.in_flight, x.queued, x.next_reset_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_summary& x) {
+  return f(caf::meta::type_name("quarry.stream_summary"), x.stream, x.records, x.calls, x.tasks,
+           x.tasks_failed, x.tasks_resumable, x.status, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_summary& x) {
+  return f(caf::meta::type_name("quarry.run_summary"), x.run, x.job, x.source, x.started_ms,
+           x.finished_ms, x.outcome, x.streams, x.errors);
+}
+
+} // namespace quarry
+
+CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(quarry, (quarry::job_id))
+  CAF_ADD_TYPE_ID(quarry, (quarry::account_id))
+  CAF_ADD_TYPE_ID(quarry, (quarry::stream_name))
+  CAF_ADD_TYPE_ID(quarry, (quarry::run_id))
+  CAF_ADD_TYPE_ID(quarry, (quarry::worker_id))
+  CAF_ADD_TYPE_ID(quarry, (quarry::task))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::task>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::task_outcome))
+  CAF_ADD_TYPE_ID(quarry, (quarry::stream_count))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_count>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::task_result))
+  CAF_ADD_TYPE_ID(quarry, (quarry::child_tasks))
+  CAF_ADD_TYPE_ID(quarry, (quarry::checkpoint_note))
+  CAF_ADD_TYPE_ID(quarry, (quarry::run_request))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_acquire))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_grant))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_denied))
+  CAF_ADD_TYPE_ID(quarry, (quarry::call_outcome))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_release))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_usage_report))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_snapshot))
+  CAF_ADD_TYPE_ID(quarry, (quarry::stream_summary))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_summary>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::run_summary))
+  CAF_ADD_ATOM(quarry, quarry, pull_atom, "pull")
+  CAF_ADD_ATOM(quarry, quarry, shutdown_atom, "shutdown")
+  CAF_ADD_ATOM(quarry, quarry, start_run_atom, "start_run")
+  CAF_ADD_ATOM(quarry, quarry, cancel_atom, "cancel")
+  CAF_ADD_ATOM(quarry, quarry, tick_atom, "tick")
+  CAF_ADD_ATOM(quarry, quarry, persisted_atom, "persisted")
+CAF_END_TYPE_ID_BLOCK(quarry)

@@ -1,0 +1,41 @@
+#pragma once
+
+// The Kafka contracts of quarry (see docs/architecture.md, "Contracts"):
+//
+//   <prefix>.<source>.<stream>  records; key = primary key as compact JSON,
+//                               value = the record as JSON, headers below
+//   <prefix>._state             compacted; key = ["job","stream","partition"],
+//                               value = {"bookmark":...,"run":...,"at":...}
+//   <prefix>._schemas           compacted; key = "source.stream", value = JSON Schema
+//   <prefix>._runs              one run summary per finished run
+//   <prefix>._quota             compacted; key = account, value = the day's usage
+
+#include <string>
+#include <string_view>
+
+namespace quarry::contract {
+
+inline constexpr std::string_view header_source = "quarry.source";
+inline constexpr std::string_view header_stream = "quarry.stream";
+inline constexpr std::string_view header_job = "quarry.job";
+inline constexpr std::string_view header_run = "quarry.run";
+inline constexpr std::string_view header_schema = "quarry.schema";
+inline constexpr std::string_view header_extracted_at = "quarry.extracted_at";
+
+std::string records_topic(std::string_view prefix, std::string_view source,
+                          std::string_view stream);
+std::string state_topic(std::string_view prefix);
+std::string schemas_topic(std::string_view prefix);
+std::string runs_topic(std::string_view prefix);
+std::string quota_topic(std::string_view prefix);
+
+// ["job","stream","partition"] as compact JSON: the state topic's key.
+std::string state_key(std::string_view job, std::string_view stream, std::string_view partition);
+
+// 16 hex digits of FNV-1a 64 over the text (the schema fingerprint).
+std::string fingerprint(std::string_view text);
+
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-23T01:02:03.456Z.
+std::string utc_now_iso();
+
+} // namespace quarry::contract

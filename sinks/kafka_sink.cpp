@@ -1,0 +1,133 @@
+#include "sinks/kafka_sink.hpp"
+
+#include "kafka/producer.hpp"
+#include "proto/record.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace quarry::sinks {
+namespace {
+
+class kafka_sink final : public record_sink {
+ public:
+  kafka_sink(kafka::client_settings settings, std::string transactional_id)
+      : settings_(std::move(settings)), transactional_id_(std::move(transactional_id)) {}
+
+  status open() override {
+    producer_.reset();
+    in_transaction_ = false;
+    auto p = kafka::producer::create(settings_, transactional_id_);
+    if (!p) return std::move(p).error();
+    if (auto st = (*p)->init_transactions(); !st) return st;
+    producer_ = std::move(p).value();
+    return {};
+  }
+
+  status write(const record_origin& origin, std::string_view stream, std::string_view key,
+               std::string_view value, std::string_view schema_fingerprint) override {
+    if (auto st = begin(); !st) return st;
+    const std::string& topic = topic_of(origin, stream);
+    if (auto st = producer_->ensure_topic(topic); !st) return st;
+    const std::string extracted_at = contract::utc_now_iso();
+    const kafka::header headers[] = {
+        {contract::header_source, origin.source},
+        {contract::header_stream, stream},
+        {contract::header_job, origin.job},
+        {contract::header_run, origin.run},
+        {contract::header_schema, schema_fingerprint},
+        {contract::header_extracted_at, extracted_at},
+    };
+    return producer_->produce(topic, key, value, headers);
+  }
+
+  status publish_schema(const record_origin& origin, std::string_view stream,
+                        std::string_view schema, std::string_view fingerprint,
+                        const std::vector<std::string>&) override {
+    if (auto st = begin(); !st) return st;
+    const auto topic = contract::schemas_topic(origin.prefix);
+    if (auto st = producer_->ensure_topic(topic, {.compacted = true}); !st) return st;
+    const std::string key = origin.source + "." + std::string{stream};
+    const kafka::header headers[] = {{contract::header_schema, fingerprint}};
+    return producer_->produce(topic, key, schema, headers);
+  }
+
+  status commit(const record_origin& origin, const std::vector<state_update>& states) override {
+    if (!states.empty()) {
+      if (auto st = begin(); !st) return st;
+      const auto topic = contract::state_topic(origin.prefix);
+      if (auto st = producer_->ensure_topic(topic, {.compacted = true}); !st) return st;
+      const auto at = contract::utc_now_iso();
+      for (const auto& s : states) {
+        nlohmann::json value = {{"bookmark", nlohmann::json::parse(s.bookmark)},
+                                {"run", origin.run},
+                                {"at", at}};
+        if (auto st = producer_->produce(topic, contract::state_key(origin.job, s.stream, s.partition),
+                                         value.dump());
+            !st)
+          return st;
+      }
+    }
+    if (!in_transaction_) return {};
+    in_transaction_ = false;
+    return producer_->commit_transaction();
+  }
+
+  status abort() override {
+    if (!in_transaction_ || !producer_) return {};
+    in_transaction_ = false;
+    return producer_->abort_transaction();
+  }
+
+ private:
+  status begin() {
+    if (!producer_) return make_error(error_kind::fatal, "kafka sink is not open");
+    if (in_transaction_) return {};
+    if (auto st = producer_->begin_transaction(); !st) return st;
+    in_transaction_ = true;
+    return {};
+  }
+
+  const std::string& topic_of(const record_origin& origin, std::string_view stream) {
+    std::string id = origin.prefix;
+    id += '\x1f';
+    id += origin.source;
+    id += '\x1f';
+    id += stream;
+    auto it = topics_.find(id);
+    if (it == topics_.end())
+      it = topics_.emplace(std::move(id), contract::records_topic(origin.prefix, origin.source, stream))
+               .first;
+    return it->second;
+  }
+
+  kafka::client_settings settings_;
+  std::string transactional_id_;
+  std::unique_ptr<kafka::producer> producer_;
+  bool in_transaction_ = false;
+  std::map<std::string, std::string> topics_;
+};
+
+class kafka_sink_factory final : public sink_factory {
+ public:
+  kafka_sink_factory(kafka::client_settings settings, std::string prefix)
+      : settings_(std::move(settings)), prefix_(std::move(prefix)) {}
+
+  std::unique_ptr<record_sink> make(const std::string& worker_name) override {
+    return std::make_unique<kafka_sink>(settings_, prefix_ + "-" + worker_name);
+  }
+
+ private:
+  kafka::client_settings settings_;
+  std::string prefix_;
+};
+
+} // namespace
+
+std::unique_ptr<sink_factory> make_kafka_sink_factory(kafka::client_settings settings,
+                                                      std::string transactional_id_prefix) {
+  return std::make_unique<kafka_sink_factory>(std::move(settings),
+                                              std::move(transactional_id_prefix));
+}
+
+} // namespace quarry::sinks

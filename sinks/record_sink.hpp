@@ -1,0 +1,60 @@
+#pragma once
+
+// Where a worker's records and bookmarks go. One sink per worker; the worker
+// thread owns it (never a CAF scheduler thread: writes may block).
+//
+// Contract: records written since the last commit and the bookmarks passed to
+// commit() become visible together (Kafka: one transaction) or, for outputs
+// that cannot do that (Singer, JSON lines), records first and the state right
+// after them. abort() drops what was written since the last commit where the
+// output allows it.
+
+#include "proto/error.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::sinks {
+
+// Constant for a task: where its records come from and where they go.
+struct record_origin {
+  std::string prefix;  // topic prefix
+  std::string source;
+  std::string job;
+  std::string run;
+};
+
+struct state_update {
+  std::string stream;
+  std::string partition;
+  std::string bookmark;  // JSON
+};
+
+class record_sink {
+ public:
+  virtual ~record_sink() = default;
+
+  // Prepares the output (Kafka: init_transactions, fencing older instances of
+  // this worker). Called once before the first task and after a fatal error.
+  virtual status open() = 0;
+
+  virtual status write(const record_origin& origin, std::string_view stream,
+                       std::string_view key, std::string_view value,
+                       std::string_view schema_fingerprint) = 0;
+  virtual status publish_schema(const record_origin& origin, std::string_view stream,
+                                std::string_view schema, std::string_view fingerprint,
+                                const std::vector<std::string>& key_fields) = 0;
+  virtual status commit(const record_origin& origin, const std::vector<state_update>& states) = 0;
+  virtual status abort() = 0;
+};
+
+// Makes the sink of each worker; shared by the workers of a process.
+class sink_factory {
+ public:
+  virtual ~sink_factory() = default;
+  virtual std::unique_ptr<record_sink> make(const std::string& worker_name) = 0;
+};
+
+} // namespace quarry::sinks

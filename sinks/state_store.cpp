@@ -1,0 +1,87 @@
+#include "sinks/state_store.hpp"
+
+#include "kafka/producer.hpp"
+#include "kafka/topic_reader.hpp"
+#include "proto/record.hpp"
+#include "sinks/stream_sinks.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace quarry::sinks {
+namespace {
+
+// All live state entries: state key JSON text -> value JSON text.
+result<std::map<std::string, std::string>> read_state(const kafka::client_settings& settings,
+                                                      const std::string& prefix) {
+  std::map<std::string, std::string> live;
+  auto st = kafka::read_to_end(settings, contract::state_topic(prefix),
+                               [&](kafka::consumed_message&& m) {
+                                 if (m.value)
+                                   live[m.key] = std::move(*m.value);
+                                 else
+                                   live.erase(m.key);
+                               });
+  if (!st) return std::move(st).error();
+  return live;
+}
+
+} // namespace
+
+result<bookmark_table> load_kafka_state(const kafka::client_settings& settings,
+                                        const std::string& prefix, const std::string& job) {
+  auto live = read_state(settings, prefix);
+  if (!live) return std::move(live).error();
+  bookmark_table out;
+  for (const auto& [key, value] : *live) {
+    auto k = nlohmann::json::parse(key, nullptr, false);
+    auto v = nlohmann::json::parse(value, nullptr, false);
+    if (!k.is_array() || k.size() != 3 || !v.is_object() || !v.contains("bookmark"))
+      return make_error(error_kind::bad_payload,
+                        "malformed entry in " + contract::state_topic(prefix) + " with key " +
+                            key.substr(0, 120));
+    if (k[0] != job) continue;
+    out[{k[1].get<std::string>(), k[2].get<std::string>()}] = v["bookmark"].dump();
+  }
+  return out;
+}
+
+result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
+                                      const std::string& prefix, const std::string& job,
+                                      const std::optional<std::string>& stream) {
+  auto live = read_state(settings, prefix);
+  if (!live) return std::move(live).error();
+  auto p = kafka::producer::create(settings);
+  if (!p) return std::move(p).error();
+  std::size_t n = 0;
+  for (const auto& [key, value] : *live) {
+    auto k = nlohmann::json::parse(key, nullptr, false);
+    if (!k.is_array() || k.size() != 3 || k[0] != job) continue;
+    if (stream && k[1] != *stream) continue;
+    if (auto st = (*p)->produce(contract::state_topic(prefix), key, std::nullopt); !st)
+      return std::move(st).error();
+    ++n;
+  }
+  if (auto st = (*p)->flush(); !st) return std::move(st).error();
+  if (auto err = (*p)->take_delivery_error()) return make_error(error_kind::retriable, *err);
+  return n;
+}
+
+bookmark_table load_state_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in) throw std::runtime_error("cannot read state file " + path);
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("state file " + path + " is not valid JSON: " + e.what());
+  }
+  if (!doc.is_object() || (doc.contains("bookmarks") && !doc["bookmarks"].is_object()))
+    throw std::runtime_error("state file " + path +
+                             ": expected a Singer state object {\"bookmarks\": {...}}");
+  return bookmarks_from_singer_state(doc);
+}
+
+} // namespace quarry::sinks

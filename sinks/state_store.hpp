@@ -1,0 +1,35 @@
+#pragma once
+
+// Where committed bookmarks are read from at the start of a run, and reset.
+//
+// Kafka: the compacted <prefix>._state topic, read to its end as a
+// read_committed consumer; the last value per key wins, a tombstone deletes.
+// Singer and JSON lines outputs keep state in a file (see stream_sinks.hpp).
+
+#include "kafka/settings.hpp"
+#include "proto/error.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace quarry::sinks {
+
+// (stream, partition) -> bookmark JSON.
+using bookmark_table = std::map<std::pair<std::string, std::string>, std::string>;
+
+result<bookmark_table> load_kafka_state(const kafka::client_settings& settings,
+                                        const std::string& prefix, const std::string& job);
+
+// Writes tombstones for every committed bookmark of the job (or one stream of
+// it); answers how many.
+result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
+                                      const std::string& prefix, const std::string& job,
+                                      const std::optional<std::string>& stream);
+
+// Reads a Singer state file ({"bookmarks": ...}); throws std::runtime_error
+// naming the file and what is wrong.
+bookmark_table load_state_file(const std::string& path);
+
+} // namespace quarry::sinks

@@ -1,0 +1,197 @@
+#include "sinks/stream_sinks.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+namespace quarry::sinks {
+namespace {
+
+using bookmark_table = std::map<std::pair<std::string, std::string>, std::string>;
+
+// The single output stream, shared by the sinks of every worker.
+struct shared_output {
+  std::mutex mutex;
+  std::FILE* out = nullptr;
+  bool owned = false;
+  bookmark_table bookmarks;        // everything committed so far
+  std::set<std::string> schemas;   // streams whose SCHEMA went out (Singer)
+  std::string state_path;          // JSON lines only
+
+  ~shared_output() {
+    if (owned && out) std::fclose(out);
+  }
+
+  status append(const std::string& text) {
+    if (text.empty()) return {};
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0)
+      return make_error(error_kind::fatal, std::string{"cannot write output: "} + std::strerror(errno));
+    return {};
+  }
+};
+
+enum class format { singer, jsonl };
+
+class stream_sink final : public record_sink {
+ public:
+  stream_sink(std::shared_ptr<shared_output> shared, format fmt)
+      : shared_(std::move(shared)), format_(fmt) {}
+
+  status open() override { return {}; }
+
+  status write(const record_origin&, std::string_view stream, std::string_view key,
+               std::string_view value, std::string_view) override {
+    if (format_ == format::singer) {
+      buffer_ += R"({"type":"RECORD","stream":)";
+      buffer_ += nlohmann::json(std::string{stream}).dump();
+      buffer_ += R"(,"record":)";
+      buffer_ += value;
+      buffer_ += "}\n";
+    } else {
+      buffer_ += R"({"stream":)";
+      buffer_ += nlohmann::json(std::string{stream}).dump();
+      buffer_ += R"(,"key":)";
+      buffer_ += key;
+      buffer_ += R"(,"record":)";
+      buffer_ += value;
+      buffer_ += "}\n";
+    }
+    return {};
+  }
+
+  status publish_schema(const record_origin&, std::string_view stream, std::string_view schema,
+                        std::string_view, const std::vector<std::string>& key_fields) override {
+    if (format_ != format::singer) return {};
+    pending_schemas_.push_back({std::string{stream}, std::string{schema}, key_fields});
+    return {};
+  }
+
+  status commit(const record_origin&, const std::vector<state_update>& states) override {
+    std::lock_guard guard{shared_->mutex};
+    std::string text;
+    for (const auto& pending : pending_schemas_) {
+      if (!shared_->schemas.insert(pending.stream).second) continue;
+      nlohmann::json msg = {{"type", "SCHEMA"},
+                            {"stream", pending.stream},
+                            {"schema", nlohmann::json::parse(pending.schema)},
+                            {"key_properties", pending.key_fields}};
+      text += msg.dump();
+      text += '\n';
+    }
+    pending_schemas_.clear();
+    text += buffer_;
+    buffer_.clear();
+    for (const auto& s : states) shared_->bookmarks[{s.stream, s.partition}] = s.bookmark;
+    if (format_ == format::singer && !states.empty()) {
+      nlohmann::json msg = {{"type", "STATE"}, {"value", singer_state(shared_->bookmarks)}};
+      text += msg.dump();
+      text += '\n';
+    }
+    if (auto st = shared_->append(text); !st) return st;
+    if (format_ == format::jsonl && !states.empty()) return write_state_file();
+    return {};
+  }
+
+  status abort() override {
+    buffer_.clear();
+    pending_schemas_.clear();
+    return {};
+  }
+
+ private:
+  // Caller holds the lock.
+  status write_state_file() {
+    const std::string tmp = shared_->state_path + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::trunc);
+      f << singer_state(shared_->bookmarks).dump(2) << '\n';
+      if (!f.flush())
+        return make_error(error_kind::fatal, "cannot write state file " + tmp);
+    }
+    if (std::rename(tmp.c_str(), shared_->state_path.c_str()) != 0)
+      return make_error(error_kind::fatal, "cannot replace state file " + shared_->state_path +
+                                               ": " + std::strerror(errno));
+    return {};
+  }
+
+  std::shared_ptr<shared_output> shared_;
+  format format_;
+  std::string buffer_;
+  struct schema_message {
+    std::string stream;
+    std::string schema;
+    std::vector<std::string> key_fields;
+  };
+  std::vector<schema_message> pending_schemas_;
+};
+
+class stream_sink_factory final : public sink_factory {
+ public:
+  stream_sink_factory(std::shared_ptr<shared_output> shared, format fmt)
+      : shared_(std::move(shared)), format_(fmt) {}
+  std::unique_ptr<record_sink> make(const std::string&) override {
+    return std::make_unique<stream_sink>(shared_, format_);
+  }
+
+ private:
+  std::shared_ptr<shared_output> shared_;
+  format format_;
+};
+
+} // namespace
+
+nlohmann::json singer_state(const bookmark_table& bookmarks) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [where, bookmark] : bookmarks) {
+    const std::string name = where.second.empty() ? where.first : where.first + "|" + where.second;
+    out[name] = nlohmann::json::parse(bookmark);
+  }
+  return {{"bookmarks", std::move(out)}};
+}
+
+bookmark_table bookmarks_from_singer_state(const nlohmann::json& state) {
+  bookmark_table out;
+  if (!state.is_object() || !state.contains("bookmarks") || !state["bookmarks"].is_object())
+    return out;
+  for (const auto& [name, bookmark] : state["bookmarks"].items()) {
+    const auto bar = name.find('|');
+    if (bar == std::string::npos)
+      out[{name, ""}] = bookmark.dump();
+    else
+      out[{name.substr(0, bar), name.substr(bar + 1)}] = bookmark.dump();
+  }
+  return out;
+}
+
+std::unique_ptr<sink_factory> make_singer_sink_factory(std::FILE* out, bookmark_table initial_state) {
+  auto shared = std::make_shared<shared_output>();
+  shared->out = out;
+  shared->bookmarks = std::move(initial_state);
+  return std::make_unique<stream_sink_factory>(std::move(shared), format::singer);
+}
+
+std::string jsonl_state_path(const std::string& path) { return path + ".state.json"; }
+
+std::unique_ptr<sink_factory> make_jsonl_sink_factory(const std::string& path) {
+  auto shared = std::make_shared<shared_output>();
+  shared->out = std::fopen(path.c_str(), "a");
+  if (shared->out == nullptr)
+    throw std::runtime_error("cannot open output file " + path + ": " + std::strerror(errno));
+  shared->owned = true;
+  shared->state_path = jsonl_state_path(path);
+  if (std::ifstream in{shared->state_path}) {
+    try {
+      shared->bookmarks = bookmarks_from_singer_state(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error("state file " + shared->state_path + " is not valid JSON: " + e.what());
+    }
+  }
+  return std::make_unique<stream_sink_factory>(std::move(shared), format::jsonl);
+}
+
+} // namespace quarry::sinks
