@@ -1,0 +1,180 @@
+#pragma once
+
+// quarry's configuration: one JSON file, parsed and validated as a whole.
+//
+// parse() checks every field and answers either a quarry_config or the list
+// of ALL problems found, each naming its field by JSON pointer (RFC 6901) and
+// saying what was expected. Unknown fields are problems too. Secrets are
+// resolved during validation, so a config that parses has every secret in
+// hand; problems resolving one are reported at the secret's pointer.
+//
+// No message ever holds a secret's value, nor the value of any credential or
+// kafka property; other values (a compression name, a date) may be echoed.
+//
+// The model is plain structs. Defaults below are the values an absent field
+// takes. A quarry_config is immutable after load and safe to share between
+// threads.
+
+#include "config/secret.hpp"
+#include "config/source_rules.hpp"
+#include "config/value_formats.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace quarry::config {
+
+enum class compression_codec { none, gzip, snappy, lz4, zstd };
+enum class log_severity { trace, debug, info, warn, error };
+
+// The spelling used in the config file (and by librdkafka / spdlog).
+std::string_view to_string(compression_codec codec) noexcept;
+std::string_view to_string(log_severity level) noexcept;
+
+struct kafka_property {
+  std::string name;      // a librdkafka property, e.g. "security.protocol"
+  property_value value;  // a secret for sensitive names (see below)
+};
+
+// /kafka
+struct kafka_config {
+  // Run an in-process cluster instead of connecting to one.
+  bool embedded = false;
+  // "host:port,host:port" with whitespace around entries removed; empty iff
+  // embedded.
+  std::string bootstrap_servers;
+  std::string topic_prefix = "quarry";
+  compression_codec compression = compression_codec::lz4;
+  int topic_partitions = 1;
+  int replication_factor = -1;  // -1: the broker's default
+  // Passed to librdkafka verbatim, sorted by name. Never holds the
+  // properties quarry sets itself (bootstrap.servers, enable.idempotence,
+  // acks, transactional.id, isolation.level). Names containing "password",
+  // "secret", "sasl.jaas.config", "ssl.key.pem" or "sasl.oauthbearer.config"
+  // always hold secrets.
+  std::vector<kafka_property> properties;
+};
+
+// /telemetry
+struct telemetry_config {
+  std::string listen;  // "host:port" of the status/metrics server; "" = off
+  log_severity log_level = log_severity::info;
+};
+
+// /engine
+struct engine_config {
+  int workers = 4;  // 1..256
+  std::int64_t checkpoint_records = 10000;
+  std::int64_t checkpoint_interval_ms = 5000;
+  int task_attempts = 3;
+};
+
+struct quota_window {
+  std::int64_t calls = 0;    // at most this many calls ...
+  std::int64_t seconds = 0;  // ... in any window of this many seconds
+};
+
+// /accounts/<n>/quota; every field optional (absent = no such limit).
+struct quota_config {
+  std::optional<std::int64_t> daily_calls;
+  std::optional<int> daily_reset_minute;  // "HH:MM" as minutes after midnight
+  std::optional<std::string> time_zone;   // IANA name; shape checked only
+  std::vector<quota_window> windows;
+  std::optional<int> concurrency;
+  std::optional<std::int64_t> daily_bytes;
+};
+
+// /accounts/<n>
+struct account_config {
+  std::string name;  // the key under /accounts; [A-Za-z0-9_-]+
+  std::string source;  // one of the source_rules given to parse()
+  std::optional<std::string> endpoint;  // starts with http:// or https://
+  // Field name -> value. Fields the source marks secret hold secrets.
+  std::map<std::string, property_value, std::less<>> credentials;
+  quota_config quota;
+  // The free-form /accounts/<n>/settings object, checked later by the
+  // connector. Never null after parse(): an empty object when absent.
+  std::shared_ptr<const nlohmann::json> settings;
+
+  // The credential `field`, or nullptr.
+  const property_value* credential(std::string_view field) const;
+};
+
+// One entry of /jobs/<i>/streams.
+struct stream_selection {
+  std::string pattern;  // a stream name or a glob ("activities_*")
+  bool selected = true;  // false excludes the streams the pattern matches
+  std::vector<std::string> columns;  // empty = all columns
+};
+
+// /jobs/<i>
+struct job_config {
+  std::string name;  // [A-Za-z0-9_-]+, unique among jobs
+  std::string account;  // names an entry of quarry_config::accounts
+  timestamp start_date;
+  // nullopt = every stream of the source; otherwise never empty.
+  std::optional<std::vector<stream_selection>> streams;
+  std::optional<std::string> topic_prefix;  // overrides kafka.topic_prefix
+};
+
+struct quarry_config {
+  kafka_config kafka;
+  telemetry_config telemetry;
+  engine_config engine;
+  std::vector<account_config> accounts;  // sorted by name
+  std::vector<job_config> jobs;          // in file order
+
+  // nullptr when there is none by that name.
+  const account_config* find_account(std::string_view name) const;
+  const job_config* find_job(std::string_view name) const;
+};
+
+// One problem with the config file.
+struct config_issue {
+  std::string pointer;  // RFC 6901; "" = the whole document
+  std::string message;  // what is wrong and what was expected; no pointer
+};
+
+// A valid config, or every problem found (never empty); issues come in the
+// order the validator visits the document.
+using load_result = std::variant<quarry_config, std::vector<config_issue>>;
+
+// Parses and validates `json_text`. A JSON syntax error is one issue at ""
+// saying "invalid JSON at line L, column C: ...". Sources named by accounts
+// are checked against `sources`.
+load_result parse(std::string_view json_text,
+                  const std::vector<source_rules>& sources);
+
+// One line per issue, "config error at <pointer>: <message>" ("config error:
+// <message>" for the whole document), joined by "\n".
+std::string format_issues(const std::vector<config_issue>& issues);
+
+// Thrown by load_file. what() is "invalid config <path>:" followed by
+// format_issues(issues()) on the next lines.
+class config_error : public std::runtime_error {
+ public:
+  config_error(std::string path, std::vector<config_issue> issues);
+
+  const std::string& path() const noexcept { return path_; }
+  const std::vector<config_issue>& issues() const noexcept { return issues_; }
+
+ private:
+  std::string path_;
+  std::vector<config_issue> issues_;
+};
+
+// Reads and parses the file at `path`. Throws config_error when the file
+// cannot be read (naming the path and the system's reason) or is invalid.
+quarry_config load_file(const std::string& path,
+                        const std::vector<source_rules>& sources);
+
+} // namespace quarry::config

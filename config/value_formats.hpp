@@ -1,0 +1,52 @@
+#pragma once
+
+// The textual formats config values take, checked one value at a time. Each
+// check answers with a short message saying what was expected ("expected
+// ...", "must ..."); the message never repeats the value, so callers decide
+// whether echoing it is safe.
+// Pure functions; no state.
+
+#include "proto/error.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace quarry::config {
+
+using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// "host:port" with a port in 1..65535. IPv6 hosts are bracketed
+// ("[::1]:9092"); host names hold [A-Za-z0-9._-].
+status check_host_port(std::string_view text);
+
+// RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)". Other offsets
+// are rejected (quarry keeps all times in UTC); fractions keep milliseconds.
+result<timestamp> parse_utc_timestamp(std::string_view text);
+
+// "HH:MM" on a 24-hour clock; answers minutes after midnight.
+result<int> parse_clock_time(std::string_view text);
+
+// The shape of an IANA time zone name: "UTC" or
+// [A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*. Whether the zone exists is not checked.
+bool is_time_zone_name(std::string_view text);
+
+// [A-Za-z0-9_-]+ : account and job names.
+bool is_plain_name(std::string_view text);
+
+// [A-Za-z0-9._-]+ not starting with "_" : a prefix of Kafka topic names.
+status check_topic_prefix(std::string_view text);
+
+// Optimal-string-alignment distance: insertions, deletions, substitutions
+// and swaps of adjacent characters each cost 1.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `given` (the first one on a tie), for "did you
+// mean X?": only if within `max_distance` edits, and fewer edits than the
+// shorter of the two has characters ("zz" suggests nothing for "c").
+std::optional<std::string_view> closest_name(
+    std::string_view given, const std::vector<std::string_view>& candidates,
+    std::size_t max_distance = 2);
+
+} // namespace quarry::config
