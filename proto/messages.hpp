@@ -7,16 +7,17 @@
 // Protocols (dynamically typed actors; replies noted with ->):
 //
 //   coordinator
-//     (pull_atom, worker_id)              -> task | (shutdown_atom)
+//     (pull_atom, worker_id)              -> task_assignment
 //         a worker asks for its next task; the reply waits until one exists
 //     task_result                          a worker finished (or gave up on) a task
+//     plan_result                          a plan task's streams and bookmarks
 //     child_tasks                          a task found parents; queue these
 //     checkpoint_note                      progress: a transaction committed
 //     (start_run_atom, run_request)        -> run_summary (when the run ends)
 //     (cancel_atom, run_id)                cancel a run: queued tasks dropped,
 //                                          running ones told to stop
 //   quota (one per source account)
-//     quota_acquire                        -> quota_grant | quota_denied
+//     quota_acquire                        -> quota_grant (granted or denied)
 //     quota_release                        a permit back, with what the server said
 //     quota_usage_report                   the server's own count (reconcile)
 //     (get_atom)                           -> quota_snapshot
@@ -36,6 +37,19 @@
 
 namespace quarry {
 
+// A stream's identity in a run: the plan declares it, tasks carry it.
+struct stream_info {
+  std::string name;
+  std::vector<std::string> key_fields;  // primary key
+  std::string fingerprint;              // of its JSON Schema
+};
+
+struct bookmark_entry {
+  std::string stream;
+  std::string partition;
+  std::string bookmark;  // JSON
+};
+
 // What a worker executes. `kind` is "plan" (ask the connector for the job's
 // tasks) or "extract". `params` and `bookmark` are JSON text owned by the
 // connector: quarry stores and forwards them without looking inside.
@@ -50,9 +64,26 @@ struct task {
   std::string partition;  // "" for a whole stream; a parent id or window otherwise
   std::string params;     // JSON
   std::string bookmark;   // JSON of the committed bookmark this task resumes from; "" for none
-  std::vector<std::string> key_fields;  // primary key of the stream
-  std::string schema_fingerprint;
+  // Streams the task may emit to: its own first, then those named in `emits`.
+  // Children are sent with only `emits` set; the coordinator resolves them.
+  std::vector<std::string> emits;
+  std::vector<stream_info> streams;
   std::uint32_t attempt = 1;
+};
+
+// The answer to a worker's pull: its next task, or the order to stop.
+struct task_assignment {
+  bool shutdown = false;
+  task work;
+};
+
+// What a plan task learned: the run's streams and committed bookmarks. The
+// coordinator fills children's stream infos and bookmarks from it.
+struct plan_result {
+  task_id id = 0;
+  run_id run;
+  std::vector<stream_info> streams;
+  std::vector<bookmark_entry> bookmarks;
 };
 
 enum class task_outcome : std::uint8_t {
@@ -77,6 +108,7 @@ struct task_result {
   std::vector<stream_count> records;  // per stream: a task may feed several
   std::uint64_t calls = 0;
   double retry_after_s = -1;
+  std::string bookmark;  // the last committed bookmark: a retry resumes there
 };
 
 struct child_tasks {
@@ -104,14 +136,14 @@ struct quota_acquire {
   bool byte_gated = false;   // also needs daily bytes left (bulk exports)
 };
 
+// The answer to quota_acquire: a permit, or a denial because a budget is
+// spent until its reset.
 struct quota_grant {
+  bool granted = false;
   permit_id permit = 0;
   std::int64_t lease_ms = 0;
-};
-
-struct quota_denied {
-  std::string reason;
-  std::int64_t reset_at_ms = 0;  // Unix ms of the budget's next reset
+  std::string reason;            // why not granted
+  std::int64_t reset_at_ms = 0;  // when not granted: Unix ms of the budget's next reset
 };
 
 enum class call_outcome : std::uint8_t { ok, failed, throttled, quota_exhausted };
@@ -167,8 +199,22 @@ typename Inspector::result_type inspect(Inspector& f, named_id<Tag>& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("quarry.task"), x.id, x.run, x.job, x.account, x.source, x.kind,
-           x.stream, x.partition, x.params, x.bookmark, x.key_fields, x.schema_fingerprint,
-           x.attempt);
+           x.stream, x.partition, x.params, x.bookmark, x.emits, x.streams, x.attempt);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_info& x) {
+  return f(caf::meta::type_name("quarry.stream_info"), x.name, x.key_fields, x.fingerprint);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bookmark_entry& x) {
+  return f(caf::meta::type_name("quarry.bookmark_entry"), x.stream, x.partition, x.bookmark);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
+  return f(caf::meta::type_name("quarry.plan_result"), x.id, x.run, x.streams, x.bookmarks);
 }
 
 template <class Inspector>
@@ -179,7 +225,7 @@ typename Inspector::result_type inspect(Inspector& f, stream_count& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_result& x) {
   return f(caf::meta::type_name("quarry.task_result"), x.id, x.run, x.worker, x.outcome,
-           x.error_kind, x.message, x.records, x.calls, x.retry_after_s);
+           x.error_kind, x.message, x.records, x.calls, x.retry_after_s, x.bookmark);
 }
 
 template <class Inspector>
@@ -205,12 +251,13 @@ typename Inspector::result_type inspect(Inspector& f, quota_acquire& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, quota_grant& x) {
-  return f(caf::meta::type_name("quarry.quota_grant"), x.permit, x.lease_ms);
+  return f(caf::meta::type_name("quarry.quota_grant"), x.granted, x.permit, x.lease_ms, x.reason,
+           x.reset_at_ms);
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, quota_denied& x) {
-  return f(caf::meta::type_name("quarry.quota_denied"), x.reason, x.reset_at_ms);
+typename Inspector::result_type inspect(Inspector& f, task_assignment& x) {
+  return f(caf::meta::type_name("quarry.task_assignment"), x.shutdown, x.work);
 }
 
 template <class Inspector>
@@ -250,6 +297,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (quarry::stream_name))
   CAF_ADD_TYPE_ID(quarry, (quarry::run_id))
   CAF_ADD_TYPE_ID(quarry, (quarry::worker_id))
+  CAF_ADD_TYPE_ID(quarry, (quarry::stream_info))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_info>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::bookmark_entry))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::bookmark_entry>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::plan_result))
   CAF_ADD_TYPE_ID(quarry, (quarry::task))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::task>))
   CAF_ADD_TYPE_ID(quarry, (quarry::task_outcome))
@@ -261,7 +313,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (quarry::run_request))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_acquire))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_grant))
-  CAF_ADD_TYPE_ID(quarry, (quarry::quota_denied))
+  CAF_ADD_TYPE_ID(quarry, (quarry::task_assignment))
   CAF_ADD_TYPE_ID(quarry, (quarry::call_outcome))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_release))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_usage_report))

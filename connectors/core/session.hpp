@@ -38,6 +38,7 @@ struct task_spec {
   std::string partition;     // "" for the whole stream
   nlohmann::json params;     // connector-defined
   nlohmann::json bookmark;   // the committed bookmark to resume from (null: none)
+  std::vector<std::string> emits;  // other streams this task emits to
 };
 
 // The job and account the task belongs to.

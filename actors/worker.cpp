@@ -1,0 +1,473 @@
+#include "actors/worker.hpp"
+
+#include "connectors/registry.hpp"
+#include "proto/messages.hpp"
+#include "proto/record.hpp"
+#include "telemetry/metrics.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <set>
+
+namespace quarry::actors {
+namespace {
+
+using nlohmann::json;
+using std::chrono::steady_clock;
+
+call_outcome outcome_of(const result<http::response>& r) {
+  if (r.ok()) return call_outcome::ok;
+  switch (r.error().kind) {
+    case error_kind::rate_limited: return call_outcome::throttled;
+    case error_kind::quota_exhausted: return call_outcome::quota_exhausted;
+    default: return call_outcome::failed;
+  }
+}
+
+std::string iso_from_ms(std::int64_t ms) {
+  const std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+class worker_actor;
+
+// The session of one task: HTTP through the account's quota actor, records
+// and bookmarks into the worker's sink, children held until committed.
+// Lives on the worker's thread only.
+class task_session final : public connectors::session {
+ public:
+  task_session(worker_actor& worker, const task& t, const job_entry& job);
+
+  const connectors::job_context& job() const override { return job_.context; }
+  result<http::response> call(const http::request& req, const http::classifier& extra) override;
+  result<http::response> download(const http::request& req,
+                                  const std::function<bool(std::string_view)>& on_chunk,
+                                  const http::classifier& extra) override;
+  status emit(std::string_view stream, const json& record) override;
+  status checkpoint(const json& bookmark) override;
+  void spawn(connectors::task_spec child) override;
+  void declare(const connectors::stream_descriptor& stream) override;
+  bool cancelled() const override;
+
+  // Commits what is pending (records, bookmark, schemas) and releases children.
+  status commit();
+  status abort();
+
+  std::uint64_t calls() const { return calls_; }
+  const std::map<std::string, std::uint64_t>& records() const { return records_; }
+  const std::string& committed_bookmark() const { return committed_bookmark_; }
+  std::vector<stream_info>& declared() { return declared_; }
+  std::vector<connectors::task_spec>& released_children() { return released_; }
+
+ private:
+  struct stream_keys {
+    std::vector<std::string> key_fields;
+    std::string fingerprint;
+  };
+  status take_permit(permit_id& permit);
+  void return_permit(permit_id permit, const result<http::response>& outcome, std::int64_t bytes);
+  const stream_keys* keys_of(std::string_view stream);
+
+  worker_actor& worker_;
+  const task& task_;
+  const job_entry& job_;
+  sinks::record_origin origin_;
+  std::map<std::string, stream_keys, std::less<>> keys_;
+  std::vector<stream_info> declared_;
+  std::uint64_t calls_ = 0;
+  std::map<std::string, std::uint64_t> records_;  // committed, per stream
+  std::map<std::string, std::uint64_t> uncommitted_counts_;
+  std::uint64_t uncommitted_records_ = 0;
+  bool dirty_ = false;  // anything written since the last commit
+  std::string pending_bookmark_;
+  std::string committed_bookmark_;
+  steady_clock::time_point last_commit_ = steady_clock::now();
+  std::vector<connectors::task_spec> held_children_;
+  std::vector<connectors::task_spec> released_;
+};
+
+class worker_actor final : public caf::blocking_actor {
+ public:
+  worker_actor(caf::actor_config& cfg, worker_config config)
+      : caf::blocking_actor(cfg), config_(std::move(config)), http_(config_.http) {}
+
+  void act() override {
+    spdlog::debug("worker {} starting", config_.id.str());
+    sink_ = config_.sinks->make(config_.id.str());
+    if (!open_sink()) return;
+    bool running = true;
+    while (running) {
+      request(config_.coordinator, caf::infinite, pull_atom_v, config_.id)
+          .receive(
+              [&](task_assignment& a) {
+                if (a.shutdown)
+                  running = false;
+                else
+                  execute(a.work);
+              },
+              [&](caf::error& e) {
+                spdlog::debug("worker {}: coordinator gone ({})", config_.id.str(),
+                              system().render(e));
+                running = false;
+              });
+    }
+    if (auto st = sink_->abort(); !st) spdlog::debug("worker abort: {}", st.error().message);
+    sink_.reset();
+  }
+
+  // Drains control messages; true once the running task was cancelled.
+  bool poll_cancelled() {
+    if (cancelled_) return true;
+    bool more = true;
+    while (more) {
+      receive([&](cancel_atom, task_id id) { cancelled_ = cancelled_ || id == current_; },
+              caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+    }
+    return cancelled_;
+  }
+
+  void release_children(const task& parent, std::vector<connectors::task_spec>& specs) {
+    if (specs.empty()) return;
+    child_tasks children;
+    children.parent = parent.id;
+    children.run = parent.run;
+    for (auto& spec : specs) {
+      task c;
+      c.run = parent.run;
+      c.job = parent.job;
+      c.account = parent.account;
+      c.source = parent.source;
+      c.kind = spec.kind;
+      c.stream = stream_name{spec.stream};
+      c.partition = spec.partition;
+      c.params = spec.params.is_null() ? "" : spec.params.dump();
+      c.bookmark = spec.bookmark.is_null() ? "" : spec.bookmark.dump();
+      c.emits = spec.emits;
+      children.tasks.push_back(std::move(c));
+    }
+    specs.clear();
+    send(config_.coordinator, std::move(children));
+  }
+
+  const worker_config& config() const { return config_; }
+  http::client& http() { return http_; }
+  sinks::record_sink& sink() { return *sink_; }
+
+ private:
+  bool open_sink() {
+    for (int attempt = 1;; ++attempt) {
+      auto st = sink_->open();
+      if (st) return true;
+      spdlog::error("worker {}: cannot open output: {}", config_.id.str(), st.error().message);
+      if (attempt >= 5) return false;
+      std::this_thread::sleep_for(std::chrono::seconds(attempt));
+    }
+  }
+
+  void execute(task& t) {
+    current_ = t.id;
+    cancelled_ = false;
+    task_result out;
+    out.id = t.id;
+    out.run = t.run;
+    out.worker = config_.id;
+    out.bookmark = t.bookmark;
+    const job_entry* job = config_.jobs->find(t.job.str());
+    if (job == nullptr) {
+      fail(out, make_error(error_kind::fatal, "job " + t.job.str() + " is not configured here"));
+      send(config_.coordinator, std::move(out));
+      return;
+    }
+    auto connector = connectors::make_connector(t.source);
+    if (!connector) {
+      fail(out, make_error(error_kind::fatal, "no connector for source " + t.source));
+      send(config_.coordinator, std::move(out));
+      return;
+    }
+    task_session session{*this, t, *job};
+    status st = t.kind == "plan" ? plan(t, *job, *connector, session)
+                                 : run(t, *connector, session);
+    if (st) st = session.commit();
+    if (!st) {
+      if (auto ab = session.abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
+      fail(out, std::move(st).error());
+    }
+    if (st && t.kind != "plan") release_children(t, session.released_children());
+    out.calls = session.calls();
+    for (const auto& [stream, n] : session.records()) out.records.push_back({stream, n});
+    if (!session.committed_bookmark().empty()) out.bookmark = session.committed_bookmark();
+    send(config_.coordinator, std::move(out));
+    current_ = 0;
+  }
+
+  status run(const task& t, connectors::connector& connector, task_session& session) {
+    connectors::task_spec spec;
+    spec.kind = t.kind;
+    spec.stream = t.stream.str();
+    spec.partition = t.partition;
+    spec.emits = t.emits;
+    spec.params = t.params.empty() ? json::object() : json::parse(t.params, nullptr, false);
+    if (!t.bookmark.empty()) spec.bookmark = json::parse(t.bookmark, nullptr, false);
+    try {
+      return connector.run(spec, session);
+    } catch (const std::exception& e) {
+      // A connector bug or unexpected data must fail the task, not the process.
+      return make_error(error_kind::bad_payload,
+                        t.stream.str() + ": unexpected failure: " + std::string{e.what()});
+    }
+  }
+
+  // The plan task: read committed bookmarks, let the connector plan, tell the
+  // coordinator the run's streams and bookmarks, then hand over the tasks.
+  status plan(const task& t, const job_entry& job, connectors::connector& connector,
+              task_session& session) {
+    auto table = config_.load_state(job.prefix, t.job.str());
+    if (!table) return std::move(table).error();
+    connectors::bookmark_map bookmarks;
+    plan_result learned;
+    learned.id = t.id;
+    learned.run = t.run;
+    for (const auto& [where, bookmark] : *table) {
+      bookmarks[where] = json::parse(bookmark, nullptr, false);
+      learned.bookmarks.push_back({where.first, where.second, bookmark});
+    }
+    std::optional<quarry::result<std::vector<connectors::task_spec>>> planned;
+    try {
+      planned.emplace(connector.plan(session, bookmarks));
+    } catch (const std::exception& e) {
+      return make_error(error_kind::bad_payload, std::string{"plan failed: "} + e.what());
+    }
+    auto& tasks = *planned;
+    if (!tasks) return std::move(tasks).error();
+    if (auto st = session.commit(); !st) return st;  // schemas out before any record
+    learned.streams = session.declared();
+    send(config_.coordinator, std::move(learned));
+    for (auto& spec : *tasks) session.spawn(std::move(spec));
+    if (auto st = session.commit(); !st) return st;
+    release_children(t, session.released_children());
+    return {};
+  }
+
+  void fail(task_result& out, error e) {
+    out.outcome = e.kind == error_kind::quota_exhausted ? task_outcome::resumable
+                  : e.kind == error_kind::cancelled     ? task_outcome::cancelled
+                                                        : task_outcome::failed;
+    out.error_kind = std::string{to_string(e.kind)};
+    out.message = std::move(e.message);
+    out.retry_after_s = e.retry_after_s;
+  }
+
+  void reopen() {
+    sink_ = config_.sinks->make(config_.id.str());
+    if (!open_sink()) spdlog::error("worker {}: output stays closed", config_.id.str());
+  }
+
+  worker_config config_;
+  http::client http_;
+  std::unique_ptr<sinks::record_sink> sink_;
+  task_id current_ = 0;
+  bool cancelled_ = false;
+};
+
+task_session::task_session(worker_actor& worker, const task& t, const job_entry& job)
+    : worker_(worker), task_(t), job_(job),
+      origin_{job.prefix, t.source, t.job.str(), t.run.str()},
+      committed_bookmark_(t.bookmark) {
+  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint};
+}
+
+status task_session::take_permit(permit_id& permit) {
+  permit = 0;
+  caf::actor quota = worker_.config().jobs->quota_of(task_.account.str());
+  if (!quota) return {};
+  status outcome;
+  const auto asked = steady_clock::now();
+  quota_acquire req{task_.account, task_.job.str() + "/" + task_.stream.str(),
+                    worker_.config().id, false};
+  worker_.request(quota, caf::infinite, std::move(req))
+      .receive(
+          [&](quota_grant& g) {
+            if (g.granted) {
+              permit = g.permit;
+              return;
+            }
+            auto e = make_error(error_kind::quota_exhausted,
+                                "quota of account " + task_.account.str() + ": " + g.reason +
+                                    "; resumes after " + iso_from_ms(g.reset_at_ms));
+            outcome = std::move(e);
+          },
+          [&](caf::error& e) {
+            outcome = make_error(error_kind::fatal, "quota actor unreachable: " +
+                                                        worker_.system().render(e));
+          });
+  static auto& wait = telemetry::metrics().quota_wait.Add({}, telemetry::latency_buckets());
+  wait.Observe(std::chrono::duration<double>(steady_clock::now() - asked).count());
+  return outcome;
+}
+
+void task_session::return_permit(permit_id permit, const result<http::response>& r,
+                                  std::int64_t bytes) {
+  ++calls_;
+  if (permit == 0) return;
+  caf::actor quota = worker_.config().jobs->quota_of(task_.account.str());
+  if (!quota) return;
+  quota_release rel{permit, outcome_of(r), r.ok() ? -1.0 : r.error().retry_after_s, bytes};
+  worker_.send(quota, std::move(rel));
+}
+
+result<http::response> task_session::call(const http::request& req,
+                                          const http::classifier& extra) {
+  permit_id permit = 0;
+  http::retry_hooks hooks;
+  hooks.before_attempt = [&] { return take_permit(permit); };
+  hooks.after_attempt = [&](const result<http::response>& r) {
+    static auto& ok = telemetry::metrics().api_calls.Add(
+        {{"source", task_.source}, {"outcome", "ok"}});
+    if (r.ok())
+      ok.Increment();
+    else
+      telemetry::metrics()
+          .api_calls.Add({{"source", task_.source},
+                          {"outcome", std::string{to_string(r.error().kind)}}})
+          .Increment();
+    return_permit(permit, r, 0);
+  };
+  hooks.cancelled = [&] { return cancelled(); };
+  return http::send_with_retries(worker_.http(), req, worker_.config().backoff, extra, hooks);
+}
+
+result<http::response> task_session::download(
+    const http::request& req, const std::function<bool(std::string_view)>& on_chunk,
+    const http::classifier& extra) {
+  permit_id permit = 0;
+  if (auto st = take_permit(permit); !st) return std::move(st).error();
+  std::int64_t bytes = 0;
+  auto r = worker_.http().stream(req, [&](std::string_view chunk) {
+    bytes += static_cast<std::int64_t>(chunk.size());
+    return on_chunk(chunk);
+  });
+  if (r.ok() && extra)
+    if (auto e = extra(req, *r)) r = std::move(*e);
+  return_permit(permit, r, bytes);
+  return r;
+}
+
+const task_session::stream_keys* task_session::keys_of(std::string_view stream) {
+  auto it = keys_.find(stream);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+status task_session::emit(std::string_view stream, const json& record) {
+  const stream_keys* keys = keys_of(stream);
+  if (keys == nullptr)
+    return make_error(error_kind::fatal, "stream " + std::string{stream} +
+                                             " was not declared for task " + task_.stream.str());
+  if (!record.is_object())
+    return make_error(error_kind::bad_payload,
+                      std::string{stream} + ": record is not a JSON object");
+  json key = json::object();
+  for (const auto& field : keys->key_fields) {
+    auto it = record.find(field);
+    if (it == record.end() || it->is_null())
+      return make_error(error_kind::bad_payload, std::string{stream} + ": record without key field " +
+                                                     field + ": " + record.dump().substr(0, 120));
+    key[field] = *it;
+  }
+  std::string value;
+  const std::string name{stream};
+  if (const auto* columns = job_.context.selection.columns_of(name)) {
+    json selected = json::object();
+    for (const auto& [field, v] : record.items()) {
+      const bool wanted = key.contains(field) ||
+                          std::find(columns->begin(), columns->end(), field) != columns->end();
+      if (wanted) selected[field] = v;
+    }
+    value = selected.dump();
+  } else {
+    value = record.dump();
+  }
+  if (auto st = worker_.sink().write(origin_, stream, key.dump(), value, keys->fingerprint); !st)
+    return st;
+  ++uncommitted_counts_[name];
+  ++uncommitted_records_;
+  dirty_ = true;
+  return {};
+}
+
+status task_session::checkpoint(const json& bookmark) {
+  pending_bookmark_ = bookmark.dump();
+  dirty_ = true;
+  const auto& cfg = worker_.config();
+  if (uncommitted_records_ >= cfg.checkpoint_records ||
+      steady_clock::now() - last_commit_ >= cfg.checkpoint_interval)
+    return commit();
+  return {};
+}
+
+void task_session::spawn(connectors::task_spec child) {
+  if (dirty_)
+    held_children_.push_back(std::move(child));
+  else
+    released_.push_back(std::move(child));
+}
+
+void task_session::declare(const connectors::stream_descriptor& stream) {
+  const std::string schema = stream.schema.dump();
+  const std::string fingerprint = contract::fingerprint(schema);
+  keys_[stream.name] = {stream.primary_key, fingerprint};
+  declared_.push_back({stream.name, stream.primary_key, fingerprint});
+  if (auto st = worker_.sink().publish_schema(origin_, stream.name, schema, fingerprint,
+                                              stream.primary_key);
+      !st)
+    spdlog::warn("cannot publish schema of {}: {}", stream.name, st.error().message);
+  dirty_ = true;
+}
+
+bool task_session::cancelled() const { return worker_.poll_cancelled(); }
+
+status task_session::commit() {
+  if (!dirty_) return {};
+  std::vector<sinks::state_update> states;
+  if (!pending_bookmark_.empty() && task_.kind != "plan")
+    states.push_back({task_.stream.str(), task_.partition, pending_bookmark_});
+  if (auto st = worker_.sink().commit(origin_, states); !st) return st;
+  if (!pending_bookmark_.empty()) committed_bookmark_ = std::move(pending_bookmark_);
+  pending_bookmark_.clear();
+  uncommitted_records_ = 0;
+  dirty_ = false;
+  last_commit_ = steady_clock::now();
+  for (auto& c : held_children_) released_.push_back(std::move(c));
+  held_children_.clear();
+  std::uint64_t total = 0;
+  for (const auto& [stream, n] : uncommitted_counts_) {
+    records_[stream] += n;
+  }
+  uncommitted_counts_.clear();
+  for (const auto& [_, n] : records_) total += n;
+  worker_.send(worker_.config().coordinator, checkpoint_note{task_.id, task_.run, total});
+  if (task_.kind != "plan") worker_.release_children(task_, released_);
+  return {};
+}
+
+status task_session::abort() {
+  held_children_.clear();
+  pending_bookmark_.clear();
+  uncommitted_counts_.clear();
+  uncommitted_records_ = 0;
+  dirty_ = false;
+  return worker_.sink().abort();
+}
+
+} // namespace
+
+caf::actor spawn_worker(caf::actor_system& system, worker_config config) {
+  return system.spawn<worker_actor>(std::move(config));
+}
+
+} // namespace quarry::actors
