@@ -5,6 +5,8 @@
 namespace quarry::connectors {
 
 bool stream_selection::selected(const std::string& stream) const {
+  for (const auto& pattern : excluded)
+    if (fnmatch(pattern.c_str(), stream.c_str(), 0) == 0) return false;
   if (streams.empty()) return true;
   for (const auto& pattern : streams)
     if (fnmatch(pattern.c_str(), stream.c_str(), 0) == 0) return true;

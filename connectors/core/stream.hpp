@@ -24,6 +24,7 @@ struct stream_descriptor {
 // columns; `streams` empty means every stream.
 struct stream_selection {
   std::vector<std::string> streams;  // names or globs (`activities_*`)
+  std::vector<std::string> excluded; // names or globs never selected
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;
 
   bool selected(const std::string& stream) const;

@@ -1,0 +1,435 @@
+#include "actors/quota_ledger.hpp"
+
+#include <date/tz.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <utility>
+
+namespace quarry::quota {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::chrono::milliseconds first_backoff = 1s;
+constexpr std::chrono::milliseconds max_backoff = 60s;
+
+std::string label(date::local_days day) {
+  const date::year_month_day ymd{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+std::optional<date::local_days> parse_day(const std::string& text) {
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+    return std::nullopt;
+  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  if (!ymd.ok())
+    return std::nullopt;
+  const date::local_days day{ymd};
+  if (label(day) != text)  // rejects "2026-6-1" and the like
+    return std::nullopt;
+  return day;
+}
+
+std::chrono::milliseconds backoff(int consecutive) {
+  auto wait = first_backoff;
+  for (int i = 0; i < consecutive && wait < max_backoff; ++i)
+    wait *= 2;
+  return std::min(wait, max_backoff);
+}
+
+} // namespace
+
+std::optional<std::string> validate(const policy& p) {
+  if (p.daily_calls && *p.daily_calls <= 0)
+    return "daily_calls: must be positive (or unset for unlimited)";
+  try {
+    date::locate_zone(p.time_zone);
+  } catch (const std::exception&) {
+    return "time_zone: unknown IANA zone '" + p.time_zone + "'";
+  }
+  if (p.reset_offset < std::chrono::minutes{0} || p.reset_offset >= std::chrono::hours{24})
+    return "reset_offset: must be in [0, 24h)";
+  for (std::size_t i = 0; i < p.windows.size(); ++i) {
+    const auto& w = p.windows[i];
+    const auto where = "windows[" + std::to_string(i) + "]";
+    if (w.calls <= 0)
+      return where + ".calls: must be positive";
+    if (w.length <= std::chrono::seconds{0})
+      return where + ".length: must be positive";
+  }
+  if (p.concurrency && *p.concurrency <= 0)
+    return "concurrency: must be positive (or unset for unlimited)";
+  if (p.daily_bytes && *p.daily_bytes <= 0)
+    return "daily_bytes: must be positive (or unset for unlimited)";
+  if (p.lease <= std::chrono::seconds{0})
+    return "lease: must be positive";
+  if (p.reservation_block < 0)
+    return "reservation_block: must be positive, or 0 for automatic";
+  return std::nullopt;
+}
+
+ledger::ledger(policy p, std::optional<persisted_usage> restored, instant now)
+    : policy_(std::move(p)) {
+  if (auto bad = validate(policy_))
+    throw std::invalid_argument("quota policy: " + *bad);
+  zone_ = date::locate_zone(policy_.time_zone);
+  if (policy_.reservation_block > 0)
+    block_ = policy_.reservation_block;
+  else if (policy_.daily_calls)
+    block_ = std::max<std::int64_t>(1, std::min<std::int64_t>(50, *policy_.daily_calls / 100));
+  window_log_.resize(policy_.windows.size());
+  cooling_until_ = now.mono;
+
+  day_ = day_of(now.wall);
+  if (restored) {
+    const auto day = parse_day(restored->day);
+    if (!day)
+      throw std::invalid_argument("persisted quota usage: bad day '" + restored->day + "'");
+    if (*day >= day_) {  // an older day's usage is simply over
+      day_ = *day;
+      calls_ = reserved_ = std::max<std::int64_t>(0, restored->calls);
+      bytes_ = bytes_stored_ = std::max<std::int64_t>(0, restored->bytes);
+    }
+  }
+  next_reset_ = reset_of(day_ + date::days{1});
+}
+
+// --- days -------------------------------------------------------------------
+
+wall_time ledger::reset_of(date::local_days day) const {
+  // earliest: a reset in a repeated hour happens at its first occurrence; one
+  // in a DST gap happens at the transition (date's to_sys for nonexistent).
+  return zone_->to_sys(date::local_seconds{day} + policy_.reset_offset, date::choose::earliest);
+}
+
+date::local_days ledger::day_of(wall_time t) const {
+  auto day = date::floor<date::days>(zone_->to_local(t) - policy_.reset_offset);
+  // Near a DST change local time minus the offset can name the wrong day (a
+  // reset in a repeated hour); the resets themselves are the truth. The first
+  // loop is defensive: no zone in the tests needs it.
+  while (t < reset_of(day))
+    day -= date::days{1};
+  while (t >= reset_of(day + date::days{1}))
+    day += date::days{1};
+  return day;
+}
+
+void ledger::advance_day(instant now) {
+  if (now.wall < next_reset_)
+    return;
+  const auto day = day_of(now.wall);
+  if (day <= day_)
+    return;
+  day_ = day;
+  next_reset_ = reset_of(day_ + date::days{1});
+  calls_ = reserved_ = 0;
+  bytes_ = bytes_stored_ = 0;
+  exhausted_ = false;
+  pending_.reset();  // an ack for the old day is ignored by on_persisted
+}
+
+bool ledger::day_spent() const {
+  return exhausted_ || (policy_.daily_calls && calls_ >= *policy_.daily_calls);
+}
+
+bool ledger::bytes_spent() const {
+  return policy_.daily_bytes && bytes_ >= *policy_.daily_bytes;
+}
+
+// --- granting -----------------------------------------------------------------
+
+waiter_id ledger::enqueue(std::string fairness_key, std::string holder, instant now,
+                          bool needs_bytes) {
+  advance_day(now);
+  const waiter_id id = next_waiter_++;
+  auto [queue, fresh] = queues_.try_emplace(fairness_key);
+  if (fresh)
+    turn_.push_back(fairness_key);
+  queue->second.push_back(id);
+  waiters_.emplace(id, waiter{std::move(fairness_key), std::move(holder), needs_bytes});
+  return id;
+}
+
+void ledger::evict_windows(mono_time now) {
+  for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    auto& log = window_log_[i];
+    const auto horizon = now - policy_.windows[i].length;
+    while (!log.empty() && log.front() <= horizon)
+      log.pop_front();
+  }
+}
+
+// Call after evict_windows(now). The same for every waiter: what differs
+// between waiters (bytes) is settled by deny_hopeless().
+bool ledger::can_grant(instant now) const {
+  if (day_spent())
+    return false;
+  if (policy_.daily_calls && calls_ >= reserved_)
+    return false;
+  if (now.mono < cooling_until_)
+    return false;
+  if (policy_.concurrency && permits_.size() >= static_cast<std::size_t>(*policy_.concurrency))
+    return false;
+  for (std::size_t i = 0; i < window_log_.size(); ++i)
+    if (window_log_[i].size() >= static_cast<std::size_t>(policy_.windows[i].calls))
+      return false;
+  return true;
+}
+
+std::optional<mono_time> ledger::blocked_until(instant now) const {
+  if (day_spent())
+    return std::nullopt;  // denied, nothing to wake for
+  if (policy_.daily_calls && calls_ >= reserved_)
+    return std::nullopt;  // only on_persisted() unblocks
+  mono_time at = std::max(now.mono, cooling_until_);
+  for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    const auto& log = window_log_[i];
+    const auto limit = static_cast<std::size_t>(policy_.windows[i].calls);
+    if (log.size() >= limit)  // the call whose leaving makes room
+      at = std::max(at, log[log.size() - limit] + policy_.windows[i].length);
+  }
+  if (policy_.concurrency) {
+    const auto limit = static_cast<std::size_t>(*policy_.concurrency);
+    if (permits_.size() >= limit) {  // a release wakes the owner anyway; a lease is the fallback
+      std::vector<mono_time> expiries;
+      expiries.reserve(permits_.size());
+      for (const auto& [id, p] : permits_)
+        expiries.push_back(p.lease_expiry);
+      std::sort(expiries.begin(), expiries.end());
+      at = std::max(at, expiries[permits_.size() - limit]);
+    }
+  }
+  return at;
+}
+
+std::optional<waiter_id> ledger::next_in_turn() {
+  auto drop_gone = [this](std::deque<waiter_id>& ids) {
+    while (!ids.empty() && !waiters_.contains(ids.front()))
+      ids.pop_front();
+  };
+  while (!turn_.empty()) {
+    std::string key = std::move(turn_.front());
+    turn_.pop_front();
+    const auto queue = queues_.find(key);
+    auto& ids = queue->second;
+    drop_gone(ids);
+    if (ids.empty()) {
+      queues_.erase(queue);
+      continue;
+    }
+    const waiter_id id = ids.front();
+    ids.pop_front();
+    drop_gone(ids);
+    if (ids.empty())
+      queues_.erase(queue);
+    else
+      turn_.push_back(std::move(key));
+    return id;
+  }
+  return std::nullopt;
+}
+
+void ledger::forget_empty_queues() {
+  if (waiters_.empty()) {
+    queues_.clear();
+    turn_.clear();
+  }
+}
+
+void ledger::deny_hopeless(decision& out) {
+  const bool calls_gone = day_spent();
+  const bool bytes_gone = bytes_spent();
+  if (!calls_gone && !bytes_gone)
+    return;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (calls_gone || it->second.needs_bytes) {
+      std::string reason =
+          calls_gone ? (exhausted_ ? "the server reports the day's call quota exhausted"
+                                   : "daily call budget spent (" + std::to_string(calls_) + " of " +
+                                         std::to_string(*policy_.daily_calls) + ")")
+                     : "daily byte budget spent (" + std::to_string(bytes_) + " of " +
+                           std::to_string(*policy_.daily_bytes) + " bytes)";
+      out.denials.push_back(denial{it->first, std::move(reason), next_reset_});
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  forget_empty_queues();
+}
+
+void ledger::request_persist(decision& out, bool had_demand) {
+  if (pending_)
+    return;  // one store at a time
+  persisted_usage want{label(day_), reserved_, bytes_};
+  bool needed = bytes_ != bytes_stored_;
+  if (policy_.daily_calls) {
+    const std::int64_t ceiling = *policy_.daily_calls;
+    if (exhausted_ && reserved_ < ceiling) {
+      want.calls = ceiling;  // a restart must know the day is gone
+      needed = true;
+    } else if (had_demand && reserved_ < ceiling && reserved_ - calls_ <= block_ / 2) {
+      // Ask while half a block is left, so steady traffic rarely waits.
+      want.calls = std::min(ceiling, std::max(reserved_, calls_) + block_);
+      needed = true;
+    }
+  } else {
+    want.calls = calls_;  // no ceiling: stored for the record only
+  }
+  if (needed) {
+    pending_ = want;
+    out.persist = std::move(want);
+  }
+}
+
+decision ledger::poll(instant now) {
+  decision out;
+  advance_day(now);
+  out.expired = expire(now);
+  deny_hopeless(out);
+  evict_windows(now.mono);
+  while (!waiters_.empty() && can_grant(now)) {
+    const auto id = next_in_turn();
+    if (!id)
+      break;  // unreachable: every queued waiter is in some queue
+    auto node = waiters_.extract(*id);
+    const permit_id pid = next_permit_++;
+    const mono_time expiry = now.mono + policy_.lease;
+    permits_.emplace(pid, permit{std::move(node.mapped().holder), expiry, day_});
+    ++calls_;
+    for (auto& log : window_log_)
+      log.push_back(now.mono);
+    out.grants.push_back(grant{*id, pid, expiry});
+  }
+  deny_hopeless(out);  // the grants may have spent the day
+  if (!waiters_.empty())
+    out.wake_at = blocked_until(now);
+  request_persist(out, !waiters_.empty() || !out.grants.empty());
+  return out;
+}
+
+// --- permits --------------------------------------------------------------------
+
+bool ledger::release(permit_id id, outcome what, instant now) {
+  const auto it = permits_.find(id);
+  if (it == permits_.end())
+    return false;
+  const auto granted_on = it->second.day;
+  permits_.erase(it);
+  advance_day(now);
+  switch (what.result) {
+  case call_result::ok:
+    consecutive_throttles_ = 0;
+    break;
+  case call_result::failed:
+    break;
+  case call_result::throttled: {
+    const auto wait = what.retry_after ? std::max(*what.retry_after, std::chrono::milliseconds{0})
+                                       : backoff(consecutive_throttles_);
+    ++consecutive_throttles_;
+    cooling_until_ = std::max(cooling_until_, now.mono + wait);
+    break;
+  }
+  case call_result::quota_exhausted:
+    // A call granted before the last reset speaks of a day already over.
+    if (granted_on == day_)
+      exhausted_ = true;
+    break;
+  }
+  return true;
+}
+
+std::optional<mono_time> ledger::renew(permit_id id, instant now) {
+  const auto it = permits_.find(id);
+  if (it == permits_.end() || it->second.lease_expiry <= now.mono)
+    return std::nullopt;
+  it->second.lease_expiry = now.mono + policy_.lease;
+  return it->second.lease_expiry;
+}
+
+std::size_t ledger::expire(instant now) {
+  return std::erase_if(permits_,
+                       [&](const auto& entry) { return entry.second.lease_expiry <= now.mono; });
+}
+
+reclaimed ledger::reclaim_holder(const std::string& holder) {
+  reclaimed out;
+  out.permits =
+      std::erase_if(permits_, [&](const auto& entry) { return entry.second.holder == holder; });
+  out.waiters =
+      std::erase_if(waiters_, [&](const auto& entry) { return entry.second.holder == holder; });
+  forget_empty_queues();
+  return out;
+}
+
+bool ledger::cancel(waiter_id id) {
+  const bool found = waiters_.erase(id) > 0;
+  forget_empty_queues();
+  return found;
+}
+
+// --- usage --------------------------------------------------------------------
+
+void ledger::charge_bytes(std::int64_t bytes, instant now) {
+  advance_day(now);
+  if (bytes > 0)
+    bytes_ += bytes;
+}
+
+std::optional<std::int64_t> ledger::bytes_remaining() const {
+  if (!policy_.daily_bytes)
+    return std::nullopt;
+  return std::max<std::int64_t>(0, *policy_.daily_bytes - bytes_);
+}
+
+void ledger::reconcile(std::int64_t server_calls_today, instant now) {
+  advance_day(now);
+  calls_ = std::max(calls_, server_calls_today);
+}
+
+void ledger::on_persisted(const persisted_usage& stored) {
+  if (stored.day != label(day_))
+    return;
+  reserved_ = std::max(reserved_, stored.calls);
+  bytes_stored_ = std::max(bytes_stored_, stored.bytes);
+  if (pending_ && stored.calls >= pending_->calls && stored.bytes >= pending_->bytes)
+    pending_.reset();
+}
+
+void ledger::on_persist_failed() {
+  pending_.reset();
+}
+
+quota::snapshot ledger::snapshot(instant now) {
+  advance_day(now);
+  evict_windows(now.mono);
+  quota::snapshot out;
+  out.day = label(day_);
+  out.calls_today = calls_;
+  out.daily_limit = policy_.daily_calls;
+  if (policy_.daily_calls)
+    out.daily_remaining = exhausted_ ? 0 : std::max<std::int64_t>(0, *policy_.daily_calls - calls_);
+  out.reserved = reserved_;
+  out.bytes_today = bytes_;
+  out.bytes_remaining = bytes_remaining();
+  out.in_flight = permits_.size();
+  out.queued = waiters_.size();
+  out.next_reset = next_reset_;
+  if (cooling_until_ > now.mono)
+    out.cooling_until = cooling_until_;
+  for (std::size_t i = 0; i < window_log_.size(); ++i)
+    out.windows.push_back(window_usage{policy_.windows[i], static_cast<int>(window_log_[i].size())});
+  return out;
+}
+
+} // namespace quarry::quota

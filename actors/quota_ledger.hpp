@@ -1,0 +1,302 @@
+#pragma once
+
+// The quota ledger: one source account's API-call budget, as plain,
+// deterministic, single-threaded C++ (no actors, no I/O, no clocks).
+//
+// Ownership and threads. The quota actor of an account owns exactly one ledger
+// and is the only caller; nothing in here locks. Every call that depends on
+// time takes an `instant` from the caller, so tests inject clocks and the
+// actor passes `now()`. The ledger never reads a clock itself.
+//
+// Limits, all of which must hold for a grant (DESIGN.md "Quota model"):
+//   - daily calls, reset at local midnight + reset_offset in an IANA zone
+//     (date/tz, so DST days are 23 or 25 hours long);
+//   - any number of sliding windows (e.g. 100 calls per 20 s);
+//   - a concurrency cap (calls in flight);
+//   - daily bytes, for permits that ask for them (Marketo bulk export);
+//   - a cooldown after the server said "slow down".
+// Daily calls and windows are charged when a permit is granted, so a worker
+// that dies never holds rate (reference/runtime.md §3). A concurrency slot is
+// held until release() or until its lease runs out (Doorman-style leases).
+//
+// Permit lifecycle (one waiter, one permit):
+//
+//    enqueue()              poll(): every limit allows
+//   ----------> [queued] -------------------------------> [granted] <--+
+//                |   |                                      |   |      | renew()
+//      cancel(), |   | poll(): the day's calls (or, for     |   +------+
+//      reclaim_  |   |   a byte-gated waiter, bytes) spent  |
+//      holder()  |   v                                      | release(), expire()
+//                |  [denied] -- carries reset_at            |   (lease passed),
+//                v                                          v   reclaim_holder()
+//              (gone)                                     (gone)
+//
+// Durability and the ceiling (never spend past daily_calls, even across a
+// kill -9). The ledger grants only while calls < reserved, where `reserved` is
+// a count the owner has durably stored for today. When half a block or less
+// is left and someone wants calls, poll() asks for more through
+// decision::persist (calls = reserved + block, never above daily_calls); the
+// grants go on up to the old reservation and stop there until the owner has
+// stored the new one and called on_persisted(). A restarted process restores
+// the last stored value and takes it as already spent, so a crash forgoes at
+// most one and a half blocks but never over-spends. One request is
+// outstanding at a time; each persist also carries the day's bytes, and a
+// quota_exhausted answer is stored as calls = daily_calls.
+//
+//   reservation:  [stored r] --poll(): room <= block/2--> [pending r+b]
+//                      ^                                        |
+//                      +---------- on_persisted(r+b) -----------+
+//                                  (on_persist_failed(): ask again)
+//
+// Day numbering. A wall instant belongs to the local date D whose reset
+// (D 00:00 + reset_offset, local) is at or before it and whose next reset is
+// after it. A reset that falls into a DST gap happens at the transition; one
+// that falls into a repeated hour happens at its first occurrence. The day
+// only moves forward: a wall clock that steps back does not undo a rollover.
+
+#include "proto/ids.hpp"
+
+#include <date/date.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace date {
+class time_zone;
+}
+
+namespace quarry::quota {
+
+using waiter_id = std::uint64_t;
+using quarry::permit_id;
+using wall_time = std::chrono::system_clock::time_point;
+using mono_time = std::chrono::steady_clock::time_point;
+
+struct window_limit {
+  int calls = 0;
+  std::chrono::seconds length{0};
+};
+
+// One account's limits, from the source's documented limits and the job's
+// config. Check it with validate() before building a ledger.
+struct policy {
+  std::optional<std::int64_t> daily_calls;  // e.g. 40000; nullopt = unlimited
+  std::string time_zone = "UTC";            // IANA name; the day resets at local
+  std::chrono::minutes reset_offset{0};     //   midnight + reset_offset, in [0, 24h)
+  std::vector<window_limit> windows;        // any number, all must hold
+  std::optional<int> concurrency;           // calls in flight
+  std::optional<std::int64_t> daily_bytes;  // e.g. Marketo bulk export 500 MB/day
+  std::chrono::seconds lease{300};          // a permit not released by then is reclaimed
+  std::int64_t reservation_block = 0;       // 0 = auto: max(1, min(50, daily_calls/100))
+};
+
+// A moment as two clocks see it: `wall` decides the day, `mono` decides
+// windows, cooldowns and leases (immune to wall-clock steps).
+struct instant {
+  wall_time wall;
+  mono_time mono;
+};
+
+// What the owner stores durably (compacted topic, key = account). `day` is
+// "YYYY-MM-DD" in the policy's day numbering; `calls` is the reservation: the
+// number a restarted process must assume already spent today.
+struct persisted_usage {
+  std::string day;
+  std::int64_t calls = 0;
+  std::int64_t bytes = 0;
+  bool operator==(const persisted_usage&) const = default;
+};
+
+struct grant {
+  waiter_id waiter = 0;
+  permit_id permit = 0;
+  mono_time lease_expiry;
+};
+
+// The waiter cannot be granted before reset_at: the day's calls (or, for a
+// byte-gated waiter, the day's bytes) are spent. The task ends resumably.
+struct denial {
+  waiter_id waiter = 0;
+  std::string reason;
+  wall_time reset_at;
+};
+
+// What one poll() decided. The owner answers grants and denials, stores
+// `persist` (then calls on_persisted) and sets one timer for `wake_at`.
+struct decision {
+  std::vector<grant> grants;
+  std::vector<denial> denials;
+  // Earliest moment a still-queued waiter could be granted without any other
+  // event (a call leaving a window, a cooldown ending, a lease running out).
+  // Unset when nothing is queued or only a persistence ack can unblock it.
+  // When concurrency blocks, this is the first lease to run out: a release()
+  // comes sooner as a rule, and the owner polls after it anyway.
+  std::optional<mono_time> wake_at;
+  // Usage to store durably (a new reservation, or new bytes); emitted once,
+  // see on_persisted() and on_persist_failed().
+  std::optional<persisted_usage> persist;
+  std::size_t expired = 0;  // permits whose lease ran out, reclaimed by this poll
+};
+
+// What the server said about the call a permit covered.
+enum class call_result {
+  ok,               // done; ends a run of throttles
+  failed,           // the call was made and counted; nothing else changes
+  throttled,        // "slow down" (HTTP 429, Marketo 606/615): cooldown
+  quota_exhausted,  // "the day's quota is gone" (Marketo 607): day spent
+};
+
+struct outcome {
+  call_result result = call_result::ok;
+  // For throttled: the server's Retry-After. Without it the cooldown is an
+  // exponential backoff: 1 s, doubling per consecutive throttle, at most 60 s.
+  std::optional<std::chrono::milliseconds> retry_after{};
+};
+
+struct reclaimed {
+  std::size_t permits = 0;
+  std::size_t waiters = 0;
+};
+
+struct window_usage {
+  window_limit limit;
+  int used = 0;  // grants inside the window ending now
+};
+
+struct snapshot {
+  std::string day;
+  std::int64_t calls_today = 0;                 // granted by us, or the server's count if higher
+  std::optional<std::int64_t> daily_limit;      // unset: unlimited
+  std::optional<std::int64_t> daily_remaining;  // 0 once the server said the day is gone
+  std::int64_t reserved = 0;                    // acknowledged reservation (see header comment)
+  std::int64_t bytes_today = 0;
+  std::optional<std::int64_t> bytes_remaining;
+  std::size_t in_flight = 0;
+  std::size_t queued = 0;
+  wall_time next_reset;
+  std::optional<mono_time> cooling_until;  // set while a throttle cooldown lasts
+  std::vector<window_usage> windows;
+};
+
+// Names the first bad field ("time_zone: unknown IANA zone 'Mars/Base'"), or
+// nullopt when the policy is usable.
+std::optional<std::string> validate(const policy& p);
+
+class ledger {
+public:
+  // Throws std::invalid_argument if validate(p) fails or `restored.day` is not
+  // a YYYY-MM-DD date (startup edge). A restored usage for today starts the day
+  // at its calls and bytes; one for an older day is ignored; one for a later
+  // day (the wall clock stepped back) is kept and that day taken as current.
+  ledger(policy p, std::optional<persisted_usage> restored, instant now);
+
+  // Queues a waiter for one call permit. `fairness_key` (job/stream) decides
+  // the round-robin turn, `holder` (worker identity) whom reclaim_holder()
+  // frees. A byte-gated waiter is also denied once the day's bytes are spent.
+  // The waiter is answered by a later poll().
+  waiter_id enqueue(std::string fairness_key, std::string holder, instant now,
+                    bool needs_bytes = false);
+
+  // Rolls the day over if due, reclaims expired leases, grants as many queued
+  // waiters as the limits allow (round-robin across fairness keys, FIFO within
+  // one), denies those that cannot be granted before the next reset, and
+  // reports when to poll again. Call it after any event that may free room.
+  decision poll(instant now);
+
+  // Gives a permit back: frees its concurrency slot and applies what the server
+  // said. An unknown or already reclaimed permit changes nothing (returns false).
+  // quota_exhausted for a permit granted before the last reset is ignored: it
+  // speaks of a day that is over.
+  bool release(permit_id permit, outcome what, instant now);
+
+  // Extends a live lease to now + policy.lease (long downloads). nullopt if the
+  // permit is unknown or its lease has already passed.
+  std::optional<mono_time> renew(permit_id permit, instant now);
+
+  // Reclaims permits whose lease is at or before now; returns how many.
+  std::size_t expire(instant now);
+
+  // Frees every permit and queued waiter of a dead worker.
+  reclaimed reclaim_holder(const std::string& holder);
+
+  // Drops a queued waiter; false if it is not queued (already answered).
+  bool cancel(waiter_id waiter);
+
+  // Adds bytes used today (after the fact: bytes cannot be reserved). Stored
+  // with the next persist.
+  void charge_bytes(std::int64_t bytes, instant now);
+  std::optional<std::int64_t> bytes_remaining() const;
+
+  // The vendor's count of today's calls for the whole account (other apps
+  // too): today's usage becomes the larger of ours and theirs.
+  void reconcile(std::int64_t server_calls_today, instant now);
+
+  // The owner stored `stored`; grants may go up to its calls. An ack for
+  // another day is ignored. The owner should poll() afterwards.
+  void on_persisted(const persisted_usage& stored);
+  // The store failed: the next poll() asks again.
+  void on_persist_failed();
+
+  // Rolls the day over if due (hence not const).
+  quota::snapshot snapshot(instant now);
+
+  const policy& limits() const { return policy_; }
+
+private:
+  struct waiter {
+    std::string key;
+    std::string holder;
+    bool needs_bytes = false;
+  };
+  struct permit {
+    std::string holder;
+    mono_time lease_expiry;
+    date::local_days day;  // the day it was granted (and charged) on
+  };
+
+  date::local_days day_of(wall_time t) const;
+  wall_time reset_of(date::local_days day) const;
+  void advance_day(instant now);
+  bool day_spent() const;
+  bool bytes_spent() const;
+  bool can_grant(instant now) const;
+  std::optional<mono_time> blocked_until(instant now) const;
+  std::optional<waiter_id> next_in_turn();
+  void deny_hopeless(decision& out);
+  void forget_empty_queues();
+  void evict_windows(mono_time now);
+  void request_persist(decision& out, bool had_demand);
+
+  policy policy_;
+  const date::time_zone* zone_ = nullptr;
+  std::int64_t block_ = 1;
+
+  date::local_days day_;   // current day label
+  wall_time next_reset_;   // reset_of(day_ + 1)
+  std::int64_t calls_ = 0;     // spent today (ours, or the server's if higher)
+  std::int64_t reserved_ = 0;  // acknowledged durable reservation for day_
+  std::int64_t bytes_ = 0;
+  std::int64_t bytes_stored_ = 0;  // bytes in the last acknowledged persist
+  bool exhausted_ = false;         // the server said the day's quota is gone
+  std::optional<persisted_usage> pending_;  // asked for, not yet acknowledged
+
+  std::vector<std::deque<mono_time>> window_log_;  // grant times, per window
+  mono_time cooling_until_{};
+  int consecutive_throttles_ = 0;
+
+  waiter_id next_waiter_ = 1;
+  permit_id next_permit_ = 1;
+  std::map<waiter_id, waiter> waiters_;  // queued, by arrival
+  // Per fairness key, waiter ids in arrival order. Cancelled or denied ids
+  // stay until they reach the front (checked against waiters_).
+  std::map<std::string, std::deque<waiter_id>> queues_;
+  std::deque<std::string> turn_;  // keys with a queue; front is served next
+  std::map<permit_id, permit> permits_;
+};
+
+} // namespace quarry::quota

@@ -1,0 +1,398 @@
+#include "cli/engine.hpp"
+
+#include "actors/job_directory.hpp"
+#include "actors/quota_actor.hpp"
+#include "actors/usage_store.hpp"
+#include "actors/worker.hpp"
+#include "connectors/registry.hpp"
+#include "coordinator/coordinator.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "kafka/producer.hpp"
+#include "proto/messages.hpp"
+#include "proto/record.hpp"
+#include "sinks/kafka_sink.hpp"
+#include "sinks/state_store.hpp"
+#include "sinks/stream_sinks.hpp"
+#include "telemetry/status_server.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <date/date.h>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace quarry::cli {
+namespace {
+
+std::string format_time(config::timestamp t) {
+  return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(t));
+}
+
+std::string new_run_id(const std::string& job) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  const auto now = date::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rng() & 0xffff));
+  return job + "-" + date::format("%Y%m%dT%H%M%SZ", now) + "-" + suffix;
+}
+
+kafka::client_settings kafka_settings_of(const config::kafka_config& k) {
+  kafka::client_settings s;
+  s.bootstrap_servers = k.bootstrap_servers;
+  for (const auto& p : k.properties) s.properties.emplace_back(p.name, p.value.reveal());
+  s.compression = std::string{config::to_string(k.compression)};
+  s.topic_partitions = k.topic_partitions;
+  s.replication_factor = k.replication_factor;
+  return s;
+}
+
+quota::policy policy_of(const connectors::quota_defaults& d, const config::quota_config& q) {
+  quota::policy p;
+  if (q.daily_calls)
+    p.daily_calls = *q.daily_calls;
+  else if (d.daily_calls > 0)
+    p.daily_calls = d.daily_calls;
+  p.time_zone = q.time_zone.value_or(d.time_zone);
+  p.reset_offset = std::chrono::minutes(q.daily_reset_minute.value_or(d.reset_minutes));
+  if (!q.windows.empty()) {
+    for (const auto& w : q.windows)
+      p.windows.push_back({static_cast<int>(w.calls), std::chrono::seconds(w.seconds)});
+  } else {
+    for (const auto& [calls, seconds] : d.windows)
+      p.windows.push_back({calls, std::chrono::seconds(seconds)});
+  }
+  if (q.concurrency)
+    p.concurrency = *q.concurrency;
+  else if (d.concurrency > 0)
+    p.concurrency = d.concurrency;
+  if (q.daily_bytes)
+    p.daily_bytes = *q.daily_bytes;
+  else if (d.daily_bytes > 0)
+    p.daily_bytes = d.daily_bytes;
+  return p;
+}
+
+connectors::stream_selection selection_of(const config::job_config& job) {
+  connectors::stream_selection sel;
+  if (!job.streams) return sel;
+  for (const auto& s : *job.streams) {
+    if (!s.selected) {
+      sel.excluded.push_back(s.pattern);
+      continue;
+    }
+    sel.streams.push_back(s.pattern);
+    if (!s.columns.empty()) sel.columns.emplace_back(s.pattern, s.columns);
+  }
+  return sel;
+}
+
+// SIGINT and SIGTERM cancel the running jobs; the thread waits with a
+// timeout so it can be stopped.
+class signal_watch {
+ public:
+  explicit signal_watch(std::function<void()> on_signal) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    thread_ = std::thread([this, set, on_signal = std::move(on_signal)] {
+      const timespec tick{0, 200'000'000};
+      while (!stop_) {
+        if (sigtimedwait(&set, nullptr, &tick) > 0) {
+          spdlog::warn("signal received: cancelling the run");
+          on_signal();
+        }
+      }
+    });
+  }
+  ~signal_watch() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+} // namespace
+
+std::optional<output_choice> parse_output(const std::string& text) {
+  if (text == "kafka") return output_choice{output_kind::kafka, ""};
+  if (text == "singer") return output_choice{output_kind::singer, ""};
+  if (text.rfind("jsonl=", 0) == 0 && text.size() > 6)
+    return output_choice{output_kind::jsonl, text.substr(6)};
+  return std::nullopt;
+}
+
+struct engine::impl {
+  const config::quarry_config& config;
+  engine_options options;
+  std::unique_ptr<kafka::embedded_cluster> embedded;
+  kafka::client_settings kafka;
+  std::unique_ptr<caf::actor_system_config> system_config;
+  std::unique_ptr<caf::actor_system> system;
+  std::shared_ptr<actors::job_directory> jobs = std::make_shared<actors::job_directory>();
+  std::vector<caf::actor> quotas;
+  std::vector<caf::actor> workers;
+  caf::actor coordinator;
+  std::unique_ptr<telemetry::status_server> status;
+
+  impl(const config::quarry_config& cfg, engine_options opts)
+      : config(cfg), options(std::move(opts)) {}
+
+  void start_kafka() {
+    kafka = kafka_settings_of(config.kafka);
+    if (options.output.kind != output_kind::kafka) return;
+    if (config.kafka.embedded) {
+      auto cluster = kafka::embedded_cluster::start();
+      if (!cluster) throw std::runtime_error(cluster.error().message);
+      embedded = std::move(cluster).value();
+      kafka.bootstrap_servers = embedded->bootstrap_servers();
+      spdlog::warn("using embedded Kafka at {}: in-memory, no transaction markers, not for "
+                   "exactly-once (see docs/kafka.md)",
+                   kafka.bootstrap_servers);
+    }
+  }
+
+  std::shared_ptr<sinks::sink_factory> make_sinks(const std::vector<std::string>& job_names) {
+    switch (options.output.kind) {
+      case output_kind::kafka: {
+        std::string id = config.kafka.topic_prefix + "-" + options.instance;
+        for (const auto& j : job_names) id += "-" + j;
+        return sinks::make_kafka_sink_factory(kafka, id);
+      }
+      case output_kind::singer: {
+        sinks::bookmark_table initial;
+        if (options.singer_state_file) initial = sinks::load_state_file(*options.singer_state_file);
+        return sinks::make_singer_sink_factory(stdout, std::move(initial));
+      }
+      case output_kind::jsonl:
+        return sinks::make_jsonl_sink_factory(options.output.path);
+    }
+    return nullptr;
+  }
+
+  std::function<result<sinks::bookmark_table>(const std::string&, const std::string&)>
+  make_state_loader() {
+    switch (options.output.kind) {
+      case output_kind::kafka:
+        return [settings = kafka](const std::string& prefix, const std::string& job) {
+          return sinks::load_kafka_state(settings, prefix, job);
+        };
+      case output_kind::singer: {
+        sinks::bookmark_table table;
+        if (options.singer_state_file) table = sinks::load_state_file(*options.singer_state_file);
+        return [table](const std::string&, const std::string&) -> result<sinks::bookmark_table> {
+          return table;
+        };
+      }
+      case output_kind::jsonl: {
+        const std::string path = sinks::jsonl_state_path(options.output.path);
+        return [path](const std::string&, const std::string&) -> result<sinks::bookmark_table> {
+          std::FILE* f = std::fopen(path.c_str(), "r");
+          if (f == nullptr) return sinks::bookmark_table{};
+          std::fclose(f);
+          return sinks::load_state_file(path);
+        };
+      }
+    }
+    return {};
+  }
+
+  void build_jobs(const std::vector<std::string>& job_names) {
+    std::set<std::string> accounts;
+    for (const auto& name : job_names) {
+      const auto* job = config.find_job(name);
+      if (job == nullptr) throw std::runtime_error("no job named " + name + " in the config");
+      const auto* account = config.find_account(job->account);
+      auto connector = connectors::make_connector(account->source);
+      if (!connector)
+        throw std::runtime_error("job " + name + ": no connector for source " + account->source);
+      actors::job_entry entry;
+      entry.context.job = job->name;
+      entry.context.account = account->name;
+      entry.context.source = account->source;
+      entry.context.endpoint = account->endpoint.value_or("");
+      entry.context.start_date = format_time(job->start_date);
+      for (const auto& [field, value] : account->credentials)
+        entry.context.credentials.emplace_back(field, value.reveal());
+      entry.context.settings = *account->settings;
+      entry.context.selection = selection_of(*job);
+      entry.prefix = job->topic_prefix.value_or(config.kafka.topic_prefix);
+      jobs->add_job(std::move(entry));
+      accounts.insert(account->name);
+    }
+    for (const auto& name : accounts) {
+      const auto* account = config.find_account(name);
+      auto connector = connectors::make_connector(account->source);
+      auto policy = policy_of(connector->default_quota(), account->quota);
+      std::shared_ptr<actors::usage_store> store =
+          options.output.kind == output_kind::kafka
+              ? actors::make_kafka_usage_store(kafka, config.kafka.topic_prefix)
+              : actors::make_file_usage_store(options.state_dir);
+      auto restored = store->load(name);
+      if (!restored)
+        throw std::runtime_error("cannot read the quota usage of account " + name + ": " +
+                                 restored.error().message);
+      auto quota = actors::spawn_quota(*system, name, std::move(policy), *restored, store);
+      jobs->set_quota(name, quota);
+      quotas.push_back(quota);
+    }
+  }
+
+  void start(const std::vector<std::string>& job_names) {
+    start_kafka();
+    system_config = std::make_unique<caf::actor_system_config>();
+    system_config->add_message_types<caf::id_block::quarry>();
+    system_config->set("scheduler.max-threads", 2);
+    system_config->set("logger.console", caf::atom("none"));
+    system = std::make_unique<caf::actor_system>(*system_config);
+    build_jobs(job_names);
+    const int n = options.workers > 0 ? options.workers : config.engine.workers;
+    coordinator::coordinator_config cc;
+    cc.jobs = jobs;
+    cc.task_attempts = static_cast<std::uint32_t>(config.engine.task_attempts);
+    cc.expected_workers = static_cast<std::size_t>(n);
+    coordinator = coordinator::spawn_coordinator(*system, cc);
+    auto sinks = make_sinks(job_names);
+    auto loader = make_state_loader();
+    for (int i = 0; i < n; ++i) {
+      actors::worker_config wc;
+      wc.id = worker_id{"w" + std::to_string(i)};
+      wc.coordinator = coordinator;
+      wc.jobs = jobs;
+      wc.sinks = sinks;
+      wc.load_state = loader;
+      wc.checkpoint_records = static_cast<std::uint64_t>(config.engine.checkpoint_records);
+      wc.checkpoint_interval = std::chrono::milliseconds(config.engine.checkpoint_interval_ms);
+      workers.push_back(actors::spawn_worker(*system, std::move(wc)));
+    }
+    if (!config.telemetry.listen.empty()) {
+      status = std::make_unique<telemetry::status_server>();
+      const int port = status->start(config.telemetry.listen);
+      spdlog::info("metrics and health on port {}", port);
+      status->set_ready(true);
+    }
+  }
+
+  void write_summaries(const std::vector<run_summary>& summaries) {
+    if (options.output.kind != output_kind::kafka) return;
+    auto p = kafka::producer::create(kafka);
+    if (!p) {
+      spdlog::error("cannot write run summaries: {}", p.error().message);
+      return;
+    }
+    const auto topic = contract::runs_topic(config.kafka.topic_prefix);
+    if (auto st = (*p)->ensure_topic(topic); !st) spdlog::warn("{}", st.error().message);
+    for (const auto& s : summaries)
+      if (auto st = (*p)->produce(topic, s.job.str(), summary_json(s)); !st)
+        spdlog::error("cannot write run summary: {}", st.error().message);
+    if (auto st = (*p)->flush(); !st) spdlog::error("run summaries: {}", st.error().message);
+  }
+
+  void stop() {
+    if (!system) return;
+    caf::scoped_actor self{*system};
+    self->send(coordinator, shutdown_atom_v);
+    self->wait_for(workers);
+    self->send_exit(coordinator, caf::exit_reason::user_shutdown);
+    for (auto& q : quotas) self->send_exit(q, caf::exit_reason::user_shutdown);
+    if (status) status->stop();
+  }
+};
+
+engine::engine(const config::quarry_config& config, engine_options options)
+    : impl_(std::make_unique<impl>(config, std::move(options))) {}
+
+engine::~engine() {
+  impl_->stop();
+  impl_->system.reset();
+}
+
+std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) {
+  if (!impl_->system) impl_->start(job_names);
+  auto& sys = *impl_->system;
+  caf::scoped_actor self{sys};
+  std::vector<run_id> runs;
+  for (const auto& job : job_names) runs.emplace_back(new_run_id(job));
+  signal_watch signals{[&] {
+    for (const auto& r : runs) caf::anon_send(impl_->coordinator, cancel_atom_v, r);
+  }};
+  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> pending;
+  std::vector<run_summary> summaries;
+  for (std::size_t i = 0; i < job_names.size(); ++i)
+    pending.push_back(self->request(impl_->coordinator, caf::infinite, start_run_atom_v,
+                                    run_request{job_id{job_names[i]}, runs[i]}));
+  for (auto& handle : pending)
+    handle.receive([&](run_summary& s) { summaries.push_back(std::move(s)); },
+                   [&](caf::error& e) {
+                     run_summary s;
+                     s.outcome = "failed";
+                     s.errors.push_back("coordinator: " + sys.render(e));
+                     summaries.push_back(std::move(s));
+                   });
+  impl_->write_summaries(summaries);
+  for (const auto& s : summaries) spdlog::info("run summary {}", summary_json(s));
+  return summaries;
+}
+
+int exit_code(const std::vector<run_summary>& summaries) {
+  int code = 0;
+  for (const auto& s : summaries) {
+    if (s.outcome == "failed" || s.outcome == "cancelled") return 1;
+    if (s.outcome == "incomplete") code = 3;
+  }
+  return code;
+}
+
+std::string summary_json(const run_summary& s) {
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& st : s.streams)
+    streams.push_back({{"stream", st.stream},
+                       {"records", st.records},
+                       {"calls", st.calls},
+                       {"tasks", st.tasks},
+                       {"tasks_failed", st.tasks_failed},
+                       {"tasks_resumable", st.tasks_resumable},
+                       {"status", st.status},
+                       {"error", st.error}});
+  nlohmann::json j = {{"run", s.run.str()},
+                      {"job", s.job.str()},
+                      {"source", s.source},
+                      {"outcome", s.outcome},
+                      {"started_ms", s.started_ms},
+                      {"finished_ms", s.finished_ms},
+                      {"streams", std::move(streams)},
+                      {"errors", s.errors}};
+  return j.dump();
+}
+
+std::string format_summary(const run_summary& s) {
+  std::ostringstream out;
+  const double seconds = static_cast<double>(s.finished_ms - s.started_ms) / 1000.0;
+  out << "run " << s.run.str() << " of job " << s.job.str() << ": " << s.outcome << " in "
+      << seconds << " s\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-32s %12s %8s  %s\n", "stream", "records", "calls", "status");
+  out << line;
+  for (const auto& st : s.streams) {
+    std::snprintf(line, sizeof line, "  %-32s %12llu %8llu  %s\n", st.stream.c_str(),
+                  static_cast<unsigned long long>(st.records),
+                  static_cast<unsigned long long>(st.calls), st.status.c_str());
+    out << line;
+    if (!st.error.empty()) out << "    " << st.error << "\n";
+  }
+  for (const auto& e : s.errors)
+    if (s.streams.empty()) out << "  error: " << e << "\n";
+  return out.str();
+}
+
+} // namespace quarry::cli

@@ -1,0 +1,191 @@
+// quarry: extracts records from marketing and support SaaS APIs into Kafka.
+//
+// Exit status: 0 success; 1 a run failed or was cancelled; 2 usage or config
+// error; 3 a run is incomplete because a quota ran out (the next run resumes).
+
+#include "cli/engine.hpp"
+#include "config/config.hpp"
+#include "connectors/registry.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "proto/messages.hpp"
+#include "sim/commands.hpp"
+#include "sinks/state_store.hpp"
+#include "telemetry/log.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+using namespace quarry;
+
+constexpr int exit_usage = 2;
+
+constexpr const char* exit_codes_help =
+    "Exit status: 0 success; 1 a run failed or was cancelled; 2 usage or config error;\n"
+    "3 a run is incomplete because an API quota ran out (the next run resumes).";
+
+// Config validation uses the credential rules of the connectors quarry ships.
+std::vector<config::source_rules> source_rules() {
+  std::vector<config::source_rules> rules;
+  for (const auto& name : connectors::sources()) {
+    auto c = connectors::make_connector(name);
+    config::source_rules r;
+    r.name = name;
+    for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret});
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
+struct common_options {
+  std::string log_level;  // "" = from the config
+};
+
+void init_logs(const common_options& common, const config::quarry_config* cfg) {
+  std::string level = common.log_level;
+  if (level.empty() && cfg) level = std::string{config::to_string(cfg->telemetry.log_level)};
+  if (level.empty()) level = "info";
+  telemetry::init_logging(telemetry::parse_log_level(level).value_or(spdlog::level::info));
+}
+
+void block_termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int run_extract(const common_options& common, const std::string& config_path,
+                std::vector<std::string> jobs, const std::string& output,
+                const std::string& state_file, int workers, const std::string& state_dir) {
+  auto out = cli::parse_output(output);
+  if (!out) {
+    std::cerr << "quarry extract: --output must be kafka, singer or jsonl=PATH, got \"" << output
+              << "\"\n";
+    return exit_usage;
+  }
+  const auto cfg = config::load_file(config_path, source_rules());
+  init_logs(common, &cfg);
+  if (jobs.empty())
+    for (const auto& j : cfg.jobs) jobs.push_back(j.name);
+  if (jobs.empty()) {
+    std::cerr << "quarry extract: the config at " << config_path << " defines no jobs\n";
+    return exit_usage;
+  }
+  for (const auto& j : jobs)
+    if (!cfg.find_job(j)) {
+      std::cerr << "quarry extract: no job named \"" << j << "\" in " << config_path << "\n";
+      return exit_usage;
+    }
+  if (out->kind == cli::output_kind::singer && jobs.size() != 1) {
+    std::cerr << "quarry extract: singer output runs one job at a time; pick one with --job\n";
+    return exit_usage;
+  }
+  if (!state_file.empty() && out->kind != cli::output_kind::singer) {
+    std::cerr << "quarry extract: --state imports Singer state and needs --output singer\n";
+    return exit_usage;
+  }
+  block_termination_signals();
+  cli::engine_options opts;
+  opts.output = *out;
+  if (!state_file.empty()) opts.singer_state_file = state_file;
+  opts.workers = workers;
+  opts.state_dir = state_dir;
+  cli::engine engine{cfg, opts};
+  const auto summaries = engine.run(jobs);
+  std::FILE* report = out->kind == cli::output_kind::singer ? stderr : stdout;
+  for (const auto& s : summaries) std::fputs(cli::format_summary(s).c_str(), report);
+  return cli::exit_code(summaries);
+}
+
+int run_reset(const common_options& common, const std::string& config_path, const std::string& job,
+              const std::string& stream) {
+  const auto cfg = config::load_file(config_path, source_rules());
+  init_logs(common, &cfg);
+  const auto* j = cfg.find_job(job);
+  if (!j) {
+    std::cerr << "quarry reset: no job named \"" << job << "\" in " << config_path << "\n";
+    return exit_usage;
+  }
+  if (cfg.kafka.embedded) {
+    std::cerr << "quarry reset: the embedded Kafka keeps no state between runs; nothing to reset\n";
+    return 0;
+  }
+  kafka::client_settings settings;
+  settings.bootstrap_servers = cfg.kafka.bootstrap_servers;
+  for (const auto& p : cfg.kafka.properties) settings.properties.emplace_back(p.name, p.value.reveal());
+  const auto prefix = j->topic_prefix.value_or(cfg.kafka.topic_prefix);
+  auto n = sinks::reset_kafka_state(settings, prefix, job,
+                                    stream.empty() ? std::nullopt : std::optional{stream});
+  if (!n) {
+    std::cerr << "quarry reset: " << n.error().message << "\n";
+    return 1;
+  }
+  std::cout << "reset " << *n << " bookmark(s) of job " << job
+            << (stream.empty() ? "" : " stream " + stream) << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"quarry: extracts records from marketing and support SaaS APIs into Kafka"};
+  app.footer(exit_codes_help);
+  app.require_subcommand(1);
+  common_options common;
+  app.add_option("--log-level", common.log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  std::string config_path, output = "kafka", state_file, state_dir = ".quarry", job, stream;
+  std::vector<std::string> jobs;
+  int workers = 0;
+
+  auto* extract = app.add_subcommand("extract", "Run jobs once and publish their records");
+  extract->footer(exit_codes_help);
+  extract->add_option("--config", config_path, "Config file (JSON)")->required();
+  extract->add_option("--job", jobs, "Job to run (repeatable; default: every job)");
+  extract->add_option("--output", output, "kafka (default), singer, or jsonl=PATH");
+  extract->add_option("--state", state_file, "Singer state file to resume from (singer output)");
+  extract->add_option("--workers", workers, "Worker count (default: engine.workers)")
+      ->check(CLI::Range(1, 256));
+  extract->add_option("--state-dir", state_dir,
+                      "Where quota usage is kept when the output is not Kafka");
+
+  auto* reset = app.add_subcommand("reset", "Forget a job's bookmarks (all streams or one)");
+  reset->footer(exit_codes_help);
+  reset->add_option("--config", config_path, "Config file (JSON)")->required();
+  reset->add_option("--job", job, "Job whose bookmarks to reset")->required();
+  reset->add_option("--stream", stream, "Only this stream");
+
+  auto* sim = app.add_subcommand("sim", "Run an API simulator (for tests, benchmarks, demos)");
+  sim->require_subcommand(1);
+  quarry::sim::add_sim_commands(*sim);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success) ? 0 : exit_usage);
+  } catch (const std::exception& e) {
+    std::cerr << "quarry: " << e.what() << "\n";
+    return 1;
+  }
+
+  try {
+    if (*extract) return run_extract(common, config_path, jobs, output, state_file, workers, state_dir);
+    if (*reset) return run_reset(common, config_path, job, stream);
+  } catch (const config::config_error& e) {
+    std::cerr << e.what() << "\n";
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << "quarry: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,368 @@
+#include "coordinator/coordinator.hpp"
+
+#include "proto/messages.hpp"
+#include "telemetry/metrics.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+#include <random>
+#include <set>
+
+namespace quarry::coordinator {
+namespace {
+
+using std::chrono::steady_clock;
+
+constexpr const char* plan_stream = "(plan)";
+
+struct run_state {
+  run_summary summary;
+  std::map<std::string, stream_summary> streams;
+  std::map<std::string, stream_info> infos;
+  std::map<std::pair<std::string, std::string>, std::string> bookmarks;
+  std::size_t outstanding = 0;  // queued, leased or waiting for a retry
+  bool cancelled = false;
+  caf::response_promise done;
+  steady_clock::time_point started = steady_clock::now();
+};
+
+struct lease {
+  task work;
+  caf::actor worker;
+};
+
+struct waiting_worker {
+  caf::actor_addr worker;
+  caf::response_promise reply;
+};
+
+struct coordinator_state {
+  coordinator_config config;
+  std::deque<task> ready;
+  std::deque<waiting_worker> idle;
+  std::map<task_id, lease> leased;
+  std::map<std::string, run_state> runs;
+  std::set<caf::actor_addr> workers;
+  std::vector<std::pair<run_request, caf::response_promise>> deferred_starts;
+  task_id next_id = 1;
+  bool shutting_down = false;
+  std::mt19937_64 rng{std::random_device{}()};
+};
+
+using self_ptr = caf::stateful_actor<coordinator_state>*;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void publish_task_gauges(self_ptr self) {
+  auto& st = self->state;
+  auto& tasks = telemetry::metrics().tasks;
+  tasks.Add({{"state", "queued"}}).Set(static_cast<double>(st.ready.size()));
+  tasks.Add({{"state", "running"}}).Set(static_cast<double>(st.leased.size()));
+  telemetry::metrics().workers.Add({{"location", "any"}}).Set(static_cast<double>(st.workers.size()));
+}
+
+// Pairs idle workers with queued tasks.
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  while (!st.idle.empty() && !st.ready.empty()) {
+    auto w = std::move(st.idle.front());
+    st.idle.pop_front();
+    auto worker = caf::actor_cast<caf::actor>(w.worker);
+    if (!worker) continue;  // died while waiting
+    task t = std::move(st.ready.front());
+    st.ready.pop_front();
+    st.leased[t.id] = lease{t, worker};
+    w.reply.deliver(task_assignment{false, std::move(t)});
+  }
+  if (st.shutting_down) {
+    for (auto& w : st.idle) w.reply.deliver(task_assignment{true, {}});
+    st.idle.clear();
+  }
+  publish_task_gauges(self);
+}
+
+stream_summary& stream_of(run_state& run, const std::string& stream) {
+  auto& s = run.streams[stream];
+  s.stream = stream;
+  return s;
+}
+
+void finish_if_done(self_ptr self, const std::string& run_key) {
+  auto& st = self->state;
+  auto it = st.runs.find(run_key);
+  if (it == st.runs.end() || it->second.outstanding > 0) return;
+  auto& run = it->second;
+  run_summary summary = std::move(run.summary);
+  summary.finished_ms = now_ms();
+  bool failed = false, incomplete = false;
+  for (auto& [name, s] : run.streams) {
+    if (s.tasks_failed > 0) {
+      s.status = "failed";
+      failed = true;
+    } else if (s.tasks_resumable > 0) {
+      s.status = "incomplete";
+      incomplete = true;
+    } else if (run.cancelled && s.status.empty()) {
+      s.status = "cancelled";
+    } else if (s.status.empty()) {
+      s.status = "ok";
+    }
+    summary.streams.push_back(s);
+  }
+  summary.outcome = run.cancelled ? "cancelled" : failed ? "failed" : incomplete ? "incomplete"
+                                                                                 : "succeeded";
+  const double seconds = std::chrono::duration<double>(steady_clock::now() - run.started).count();
+  telemetry::metrics().runs.Add({{"job", summary.job.str()}, {"outcome", summary.outcome}}).Increment();
+  telemetry::metrics()
+      .run_duration.Add({{"job", summary.job.str()}},
+                        prometheus::Histogram::BucketBoundaries{1, 5, 15, 60, 300, 900, 3600, 14400})
+      .Observe(seconds);
+  run.done.deliver(summary);
+  st.runs.erase(it);
+}
+
+void enqueue(self_ptr self, task t) {
+  auto& st = self->state;
+  st.ready.push_back(std::move(t));
+  dispatch(self);
+}
+
+// Gives a child task its stream identities and committed bookmark.
+void resolve(run_state& run, task& t) {
+  if (t.streams.empty()) {
+    auto add = [&](const std::string& name) {
+      if (auto it = run.infos.find(name); it != run.infos.end()) t.streams.push_back(it->second);
+    };
+    add(t.stream.str());
+    for (const auto& e : t.emits) add(e);
+  }
+  if (t.bookmark.empty()) {
+    if (auto it = run.bookmarks.find({t.stream.str(), t.partition}); it != run.bookmarks.end())
+      t.bookmark = it->second;
+  }
+}
+
+void start_run(self_ptr self, run_request req, caf::response_promise rp) {
+  auto& st = self->state;
+  const auto* job = st.config.jobs->find(req.job.str());
+  run_summary summary;
+  summary.run = req.run;
+  summary.job = req.job;
+  summary.started_ms = now_ms();
+  if (job == nullptr) {
+    summary.outcome = "failed";
+    summary.finished_ms = summary.started_ms;
+    summary.errors.push_back("job " + req.job.str() + " is not configured");
+    rp.deliver(std::move(summary));
+    return;
+  }
+  if (st.runs.count(req.run.str()) != 0) {
+    summary.outcome = "failed";
+    summary.errors.push_back("run " + req.run.str() + " is already running");
+    rp.deliver(std::move(summary));
+    return;
+  }
+  summary.source = job->context.source;
+  auto& run = st.runs[req.run.str()];
+  run.summary = std::move(summary);
+  run.done = std::move(rp);
+  run.outstanding = 1;
+  task plan;
+  plan.id = st.next_id++;
+  plan.run = req.run;
+  plan.job = req.job;
+  plan.account = account_id{job->context.account};
+  plan.source = job->context.source;
+  plan.kind = "plan";
+  plan.stream = stream_name{plan_stream};
+  spdlog::info("run {} of job {} started", req.run.str(), req.job.str());
+  enqueue(self, std::move(plan));
+}
+
+bool retriable_kind(const std::string& kind) {
+  return kind == "retriable" || kind == "rate_limited" || kind == "auth_expired";
+}
+
+void on_result(self_ptr self, task_result& res) {
+  auto& st = self->state;
+  auto lease_it = st.leased.find(res.id);
+  if (lease_it == st.leased.end()) return;  // already re-queued after its worker died
+  task t = std::move(lease_it->second.work);
+  st.leased.erase(lease_it);
+  auto run_it = st.runs.find(t.run.str());
+  if (run_it == st.runs.end()) {
+    dispatch(self);
+    return;
+  }
+  auto& run = run_it->second;
+  const std::string stream = t.stream.str();
+  auto& s = stream_of(run, stream);
+  for (const auto& c : res.records) {
+    stream_of(run, c.stream).records += c.records;
+    telemetry::metrics()
+        .records.Add({{"source", t.source}, {"stream", c.stream}, {"job", t.job.str()}})
+        .Increment(static_cast<double>(c.records));
+  }
+  s.calls += res.calls;
+  const bool retry = res.outcome == task_outcome::failed && !run.cancelled &&
+                     retriable_kind(res.error_kind) && t.attempt < st.config.task_attempts;
+  if (retry) {
+    spdlog::warn("run {}: task {} {} failed (attempt {} of {}), retrying: {}", t.run.str(), stream,
+                 t.partition, t.attempt, st.config.task_attempts, res.message);
+    t.bookmark = res.bookmark;  // resume where the last commit left it
+    const auto base = st.config.retry_base * (1u << std::min<std::uint32_t>(t.attempt - 1, 6));
+    std::uniform_int_distribution<std::int64_t> jitter(0, base.count());
+    auto delay = std::chrono::milliseconds(base.count() / 2 + jitter(st.rng) / 2);
+    if (res.retry_after_s > 0)
+      delay = std::max(delay, std::chrono::milliseconds(static_cast<std::int64_t>(res.retry_after_s * 1000)));
+    ++t.attempt;
+    self->delayed_send(self, delay, std::move(t));
+    dispatch(self);
+    return;
+  }
+  ++s.tasks;
+  switch (res.outcome) {
+    case task_outcome::done: break;
+    case task_outcome::resumable:
+      ++s.tasks_resumable;
+      if (s.error.empty()) s.error = res.message;
+      break;
+    case task_outcome::cancelled: s.status = "cancelled"; break;
+    case task_outcome::failed: {
+      ++s.tasks_failed;
+      std::string where = t.partition.empty() ? stream : stream + " [" + t.partition + "]";
+      std::string msg = where + ": " + res.message;
+      if (s.error.empty()) s.error = msg;
+      if (run.summary.errors.size() < 100) run.summary.errors.push_back(msg);
+      spdlog::error("run {}: {}", t.run.str(), msg);
+      break;
+    }
+  }
+  if (res.outcome == task_outcome::done && t.kind == "plan") run.streams.erase(stream);
+  --run.outstanding;
+  dispatch(self);
+  finish_if_done(self, t.run.str());
+}
+
+void requeue_leases_of(self_ptr self, const caf::actor_addr& worker) {
+  auto& st = self->state;
+  for (auto it = st.leased.begin(); it != st.leased.end();) {
+    if (it->second.worker.address() != worker) {
+      ++it;
+      continue;
+    }
+    task t = std::move(it->second.work);
+    it = st.leased.erase(it);
+    spdlog::warn("worker lost; task {} {} re-queued", t.stream.str(), t.partition);
+    ++t.attempt;
+    st.ready.push_front(std::move(t));
+  }
+}
+
+caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
+  self->state.config = std::move(config);
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& st = self->state;
+    st.workers.erase(msg.source);
+    requeue_leases_of(self, msg.source);
+    dispatch(self);
+  });
+  return {
+      [=](pull_atom, const worker_id&) -> caf::result<task_assignment> {
+        auto& st = self->state;
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto rp = self->make_response_promise<task_assignment>();
+        if (sender && st.workers.insert(sender.address()).second) {
+          self->monitor(sender);
+          if (st.workers.size() >= st.config.expected_workers && !st.deferred_starts.empty()) {
+            auto starts = std::move(st.deferred_starts);
+            st.deferred_starts.clear();
+            for (auto& [req, p] : starts) start_run(self, std::move(req), std::move(p));
+          }
+        }
+        st.idle.push_back({sender ? sender.address() : caf::actor_addr{}, rp});
+        dispatch(self);
+        return rp;
+      },
+      [=](start_run_atom, run_request& req) -> caf::result<run_summary> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<run_summary>();
+        if (st.workers.size() < st.config.expected_workers)
+          st.deferred_starts.emplace_back(std::move(req), rp);
+        else
+          start_run(self, std::move(req), rp);
+        return rp;
+      },
+      [=](plan_result& learned) {
+        auto it = self->state.runs.find(learned.run.str());
+        if (it == self->state.runs.end()) return;
+        for (auto& s : learned.streams) {
+          stream_of(it->second, s.name);
+          it->second.infos[s.name] = std::move(s);
+        }
+        for (auto& b : learned.bookmarks)
+          it->second.bookmarks[{b.stream, b.partition}] = std::move(b.bookmark);
+      },
+      [=](child_tasks& children) {
+        auto& st = self->state;
+        auto it = st.runs.find(children.run.str());
+        if (it == st.runs.end() || it->second.cancelled) return;
+        for (auto& t : children.tasks) {
+          t.id = st.next_id++;
+          resolve(it->second, t);
+          ++it->second.outstanding;
+          st.ready.push_back(std::move(t));
+        }
+        dispatch(self);
+      },
+      [=](task& retry) {  // a retry whose backoff elapsed
+        auto& st = self->state;
+        auto it = st.runs.find(retry.run.str());
+        if (it == st.runs.end()) return;
+        if (it->second.cancelled) {
+          --it->second.outstanding;
+          finish_if_done(self, retry.run.str());
+          return;
+        }
+        enqueue(self, std::move(retry));
+      },
+      [=](task_result& res) { on_result(self, res); },
+      [=](checkpoint_note&) {},
+      [=](cancel_atom, const run_id& run) {
+        auto& st = self->state;
+        auto it = st.runs.find(run.str());
+        if (it == st.runs.end()) return;
+        it->second.cancelled = true;
+        for (auto q = st.ready.begin(); q != st.ready.end();) {
+          if (q->run == run) {
+            --it->second.outstanding;
+            q = st.ready.erase(q);
+          } else {
+            ++q;
+          }
+        }
+        for (auto& [id, l] : st.leased)
+          if (l.work.run == run) self->send(l.worker, cancel_atom_v, id);
+        finish_if_done(self, run.str());
+      },
+      [=](shutdown_atom) {
+        self->state.shutting_down = true;
+        dispatch(self);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config) {
+  return system.spawn(coordinator_actor, std::move(config));
+}
+
+} // namespace quarry::coordinator

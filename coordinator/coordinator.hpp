@@ -1,0 +1,50 @@
+#pragma once
+
+// The coordinator actor: turns runs into tasks and hands them to workers.
+//
+//   start_run --> plan task queued --> a worker plans: plan_result (streams,
+//   bookmarks) and child tasks (one per stream) come back --> queued -->
+//   workers pull them --> task_result --> done, retried, or given up -->
+//   no task of the run left: run_summary to whoever started the run.
+//
+// Task lifecycle (coordinator's view):
+//
+//            child_tasks                pull                 task_result{done}
+//   (none) -------------> [queued] ------------> [leased] ------------------> (done)
+//                            ^                    |  |  task_result{resumable}
+//                            | backoff timer      |  +------------------------> (incomplete)
+//                            +---- [retrying] <---+  task_result{failed}, attempts left,
+//                                     ^           |  or the worker died (down_msg)
+//                                     |           +-- failed, no attempts left --> (failed)
+//
+// Work is pulled: a worker's pull is answered only when a task exists, which
+// is the back-pressure, and works the same for workers in other processes.
+// A failing task only ever affects its own stream's status.
+//
+// Threading: an event-based actor; it never blocks. Everything blocking
+// (planning, state reads, Kafka) happens on worker threads.
+
+#include "actors/job_directory.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace quarry::coordinator {
+
+struct coordinator_config {
+  std::shared_ptr<const actors::job_directory> jobs;
+  std::uint32_t task_attempts = 3;
+  std::chrono::milliseconds retry_base{500};
+  // Runs start only once this many workers have asked for work, so every
+  // worker's transactional producer has fenced its predecessor (and settled
+  // that one's open transaction) before bookmarks are read.
+  std::size_t expected_workers = 0;
+};
+
+caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config);
+
+} // namespace quarry::coordinator

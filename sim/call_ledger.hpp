@@ -1,0 +1,81 @@
+#pragma once
+
+// The accounting and limit decisions of one simulator, independent of HTTP.
+// server calls begin() when an API call starts and end() when its response is
+// ready; everything in between counts as in flight.
+//
+// Contract:
+//  - Every call counts (total, per sim-clock UTC day, per path template,
+//    in flight, window logs), admitted or rejected: the server saw it.
+//  - The admission decision is made atomically in begin(), under one mutex,
+//    checking the limits in the order daily, window, concurrency; the first
+//    one broken rejects the call and is recorded as a violation.
+//  - Limits are enforced against *admitted* calls: a rejected call does not
+//    use up quota, a window slot or a concurrency slot, so a client that waits
+//    out Retry-After gets through. The observed figures (max_seen,
+//    max_in_flight, calls_by_day) include rejected calls, so they exceed a
+//    limit exactly when a violation was recorded.
+//  - reset() clears counters and logs but not the calls now in flight.
+//
+// Thread-safe.
+
+#include "sim/call_stats.hpp"
+#include "sim/sim_clock.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string_view>
+
+namespace quarry::sim {
+
+class call_ledger {
+ public:
+  using steady_time = std::chrono::steady_clock::time_point;
+
+  call_ledger(call_limits limits, const sim_clock& clock);
+
+  struct call_start {
+    std::string_view path_template;
+    std::string_view path;
+    // When the call started; read under the lock when not given. Tests pass
+    // it to examine window arithmetic without waiting.
+    std::optional<steady_time> at;
+  };
+
+  struct admission {
+    std::optional<limit_kind> rejected;  // nullopt: admitted
+    double retry_after_s = -1;           // for window rejections, else -1
+    bool admitted() const { return !rejected; }
+  };
+
+  admission begin(const call_start& call);
+  // Once per begin(), with that begin()'s admission and the body size sent.
+  void end(const admission& admission, std::int64_t bytes_served);
+  void count_fault();
+
+  call_stats snapshot() const;
+  void reset();
+
+  const call_limits& limits() const { return limits_; }
+
+ private:
+  std::int64_t count_since(const std::deque<steady_time>& log, steady_time from) const;
+
+  const call_limits limits_;
+  const sim_clock& clock_;
+  const std::chrono::nanoseconds longest_window_;
+
+  mutable std::mutex mu_;
+  call_stats stats_;                                // guarded by mu_
+  std::map<std::int64_t, std::int64_t> admitted_by_day_;  // sim day number -> calls
+  std::deque<steady_time> seen_log_;                // every call, pruned to the
+  std::deque<steady_time> admitted_log_;            // longest window
+  std::int64_t in_flight_ = 0;
+  std::int64_t in_flight_admitted_ = 0;
+};
+
+} // namespace quarry::sim

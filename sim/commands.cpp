@@ -1,0 +1,153 @@
+#include "sim/commands.hpp"
+
+#include "sim/synthetic.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <pthread.h>
+#include <stdexcept>
+
+namespace quarry::sim {
+
+namespace {
+
+// Flags every simulator shares: where to listen, latency, faults, limits.
+struct server_flags {
+  server_options options;
+  std::int64_t daily = 0;
+  std::int64_t concurrency = 0;
+  std::vector<std::string> windows;
+  CLI::Option* daily_opt = nullptr;
+  CLI::Option* concurrency_opt = nullptr;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--port", options.port, "port to listen on (0: any free port)")
+        ->required()
+        ->check(CLI::Range(0, 65535));
+    cmd.add_option("--host", options.host, "address to listen on")->capture_default_str();
+    cmd.add_option("--latency-ms", options.latency_ms, "added to every API call")
+        ->check(CLI::NonNegativeNumber);
+    cmd.add_option("--fault-rate", options.fault_rate,
+                   "fraction of calls answered 500 or stalled, then 500")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd.add_option("--fault-stall-ms", options.fault_stall_ms, "how long a stalled call hangs")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    daily_opt = cmd.add_option("--daily-limit", daily, "API calls per sim-clock UTC day")
+                    ->check(CLI::NonNegativeNumber);
+    cmd.add_option("--window", windows, "at most CALLS calls in any SECONDS seconds")
+        ->type_name("CALLS/SECONDS")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+              const auto parsed = parse_window_limit(text);
+              return parsed ? std::string() : parsed.error().message;
+            },
+            "CALLS/SECONDS"));
+    concurrency_opt = cmd.add_option("--concurrency", concurrency, "API calls in flight at once")
+                          ->check(CLI::PositiveNumber);
+    cmd.add_option("--malformed-path", options.malformed_paths,
+                   "path prefix whose responses are corrupt JSON");
+  }
+
+  server_options resolve() const {
+    server_options out = options;
+    if (daily_opt->count() > 0) out.limits.daily = daily;
+    if (concurrency_opt->count() > 0) out.limits.concurrency = concurrency;
+    for (const auto& w : windows) out.limits.windows.push_back(*parse_window_limit(w));
+    return out;
+  }
+};
+
+// SIGINT and SIGTERM blocked in this thread (and in threads it starts) for
+// the guard's lifetime, so sigwait can take them.
+class blocked_stop_signals {
+ public:
+  blocked_stop_signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~blocked_stop_signals() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  blocked_stop_signals(const blocked_stop_signals&) = delete;
+  blocked_stop_signals& operator=(const blocked_stop_signals&) = delete;
+
+  int wait() const {
+    int signal = 0;
+    while (sigwait(&set_, &signal) != 0) {}
+    return signal;
+  }
+
+ private:
+  sigset_t set_;
+  sigset_t previous_;
+};
+
+// Starts `sim`, announces it, serves until a stop signal.
+template <class Simulator>
+void serve_until_signal(std::string_view name, Simulator& sim) {
+  blocked_stop_signals signals;  // before start(): server threads inherit the mask
+  try {
+    sim.start();
+  } catch (const std::exception& e) {
+    std::cerr << name << " simulator: " << e.what() << '\n';
+    throw CLI::RuntimeError(1);
+  }
+  std::cout << name << " simulator listening on " << sim.base_url() << std::endl;
+  signals.wait();
+  sim.stop();
+}
+
+void add_synthetic(CLI::App& sim) {
+  auto* cmd = sim.add_subcommand("synthetic", "a small REST API with parent and child streams");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<synthetic_options>();
+  flags->add_to(*cmd);
+  cmd->add_option("--seed", options->seed, "dataset seed")->capture_default_str();
+  cmd->add_option("--accounts", options->accounts, "parent records")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--events-per-account", options->events_per_account, "child records each")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--users", options->users, "users")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--api-key", options->api_key, "the bearer token clients must send")
+      ->capture_default_str();
+  cmd->callback([flags, options] {
+    synthetic_options resolved = *options;
+    resolved.server = flags->resolve();
+    synthetic_simulator simulator(std::move(resolved));
+    serve_until_signal("synthetic", simulator);
+  });
+}
+
+} // namespace
+
+void add_sim_commands(CLI::App& sim) {
+  add_synthetic(sim);
+}
+
+result<window_limit> parse_window_limit(std::string_view text) {
+  const auto fail = [&] {
+    return make_error(error_kind::fatal,
+                      "expected CALLS/SECONDS such as 100/20, got \"" + std::string(text) + "\"");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return fail();
+  window_limit out;
+  const char* end = text.data() + slash;
+  auto [p1, e1] = std::from_chars(text.data(), end, out.calls);
+  if (e1 != std::errc{} || p1 != end || out.calls < 1) return fail();
+  const char* s_end = text.data() + text.size();
+  auto [p2, e2] = std::from_chars(end + 1, s_end, out.seconds);
+  if (e2 != std::errc{} || p2 != s_end || !(out.seconds > 0)) return fail();
+  return out;
+}
+
+} // namespace quarry::sim

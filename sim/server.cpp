@@ -1,0 +1,337 @@
+#include "sim/server.hpp"
+
+#include "sim/call_ledger.hpp"
+#include "sim/timestamps.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+namespace quarry::sim {
+
+namespace {
+
+constexpr std::size_t pool_threads = 64;
+
+// "/v1/accounts/{id}/events" -> regex "/v1/accounts/([^/]+)/events", names {"id"}.
+struct compiled_template {
+  std::string regex;
+  std::vector<std::string> names;
+};
+
+compiled_template compile(std::string_view path_template) {
+  compiled_template out;
+  for (std::size_t i = 0; i < path_template.size(); ++i) {
+    const char c = path_template[i];
+    if (c == '{') {
+      const auto close = path_template.find('}', i);
+      if (close == std::string_view::npos)
+        throw std::invalid_argument("unclosed { in path template " + std::string(path_template));
+      out.names.emplace_back(path_template.substr(i + 1, close - i - 1));
+      out.regex += "([^/]+)";
+      i = close;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
+               c == '-') {
+      out.regex += c;
+    } else {
+      out.regex += '\\';
+      out.regex += c;
+    }
+  }
+  return out;
+}
+
+request to_request(const httplib::Request& in, const std::vector<std::string>& names) {
+  request out;
+  out.method = in.method;
+  out.path = in.path;
+  for (std::size_t i = 0; i < names.size() && i + 1 < in.matches.size(); ++i)
+    out.path_params.emplace(names[i], in.matches[i + 1].str());
+  for (const auto& [k, v] : in.params) out.query.emplace(k, v);
+  for (const auto& [k, v] : in.headers) {
+    std::string lower = k;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.headers.emplace(std::move(lower), v);
+  }
+  out.body = in.body;
+  return out;
+}
+
+void write(const response& in, httplib::Response& out) {
+  out.status = in.status;
+  for (const auto& [k, v] : in.headers) out.set_header(k, v);
+  out.set_content(in.body, in.content_type);
+}
+
+std::string error_json(std::string_view code) {
+  return nlohmann::json{{"error", code}}.dump();
+}
+
+void default_rejection(const rejection& why, const request&, response& res) {
+  switch (why.kind) {
+    case limit_kind::daily:
+      res.json(429, error_json("quota_exceeded"));
+      break;
+    case limit_kind::window: {
+      res.json(429, error_json("rate_limited"));
+      const auto wait = std::max<long long>(1, std::llround(std::ceil(why.retry_after_s)));
+      res.headers.emplace_back("Retry-After", std::to_string(wait));
+      break;
+    }
+    case limit_kind::concurrency:
+      res.json(429, error_json("too_many_concurrent"));
+      break;
+  }
+}
+
+void default_fault(const request&, response& res) {
+  res.json(500, error_json("internal_error"));
+}
+
+// Any JSON text followed by '<' is invalid, and half of an object is too.
+void corrupt(std::string& body) {
+  body.resize(body.size() / 2);
+  body += "<!-- corrupt";
+}
+
+enum class fault_kind { none, error, stall };
+
+} // namespace
+
+struct server::impl {
+  explicit impl(server_options o)
+      : options(std::move(o)), ledger(options.limits, clock),
+        rng(options.fault_seed) {
+    if (!(options.fault_rate >= 0 && options.fault_rate <= 1))
+      throw std::invalid_argument("fault_rate must be within 0..1");
+    if (options.latency_ms < 0 || options.fault_stall_ms < 0)
+      throw std::invalid_argument("latency_ms and fault_stall_ms cannot be negative");
+    svr.new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
+    svr.set_keep_alive_timeout(options.keep_alive_timeout_s);
+    on_rejection = default_rejection;
+    on_fault = default_fault;
+  }
+
+  void route(std::string_view method, const std::string& pattern,
+             httplib::Server::Handler h) {
+    if (started) throw std::logic_error("routes must be added before start()");
+    if (method == "GET") svr.Get(pattern, std::move(h));
+    else if (method == "POST") svr.Post(pattern, std::move(h));
+    else if (method == "PUT") svr.Put(pattern, std::move(h));
+    else if (method == "PATCH") svr.Patch(pattern, std::move(h));
+    else if (method == "DELETE") svr.Delete(pattern, std::move(h));
+    else throw std::invalid_argument("unsupported method " + std::string(method));
+  }
+
+  fault_kind pick_fault() {
+    if (options.fault_rate <= 0) return fault_kind::none;
+    std::lock_guard lock(rng_mu);
+    if (std::uniform_real_distribution<double>(0, 1)(rng) >= options.fault_rate)
+      return fault_kind::none;
+    return (rng() & 1) ? fault_kind::stall : fault_kind::error;
+  }
+
+  // Sleeps `ms`, or less if the server is stopping.
+  void pause(int ms) {
+    if (ms <= 0) return;
+    std::unique_lock lock(stop_mu);
+    stop_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping; });
+  }
+
+  void serve_api(const std::string& path_template, const std::vector<std::string>& names,
+                 const handler& h, const httplib::Request& hreq, httplib::Response& hres) {
+    const auto admission = ledger.begin({path_template, hreq.path, std::nullopt});
+    response res;
+    try {
+      const request req = to_request(hreq, names);
+      if (admission.rejected) {
+        on_rejection({*admission.rejected, admission.retry_after_s}, req, res);
+      } else if (const auto fault = pick_fault(); fault != fault_kind::none) {
+        ledger.count_fault();
+        if (fault == fault_kind::stall) pause(options.fault_stall_ms);
+        on_fault(req, res);
+      } else {
+        pause(options.latency_ms);
+        h(req, res);
+        if (res.status >= 200 && res.status < 300) {
+          for (const auto& prefix : options.malformed_paths) {
+            if (hreq.path.starts_with(prefix)) {
+              corrupt(res.body);
+              break;
+            }
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      res = response{};
+      res.json(500, nlohmann::json{{"error", "internal_error"}, {"message", e.what()}}.dump());
+    }
+    ledger.end(admission, static_cast<std::int64_t>(res.body.size()));
+    write(res, hres);
+  }
+
+  static void serve_control(const std::vector<std::string>& names, const handler& h,
+                            const httplib::Request& hreq, httplib::Response& hres) {
+    response res;
+    try {
+      h(to_request(hreq, names), res);
+    } catch (const std::exception& e) {
+      res = response{};
+      res.json(400, nlohmann::json{{"error", "invalid_request"}, {"message", e.what()}}.dump());
+    }
+    write(res, hres);
+  }
+
+  std::string clock_json() const {
+    const double offset = std::chrono::duration<double>(clock.offset()).count();
+    return nlohmann::json{{"now", format_rfc3339_ms(clock.now())}, {"offset_seconds", offset}}
+        .dump();
+  }
+
+  void set_clock(const request& req, response& res) {
+    const auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      res.json(400, nlohmann::json{{"error", "invalid_request"},
+                                   {"message", "expected a JSON object"}}.dump());
+      return;
+    }
+    if (body.contains("now") && body["now"].is_string()) {
+      const auto us = parse_rfc3339_us(body["now"].get<std::string>());
+      if (!us) {
+        res.json(400, nlohmann::json{{"error", "invalid_request"},
+                                     {"message", "now must be an RFC 3339 time"}}.dump());
+        return;
+      }
+      clock.set_now(std::chrono::system_clock::time_point{std::chrono::microseconds{*us}});
+    } else if (body.contains("advance_seconds") && body["advance_seconds"].is_number()) {
+      clock.advance(std::chrono::microseconds{
+          std::llround(body["advance_seconds"].get<double>() * 1e6)});
+    } else {
+      res.json(400, nlohmann::json{{"error", "invalid_request"},
+                                   {"message", "expected \"now\" or \"advance_seconds\""}}.dump());
+      return;
+    }
+    res.json(200, clock_json());
+  }
+
+  const server_options options;
+  sim_clock clock;
+  call_ledger ledger;
+  httplib::Server svr;
+  rejection_handler on_rejection;
+  handler on_fault;
+
+  std::mutex rng_mu;
+  std::mt19937_64 rng;  // guarded by rng_mu
+
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;  // guarded by stop_mu
+
+  bool started = false;
+  int bound_port = -1;
+  std::thread listener;
+  std::atomic<bool> listen_returned{false};
+};
+
+server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  add_control_route("GET", "/_sim/stats",
+                    [this](const request&, response& res) { res.json(200, stats_json()); });
+  add_control_route("POST", "/_sim/reset_stats", [this](const request&, response& res) {
+    reset_stats();
+    res.json(200, R"({"ok":true})");
+  });
+  add_control_route("GET", "/_sim/clock", [this](const request&, response& res) {
+    res.json(200, impl_->clock_json());
+  });
+  add_control_route("POST", "/_sim/clock",
+                    [this](const request& req, response& res) { impl_->set_clock(req, res); });
+}
+
+server::~server() { stop(); }
+
+void server::add_api_route(std::string_view method, std::string path_template, handler h) {
+  auto compiled = compile(path_template);
+  impl_->route(method, compiled.regex,
+               [this, path_template = std::move(path_template), names = std::move(compiled.names),
+                h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
+                 impl_->serve_api(path_template, names, h, req, res);
+               });
+}
+
+void server::add_control_route(std::string_view method, std::string path_template, handler h) {
+  auto compiled = compile(path_template);
+  impl_->route(method, compiled.regex,
+               [names = std::move(compiled.names), h = std::move(h)](
+                   const httplib::Request& req, httplib::Response& res) {
+                 impl::serve_control(names, h, req, res);
+               });
+}
+
+void server::set_rejection_handler(rejection_handler h) {
+  impl_->on_rejection = h ? std::move(h) : rejection_handler(default_rejection);
+}
+
+void server::set_fault_handler(handler h) {
+  impl_->on_fault = h ? std::move(h) : handler(default_fault);
+}
+
+void server::start() {
+  auto& d = *impl_;
+  if (d.started) throw std::logic_error("a simulator server starts only once");
+  const auto& host = d.options.host;
+  int port = d.options.port;
+  if (port == 0) {
+    port = d.svr.bind_to_any_port(host);
+  } else if (!d.svr.bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port <= 0)
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(d.options.port));
+  d.started = true;
+  d.bound_port = port;
+  d.listener = std::thread([&d] {
+    d.svr.listen_after_bind();
+    d.listen_returned = true;
+  });
+  // httplib's stop() does nothing until the accept loop runs, so wait for it
+  // here; that way stop() always works. It starts within microseconds.
+  while (!d.svr.is_running() && !d.listen_returned)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void server::stop() {
+  auto& d = *impl_;
+  if (!d.listener.joinable()) return;
+  {
+    std::lock_guard lock(d.stop_mu);
+    d.stopping = true;
+  }
+  d.stop_cv.notify_all();
+  d.svr.stop();
+  d.listener.join();
+}
+
+int server::port() const { return impl_->bound_port; }
+
+std::string server::base_url() const {
+  return "http://" + impl_->options.host + ":" + std::to_string(impl_->bound_port);
+}
+
+const server_options& server::options() const { return impl_->options; }
+sim_clock& server::clock() { return impl_->clock; }
+const sim_clock& server::clock() const { return impl_->clock; }
+call_stats server::stats() const { return impl_->ledger.snapshot(); }
+std::string server::stats_json() const { return to_json(impl_->ledger.snapshot()); }
+void server::reset_stats() { impl_->ledger.reset(); }
+
+} // namespace quarry::sim

@@ -1,0 +1,102 @@
+#pragma once
+
+// The HTTP server every API simulator is built on. A simulator registers its
+// API routes; the server wraps each with the accounting and limits of
+// call_ledger, optional latency and fault injection, and serves the control
+// endpoints under /_sim/ (never counted as API calls):
+//
+//   GET  /_sim/stats        call_stats as JSON (see call_stats.hpp)
+//   POST /_sim/reset_stats  clear the counters (not the data)
+//   GET  /_sim/clock        {"now": "...Z", "offset_seconds": x}
+//   POST /_sim/clock        {"now": "2026-11-24T00:00:05Z"} or {"advance_seconds": 86400}
+//
+// What happens to one API call, in order:
+//
+//   begin (counted, in flight; admitted or rejected atomically)
+//     rejected  -> rejection handler (default 429 JSON)            -> end
+//     fault     -> half: 500 at once; half: stall fault_stall_ms, 500 -> end
+//     admitted  -> sleep latency_ms -> handler -> corrupt the body if the path
+//                  starts with one of malformed_paths and status is 2xx -> end
+//
+// Lifecycle:  constructed --add_*_route*--> start() --> serving --stop()--> stopped
+// Routes may only be added before start(); a server starts once. stop() (and
+// the destructor) wakes calls sleeping in latency or stalls and waits for all
+// handlers to return. Handlers run on the server's pool (64 threads) and must
+// be thread-safe.
+
+#include "sim/call_stats.hpp"
+#include "sim/http_types.hpp"
+#include "sim/sim_clock.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::sim {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port; see server::port()
+  int latency_ms = 0;
+  double fault_rate = 0;  // fraction of admitted calls that fail, 0..1
+  int fault_stall_ms = 3000;
+  std::uint64_t fault_seed = 42;
+  call_limits limits;
+  std::vector<std::string> malformed_paths;  // path prefixes answered with corrupt JSON
+  int keep_alive_timeout_s = 2;  // bounds how long stop() waits for idle connections
+};
+
+// Why a call was rejected, for a simulator's own rejection response.
+struct rejection {
+  limit_kind kind = limit_kind::daily;
+  double retry_after_s = -1;  // window rejections: when a slot frees up
+};
+
+class server {
+ public:
+  using handler = std::function<void(const request&, response&)>;
+  using rejection_handler = std::function<void(const rejection&, const request&, response&)>;
+
+  // Throws std::invalid_argument for impossible limits or rates.
+  explicit server(server_options options);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // `path_template` is a path with {name} segments, e.g.
+  // "/v1/accounts/{id}/events"; calls are counted under it. Method is "GET",
+  // "POST", "PUT", "PATCH" or "DELETE".
+  void add_api_route(std::string_view method, std::string path_template, handler h);
+  // An uncounted route, normally under /_sim/.
+  void add_control_route(std::string_view method, std::string path_template, handler h);
+
+  // How a rejected call is answered (default: 429 JSON, see server.cpp).
+  void set_rejection_handler(rejection_handler h);
+  // How an injected fault is answered (default: 500 {"error":"internal_error"}).
+  void set_fault_handler(handler h);
+
+  // Binds and serves on background threads. Throws std::runtime_error naming
+  // the address when it cannot bind.
+  void start();
+  void stop();
+
+  int port() const;              // the bound port, after start()
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
+  const server_options& options() const;
+
+  sim_clock& clock();
+  const sim_clock& clock() const;
+
+  call_stats stats() const;
+  std::string stats_json() const;
+  void reset_stats();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace quarry::sim
