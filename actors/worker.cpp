@@ -55,8 +55,10 @@ class task_session final : public connectors::session {
   void declare(const connectors::stream_descriptor& stream) override;
   bool cancelled() const override;
 
-  // Commits what is pending (records, bookmark, schemas) and releases children.
-  status commit();
+  // Commits what is pending (records, bookmark, schemas, spawned children)
+  // and releases the children. `final`: the task is done, so a child task
+  // also clears its pending entry.
+  status commit(bool final = false);
   status abort();
 
   std::uint64_t calls() const { return calls_; }
@@ -132,7 +134,8 @@ class worker_actor final : public caf::blocking_actor {
     return cancelled_;
   }
 
-  void release_children(const task& parent, std::vector<connectors::task_spec>& specs) {
+  void release_children(const task& parent, std::vector<connectors::task_spec>& specs,
+                        bool durable) {
     if (specs.empty()) return;
     child_tasks children;
     children.parent = parent.id;
@@ -149,6 +152,7 @@ class worker_actor final : public caf::blocking_actor {
       c.params = spec.params.is_null() ? "" : spec.params.dump();
       c.bookmark = spec.bookmark.is_null() ? "" : spec.bookmark.dump();
       c.emits = spec.emits;
+      c.child = durable;
       children.tasks.push_back(std::move(c));
     }
     specs.clear();
@@ -193,12 +197,12 @@ class worker_actor final : public caf::blocking_actor {
     task_session session{*this, t, *job};
     status st = t.kind == "plan" ? plan(t, *job, *connector, session)
                                  : run(t, *connector, session);
-    if (st) st = session.commit();
+    if (st) st = session.commit(t.kind != "plan");
     if (!st) {
       if (auto ab = session.abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
       fail(out, std::move(st).error());
     }
-    if (st && t.kind != "plan") release_children(t, session.released_children());
+    if (st && t.kind != "plan") release_children(t, session.released_children(), true);
     out.calls = session.calls();
     for (const auto& [stream, n] : session.records()) out.records.push_back({stream, n});
     if (!session.committed_bookmark().empty()) out.bookmark = session.committed_bookmark();
@@ -227,13 +231,13 @@ class worker_actor final : public caf::blocking_actor {
   // coordinator the run's streams and bookmarks, then hand over the tasks.
   status plan(const task& t, const job_entry& job, connectors::connector& connector,
               task_session& session) {
-    auto table = config_.load_state(job.prefix, t.job.str());
-    if (!table) return std::move(table).error();
+    auto state = config_.load_state(job.prefix, t.job.str());
+    if (!state) return std::move(state).error();
     connectors::bookmark_map bookmarks;
     plan_result learned;
     learned.id = t.id;
     learned.run = t.run;
-    for (const auto& [where, bookmark] : *table) {
+    for (const auto& [where, bookmark] : state->bookmarks) {
       bookmarks[where] = json::parse(bookmark, nullptr, false);
       learned.bookmarks.push_back({where.first, where.second, bookmark});
     }
@@ -248,9 +252,27 @@ class worker_actor final : public caf::blocking_actor {
     if (auto st = session.commit(); !st) return st;  // schemas out before any record
     learned.streams = session.declared();
     send(config_.coordinator, std::move(learned));
-    for (auto& spec : *tasks) session.spawn(std::move(spec));
-    if (auto st = session.commit(); !st) return st;
-    release_children(t, session.released_children());
+    // Children that earlier runs spawned but never finished come back too.
+    std::set<std::pair<std::string, std::string>> in_plan;
+    for (const auto& spec : *tasks) in_plan.emplace(spec.stream, spec.partition);
+    std::vector<connectors::task_spec> unfinished;
+    for (const auto& [where, text] : state->pending) {
+      if (in_plan.count(where) != 0) continue;
+      auto spec = json::parse(text, nullptr, false);
+      if (!spec.is_object()) continue;
+      connectors::task_spec c;
+      c.stream = where.first;
+      c.partition = where.second;
+      c.kind = spec.value("kind", "extract");
+      c.params = spec.value("params", json::object());
+      c.emits = spec.value("emits", std::vector<std::string>{});
+      unfinished.push_back(std::move(c));
+    }
+    if (!unfinished.empty())
+      spdlog::info("run {}: {} unfinished child tasks from earlier runs re-queued", t.run.str(),
+                   unfinished.size());
+    release_children(t, *tasks, false);
+    release_children(t, unfinished, true);
     return {};
   }
 
@@ -404,17 +426,15 @@ status task_session::checkpoint(const json& bookmark) {
   pending_bookmark_ = bookmark.dump();
   dirty_ = true;
   const auto& cfg = worker_.config();
-  if (uncommitted_records_ >= cfg.checkpoint_records ||
+  if (uncommitted_records_ >= cfg.checkpoint_records || !held_children_.empty() ||
       steady_clock::now() - last_commit_ >= cfg.checkpoint_interval)
     return commit();
   return {};
 }
 
 void task_session::spawn(connectors::task_spec child) {
-  if (dirty_)
-    held_children_.push_back(std::move(child));
-  else
-    released_.push_back(std::move(child));
+  held_children_.push_back(std::move(child));
+  dirty_ = true;
 }
 
 void task_session::declare(const connectors::stream_descriptor& stream) {
@@ -431,11 +451,19 @@ void task_session::declare(const connectors::stream_descriptor& stream) {
 
 bool task_session::cancelled() const { return worker_.poll_cancelled(); }
 
-status task_session::commit() {
-  if (!dirty_) return {};
-  std::vector<sinks::state_update> states;
+status task_session::commit(bool final) {
+  const bool clears_pending = final && task_.child;
+  if (!dirty_ && !clears_pending) return {};
+  using update = sinks::state_update;
+  std::vector<update> states;
   if (!pending_bookmark_.empty() && task_.kind != "plan")
-    states.push_back({task_.stream.str(), task_.partition, pending_bookmark_});
+    states.push_back({update::kind::bookmark, task_.stream.str(), task_.partition, pending_bookmark_});
+  for (const auto& c : held_children_) {
+    json spec = {{"kind", c.kind}, {"params", c.params}, {"emits", c.emits}};
+    states.push_back({update::kind::pending_child, c.stream, c.partition, spec.dump()});
+  }
+  if (clears_pending)
+    states.push_back({update::kind::child_done, task_.stream.str(), task_.partition, ""});
   if (auto st = worker_.sink().commit(origin_, states); !st) return st;
   if (!pending_bookmark_.empty()) committed_bookmark_ = std::move(pending_bookmark_);
   pending_bookmark_.clear();
@@ -451,7 +479,7 @@ status task_session::commit() {
   uncommitted_counts_.clear();
   for (const auto& [_, n] : records_) total += n;
   worker_.send(worker_.config().coordinator, checkpoint_note{task_.id, task_.run, total});
-  if (task_.kind != "plan") worker_.release_children(task_, released_);
+  if (task_.kind != "plan") worker_.release_children(task_, released_, true);
   return {};
 }
 

@@ -38,7 +38,7 @@ struct worker_config {
   std::shared_ptr<const job_directory> jobs;
   std::shared_ptr<sinks::sink_factory> sinks;
   // Reads a job's committed bookmarks (for plan tasks).
-  std::function<result<sinks::bookmark_table>(const std::string& prefix, const std::string& job)>
+  std::function<result<sinks::job_state>(const std::string& prefix, const std::string& job)>
       load_state;
   std::uint64_t checkpoint_records = 10'000;
   std::chrono::milliseconds checkpoint_interval{5'000};

@@ -61,12 +61,15 @@ quota::policy policy_of(const connectors::quota_defaults& d, const config::quota
     p.daily_calls = d.daily_calls;
   p.time_zone = q.time_zone.value_or(d.time_zone);
   p.reset_offset = std::chrono::minutes(q.daily_reset_minute.value_or(d.reset_minutes));
+  // Each window is padded by a second: calls are counted when granted here and
+  // when they arrive there, and the two clocks see slightly different times.
+  constexpr std::chrono::seconds guard{1};
   if (!q.windows.empty()) {
     for (const auto& w : q.windows)
-      p.windows.push_back({static_cast<int>(w.calls), std::chrono::seconds(w.seconds)});
+      p.windows.push_back({static_cast<int>(w.calls), std::chrono::seconds(w.seconds) + guard});
   } else {
     for (const auto& [calls, seconds] : d.windows)
-      p.windows.push_back({calls, std::chrono::seconds(seconds)});
+      p.windows.push_back({calls, std::chrono::seconds(seconds) + guard});
   }
   if (q.concurrency)
     p.concurrency = *q.concurrency;
@@ -170,7 +173,7 @@ struct engine::impl {
         return sinks::make_kafka_sink_factory(kafka, id);
       }
       case output_kind::singer: {
-        sinks::bookmark_table initial;
+        sinks::job_state initial;
         if (options.singer_state_file) initial = sinks::load_state_file(*options.singer_state_file);
         return sinks::make_singer_sink_factory(stdout, std::move(initial));
       }
@@ -180,7 +183,7 @@ struct engine::impl {
     return nullptr;
   }
 
-  std::function<result<sinks::bookmark_table>(const std::string&, const std::string&)>
+  std::function<result<sinks::job_state>(const std::string&, const std::string&)>
   make_state_loader() {
     switch (options.output.kind) {
       case output_kind::kafka:
@@ -188,17 +191,17 @@ struct engine::impl {
           return sinks::load_kafka_state(settings, prefix, job);
         };
       case output_kind::singer: {
-        sinks::bookmark_table table;
+        sinks::job_state table;
         if (options.singer_state_file) table = sinks::load_state_file(*options.singer_state_file);
-        return [table](const std::string&, const std::string&) -> result<sinks::bookmark_table> {
+        return [table](const std::string&, const std::string&) -> result<sinks::job_state> {
           return table;
         };
       }
       case output_kind::jsonl: {
         const std::string path = sinks::jsonl_state_path(options.output.path);
-        return [path](const std::string&, const std::string&) -> result<sinks::bookmark_table> {
+        return [path](const std::string&, const std::string&) -> result<sinks::job_state> {
           std::FILE* f = std::fopen(path.c_str(), "r");
-          if (f == nullptr) return sinks::bookmark_table{};
+          if (f == nullptr) return sinks::job_state{};
           std::fclose(f);
           return sinks::load_state_file(path);
         };
@@ -273,6 +276,7 @@ struct engine::impl {
       wc.load_state = loader;
       wc.checkpoint_records = static_cast<std::uint64_t>(config.engine.checkpoint_records);
       wc.checkpoint_interval = std::chrono::milliseconds(config.engine.checkpoint_interval_ms);
+      wc.http.total_timeout = std::chrono::milliseconds(config.engine.request_timeout_ms);
       workers.push_back(actors::spawn_worker(*system, std::move(wc)));
     }
     if (!config.telemetry.listen.empty()) {

@@ -76,6 +76,7 @@ struct engine_config {
   std::int64_t checkpoint_records = 10000;
   std::int64_t checkpoint_interval_ms = 5000;
   int task_attempts = 3;
+  std::int64_t request_timeout_ms = 120000;  // one API call, start to end
 };
 
 struct quota_window {

@@ -461,11 +461,12 @@ class validator {
     const std::string ptr = "/engine";
     if (!require_object(v, ptr)) return e;
     check_known_fields(v, ptr, {"workers", "checkpoint_records", "checkpoint_interval_ms",
-                                "task_attempts"});
+                                "task_attempts", "request_timeout_ms"});
     read_int_field(v, ptr, "workers", 1, 256, e.workers);
     read_int_field(v, ptr, "checkpoint_records", 1, int64_max, e.checkpoint_records);
     read_int_field(v, ptr, "checkpoint_interval_ms", 1, int64_max, e.checkpoint_interval_ms);
     read_int_field(v, ptr, "task_attempts", 1, int_max, e.task_attempts);
+    read_int_field(v, ptr, "request_timeout_ms", 100, int64_max, e.request_timeout_ms);
     return e;
   }
 

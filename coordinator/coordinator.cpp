@@ -23,6 +23,7 @@ struct run_state {
   std::map<std::string, stream_summary> streams;
   std::map<std::string, stream_info> infos;
   std::map<std::pair<std::string, std::string>, std::string> bookmarks;
+  std::set<std::pair<std::string, std::string>> queued_partitions;  // never queue one twice
   std::size_t outstanding = 0;  // queued, leased or waiting for a retry
   bool cancelled = false;
   caf::response_promise done;
@@ -315,6 +316,7 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         auto it = st.runs.find(children.run.str());
         if (it == st.runs.end() || it->second.cancelled) return;
         for (auto& t : children.tasks) {
+          if (!it->second.queued_partitions.emplace(t.stream.str(), t.partition).second) continue;
           t.id = st.next_id++;
           resolve(it->second, t);
           ++it->second.outstanding;

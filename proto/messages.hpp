@@ -69,6 +69,9 @@ struct task {
   std::vector<std::string> emits;
   std::vector<stream_info> streams;
   std::uint32_t attempt = 1;
+  // Spawned by another task: its spec is in the state topic as pending until
+  // it finishes, so a run cut short (quota, crash) re-queues it next time.
+  bool child = false;
 };
 
 // The answer to a worker's pull: its next task, or the order to stop.
@@ -199,7 +202,8 @@ typename Inspector::result_type inspect(Inspector& f, named_id<Tag>& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("quarry.task"), x.id, x.run, x.job, x.account, x.source, x.kind,
-           x.stream, x.partition, x.params, x.bookmark, x.emits, x.streams, x.attempt);
+           x.stream, x.partition, x.params, x.bookmark, x.emits, x.streams, x.attempt,
+           x.child);
 }
 
 template <class Inspector>

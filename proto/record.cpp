@@ -58,6 +58,13 @@ std::string state_key(std::string_view job, std::string_view stream, std::string
   return out;
 }
 
+std::string pending_key(std::string_view job, std::string_view stream, std::string_view partition) {
+  std::string out = state_key(job, stream, partition);
+  out.pop_back();
+  out += R"(,"pending"])";
+  return out;
+}
+
 std::string fingerprint(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {

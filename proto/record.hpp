@@ -5,7 +5,10 @@
 //   <prefix>.<source>.<stream>  records; key = primary key as compact JSON,
 //                               value = the record as JSON, headers below
 //   <prefix>._state             compacted; key = ["job","stream","partition"],
-//                               value = {"bookmark":...,"run":...,"at":...}
+//                               value = {"bookmark":...,"run":...,"at":...};
+//                               key = ["job","stream","partition","pending"],
+//                               value = {"pending": child task spec} until the
+//                               child finishes (then a tombstone)
 //   <prefix>._schemas           compacted; key = "source.stream", value = JSON Schema
 //   <prefix>._runs              one run summary per finished run
 //   <prefix>._quota             compacted; key = account, value = the day's usage
@@ -31,6 +34,10 @@ std::string quota_topic(std::string_view prefix);
 
 // ["job","stream","partition"] as compact JSON: the state topic's key.
 std::string state_key(std::string_view job, std::string_view stream, std::string_view partition);
+
+// ["job","stream","partition","pending"]: a spawned child task that has not
+// finished yet; a tombstone once it has.
+std::string pending_key(std::string_view job, std::string_view stream, std::string_view partition);
 
 // 16 hex digits of FNV-1a 64 over the text (the schema fingerprint).
 std::string fingerprint(std::string_view text);

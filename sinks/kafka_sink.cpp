@@ -59,13 +59,31 @@ class kafka_sink final : public record_sink {
       if (auto st = producer_->ensure_topic(topic, {.compacted = true}); !st) return st;
       const auto at = contract::utc_now_iso();
       for (const auto& s : states) {
-        nlohmann::json value = {{"bookmark", nlohmann::json::parse(s.bookmark)},
-                                {"run", origin.run},
-                                {"at", at}};
-        if (auto st = producer_->produce(topic, contract::state_key(origin.job, s.stream, s.partition),
-                                         value.dump());
-            !st)
-          return st;
+        status st;
+        switch (s.what) {
+          case state_update::kind::bookmark: {
+            nlohmann::json value = {{"bookmark", nlohmann::json::parse(s.value)},
+                                    {"run", origin.run},
+                                    {"at", at}};
+            st = producer_->produce(topic, contract::state_key(origin.job, s.stream, s.partition),
+                                    value.dump());
+            break;
+          }
+          case state_update::kind::pending_child: {
+            nlohmann::json value = {{"pending", nlohmann::json::parse(s.value)},
+                                    {"run", origin.run},
+                                    {"at", at}};
+            st = producer_->produce(topic,
+                                    contract::pending_key(origin.job, s.stream, s.partition),
+                                    value.dump());
+            break;
+          }
+          case state_update::kind::child_done:
+            st = producer_->produce(
+                topic, contract::pending_key(origin.job, s.stream, s.partition), std::nullopt);
+            break;
+        }
+        if (!st) return st;
       }
     }
     if (!in_transaction_) return {};

@@ -26,10 +26,18 @@ struct record_origin {
   std::string run;
 };
 
+// One change to a job's committed state, made in the same commit as the
+// records before it.
 struct state_update {
+  enum class kind {
+    bookmark,       // `value` is the bookmark reached for (stream, partition)
+    pending_child,  // a child task was spawned; `value` is its spec (JSON)
+    child_done,     // the child task of (stream, partition) finished
+  };
+  kind what = kind::bookmark;
   std::string stream;
   std::string partition;
-  std::string bookmark;  // JSON
+  std::string value;  // JSON; empty for child_done
 };
 
 class record_sink {

@@ -30,20 +30,26 @@ result<std::map<std::string, std::string>> read_state(const kafka::client_settin
 
 } // namespace
 
-result<bookmark_table> load_kafka_state(const kafka::client_settings& settings,
-                                        const std::string& prefix, const std::string& job) {
+result<job_state> load_kafka_state(const kafka::client_settings& settings,
+                                   const std::string& prefix, const std::string& job) {
   auto live = read_state(settings, prefix);
   if (!live) return std::move(live).error();
-  bookmark_table out;
+  job_state out;
   for (const auto& [key, value] : *live) {
     auto k = nlohmann::json::parse(key, nullptr, false);
     auto v = nlohmann::json::parse(value, nullptr, false);
-    if (!k.is_array() || k.size() != 3 || !v.is_object() || !v.contains("bookmark"))
+    const bool pending = k.is_array() && k.size() == 4 && k[3] == "pending";
+    const bool shape_ok = k.is_array() && (k.size() == 3 || pending) && k[0].is_string() &&
+                          k[1].is_string() && k[2].is_string() && v.is_object() &&
+                          v.contains(pending ? "pending" : "bookmark");
+    if (!shape_ok)
       return make_error(error_kind::bad_payload,
                         "malformed entry in " + contract::state_topic(prefix) + " with key " +
                             key.substr(0, 120));
     if (k[0] != job) continue;
-    out[{k[1].get<std::string>(), k[2].get<std::string>()}] = v["bookmark"].dump();
+    auto& table = pending ? out.pending : out.bookmarks;
+    table[{k[1].get<std::string>(), k[2].get<std::string>()}] =
+        v[pending ? "pending" : "bookmark"].dump();
   }
   return out;
 }
@@ -58,7 +64,7 @@ result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
   std::size_t n = 0;
   for (const auto& [key, value] : *live) {
     auto k = nlohmann::json::parse(key, nullptr, false);
-    if (!k.is_array() || k.size() != 3 || k[0] != job) continue;
+    if (!k.is_array() || k.size() < 3 || k[0] != job) continue;
     if (stream && k[1] != *stream) continue;
     if (auto st = (*p)->produce(contract::state_topic(prefix), key, std::nullopt); !st)
       return std::move(st).error();
@@ -69,7 +75,7 @@ result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
   return n;
 }
 
-bookmark_table load_state_file(const std::string& path) {
+job_state load_state_file(const std::string& path) {
   std::ifstream in{path};
   if (!in) throw std::runtime_error("cannot read state file " + path);
   nlohmann::json doc;
@@ -81,7 +87,7 @@ bookmark_table load_state_file(const std::string& path) {
   if (!doc.is_object() || (doc.contains("bookmarks") && !doc["bookmarks"].is_object()))
     throw std::runtime_error("state file " + path +
                              ": expected a Singer state object {\"bookmarks\": {...}}");
-  return bookmarks_from_singer_state(doc);
+  return job_state_from_singer(doc);
 }
 
 } // namespace quarry::sinks

@@ -16,10 +16,17 @@
 
 namespace quarry::sinks {
 
-// (stream, partition) -> bookmark JSON.
+// (stream, partition) -> JSON.
 using bookmark_table = std::map<std::pair<std::string, std::string>, std::string>;
 
-result<bookmark_table> load_kafka_state(const kafka::client_settings& settings,
+// A job's committed state: bookmarks, and the child tasks spawned by earlier
+// runs that have not finished (a run re-queues them).
+struct job_state {
+  bookmark_table bookmarks;
+  bookmark_table pending;  // (stream, partition) -> child task spec JSON
+};
+
+result<job_state> load_kafka_state(const kafka::client_settings& settings,
                                         const std::string& prefix, const std::string& job);
 
 // Writes tombstones for every committed bookmark of the job (or one stream of
@@ -30,6 +37,6 @@ result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
 
 // Reads a Singer state file ({"bookmarks": ...}); throws std::runtime_error
 // naming the file and what is wrong.
-bookmark_table load_state_file(const std::string& path);
+job_state load_state_file(const std::string& path);
 
 } // namespace quarry::sinks

@@ -12,14 +12,12 @@
 namespace quarry::sinks {
 namespace {
 
-using bookmark_table = std::map<std::pair<std::string, std::string>, std::string>;
-
 // The single output stream, shared by the sinks of every worker.
 struct shared_output {
   std::mutex mutex;
   std::FILE* out = nullptr;
   bool owned = false;
-  bookmark_table bookmarks;        // everything committed so far
+  job_state state;                 // everything committed so far
   std::set<std::string> schemas;   // streams whose SCHEMA went out (Singer)
   std::string state_path;          // JSON lines only
 
@@ -86,9 +84,16 @@ class stream_sink final : public record_sink {
     pending_schemas_.clear();
     text += buffer_;
     buffer_.clear();
-    for (const auto& s : states) shared_->bookmarks[{s.stream, s.partition}] = s.bookmark;
+    for (const auto& s : states) {
+      const std::pair<std::string, std::string> where{s.stream, s.partition};
+      switch (s.what) {
+        case state_update::kind::bookmark: shared_->state.bookmarks[where] = s.value; break;
+        case state_update::kind::pending_child: shared_->state.pending[where] = s.value; break;
+        case state_update::kind::child_done: shared_->state.pending.erase(where); break;
+      }
+    }
     if (format_ == format::singer && !states.empty()) {
-      nlohmann::json msg = {{"type", "STATE"}, {"value", singer_state(shared_->bookmarks)}};
+      nlohmann::json msg = {{"type", "STATE"}, {"value", singer_state(shared_->state)}};
       text += msg.dump();
       text += '\n';
     }
@@ -109,7 +114,7 @@ class stream_sink final : public record_sink {
     const std::string tmp = shared_->state_path + ".tmp";
     {
       std::ofstream f(tmp, std::ios::trunc);
-      f << singer_state(shared_->bookmarks).dump(2) << '\n';
+      f << singer_state(shared_->state).dump(2) << '\n';
       if (!f.flush())
         return make_error(error_kind::fatal, "cannot write state file " + tmp);
     }
@@ -145,33 +150,50 @@ class stream_sink_factory final : public sink_factory {
 
 } // namespace
 
-nlohmann::json singer_state(const bookmark_table& bookmarks) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [where, bookmark] : bookmarks) {
-    const std::string name = where.second.empty() ? where.first : where.first + "|" + where.second;
-    out[name] = nlohmann::json::parse(bookmark);
-  }
-  return {{"bookmarks", std::move(out)}};
-}
+namespace {
 
-bookmark_table bookmarks_from_singer_state(const nlohmann::json& state) {
-  bookmark_table out;
-  if (!state.is_object() || !state.contains("bookmarks") || !state["bookmarks"].is_object())
-    return out;
-  for (const auto& [name, bookmark] : state["bookmarks"].items()) {
-    const auto bar = name.find('|');
-    if (bar == std::string::npos)
-      out[{name, ""}] = bookmark.dump();
-    else
-      out[{name.substr(0, bar), name.substr(bar + 1)}] = bookmark.dump();
+nlohmann::json table_json(const bookmark_table& table) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [where, value] : table) {
+    const std::string name = where.second.empty() ? where.first : where.first + "|" + where.second;
+    out[name] = nlohmann::json::parse(value);
   }
   return out;
 }
 
-std::unique_ptr<sink_factory> make_singer_sink_factory(std::FILE* out, bookmark_table initial_state) {
+bookmark_table table_from_json(const nlohmann::json& doc) {
+  bookmark_table out;
+  if (!doc.is_object()) return out;
+  for (const auto& [name, value] : doc.items()) {
+    const auto bar = name.find('|');
+    if (bar == std::string::npos)
+      out[{name, ""}] = value.dump();
+    else
+      out[{name.substr(0, bar), name.substr(bar + 1)}] = value.dump();
+  }
+  return out;
+}
+
+} // namespace
+
+nlohmann::json singer_state(const job_state& state) {
+  nlohmann::json out = {{"bookmarks", table_json(state.bookmarks)}};
+  if (!state.pending.empty()) out["pending_tasks"] = table_json(state.pending);
+  return out;
+}
+
+job_state job_state_from_singer(const nlohmann::json& state) {
+  job_state out;
+  if (!state.is_object()) return out;
+  if (state.contains("bookmarks")) out.bookmarks = table_from_json(state["bookmarks"]);
+  if (state.contains("pending_tasks")) out.pending = table_from_json(state["pending_tasks"]);
+  return out;
+}
+
+std::unique_ptr<sink_factory> make_singer_sink_factory(std::FILE* out, job_state initial_state) {
   auto shared = std::make_shared<shared_output>();
   shared->out = out;
-  shared->bookmarks = std::move(initial_state);
+  shared->state = std::move(initial_state);
   return std::make_unique<stream_sink_factory>(std::move(shared), format::singer);
 }
 
@@ -186,7 +208,7 @@ std::unique_ptr<sink_factory> make_jsonl_sink_factory(const std::string& path) {
   shared->state_path = jsonl_state_path(path);
   if (std::ifstream in{shared->state_path}) {
     try {
-      shared->bookmarks = bookmarks_from_singer_state(nlohmann::json::parse(in));
+      shared->state = job_state_from_singer(nlohmann::json::parse(in));
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error("state file " + shared->state_path + " is not valid JSON: " + e.what());
     }

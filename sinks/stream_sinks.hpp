@@ -16,6 +16,7 @@
 // state is kept beside the file as <path>.state.json, replaced atomically.
 
 #include "sinks/record_sink.hpp"
+#include "sinks/state_store.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -26,16 +27,15 @@
 
 namespace quarry::sinks {
 
-// Converts between the Singer state document and (stream, partition) keyed
-// bookmarks.
-nlohmann::json singer_state(const std::map<std::pair<std::string, std::string>, std::string>& bookmarks);
-std::map<std::pair<std::string, std::string>, std::string> bookmarks_from_singer_state(
-    const nlohmann::json& state);
+// Converts between the Singer state document and a job's state:
+//   {"bookmarks": {"<stream>": {...}, "<stream>|<partition>": {...}},
+//    "pending_tasks": {"<stream>|<partition>": {...}}}
+nlohmann::json singer_state(const job_state& state);
+job_state job_state_from_singer(const nlohmann::json& state);
 
 // `out` stays owned by the caller (stdout for Singer output). `initial_state`
-// seeds the STATE messages with bookmarks imported from --state.
-std::unique_ptr<sink_factory> make_singer_sink_factory(
-    std::FILE* out, std::map<std::pair<std::string, std::string>, std::string> initial_state);
+// seeds the STATE messages with the state imported from --state.
+std::unique_ptr<sink_factory> make_singer_sink_factory(std::FILE* out, job_state initial_state);
 
 // Appends to `path` (created if missing). Throws std::runtime_error naming the
 // path when it cannot be opened.

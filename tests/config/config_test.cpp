@@ -84,7 +84,7 @@ constexpr std::string_view valid_document = R"({
   },
   "telemetry": {"listen": "127.0.0.1:9464", "log_level": "debug"},
   "engine": {"workers": 8, "checkpoint_records": 5000,
-             "checkpoint_interval_ms": 2000, "task_attempts": 5},
+             "checkpoint_interval_ms": 2000, "task_attempts": 5, "request_timeout_ms": 1500},
   "accounts": {
     "mkto": {
       "source": "marketo",
@@ -158,6 +158,7 @@ TEST(config_parse, valid_document_fills_every_field) {
   EXPECT_EQ(cfg.engine.checkpoint_records, 5000);
   EXPECT_EQ(cfg.engine.checkpoint_interval_ms, 2000);
   EXPECT_EQ(cfg.engine.task_attempts, 5);
+  EXPECT_EQ(cfg.engine.request_timeout_ms, 1500);
 
   ASSERT_EQ(cfg.accounts.size(), 2u);
   const account_config* mkto = cfg.find_account("mkto");
