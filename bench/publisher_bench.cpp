@@ -1,0 +1,433 @@
+// publisher_bench: throughput of quarry's Kafka publisher (kafka::producer)
+// against a real broker, with ~1 KB JSON records.
+//
+// Modes:
+//   idempotent     no transactions; timed from the first produce() until
+//                  flush() returns (every record acknowledged)
+//   transactional  begin, produce, commit every --commit-every records (the
+//                  engine's default checkpoint, 10,000); timed from the first
+//                  begin_transaction() until the last commit returns
+// Each (mode, compression) case runs --runs times, interleaved round by round
+// so that machine noise hits every case alike. Every run writes to a fresh
+// topic (deleted afterwards unless --keep-topics). Producer creation,
+// init_transactions and topic creation are outside the timed span.
+//
+// Records are generated before any timing: realistic-looking event JSON
+// (ids, timestamps, a user, request properties, tags, free text) of about
+// --record-bytes bytes each, all distinct. Each message carries the six
+// quarry.* headers the Kafka sink adds and a compact-JSON key, as in the
+// engine. MB/s counts record values only (MB = 10^6 bytes).
+
+#include "kafka/producer.hpp"
+#include "proto/record.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::string bootstrap = "127.0.0.1:19092";
+  long records = 300000;
+  int record_bytes = 1024;
+  long commit_every = 10000;
+  int runs = 3;
+  std::vector<std::string> modes = {"idempotent", "transactional"};
+  std::vector<std::string> codecs = {"lz4", "none"};
+  std::string data_dir;  // broker log.dirs, to report bytes on disk
+  bool keep_topics = false;
+};
+
+[[noreturn]] void usage(const char* argv0, int code) {
+  std::fprintf(code == 0 ? stdout : stderr,
+               "usage: %s [--bootstrap HOST:PORT] [--records N] [--record-bytes B]\n"
+               "          [--commit-every N] [--runs R] [--modes idempotent,transactional]\n"
+               "          [--compression lz4,none] [--data-dir BROKER_LOG_DIR] [--keep-topics]\n",
+               argv0);
+  std::exit(code);
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in{text};
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(argv[0], 2);
+      return argv[++i];
+    };
+    if (arg == "--bootstrap") o.bootstrap = value();
+    else if (arg == "--records") o.records = std::stol(value());
+    else if (arg == "--record-bytes") o.record_bytes = std::stoi(value());
+    else if (arg == "--commit-every") o.commit_every = std::stol(value());
+    else if (arg == "--runs") o.runs = std::stoi(value());
+    else if (arg == "--modes") o.modes = split(value());
+    else if (arg == "--compression") o.codecs = split(value());
+    else if (arg == "--data-dir") o.data_dir = value();
+    else if (arg == "--keep-topics") o.keep_topics = true;
+    else if (arg == "--help" || arg == "-h") usage(argv[0], 0);
+    else usage(argv[0], 2);
+  }
+  for (const auto& m : o.modes)
+    if (m != "idempotent" && m != "transactional") usage(argv[0], 2);
+  if (o.records <= 0 || o.record_bytes < 300 || o.commit_every <= 0 || o.runs <= 0)
+    usage(argv[0], 2);
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------
+
+struct record {
+  std::string key;
+  std::string value;
+};
+
+constexpr const char* words[] = {
+    "account",  "billing",   "campaign", "customer", "dashboard", "delivery", "email",
+    "export",   "feature",   "invoice",  "journey",  "landing",   "mobile",   "newsletter",
+    "onboard",  "payment",   "pipeline", "quarter",  "refund",    "renewal",  "segment",
+    "session",  "signup",    "support",  "ticket",   "trial",     "upgrade",  "webinar",
+    "workflow", "the",       "a",        "of",       "to",        "and",      "for",
+    "with",     "after",     "before",   "opened",   "clicked",   "closed",   "updated",
+    "requested", "resolved", "escalated", "scheduled", "failed",  "retried",  "approved"};
+constexpr const char* event_types[] = {"page_view", "email_open", "email_click", "form_submit",
+                                       "ticket_created", "ticket_solved", "purchase", "login"};
+constexpr const char* agents[] = {
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Mobile/15E148"};
+
+std::string hex(std::mt19937_64& rng, int digits) {
+  static constexpr char h[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(static_cast<std::size_t>(digits));
+  std::uint64_t bits = 0;
+  for (int i = 0; i < digits; ++i) {
+    if (i % 16 == 0) bits = rng();
+    s += h[bits & 15];
+    bits >>= 4;
+  }
+  return s;
+}
+
+// One event as an API would return it; padded with a free-text description
+// to `target` bytes (exactly, unless the fixed part is already longer).
+record make_record(long n, int target, std::mt19937_64& rng) {
+  auto pick = [&](auto& array) {
+    return array[rng() % (sizeof array / sizeof array[0])];
+  };
+  const long account = static_cast<long>(rng() % 5000);
+  const long user = static_cast<long>(rng() % 200000);
+  const long secs = 1704067200L + n * 7 + static_cast<long>(rng() % 7);  // 2024-01-01 +
+  const std::time_t t = secs;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char id[32];
+  std::snprintf(id, sizeof id, "evt-%010ld", n);
+
+  std::string v;
+  v.reserve(static_cast<std::size_t>(target) + 64);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                R"({"id":"%s","account_id":"acc-%05ld","type":"%s","occurred_at":"%s",)"
+                R"("received_at":"%s","value":%ld,"amount":{"currency":"USD","cents":%ld},)",
+                id, account, pick(event_types), when, when, static_cast<long>(rng() % 1000),
+                static_cast<long>(rng() % 250000));
+  v += buf;
+  std::snprintf(buf, sizeof buf,
+                R"("user":{"id":"usr-%06ld","email":"user%ld@example%ld.com","name":"User %ld",)"
+                R"("locale":"en-US","plan":"%s"},)",
+                user, user, account % 97, user, (rng() & 1) ? "pro" : "starter");
+  v += buf;
+  std::snprintf(buf, sizeof buf,
+                R"("context":{"session_id":"%s","request_id":"%s","ip":"10.%d.%d.%d",)"
+                R"("user_agent":"%s","page":{"url":"https://app.example.com/%s/%s?ref=%s",)"
+                R"("referrer":"https://www.example.org/%s"}},)",
+                hex(rng, 32).c_str(), hex(rng, 24).c_str(), static_cast<int>(rng() % 256),
+                static_cast<int>(rng() % 256), static_cast<int>(rng() % 256), pick(agents),
+                pick(words), pick(words), pick(words), pick(words));
+  v += buf;
+  std::snprintf(buf, sizeof buf,
+                R"("tags":["%s","%s","%s"],"utm":{"source":"%s","medium":"email","campaign":"%s-%ld"},)",
+                pick(words), pick(words), pick(words), pick(words), pick(words),
+                static_cast<long>(rng() % 100));
+  v += buf;
+  v += R"("description":")";
+  const std::size_t close = 2;  // "}
+  while (v.size() + close < static_cast<std::size_t>(target)) {
+    std::string w = pick(words);
+    if (v.back() != '"') w.insert(w.begin(), ' ');
+    const std::size_t room = static_cast<std::size_t>(target) - close - v.size();
+    if (w.size() > room) w = std::string(room, '.');
+    v += w;
+  }
+  v += "\"}";
+  return {std::string{R"({"id":")"} + id + "\"}", std::move(v)};
+}
+
+std::vector<record> make_records(long n, int target) {
+  std::mt19937_64 rng{20240101};
+  std::vector<record> out;
+  out.reserve(static_cast<std::size_t>(n));
+  for (long i = 0; i < n; ++i) out.push_back(make_record(i, target, rng));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Broker helpers
+// ---------------------------------------------------------------------------
+
+void delete_topic(const std::string& bootstrap, const std::string& topic) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    std::fprintf(stderr, "publisher_bench: cannot delete %s: %s\n", topic.c_str(), errstr);
+    return;
+  }
+  rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(topic.c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, queue);
+  if (rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30'000)) {
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      std::fprintf(stderr, "publisher_bench: cannot delete %s: %s\n", topic.c_str(),
+                   rd_kafka_event_error_string(ev));
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_DeleteTopic_destroy(dt);
+  rd_kafka_destroy(rk);
+}
+
+// Bytes of the topic's log segments in the broker's data dir (the broker
+// stores batches as the producer compressed them); -1 if not found.
+long long bytes_on_disk(const std::string& data_dir, const std::string& topic) {
+  if (data_dir.empty()) return -1;
+  namespace fs = std::filesystem;
+  long long total = -1;
+  std::error_code ec;
+  for (int partition = 0;; ++partition) {
+    const fs::path dir = fs::path{data_dir} / (topic + "-" + std::to_string(partition));
+    if (!fs::is_directory(dir, ec)) break;
+    if (total < 0) total = 0;
+    for (const auto& entry : fs::directory_iterator{dir, ec})
+      if (entry.path().extension() == ".log") total += static_cast<long long>(entry.file_size(ec));
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------
+// One run
+// ---------------------------------------------------------------------------
+
+struct run_result {
+  double seconds = 0;        // timed span
+  double setup_seconds = 0;  // create + init_transactions + topic
+  long long disk_bytes = -1;
+  long commits = 0;
+};
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "publisher_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void check(const quarry::status& st, const char* what) {
+  if (!st) fail(std::string{what} + ": " + st.error().message);
+}
+
+run_result run_once(const options& o, const std::vector<record>& records, const std::string& mode,
+                    const std::string& codec, const std::string& topic) {
+  namespace kafka = quarry::kafka;
+  namespace contract = quarry::contract;
+  const bool txn = mode == "transactional";
+  kafka::client_settings settings;
+  settings.bootstrap_servers = o.bootstrap;
+  settings.compression = codec;
+
+  run_result r;
+  const auto setup_start = clock_type::now();
+  auto created = kafka::producer::create(settings, txn ? topic + "-txn" : std::string{});
+  if (!created) fail("producer: " + created.error().message);
+  auto producer = std::move(created).value();
+  if (txn) check(producer->init_transactions(), "init_transactions");
+  check(producer->ensure_topic(topic), "ensure_topic");
+  r.setup_seconds = std::chrono::duration<double>(clock_type::now() - setup_start).count();
+
+  const std::string run = topic;
+  const std::string extracted_at = contract::utc_now_iso();
+  const kafka::header headers[] = {
+      {contract::header_source, "synthetic"},
+      {contract::header_stream, "events"},
+      {contract::header_job, "bench"},
+      {contract::header_run, run},
+      {contract::header_schema, "0123456789abcdef"},
+      {contract::header_extracted_at, extracted_at},
+  };
+
+  const auto start = clock_type::now();
+  if (txn) check(producer->begin_transaction(), "begin_transaction");
+  long in_txn = 0;
+  for (long i = 0; i < o.records; ++i) {
+    const auto& rec = records[static_cast<std::size_t>(i)];
+    check(producer->produce(topic, rec.key, rec.value, headers), "produce");
+    if (txn && ++in_txn == o.commit_every) {
+      check(producer->commit_transaction(), "commit_transaction");
+      ++r.commits;
+      in_txn = 0;
+      if (i + 1 < o.records) check(producer->begin_transaction(), "begin_transaction");
+    }
+  }
+  if (txn) {
+    if (in_txn > 0) {
+      check(producer->commit_transaction(), "commit_transaction");
+      ++r.commits;
+    }
+  } else {
+    check(producer->flush(std::chrono::minutes(5)), "flush");
+  }
+  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+
+  const auto stats = producer->stats();
+  if (auto err = producer->take_delivery_error()) fail(*err);
+  if (stats.delivered != static_cast<std::uint64_t>(o.records) || stats.failed != 0)
+    fail("delivered " + std::to_string(stats.delivered) + " of " + std::to_string(o.records) +
+         " (failed " + std::to_string(stats.failed) + ")");
+  producer.reset();
+  r.disk_bytes = bytes_on_disk(o.data_dir, topic);
+  if (!o.keep_topics) delete_topic(o.bootstrap, topic);
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// (max - min) / median, in percent.
+double spread_pct(const std::vector<double>& v) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  const double m = median(v);
+  return m > 0 ? 100.0 * (*hi - *lo) / m : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const options o = parse(argc, argv);
+
+  std::printf("publisher_bench: %ld records of %d B per run, %d run(s) per case, broker %s\n",
+              o.records, o.record_bytes, o.runs, o.bootstrap.c_str());
+  const auto gen_start = clock_type::now();
+  const auto records = make_records(o.records, o.record_bytes);
+  double value_bytes = 0;
+  for (const auto& r : records) value_bytes += static_cast<double>(r.value.size());
+  std::printf("generated in %.2f s; mean value %.0f B, e.g.\n  %s\n\n",
+              std::chrono::duration<double>(clock_type::now() - gen_start).count(),
+              value_bytes / static_cast<double>(o.records), records[1].value.c_str());
+
+  struct case_results {
+    std::vector<double> rate;   // records/s
+    std::vector<double> setup;  // s
+    std::vector<long long> disk;
+    long commits = 0;
+  };
+  std::map<std::pair<std::string, std::string>, case_results> results;
+  const std::string stamp = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+
+  std::printf("%-5s %-14s %-6s %10s %12s %9s %9s\n", "round", "mode", "codec", "seconds",
+              "records/s", "MB/s", "setup s");
+  for (int round = 1; round <= o.runs; ++round) {
+    for (const auto& codec : o.codecs) {
+      for (const auto& mode : o.modes) {
+        const std::string topic = "bench.publisher." + stamp + "-" + std::to_string(getpid()) +
+                                  "." + mode + "." + codec + "." + std::to_string(round);
+        const auto r = run_once(o, records, mode, codec, topic);
+        const double rate = static_cast<double>(o.records) / r.seconds;
+        auto& c = results[{mode, codec}];
+        c.rate.push_back(rate);
+        c.setup.push_back(r.setup_seconds);
+        c.disk.push_back(r.disk_bytes);
+        c.commits = r.commits;
+        std::printf("%-5d %-14s %-6s %10.2f %12.0f %9.1f %9.2f\n", round, mode.c_str(),
+                    codec.c_str(), r.seconds, rate, rate * value_bytes / o.records / 1e6,
+                    r.setup_seconds);
+        std::fflush(stdout);
+      }
+    }
+  }
+
+  std::printf("\nSummary (median of %d, spread = (max-min)/median; MB = 10^6 B of values)\n",
+              o.runs);
+  std::printf("%-14s %-6s %12s %8s %9s %8s %12s\n", "mode", "codec", "records/s", "spread",
+              "MB/s", "commits", "disk/value");
+  for (const auto& codec : o.codecs) {
+    for (const auto& mode : o.modes) {
+      const auto& c = results[{mode, codec}];
+      const double rate = median(c.rate);
+      char disk[32] = "n/a";
+      if (c.disk.back() >= 0)
+        std::snprintf(disk, sizeof disk, "%.2f", static_cast<double>(c.disk.back()) / value_bytes);
+      std::printf("%-14s %-6s %12.0f %7.1f%% %9.1f %8ld %12s\n", mode.c_str(), codec.c_str(), rate,
+                  spread_pct(c.rate), rate * value_bytes / o.records / 1e6, c.commits, disk);
+    }
+  }
+
+  // Ratios paired within a round (both cases ran back to back), then the median.
+  auto paired = [&](std::pair<std::string, std::string> a, std::pair<std::string, std::string> b,
+                    const char* label) {
+    if (!results.count(a) || !results.count(b)) return;
+    std::vector<double> ratio;
+    for (int i = 0; i < o.runs; ++i)
+      ratio.push_back(results[a].rate[static_cast<std::size_t>(i)] /
+                      results[b].rate[static_cast<std::size_t>(i)]);
+    const auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
+    std::printf("%-44s %6.2f  (range %.2f-%.2f)\n", label, median(ratio), *lo, *hi);
+  };
+  std::printf("\nRatios of records/s (per round, median)\n");
+  for (const auto& codec : o.codecs)
+    paired({"transactional", codec}, {"idempotent", codec},
+           ("transactional / idempotent, " + codec).c_str());
+  for (const auto& mode : o.modes)
+    paired({mode, "lz4"}, {mode, "none"}, ("lz4 / none, " + mode).c_str());
+  return 0;
+}

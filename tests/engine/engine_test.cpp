@@ -1,0 +1,305 @@
+// The run engine end to end: the real `quarry` binary against the synthetic
+// simulator over loopback and the real Kafka broker. Each test names a
+// guarantee of docs/architecture.md and checks it where it is observable: in
+// the simulator's own count of calls and limits, and in what a read_committed
+// consumer sees.
+
+#include "kafka/topic_reader.hpp"
+#include "sim/synthetic.hpp"
+#include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <signal.h>
+
+namespace quarry {
+namespace {
+
+using nlohmann::json;
+using testing::env_list;
+using testing::process_result;
+using testing::quarry_process;
+using testing::temp_dir;
+
+constexpr const char* api_key = "synthetic-key";
+
+std::unique_ptr<sim::synthetic_simulator> start_sim(int accounts, int events_per_account,
+                                                    sim::server_options server = {},
+                                                    int users = 10) {
+  sim::synthetic_options o;
+  o.accounts = accounts;
+  o.events_per_account = events_per_account;
+  o.users = users;
+  o.server = std::move(server);
+  auto s = std::make_unique<sim::synthetic_simulator>(o);
+  s->start();
+  return s;
+}
+
+struct account_spec {
+  std::string name;
+  const sim::synthetic_simulator* sim;
+  json quota = json::object();
+};
+
+struct job_spec {
+  std::string name;
+  std::string account;
+  json streams = json::array({"accounts", "events"});
+};
+
+std::string make_config(const std::string& prefix, const std::vector<account_spec>& accounts,
+                        const std::vector<job_spec>& jobs, json engine = json::object()) {
+  json cfg = {{"kafka",
+               {{"bootstrap_servers", testing::kafka_bootstrap()},
+                {"topic_prefix", prefix},
+                {"replication_factor", 1}}},
+              {"engine", engine},
+              {"accounts", json::object()},
+              {"jobs", json::array()}};
+  for (const auto& a : accounts) {
+    json acc = {{"source", "synthetic"},
+                {"endpoint", a.sim->base_url()},
+                {"credentials", {{"api_key", {{"env", "SYN_KEY"}}}}}};
+    if (!a.quota.empty()) acc["quota"] = a.quota;
+    cfg["accounts"][a.name] = acc;
+  }
+  for (const auto& j : jobs)
+    cfg["jobs"].push_back({{"name", j.name},
+                           {"account", j.account},
+                           {"start_date", "2024-01-01T00:00:00Z"},
+                           {"streams", j.streams}});
+  return cfg.dump(2);
+}
+
+std::string unique_prefix(const std::string& stem) {
+  return "t" + std::to_string(getpid()) + "-" + stem + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+// key -> how many times a read_committed consumer sees it.
+std::map<std::string, int> committed_keys(const std::string& topic) {
+  std::map<std::string, int> seen;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic,
+                               [&](kafka::consumed_message&& m) { ++seen[m.key]; });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return seen;
+}
+
+// The live (non-tombstoned) entries of a compacted topic, last value wins.
+std::map<std::string, std::string> live_entries(const std::string& topic) {
+  std::map<std::string, std::string> live;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    if (m.value)
+      live[m.key] = *m.value;
+    else
+      live.erase(m.key);
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return live;
+}
+
+// Every record of a dataset appears exactly once, and nothing else.
+void expect_exactly_once(const std::string& topic, const std::string& dataset_json) {
+  const auto seen = committed_keys(topic);
+  const auto dataset = json::parse(dataset_json);
+  ASSERT_EQ(seen.size(), dataset.size()) << topic;
+  for (const auto& record : dataset) {
+    const std::string key = json{{"id", record["id"]}}.dump();
+    auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << topic << " lacks " << key;
+    ASSERT_EQ(it->second, 1) << topic << " has " << key << " " << it->second << " times";
+  }
+}
+
+env_list child_env(std::int64_t clock_offset_s = 0) {
+  return {{"SYN_KEY", api_key}, {"QUARRY_CLOCK_OFFSET_S", std::to_string(clock_offset_s)}};
+}
+
+process_result extract(const temp_dir& dir, const std::string& config_path,
+                       std::int64_t clock_offset_s = 0) {
+  quarry_process p{{"extract", "--config", config_path}, child_env(clock_offset_s), dir};
+  return p.wait(std::chrono::seconds(240));
+}
+
+std::string today_of(const sim::synthetic_simulator& s) {
+  const auto now = std::chrono::floor<std::chrono::days>(s.http().clock().now());
+  const std::chrono::year_month_day ymd{now};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+TEST(engine, daily_budget_holds_across_8_workers_and_following_days_finish_the_job) {
+  // 2,990 accounts with one event each: 6 account pages + 2,990 event calls.
+  auto s = start_sim(2990, 1);
+  temp_dir dir;
+  const auto prefix = unique_prefix("budget");
+  const auto cfg = dir.write(
+      "quarry.json", make_config(prefix, {{"syn", s.get(), {{"daily_calls", 1000}}}},
+                                 {{"job", "syn"}}, {{"workers", 8}}));
+  constexpr std::int64_t day = 86'400;
+  int day_index = 0;
+  process_result r;
+  for (; day_index < 6; ++day_index) {
+    s->http().clock().set_now(std::chrono::system_clock::now() + std::chrono::seconds(day * day_index));
+    r = extract(dir, cfg, day * day_index);
+    const auto stats = s->http().stats();
+    const auto today = today_of(*s);
+    ASSERT_LE(stats.calls_by_day.count(today) ? stats.calls_by_day.at(today) : 0, 1000)
+        << "the simulator counted more than the daily budget on " << today;
+    EXPECT_TRUE(stats.violations.empty());
+    if (r.exit_code != 3) break;
+    EXPECT_NE(r.out.find("incomplete"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("quota of account syn"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("resumes after"), std::string::npos) << r.out;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(day_index, 2) << "3,000 calls at 1,000 a day finish on the third day (index 2) or "
+                             "a fourth for the last few";
+  // The first day spends its whole budget: the ceiling binds, not the engine.
+  const auto stats = s->http().stats();
+  EXPECT_GE(stats.calls_total, 2996);
+  expect_exactly_once(prefix + ".synthetic.accounts",
+                      s->dataset_json(sim::synthetic_dataset::accounts));
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+}
+
+TEST(engine, window_of_100_per_20s_and_10_in_flight_hold_with_16_workers) {
+  sim::server_options server;
+  server.latency_ms = 50;
+  server.limits.windows = {{100, 20}};
+  server.limits.concurrency = 10;
+  auto s = start_sim(150, 1, server);  // 151 calls: more than one window's worth
+  temp_dir dir;
+  const auto prefix = unique_prefix("window");
+  const auto cfg = dir.write(
+      "quarry.json",
+      make_config(prefix,
+                  {{"syn", s.get(), {{"windows", {{{"calls", 100}, {"seconds", 20}}}}, {"concurrency", 10}}}},
+                  {{"job", "syn"}}, {{"workers", 16}}));
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto stats = s->http().stats();
+  EXPECT_EQ(stats.calls_total, 151);
+  EXPECT_TRUE(stats.violations.empty()) << sim::to_json(stats);
+  ASSERT_EQ(stats.windows.size(), 1u);
+  EXPECT_LE(stats.windows[0].max_seen, 100);
+  EXPECT_EQ(stats.windows[0].max_seen, 100) << "the window was used to its limit";
+  EXPECT_LE(stats.max_in_flight, 10);
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+}
+
+TEST(engine, jobs_on_one_account_share_its_budget_and_other_accounts_keep_their_own) {
+  auto a = start_sim(200, 1);
+  auto b = start_sim(200, 1);
+  temp_dir dir;
+  const auto prefix = unique_prefix("share");
+  const json budget = {{"daily_calls", 300}};
+  const auto cfg = dir.write(
+      "quarry.json",
+      make_config(prefix, {{"acc-a", a.get(), budget}, {"acc-b", b.get(), budget}},
+                  {{"a1", "acc-a"}, {"a2", "acc-a"}, {"b1", "acc-b"}}, {{"workers", 6}}));
+  const auto r = extract(dir, cfg);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  // a1 and a2 need 201 calls each: together more than account a's 300.
+  EXPECT_LE(a->http().stats().calls_total, 300);
+  EXPECT_GE(a->http().stats().calls_total, 250) << "the shared budget was spent, not stranded";
+  // b1 is alone on account b and finishes.
+  EXPECT_EQ(b->http().stats().calls_total, 201);
+  EXPECT_NE(r.out.find("of job b1: succeeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("incomplete"), std::string::npos) << r.out;
+}
+
+TEST(engine, parent_with_500_parents_fans_out_500_children_that_all_commit_bookmarks) {
+  auto s = start_sim(500, 3);
+  temp_dir dir;
+  const auto prefix = unique_prefix("fanout");
+  const auto cfg = dir.write("quarry.json",
+                             make_config(prefix, {{"syn", s.get()}}, {{"job", "syn"}}, {{"workers", 4}}));
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+
+  // The newest event of each account is its committed bookmark.
+  std::map<std::string, std::string> newest;
+  for (const auto& e : json::parse(s->dataset_json(sim::synthetic_dataset::events))) {
+    auto& n = newest[e["account_id"].get<std::string>()];
+    n = std::max(n, e["occurred_at"].get<std::string>());
+  }
+  int bookmarks = 0, pending = 0;
+  for (const auto& [key, value] : live_entries(prefix + "._state")) {
+    const auto k = json::parse(key);
+    if (k.size() == 4) ++pending;
+    if (k.size() != 3 || k[1] != "events") continue;
+    ++bookmarks;
+    EXPECT_EQ(json::parse(value)["bookmark"]["occurred_at"], newest[k[2].get<std::string>()]) << key;
+  }
+  EXPECT_EQ(bookmarks, 500);
+  EXPECT_EQ(pending, 0) << "every spawned child finished and cleared its pending entry";
+}
+
+TEST(engine, kill_9_mid_run_then_restart_loses_nothing_duplicates_nothing_and_remembers_quota) {
+  sim::server_options server;
+  server.latency_ms = 5;
+  auto s = start_sim(800, 5, server);
+  temp_dir dir;
+  const auto prefix = unique_prefix("crash");
+  const auto cfg = dir.write(
+      "quarry.json", make_config(prefix, {{"syn", s.get(), {{"daily_calls", 100000}}}}, {{"job", "syn"}},
+                                 {{"workers", 4}, {"checkpoint_records", 50}}));
+  {
+    quarry_process first{{"extract", "--config", cfg}, child_env(), dir};
+    // Wait until the run is well under way, then pull the plug.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (s->http().stats().calls_total < 300 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the simulator
+    ASSERT_GE(s->http().stats().calls_total, 300);
+    first.kill(SIGKILL);
+    EXPECT_EQ(first.wait().exit_code, -1);
+  }
+  const auto calls_before = s->http().stats().calls_total;
+  ASSERT_LT(calls_before, 801) << "the run must be killed before it finished";
+  const auto usage_after_kill = json::parse(live_entries(prefix + "._quota").at("syn"));
+  EXPECT_GE(usage_after_kill["calls"].get<std::int64_t>(), calls_before)
+      << "usage is stored before it is spent";
+
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto calls_total = s->http().stats().calls_total;
+  EXPECT_LT(calls_total - calls_before, 801) << "the restart resumed from committed bookmarks";
+  expect_exactly_once(prefix + ".synthetic.accounts",
+                      s->dataset_json(sim::synthetic_dataset::accounts));
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+  const auto usage = json::parse(live_entries(prefix + "._quota").at("syn"));
+  EXPECT_GE(usage["calls"].get<std::int64_t>(), calls_total)
+      << "the day's usage includes the killed run's calls";
+}
+
+TEST(engine, five_percent_faults_and_timeouts_complete_through_retries) {
+  sim::server_options server;
+  server.fault_rate = 0.05;
+  server.fault_stall_ms = 1500;  // longer than the request timeout below: a client timeout
+  auto s = start_sim(300, 2, server);
+  temp_dir dir;
+  const auto prefix = unique_prefix("faults");
+  const auto cfg = dir.write("quarry.json",
+                             make_config(prefix, {{"syn", s.get()}}, {{"job", "syn"}},
+                                         {{"workers", 4}, {"request_timeout_ms", 500}}));
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GT(s->http().stats().faults_injected, 0);
+  expect_exactly_once(prefix + ".synthetic.accounts",
+                      s->dataset_json(sim::synthetic_dataset::accounts));
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+}
+
+} // namespace
+} // namespace quarry
