@@ -1,5 +1,7 @@
 #include "kafka/embedded_cluster.hpp"
 
+#include "kafka/log_bridge.hpp"
+
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -9,6 +11,7 @@ result<std::unique_ptr<embedded_cluster>> embedded_cluster::start(int brokers) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);  // it has no bootstrap servers
+  route_logs(conf);
   // The cluster needs an owning client handle; it is otherwise unused.
   rd_kafka_t* owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (owner == nullptr) {

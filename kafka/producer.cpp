@@ -1,5 +1,6 @@
 #include "kafka/producer.hpp"
 
+#include "kafka/log_bridge.hpp"
 #include "telemetry/metrics.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -119,6 +120,7 @@ result<std::unique_ptr<producer>> producer::create(const client_settings& settin
   rd_kafka_conf_set_opaque(conf, st.get());
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_error_cb(conf, on_error);
+  route_logs(conf);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);

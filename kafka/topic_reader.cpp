@@ -1,5 +1,7 @@
 #include "kafka/topic_reader.hpp"
 
+#include "kafka/log_bridge.hpp"
+
 #include <librdkafka/rdkafka.h>
 
 #include <memory>
@@ -43,6 +45,7 @@ status read_to_end(const client_settings& settings, const std::string& topic,
       return make_error(error_kind::fatal, "kafka consumer property " + name + " rejected");
     }
   }
+  route_logs(conf);
   consumer_handle consumer;
   consumer.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (consumer.rk == nullptr) {
