@@ -159,6 +159,7 @@ struct engine::impl {
       if (!cluster) throw std::runtime_error(cluster.error().message);
       embedded = std::move(cluster).value();
       kafka.bootstrap_servers = embedded->bootstrap_servers();
+      kafka.auto_create_topics = true;
       spdlog::warn("using embedded Kafka at {}: in-memory, no transaction markers, not for "
                    "exactly-once (see docs/kafka.md)",
                    kafka.bootstrap_servers);

@@ -260,7 +260,7 @@ status producer::abort_transaction(milliseconds timeout) {
 }
 
 status producer::ensure_topic(const std::string& topic, topic_spec spec) {
-  if (state_->known_topics.count(topic) != 0) return {};
+  if (settings_.auto_create_topics || state_->known_topics.count(topic) != 0) return {};
   char errstr[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), settings_.topic_partitions,
                                                   settings_.replication_factor, errstr,

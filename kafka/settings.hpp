@@ -18,6 +18,9 @@ struct client_settings {
   // Topics created on demand get these.
   int topic_partitions = 1;
   int replication_factor = -1;  // -1: the broker's default
+  // The cluster creates topics on first use and has no admin API (the
+  // embedded mock cluster): ensure_topic does nothing.
+  bool auto_create_topics = false;
 };
 
 // How a topic created on demand is configured.

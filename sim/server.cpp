@@ -117,6 +117,12 @@ struct server::impl {
       throw std::invalid_argument("latency_ms and fault_stall_ms cannot be negative");
     svr.new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
     svr.set_keep_alive_timeout(options.keep_alive_timeout_s);
+    // httplib's default also sets SO_REUSEPORT, which lets a second simulator
+    // share the port and steal half the connections: bind exclusively.
+    svr.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     on_rejection = default_rejection;
     on_fault = default_fault;
   }

@@ -26,6 +26,12 @@ std::pair<std::string, int> split_host_port(const std::string& listen) {
 }
 
 status_server::status_server() : server_(std::make_unique<httplib::Server>()) {
+  // Not httplib's default, which adds SO_REUSEPORT: a second process on the
+  // same address must fail to bind, not share it.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server_->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
     std::ostringstream out;
     prometheus::TextSerializer{}.Serialize(out, registry()->Collect());
