@@ -54,6 +54,7 @@ class task_session final : public connectors::session {
   void spawn(connectors::task_spec child) override;
   void declare(const connectors::stream_descriptor& stream) override;
   bool cancelled() const override;
+  void report_usage(std::int64_t calls_today) override;
 
   // Commits what is pending (records, bookmark, schemas, spawned children)
   // and releases the children. `final`: the task is done, so a child task
@@ -72,7 +73,7 @@ class task_session final : public connectors::session {
     std::vector<std::string> key_fields;
     std::string fingerprint;
   };
-  status take_permit(permit_id& permit);
+  status take_permit(permit_id& permit, bool byte_gated);
   void return_permit(permit_id permit, const result<http::response>& outcome, std::int64_t bytes);
   const stream_keys* keys_of(std::string_view stream);
 
@@ -304,14 +305,14 @@ task_session::task_session(worker_actor& worker, const task& t, const job_entry&
   for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint};
 }
 
-status task_session::take_permit(permit_id& permit) {
+status task_session::take_permit(permit_id& permit, bool byte_gated) {
   permit = 0;
   caf::actor quota = worker_.config().jobs->quota_of(task_.account.str());
   if (!quota) return {};
   status outcome;
   const auto asked = steady_clock::now();
   quota_acquire req{task_.account, task_.job.str() + "/" + task_.stream.str(),
-                    worker_.config().id, false};
+                    worker_.config().id, byte_gated};
   worker_.request(quota, caf::infinite, std::move(req))
       .receive(
           [&](quota_grant& g) {
@@ -347,7 +348,7 @@ result<http::response> task_session::call(const http::request& req,
                                           const http::classifier& extra) {
   permit_id permit = 0;
   http::retry_hooks hooks;
-  hooks.before_attempt = [&] { return take_permit(permit); };
+  hooks.before_attempt = [&] { return take_permit(permit, false); };
   hooks.after_attempt = [&](const result<http::response>& r) {
     static auto& ok = telemetry::metrics().api_calls.Add(
         {{"source", task_.source}, {"outcome", "ok"}});
@@ -368,7 +369,8 @@ result<http::response> task_session::download(
     const http::request& req, const std::function<bool(std::string_view)>& on_chunk,
     const http::classifier& extra) {
   permit_id permit = 0;
-  if (auto st = take_permit(permit); !st) return std::move(st).error();
+  // Downloads also need the account's daily bytes (bulk export budgets).
+  if (auto st = take_permit(permit, true); !st) return std::move(st).error();
   std::int64_t bytes = 0;
   auto r = worker_.http().stream(req, [&](std::string_view chunk) {
     bytes += static_cast<std::int64_t>(chunk.size());
@@ -450,6 +452,11 @@ void task_session::declare(const connectors::stream_descriptor& stream) {
 }
 
 bool task_session::cancelled() const { return worker_.poll_cancelled(); }
+
+void task_session::report_usage(std::int64_t calls_today) {
+  if (caf::actor quota = worker_.config().jobs->quota_of(task_.account.str()))
+    worker_.send(quota, quota_usage_report{calls_today});
+}
 
 status task_session::commit(bool final) {
   const bool clears_pending = final && task_.child;

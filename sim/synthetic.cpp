@@ -232,6 +232,16 @@ void synthetic_simulator::add_routes() {
     res.json(200, std::move(body));
   }));
 
+  // The account's calls today as the server counts them (this call and other
+  // apps' included), like Marketo's stats/usage.
+  server_.add_api_route("GET", "/v1/usage", authed([this](const request&, response& res) {
+    const auto stats = server_.stats();
+    const auto day = format_day(server_.clock().now());
+    const auto it = stats.calls_by_day.find(day);
+    const std::int64_t calls = it == stats.calls_by_day.end() ? 0 : it->second;
+    res.json(200, R"({"day":")" + day + R"(","calls_today":)" + std::to_string(calls) + "}");
+  }));
+
   server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
     const auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
     auto count = [&](const char* name) -> std::int64_t {

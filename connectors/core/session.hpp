@@ -75,6 +75,10 @@ class session {
   // keys and schemas are published before any record.
   virtual void declare(const stream_descriptor& stream) = 0;
 
+  // The account's calls today as the API itself counts them (other apps
+  // included): the quota budget reconciles with it.
+  virtual void report_usage(std::int64_t calls_today) = 0;
+
   virtual bool cancelled() const = 0;
 };
 

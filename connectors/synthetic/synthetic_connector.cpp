@@ -78,6 +78,16 @@ class synthetic_connector final : public connector {
   }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
+    // Other apps share the account's budget: start from the server's count.
+    const auto usage_req = get(s, "/v1/usage", "");
+    auto usage = s.call(usage_req);
+    if (!usage) return std::move(usage).error();
+    const auto body = json::parse(usage->body, nullptr, false);
+    if (!body.is_object() || !body.contains("calls_today") || !body["calls_today"].is_number_integer())
+      return make_error(error_kind::bad_payload,
+                        usage_req.describe + ": expected {\"calls_today\": N}, got \"" +
+                            usage->body.substr(0, 80) + "\"");
+    s.report_usage(body["calls_today"].get<std::int64_t>());
     std::vector<task_spec> tasks;
     const auto& sel = s.job().selection;
     for (const auto& stream : {accounts_stream(), events_stream(), users_stream()})

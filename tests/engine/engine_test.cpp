@@ -10,6 +10,7 @@
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -138,7 +139,8 @@ std::string today_of(const sim::synthetic_simulator& s) {
 }
 
 TEST(engine, daily_budget_holds_across_8_workers_and_following_days_finish_the_job) {
-  // 2,990 accounts with one event each: 6 account pages + 2,990 event calls.
+  // 2,990 accounts with one event each: 6 account pages + 2,990 event calls
+  // (+ one usage call per run).
   auto s = start_sim(2990, 1);
   temp_dir dir;
   const auto prefix = unique_prefix("budget");
@@ -177,7 +179,7 @@ TEST(engine, window_of_100_per_20s_and_10_in_flight_hold_with_16_workers) {
   server.latency_ms = 50;
   server.limits.windows = {{100, 20}};
   server.limits.concurrency = 10;
-  auto s = start_sim(150, 1, server);  // 151 calls: more than one window's worth
+  auto s = start_sim(150, 1, server);  // 152 calls: more than one window's worth
   temp_dir dir;
   const auto prefix = unique_prefix("window");
   const auto cfg = dir.write(
@@ -188,7 +190,7 @@ TEST(engine, window_of_100_per_20s_and_10_in_flight_hold_with_16_workers) {
   const auto r = extract(dir, cfg);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto stats = s->http().stats();
-  EXPECT_EQ(stats.calls_total, 151);
+  EXPECT_EQ(stats.calls_total, 152);  // usage, 1 page of accounts, 150 event calls
   EXPECT_TRUE(stats.violations.empty()) << sim::to_json(stats);
   ASSERT_EQ(stats.windows.size(), 1u);
   EXPECT_LE(stats.windows[0].max_seen, 100);
@@ -209,13 +211,33 @@ TEST(engine, jobs_on_one_account_share_its_budget_and_other_accounts_keep_their_
                   {{"a1", "acc-a"}, {"a2", "acc-a"}, {"b1", "acc-b"}}, {{"workers", 6}}));
   const auto r = extract(dir, cfg);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  // a1 and a2 need 201 calls each: together more than account a's 300.
+  // a1 and a2 need 202 calls each: together more than account a's 300.
   EXPECT_LE(a->http().stats().calls_total, 300);
   EXPECT_GE(a->http().stats().calls_total, 250) << "the shared budget was spent, not stranded";
   // b1 is alone on account b and finishes.
-  EXPECT_EQ(b->http().stats().calls_total, 201);
+  EXPECT_EQ(b->http().stats().calls_total, 202);
   EXPECT_NE(r.out.find("of job b1: succeeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("incomplete"), std::string::npos) << r.out;
+}
+
+TEST(engine, calls_other_apps_made_today_count_against_the_budget) {
+  auto s = start_sim(600, 1);
+  {
+    // Another app on the same account spends 900 of the day's 1,000 calls.
+    httplib::Client other{"127.0.0.1", s->port()};
+    other.set_default_headers({{"Authorization", std::string{"Bearer "} + api_key}});
+    for (int i = 0; i < 900; ++i) ASSERT_TRUE(other.Get("/v1/users?page=1&per_page=1"));
+  }
+  temp_dir dir;
+  const auto prefix = unique_prefix("reconcile");
+  const auto cfg = dir.write("quarry.json",
+                             make_config(prefix, {{"syn", s.get(), {{"daily_calls", 1000}}}},
+                                         {{"job", "syn"}}, {{"workers", 4}}));
+  const auto r = extract(dir, cfg);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  const auto stats = s->http().stats();
+  EXPECT_LE(stats.calls_by_day.at(today_of(*s)), 1000) << "quarry spent what the other app had";
+  EXPECT_GE(stats.calls_by_day.at(today_of(*s)), 990) << "and still used what was left";
 }
 
 TEST(engine, parent_with_500_parents_fans_out_500_children_that_all_commit_bookmarks) {
@@ -266,7 +288,8 @@ TEST(engine, kill_9_mid_run_then_restart_loses_nothing_duplicates_nothing_and_re
     EXPECT_EQ(first.wait().exit_code, -1);
   }
   const auto calls_before = s->http().stats().calls_total;
-  ASSERT_LT(calls_before, 801) << "the run must be killed before it finished";
+  constexpr int calls_needed = 802;  // usage, 2 pages of accounts, 800 event calls
+  ASSERT_LT(calls_before, calls_needed) << "the run must be killed before it finished";
   const auto usage_after_kill = json::parse(live_entries(prefix + "._quota").at("syn"));
   EXPECT_GE(usage_after_kill["calls"].get<std::int64_t>(), calls_before)
       << "usage is stored before it is spent";
@@ -274,13 +297,38 @@ TEST(engine, kill_9_mid_run_then_restart_loses_nothing_duplicates_nothing_and_re
   const auto r = extract(dir, cfg);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto calls_total = s->http().stats().calls_total;
-  EXPECT_LT(calls_total - calls_before, 801) << "the restart resumed from committed bookmarks";
+  EXPECT_LT(calls_total - calls_before, calls_needed)
+      << "the restart resumed from committed bookmarks";
   expect_exactly_once(prefix + ".synthetic.accounts",
                       s->dataset_json(sim::synthetic_dataset::accounts));
   expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
   const auto usage = json::parse(live_entries(prefix + "._quota").at("syn"));
   EXPECT_GE(usage["calls"].get<std::int64_t>(), calls_total)
       << "the day's usage includes the killed run's calls";
+}
+
+TEST(engine, sigterm_cancels_the_run_and_the_next_run_completes_exactly_once) {
+  sim::server_options server;
+  server.latency_ms = 10;
+  auto s = start_sim(400, 2, server);
+  temp_dir dir;
+  const auto prefix = unique_prefix("cancel");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, {{"syn", s.get()}}, {{"job", "syn"}},
+                                                        {{"workers", 2}, {"checkpoint_records", 20}}));
+  {
+    quarry_process first{{"extract", "--config", cfg}, child_env(), dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (s->http().stats().calls_total < 100 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the simulator
+    first.kill(SIGTERM);
+    const auto r = first.wait(std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find(": cancelled in"), std::string::npos) << r.out;
+  }
+  EXPECT_LT(s->http().stats().calls_total, 403) << "cancelled before the end";
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
 }
 
 TEST(engine, five_percent_faults_and_timeouts_complete_through_retries) {
