@@ -7,6 +7,9 @@
 //   transactional  begin, produce, commit every --commit-every records (the
 //                  engine's default checkpoint, 10,000); timed from the first
 //                  begin_transaction() until the last commit returns
+//   small-txn      as transactional, but --small-records records committed
+//                  every --small-commit-every (default 20,000 by 10): the cost
+//                  of one commit, which the engine pays at least once per task
 // Each (mode, compression) case runs --runs times, interleaved round by round
 // so that machine noise hits every case alike. Every run writes to a fresh
 // topic (deleted afterwards unless --keep-topics). Producer creation,
@@ -47,8 +50,10 @@ struct options {
   long records = 300000;
   int record_bytes = 1024;
   long commit_every = 10000;
+  long small_records = 20000;
+  long small_commit_every = 10;
   int runs = 3;
-  std::vector<std::string> modes = {"idempotent", "transactional"};
+  std::vector<std::string> modes = {"idempotent", "transactional", "small-txn"};
   std::vector<std::string> codecs = {"lz4", "none"};
   std::string data_dir;  // broker log.dirs, to report bytes on disk
   bool keep_topics = false;
@@ -57,7 +62,8 @@ struct options {
 [[noreturn]] void usage(const char* argv0, int code) {
   std::fprintf(code == 0 ? stdout : stderr,
                "usage: %s [--bootstrap HOST:PORT] [--records N] [--record-bytes B]\n"
-               "          [--commit-every N] [--runs R] [--modes idempotent,transactional]\n"
+               "          [--commit-every N] [--small-records N] [--small-commit-every N]\n"
+               "          [--runs R] [--modes idempotent,transactional,small-txn]\n"
                "          [--compression lz4,none] [--data-dir BROKER_LOG_DIR] [--keep-topics]\n",
                argv0);
   std::exit(code);
@@ -83,6 +89,8 @@ options parse(int argc, char** argv) {
     else if (arg == "--records") o.records = std::stol(value());
     else if (arg == "--record-bytes") o.record_bytes = std::stoi(value());
     else if (arg == "--commit-every") o.commit_every = std::stol(value());
+    else if (arg == "--small-records") o.small_records = std::stol(value());
+    else if (arg == "--small-commit-every") o.small_commit_every = std::stol(value());
     else if (arg == "--runs") o.runs = std::stoi(value());
     else if (arg == "--modes") o.modes = split(value());
     else if (arg == "--compression") o.codecs = split(value());
@@ -92,8 +100,9 @@ options parse(int argc, char** argv) {
     else usage(argv[0], 2);
   }
   for (const auto& m : o.modes)
-    if (m != "idempotent" && m != "transactional") usage(argv[0], 2);
-  if (o.records <= 0 || o.record_bytes < 300 || o.commit_every <= 0 || o.runs <= 0)
+    if (m != "idempotent" && m != "transactional" && m != "small-txn") usage(argv[0], 2);
+  if (o.records <= 0 || o.record_bytes < 300 || o.commit_every <= 0 || o.runs <= 0 ||
+      o.small_records <= 0 || o.small_records > o.records || o.small_commit_every <= 0)
     usage(argv[0], 2);
   return o;
 }
@@ -253,6 +262,8 @@ long long bytes_on_disk(const std::string& data_dir, const std::string& topic) {
 // ---------------------------------------------------------------------------
 
 struct run_result {
+  long records = 0;
+  double value_bytes = 0;
   double seconds = 0;        // timed span
   double setup_seconds = 0;  // create + init_transactions + topic
   long long disk_bytes = -1;
@@ -272,7 +283,9 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
                     const std::string& codec, const std::string& topic) {
   namespace kafka = quarry::kafka;
   namespace contract = quarry::contract;
-  const bool txn = mode == "transactional";
+  const bool txn = mode != "idempotent";
+  const long n = mode == "small-txn" ? o.small_records : o.records;
+  const long commit_every = mode == "small-txn" ? o.small_commit_every : o.commit_every;
   kafka::client_settings settings;
   settings.bootstrap_servers = o.bootstrap;
   settings.compression = codec;
@@ -305,14 +318,15 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
   const auto start = clock_type::now();
   if (txn) check(producer->begin_transaction(), "begin_transaction");
   long in_txn = 0;
-  for (long i = 0; i < o.records; ++i) {
+  for (long i = 0; i < n; ++i) {
     const auto& rec = records[static_cast<std::size_t>(i)];
+    r.value_bytes += static_cast<double>(rec.value.size());
     check(producer->produce(topic, rec.key, rec.value, headers), "produce");
-    if (txn && ++in_txn == o.commit_every) {
+    if (txn && ++in_txn == commit_every) {
       check(producer->commit_transaction(), "commit_transaction");
       ++r.commits;
       in_txn = 0;
-      if (i + 1 < o.records) check(producer->begin_transaction(), "begin_transaction");
+      if (i + 1 < n) check(producer->begin_transaction(), "begin_transaction");
     }
   }
   if (txn) {
@@ -324,11 +338,12 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
     check(producer->flush(std::chrono::minutes(5)), "flush");
   }
   r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  r.records = n;
 
   const auto stats = producer->stats();
   if (auto err = producer->take_delivery_error()) fail(*err);
-  if (stats.delivered != static_cast<std::uint64_t>(o.records) + 1 || stats.failed != 0)
-    fail("delivered " + std::to_string(stats.delivered) + " of " + std::to_string(o.records + 1) +
+  if (stats.delivered != static_cast<std::uint64_t>(n) + 1 || stats.failed != 0)
+    fail("delivered " + std::to_string(stats.delivered) + " of " + std::to_string(n + 1) +
          " (failed " + std::to_string(stats.failed) + ")");
   producer.reset();
   r.disk_bytes = bytes_on_disk(o.data_dir, topic);
@@ -370,8 +385,11 @@ int main(int argc, char** argv) {
 
   struct case_results {
     std::vector<double> rate;   // records/s
+    std::vector<double> mbps;   // MB/s of values
+    std::vector<double> commit_ms;
     std::vector<double> setup;  // s
-    std::vector<long long> disk;
+    long long disk = -1;
+    double value_bytes = 0;
     long commits = 0;
   };
   std::map<std::pair<std::string, std::string>, case_results> results;
@@ -388,15 +406,18 @@ int main(int argc, char** argv) {
         const std::string topic = "bench.publisher." + stamp + "-" + std::to_string(getpid()) +
                                   "." + mode + "." + codec + "." + std::to_string(round);
         const auto r = run_once(o, records, mode, codec, topic);
-        const double rate = static_cast<double>(o.records) / r.seconds;
+        const double rate = static_cast<double>(r.records) / r.seconds;
+        const double mbps = r.value_bytes / r.seconds / 1e6;
         auto& c = results[{mode, codec}];
         c.rate.push_back(rate);
+        c.mbps.push_back(mbps);
+        if (r.commits > 0) c.commit_ms.push_back(1000 * r.seconds / static_cast<double>(r.commits));
         c.setup.push_back(r.setup_seconds);
-        c.disk.push_back(r.disk_bytes);
+        c.disk = r.disk_bytes;
+        c.value_bytes = r.value_bytes;
         c.commits = r.commits;
         std::printf("%-5d %-14s %-6s %10.2f %12.0f %9.1f %9.2f\n", round, mode.c_str(),
-                    codec.c_str(), r.seconds, rate, rate * value_bytes / o.records / 1e6,
-                    r.setup_seconds);
+                    codec.c_str(), r.seconds, rate, mbps, r.setup_seconds);
         std::fflush(stdout);
       }
     }
@@ -404,17 +425,18 @@ int main(int argc, char** argv) {
 
   std::printf("\nSummary (median of %d, spread = (max-min)/median; MB = 10^6 B of values)\n",
               o.runs);
-  std::printf("%-14s %-6s %12s %8s %9s %8s %12s\n", "mode", "codec", "records/s", "spread",
-              "MB/s", "commits", "disk/value");
+  std::printf("%-14s %-6s %9s %12s %8s %9s %8s %10s %11s\n", "mode", "codec", "records",
+              "records/s", "spread", "MB/s", "commits", "ms/commit", "disk/value");
   for (const auto& codec : o.codecs) {
     for (const auto& mode : o.modes) {
       const auto& c = results[{mode, codec}];
-      const double rate = median(c.rate);
-      char disk[32] = "n/a";
-      if (c.disk.back() >= 0)
-        std::snprintf(disk, sizeof disk, "%.2f", static_cast<double>(c.disk.back()) / value_bytes);
-      std::printf("%-14s %-6s %12.0f %7.1f%% %9.1f %8ld %12s\n", mode.c_str(), codec.c_str(), rate,
-                  spread_pct(c.rate), rate * value_bytes / o.records / 1e6, c.commits, disk);
+      char disk[32] = "n/a", per_commit[32] = "-";
+      if (c.disk >= 0)
+        std::snprintf(disk, sizeof disk, "%.2f", static_cast<double>(c.disk) / c.value_bytes);
+      if (!c.commit_ms.empty()) std::snprintf(per_commit, sizeof per_commit, "%.2f", median(c.commit_ms));
+      std::printf("%-14s %-6s %9ld %12.0f %7.1f%% %9.1f %8ld %10s %11s\n", mode.c_str(),
+                  codec.c_str(), mode == "small-txn" ? o.small_records : o.records,
+                  median(c.rate), spread_pct(c.rate), median(c.mbps), c.commits, per_commit, disk);
     }
   }
 

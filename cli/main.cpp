@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   CLI::App app{"quarry: extracts records from marketing and support SaaS APIs into Kafka"};
   app.footer(exit_codes_help);
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level works before or after the subcommand
   common_options common;
   app.add_option("--log-level", common.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -166,6 +167,23 @@ int main(int argc, char** argv) {
   auto* sim = app.add_subcommand("sim", "Run an API simulator (for tests, benchmarks, demos)");
   sim->require_subcommand(1);
   quarry::sim::add_sim_commands(*sim);
+
+  // CLI11 reports a mistyped subcommand only as "a subcommand is required":
+  // name it.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg{argv[i]};
+    if (arg == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with("-")) continue;
+    if (arg != "extract" && arg != "reset" && arg != "sim") {
+      std::cerr << "quarry: unknown subcommand \"" << arg
+                << "\"; run quarry --help for the list\n";
+      return exit_usage;
+    }
+    break;
+  }
 
   try {
     app.parse(argc, argv);

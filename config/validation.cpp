@@ -437,7 +437,7 @@ class validator {
       if (auto text = read_string(*l, l_ptr)) {
         if (text->empty()) {
           t.listen.clear();
-        } else if (auto checked = check_host_port(*text); !checked) {
+        } else if (auto checked = check_host_port(*text, true); !checked) {
           report(l_ptr, checked.error().message + "; got " + quote_value(*text) +
                             R"( ("" turns the server off))");
         } else {

@@ -34,7 +34,7 @@ bool all_of(std::string_view text, Pred pred) {
 
 } // namespace
 
-status check_host_port(std::string_view text) {
+status check_host_port(std::string_view text, bool allow_any_port) {
   std::string_view host;
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
@@ -64,8 +64,10 @@ status check_host_port(std::string_view text) {
       return invalid("expected host:port; the host may hold only [A-Za-z0-9._-]");
   }
   const auto number = port.size() <= 5 ? digits(port) : std::nullopt;
-  if (!number || *number < 1 || *number > 65535)
-    return invalid("port must be between 1 and 65535");
+  const int lowest = allow_any_port ? 0 : 1;
+  if (!number || *number < lowest || *number > 65535)
+    return invalid(allow_any_port ? "port must be between 0 (any free port) and 65535"
+                                  : "port must be between 1 and 65535");
   return {};
 }
 

@@ -19,7 +19,8 @@ using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 
 // "host:port" with a port in 1..65535. IPv6 hosts are bracketed
 // ("[::1]:9092"); host names hold [A-Za-z0-9._-].
-status check_host_port(std::string_view text);
+// `allow_any_port`: port 0 (bind any free port) is valid, for listen addresses.
+status check_host_port(std::string_view text, bool allow_any_port = false);
 
 // RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)". Other offsets
 // are rejected (quarry keeps all times in UTC); fractions keep milliseconds.

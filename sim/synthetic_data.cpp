@@ -247,6 +247,17 @@ synthetic_mutation synthetic_data::mutate(int touch_accounts, int add_events, st
     e.value = static_cast<std::int32_t>(rng() % 1000);
     events.insert(std::upper_bound(events.begin(), events.end(), e, event_less), e);
     out.added_events.push_back(event_id(e));
+    // An account changes when it gains an event (as parents do in the APIs
+    // this models): its updated_at moves, so incremental readers find it.
+    accounts_[number - 1].updated_at = now;
+    const auto id = account_id(number);
+    if (std::find(out.touched_accounts.begin(), out.touched_accounts.end(), id) ==
+        out.touched_accounts.end())
+      out.touched_accounts.push_back(id);
+  }
+  if (add_events > 0) {
+    std::sort(out.touched_accounts.begin(), out.touched_accounts.end());
+    sort_order();
   }
   return out;
 }

@@ -65,7 +65,9 @@ struct page {
 };
 
 struct synthetic_mutation {
-  std::vector<std::string> touched_accounts;  // account ids, ascending
+  // account ids, ascending: those asked to be touched and those that gained
+  // an event (whose updated_at moves too)
+  std::vector<std::string> touched_accounts;
   std::vector<std::string> added_events;      // event ids, in order added
 };
 

@@ -6,7 +6,10 @@
 //
 // Streams:
 //   accounts  incremental on updated_at; every account read spawns an events task
-//   events    incremental on occurred_at, one partition per account
+//   events    incremental on occurred_at, one partition per account; read for
+//             the accounts that changed since the last run (an account's
+//             updated_at moves when it gains an event), so an incremental run
+//             spends calls only on parents with news
 //   users     full table, page/per_page paging
 
 #include "connectors/core/connector.hpp"

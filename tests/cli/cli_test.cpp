@@ -14,23 +14,24 @@ namespace {
 struct help_case {
   std::vector<std::string> args;
   std::vector<std::string> mentions;
+  bool lists_exit_codes;
 };
 
 TEST(cli_help, exits_0_and_describes_the_command) {
   const std::vector<std::string> exit_codes = {"0 success", "1 a run failed", "2 usage or config error",
                                                "3 a run is incomplete"};
   const help_case cases[] = {
-      {{"--help"}, {"extract", "reset", "sim", "--log-level"}},
-      {{"extract", "--help"}, {"--config", "--output", "--job", "--state", "--workers", "jsonl=PATH"}},
-      {{"reset", "--help"}, {"--config", "--job", "--stream"}},
-      {{"sim", "synthetic", "--help"}, {"--port", "--malformed-path"}},
+      {{"--help"}, {"extract", "reset", "sim", "--log-level"}, true},
+      {{"extract", "--help"}, {"--config", "--output", "--job", "--state", "--workers", "jsonl=PATH"}, true},
+      {{"reset", "--help"}, {"--config", "--job", "--stream"}, true},
+      {{"sim", "synthetic", "--help"}, {"--port", "--malformed-path"}, false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE("quarry " + ::testing::PrintToString(c.args));
     const auto r = run_quarry(c.args, "unused");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const auto& m : c.mentions) EXPECT_NE(r.out.find(m), std::string::npos) << m << " in\n" << r.out;
-    if (c.args.front() != "sim") {
+    if (c.lists_exit_codes) {
       for (const auto& m : exit_codes) EXPECT_NE(r.out.find(m), std::string::npos) << m << " in\n" << r.out;
     }
   }
@@ -56,6 +57,7 @@ std::vector<std::string> listed_subcommands(const std::string& help) {
   return out;
 }
 
+// serve, demo and discover come later; until then help must not offer them.
 TEST(cli_help, lists_only_implemented_subcommands) {
   const auto r = run_quarry({"--help"}, "unused");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -68,6 +70,13 @@ struct usage_case {
   std::vector<std::string> stderr_mentions;
 };
 
+void expect_usage_error(const usage_case& c) {
+  SCOPED_TRACE(c.name);
+  const auto r = run_quarry(c.args, "unused");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  for (const auto& m : c.stderr_mentions) EXPECT_NE(r.err.find(m), std::string::npos) << m << " in\n" << r.err;
+}
+
 TEST(cli_usage, bad_command_lines_exit_2_naming_the_problem) {
   const usage_case cases[] = {
       {"no subcommand", {}, {"subcommand"}},
@@ -77,13 +86,7 @@ TEST(cli_usage, bad_command_lines_exit_2_naming_the_problem) {
       {"zero workers", {"extract", "--config", "x.json", "--workers", "0"}, {"--workers"}},
       {"unknown extract option", {"extract", "--config", "x.json", "--frobnicate"}, {"--frobnicate"}},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    const auto r = run_quarry(c.args, "unused");
-    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    for (const auto& m : c.stderr_mentions)
-      EXPECT_NE(r.err.find(m), std::string::npos) << m << " in\n" << r.err;
-  }
+  for (const auto& c : cases) expect_usage_error(c);
 }
 
 TEST(cli_usage, unknown_subcommand_exits_2_naming_it) {
@@ -92,13 +95,7 @@ TEST(cli_usage, unknown_subcommand_exits_2_naming_it) {
       {"after a global option", {"--log-level", "info", "frobnicate"}, {"frobnicate"}},
       {"with options of its own", {"frobnicate", "--config", "x.json"}, {"frobnicate"}},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    const auto r = run_quarry(c.args, "unused");
-    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    for (const auto& m : c.stderr_mentions)
-      EXPECT_NE(r.err.find(m), std::string::npos) << m << " in\n" << r.err;
-  }
+  for (const auto& c : cases) expect_usage_error(c);
 }
 
 TEST(cli_config, unreadable_config_files_exit_2_naming_the_path) {

@@ -10,7 +10,6 @@
 #include <httplib.h>
 
 #include <fstream>
-#include <iostream>
 #include <memory>
 #include <thread>
 
@@ -73,7 +72,6 @@ struct leak_case {
 TEST(secrets, no_run_shows_a_secret_anywhere) {
   const leak_case cases[] = {
       {"kafka output, debug logs", api::accepts_the_key, "debug", "kafka", true, 0},
-      {"kafka output, trace logs", api::accepts_the_key, "trace", "kafka", true, 0},
       {"singer output, debug logs", api::accepts_the_key, "debug", "singer", true, 0},
       {"API refuses the key", api::refuses_the_key, "debug", "kafka", true, 1},
       {"API answers garbage", api::answers_garbage, "debug", "kafka", true, 1},
@@ -100,15 +98,11 @@ TEST(secrets, no_run_shows_a_secret_anywhere) {
         "--log-level", c.log_level, "extract", "--config", dir.write("config.json", cfg.dump()),
         "--output", c.output, "--state-dir", dir.file("quota")};
 
-    auto t0 = std::chrono::steady_clock::now();
     const auto r = run_quarry(args, api_key, {{"KPASS", kafka_password}});
-    auto t1 = std::chrono::steady_clock::now();
-    std::cerr << c.name << " run " << std::chrono::duration<double>(t1 - t0).count() << "\n";
     EXPECT_EQ(r.exit_code, c.exit_code) << r.out << r.err;
     expect_no_secret(r.out, "stdout");
     expect_no_secret(r.err, "stderr");
     const auto messages = expect_no_secret_in_topics(prefix);
-    std::cerr << c.name << " read " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() << " " << messages << "\n";
     // A Kafka run that got as far as the API wrote its summary at least.
     const bool kafka_run = c.valid_config && std::string{c.output} == "kafka";
     if (kafka_run) {

@@ -15,6 +15,15 @@ struct host_port_case {
   std::string_view problem;  // "" = valid
 };
 
+TEST(config_value_formats, listen_addresses_may_ask_for_any_free_port) {
+  EXPECT_TRUE(check_host_port("127.0.0.1:0", true).ok());
+  EXPECT_TRUE(check_host_port("0.0.0.0:9464", true).ok());
+  const status s = check_host_port("127.0.0.1:65536", true);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("between 0 (any free port) and 65535"), std::string::npos);
+  EXPECT_FALSE(check_host_port("127.0.0.1:0").ok()) << "a broker port is never 0";
+}
+
 TEST(config_value_formats, host_port) {
   const host_port_case cases[] = {
       {"localhost:9092", ""},
