@@ -129,6 +129,16 @@ process_result extract(const temp_dir& dir, const std::string& config_path,
   return p.wait(std::chrono::seconds(240));
 }
 
+// Waits until the simulator has answered `calls` calls: the run is under way.
+bool wait_for_calls(const sim::synthetic_simulator& s, std::int64_t calls) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (s.http().stats().calls_total < calls) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the simulator
+  }
+  return true;
+}
+
 std::string today_of(const sim::synthetic_simulator& s) {
   const auto now = std::chrono::floor<std::chrono::days>(s.http().clock().now());
   const std::chrono::year_month_day ymd{now};
@@ -280,10 +290,7 @@ TEST(engine, kill_9_mid_run_then_restart_loses_nothing_duplicates_nothing_and_re
   {
     quarry_process first{{"extract", "--config", cfg}, child_env(), dir};
     // Wait until the run is well under way, then pull the plug.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (s->http().stats().calls_total < 300 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the simulator
-    ASSERT_GE(s->http().stats().calls_total, 300);
+    ASSERT_TRUE(wait_for_calls(*s, 300));
     first.kill(SIGKILL);
     EXPECT_EQ(first.wait().exit_code, -1);
   }
@@ -317,9 +324,7 @@ TEST(engine, sigterm_cancels_the_run_and_the_next_run_completes_exactly_once) {
                                                         {{"workers", 2}, {"checkpoint_records", 20}}));
   {
     quarry_process first{{"extract", "--config", cfg}, child_env(), dir};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (s->http().stats().calls_total < 100 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the simulator
+    ASSERT_TRUE(wait_for_calls(*s, 100));
     first.kill(SIGTERM);
     const auto r = first.wait(std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
