@@ -117,6 +117,9 @@ struct server::impl {
       throw std::invalid_argument("latency_ms and fault_stall_ms cannot be negative");
     svr.new_task_queue = [] { return new httplib::ThreadPool(pool_threads); };
     svr.set_keep_alive_timeout(options.keep_alive_timeout_s);
+    // httplib writes headers and body in two sends: with Nagle on, the body
+    // waits for the client's delayed ACK (~40 ms) on kept-alive connections.
+    svr.set_tcp_nodelay(true);
     // httplib's default also sets SO_REUSEPORT, which lets a second simulator
     // share the port and steal half the connections: bind exclusively.
     svr.set_socket_options([](socket_t sock) {

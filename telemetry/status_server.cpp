@@ -32,6 +32,7 @@ status_server::status_server() : server_(std::make_unique<httplib::Server>()) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  server_->set_tcp_nodelay(true);  // see sim/server.cpp
   server_->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
     std::ostringstream out;
     prometheus::TextSerializer{}.Serialize(out, registry()->Collect());
