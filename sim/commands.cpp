@@ -1,5 +1,6 @@
 #include "sim/commands.hpp"
 
+#include "sim/marketo.hpp"
 #include "sim/synthetic.hpp"
 
 #include <CLI/CLI.hpp>
@@ -127,10 +128,76 @@ void add_synthetic(CLI::App& sim) {
   });
 }
 
+
+void add_marketo(CLI::App& sim) {
+  auto* cmd = sim.add_subcommand("marketo", "Marketo REST and Bulk Extract (apis.md section 1)");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<marketo_options>();
+  auto export_mb = std::make_shared<std::int64_t>(options->export_daily_mb);
+  auto no_updated_at = std::make_shared<bool>(false);
+  flags->add_to(*cmd);  // --daily-limit (default 50000), --window (default 100/20), --concurrency (10)
+  cmd->add_option("--seed", options->data.seed, "dataset seed")->capture_default_str();
+  cmd->add_option("--leads", options->data.leads, "leads")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--activities", options->data.activities, "activities")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--campaigns", options->data.campaigns, "campaigns")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lists", options->data.lists, "static lists")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--programs", options->data.programs, "programs")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--client-id", options->client_id, "identity client_id")->capture_default_str();
+  cmd->add_option("--client-secret", options->client_secret, "identity client_secret")
+      ->capture_default_str();
+  cmd->add_option("--token-ttl-s", options->token_ttl_s, "access token lifetime")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--export-daily-mb", *export_mb, "bulk export MB per day (1029 beyond)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--export-seconds-per-mb", options->export_seconds_per_mb,
+                  "simulated export processing time")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--export-fail-rate", options->export_fail_rate,
+                  "fraction of export jobs that end Failed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--no-updated-at-filter", *no_updated_at,
+                "answer 1035 to a leads export with an updatedAt filter");
+  cmd->callback([flags, options, export_mb, no_updated_at] {
+    marketo_options resolved = *options;
+    resolved.server = flags->resolve();
+    if (resolved.server.limits.daily) resolved.daily_limit = *resolved.server.limits.daily;
+    if (!resolved.server.limits.windows.empty()) {
+      resolved.rate_calls = resolved.server.limits.windows.front().calls;
+      resolved.rate_seconds = resolved.server.limits.windows.front().seconds;
+    }
+    if (resolved.server.limits.concurrency)
+      resolved.concurrency = *resolved.server.limits.concurrency;
+    resolved.export_daily_mb = *export_mb;
+    resolved.updated_at_filter = !*no_updated_at;
+    try {
+      marketo_simulator simulator(std::move(resolved));
+      serve_until_signal("marketo", simulator);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "marketo simulator: " << e.what() << '\n';
+      throw CLI::RuntimeError(1);
+    }
+  });
+}
+
 } // namespace
 
 void add_sim_commands(CLI::App& sim) {
   add_synthetic(sim);
+  add_marketo(sim);
 }
 
 result<window_limit> parse_window_limit(std::string_view text) {

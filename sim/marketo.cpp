@@ -1,0 +1,940 @@
+// The Marketo API on the wire (apis.md section 1). Every REST/Bulk answer is
+// HTTP 200 JSON with an envelope
+//   {"requestId":"1a#18bf...","success":true,"result":[...],"warnings":[], ...}
+// or, for a request-level error,
+//   {"requestId":"...","success":false,"errors":[{"code":"601","message":"..."}]}
+// (codes are quoted integers). Exceptions: the identity endpoint (401 for bad
+// credentials) and file.json (raw CSV; 404 text/plain while not ready).
+//
+// GET|POST /identity/oauth/token?grant_type=client_credentials&client_id=&client_secret=
+//   {"access_token":"<uuid>:int","token_type":"bearer","expires_in":N,"scope":"apis@quarry.sim"}
+//   The same token until it expires (expires_in = remaining seconds). Not
+//   counted as an API call. Bad credentials: 401
+//   {"error":"invalid_client","error_description":"Bad client credentials"}.
+// Auth on every other call: "Authorization: Bearer T" or ?access_token=T.
+//   Unknown token: 601 "Access token invalid"; expired: 602 "Access token expired".
+// Limits: 606 "Max rate limit '100' exceeded with in '20' secs",
+//   607 "Daily quota reached", 615 "Concurrent access limit '10' reached".
+//
+// GET /rest/v1/leads/describe.json            result: lead fields
+// GET /rest/v1/activities/types.json          result: activity types
+// GET /rest/v1/activities/pagingtoken.json?sinceDatetime=T    {"nextPageToken":...}
+// GET /rest/v1/activities.json?nextPageToken=&activityTypeIds=1,12[&leadIds=][&batchSize<=300]
+//   nextPageToken always returned; moreResult true while activities remain
+//   (a page may be short, even empty, while moreResult is true); "result" is
+//   absent when the page is empty. Missing token/type ids, more than 10 type
+//   ids or more than 30 leadIds: 1003.
+// GET /rest/v1/campaigns.json|lists.json?batchSize<=300&nextPageToken=
+//   nextPageToken (and moreResult true) only when more records follow.
+// GET /rest/asset/v1/programs.json?offset=&maxReturn<=200&earliestUpdatedAt=&latestUpdatedAt=
+//   past the end: success, no result, warnings ["No assets found for the given search criteria."]
+// GET /rest/v1/stats/usage.json  result[0] {date, total: API calls today incl. this one, users}
+//
+// Bulk, {kind} = leads | activities:
+// POST /bulk/v1/{kind}/export/create.json   JSON body, see apis.md 1.4
+//   leads: fields required (REST names), filter exactly one of createdAt|updatedAt
+//   {startAt,endAt}; activities: filter.createdAt required, activityTypeIds
+//   optional (<= 10), fields optional (subset of the default columns).
+//   Range longer than 31 days, startAt >= endAt, unknown field, bad JSON:
+//   1003. updatedAt with updated_at_filter off: 1035. Quota used: 1029
+//   "Export daily quota exceeded".
+// POST .../{exportId}/enqueue.json   1029 "Too many jobs in queue" (10 queued
+//   incl. processing), 1029 "Job already queued", 1029 "Export daily quota exceeded"
+// GET  .../{exportId}/status.json    exportId, format, status, createdAt,
+//   queuedAt, startedAt, finishedAt, numberOfRecords, fileSize,
+//   fileChecksum "sha256:<hex>", errorMsg (Failed)
+// GET  .../{exportId}/file.json      text/csv; Range: bytes=a-b -> 206 with
+//   Content-Range; not Completed (or older than 7 days, or unknown): 404 text/plain
+// POST .../{exportId}/cancel.json    Created|Queued|Processing -> Cancelled
+// GET  /bulk/v1/{kind}/export.json?status=Completed,Failed   (status repeatable)
+// Unknown exportId: 610 "Requested resource not found".
+//
+// Control (uncounted): POST /_sim/mutate {"touch_leads":K,"add_activities":E},
+// GET /_sim/dataset/leads|activities?offset=&limit= (limit <= 100000),
+// GET /_sim/dataset/campaigns|lists|programs|activity_types,
+// GET /_sim/exports {day, export_bytes_today, export_bytes_served_today, ...}.
+
+#include "sim/marketo.hpp"
+
+#include "sim/page_cursor.hpp"
+#include "sim/timestamps.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+namespace quarry::sim {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t day_seconds = 86400;
+constexpr std::int64_t chicago_offset_s = -6 * 3600;  // CST; DST ignored
+constexpr std::int64_t max_filter_days = 31;
+constexpr std::int64_t file_retention_s = 7 * day_seconds;
+constexpr const char* no_assets = "No assets found for the given search criteria.";
+
+std::uint64_t splitmix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::int64_t export_day(std::int64_t unix_seconds) {
+  const auto t = unix_seconds + chicago_offset_s;
+  return t >= 0 ? t / day_seconds : (t - day_seconds + 1) / day_seconds;
+}
+
+std::string uuid_from(std::uint64_t a, std::uint64_t b) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t n = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(sep, start), text.size());
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// RFC 4180: quote when the value holds the delimiter, a quote, CR or LF.
+void append_csv(std::string& out, std::string_view value, char delim) {
+  if (value.find_first_of(std::string{delim, '"', '\r', '\n'}) == std::string_view::npos) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_row(std::string& out, const std::vector<std::optional<std::string>>& values,
+                char delim) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += delim;
+    if (values[i]) append_csv(out, *values[i], delim);
+    else out += "null";
+  }
+  out += '\n';
+}
+
+const std::vector<std::string>& default_activity_fields() {
+  static const std::vector<std::string> fields{
+      "marketoGUID", "leadId", "activityDate", "activityTypeId", "campaignId",
+      "primaryAttributeValueId", "primaryAttributeValue", "attributes"};
+  return fields;
+}
+
+json attributes_object(const marketo_activity& a) {
+  json out = json::object();
+  const auto* type = marketo_data::activity_type(a.type_id);
+  for (std::size_t k = 0; k < a.attributes.size(); ++k) {
+    const auto& [name, value] = a.attributes[k];
+    const auto& dt = type ? type->attributes[k].data_type : std::string("string");
+    if (dt == "integer") out[name] = parse_int(value).value_or(0);
+    else if (dt == "boolean") out[name] = value == "true";
+    else out[name] = value;
+  }
+  return out;
+}
+
+std::optional<std::string> activity_value(const marketo_activity& a, std::string_view f) {
+  if (f == "marketoGUID") return std::to_string(a.index + 1);
+  if (f == "leadId") return std::to_string(a.lead_id);
+  if (f == "activityDate") return format_rfc3339(a.date);
+  if (f == "activityTypeId") return std::to_string(a.type_id);
+  if (f == "campaignId") return std::to_string(a.campaign_id);
+  if (f == "primaryAttributeValueId") return std::to_string(a.primary_value_id);
+  if (f == "primaryAttributeValue") return a.primary_value;
+  if (f == "attributes") return attributes_object(a).dump();
+  return std::nullopt;
+}
+
+json activity_json(const marketo_activity& a) {
+  json attrs = json::array();
+  for (const auto& [name, value] : a.attributes)
+    attrs.push_back({{"name", name}, {"value", value}});
+  return {{"id", a.index + 1},
+          {"marketoGUID", std::to_string(a.index + 1)},
+          {"leadId", a.lead_id},
+          {"activityDate", format_rfc3339(a.date)},
+          {"activityTypeId", a.type_id},
+          {"campaignId", a.campaign_id},
+          {"primaryAttributeValueId", a.primary_value_id},
+          {"primaryAttributeValue", a.primary_value},
+          {"attributes", std::move(attrs)}};
+}
+
+json lead_json(const marketo_lead& l) {
+  json out = json::object();
+  for (const auto& f : marketo_data::lead_fields()) {
+    if (f.rest_name.empty()) continue;
+    const auto v = marketo_data::lead_value(l, f.rest_name);
+    if (!v) out[f.rest_name] = nullptr;
+    else if (f.data_type == "integer" || f.data_type == "score") out[f.rest_name] = *parse_int(*v);
+    else if (f.data_type == "boolean") out[f.rest_name] = *v == "true";
+    else out[f.rest_name] = *v;
+  }
+  return out;
+}
+
+// A marketo_error is answered as {"success":false,"errors":[{code,message}]}.
+struct marketo_error {
+  std::string code;
+  std::string message;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// Export jobs.
+
+struct marketo_simulator::exports {
+  struct job {
+    std::string id;
+    std::string kind;  // "leads" | "activities"
+    std::string status = "Created";
+    std::string format = "CSV";
+    std::vector<std::string> fields;
+    bool by_updated = false;
+    std::int64_t start = 0, end = 0;
+    std::vector<int> type_ids;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> queued_at, started_at, finished_at;
+    std::int64_t records = 0, size = 0;
+    std::string checksum;
+    std::shared_ptr<const std::string> file;
+    bool will_fail = false;
+  };
+
+  std::mutex mu;
+  std::vector<std::shared_ptr<job>> jobs;  // creation order; guarded by mu
+  std::uint64_t created = 0;               // guarded by mu
+  std::map<std::int64_t, std::int64_t> served_by_day;  // guarded by mu
+
+  std::shared_ptr<job> find(std::string_view kind, std::string_view id) {
+    for (auto& j : jobs)
+      if (j->id == id && j->kind == kind) return j;
+    return nullptr;
+  }
+
+  int count(std::initializer_list<std::string_view> statuses) const {
+    int n = 0;
+    for (const auto& j : jobs)
+      for (const auto s : statuses)
+        if (j->status == s) ++n;
+    return n;
+  }
+
+  std::int64_t bytes_on(std::int64_t day) const {
+    std::int64_t total = 0;
+    for (const auto& j : jobs) {
+      if (j->status == "Completed" && j->finished_at && export_day(*j->finished_at) == day)
+        total += j->size;
+      else if (j->status == "Processing" && j->started_at && export_day(*j->started_at) == day)
+        total += j->size;
+    }
+    return total;
+  }
+};
+
+marketo_simulator::marketo_simulator(marketo_options options)
+    : options_(std::move(options)),
+      data_(std::make_unique<marketo_data>(options_.data)),
+      exports_(std::make_unique<exports>()),
+      server_([this] {
+        auto s = options_.server;
+        s.limits = {};
+        if (options_.daily_limit < 0 || options_.rate_calls < 1 || !(options_.rate_seconds > 0) ||
+            options_.concurrency < 1 || options_.token_ttl_s < 1 || options_.export_daily_mb < 0 ||
+            options_.export_seconds_per_mb < 0 || options_.export_fail_rate < 0 ||
+            options_.export_fail_rate > 1 || options_.max_processing_exports < 1 ||
+            options_.max_queued_exports < options_.max_processing_exports)
+          throw std::invalid_argument("invalid marketo simulator options");
+        s.limits.daily = options_.daily_limit;
+        s.limits.windows.push_back({options_.rate_calls, options_.rate_seconds});
+        s.limits.concurrency = options_.concurrency;
+        return s;
+      }()) {
+  add_routes();
+}
+
+marketo_simulator::~marketo_simulator() { server_.stop(); }
+
+void marketo_simulator::start() { server_.start(); }
+void marketo_simulator::stop() { server_.stop(); }
+
+marketo_mutation marketo_simulator::mutate(std::int64_t touch_leads, std::int64_t add_activities) {
+  return data_->mutate(touch_leads, add_activities, server_.clock().now_unix_seconds());
+}
+
+std::int64_t marketo_simulator::export_bytes_today() const {
+  std::lock_guard lock(exports_->mu);
+  return exports_->bytes_on(export_day(server_.clock().now_unix_seconds()));
+}
+
+std::int64_t marketo_simulator::export_bytes_served_today() const {
+  std::lock_guard lock(exports_->mu);
+  const auto it = exports_->served_by_day.find(export_day(server_.clock().now_unix_seconds()));
+  return it == exports_->served_by_day.end() ? 0 : it->second;
+}
+
+void marketo_simulator::add_routes() {
+  // Shared by the handlers below; the simulator outlives its routes.
+  struct state {
+    std::atomic<std::uint64_t> request_seq{0};
+    std::mutex token_mu;
+    std::string token;                        // guarded by token_mu
+    std::int64_t token_expiry = 0;            // guarded by token_mu
+    std::map<std::string, std::int64_t> issued;  // token -> expiry, guarded by token_mu
+    std::uint64_t token_seq = 0;              // guarded by token_mu
+  };
+  auto st = std::make_shared<state>();
+  const auto seed = options_.data.seed;
+
+  auto request_id = [this, st] {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%llx#%llx",
+                  static_cast<unsigned long long>(++st->request_seq),
+                  static_cast<unsigned long long>(
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          server_.clock().now().time_since_epoch())
+                          .count()));
+    return std::string(buf);
+  };
+  auto fail = [request_id](response& res, const marketo_error& e) {
+    res.json(200, json{{"requestId", request_id()},
+                       {"success", false},
+                       {"errors", json::array({{{"code", e.code}, {"message", e.message}}})}}
+                      .dump());
+  };
+  auto succeed = [request_id](response& res, json result, json extra = json::object()) {
+    json body{{"requestId", request_id()}, {"success", true}};
+    if (!result.is_null()) body["result"] = std::move(result);
+    body["warnings"] = json::array();
+    for (auto& [k, v] : extra.items()) body[k] = v;
+    res.json(200, body.dump());
+  };
+
+  server_.set_rejection_handler([this, fail](const rejection& why, const request&, response& res) {
+    char rate[160];
+    switch (why.kind) {
+      case limit_kind::window:
+        std::snprintf(rate, sizeof rate, "Max rate limit '%lld' exceeded with in '%g' secs",
+                      static_cast<long long>(options_.rate_calls), options_.rate_seconds);
+        fail(res, {"606", rate});
+        break;
+      case limit_kind::daily:
+        fail(res, {"607", "Daily quota reached"});
+        break;
+      case limit_kind::concurrency:
+        std::snprintf(rate, sizeof rate, "Concurrent access limit '%lld' reached",
+                      static_cast<long long>(options_.concurrency));
+        fail(res, {"615", rate});
+        break;
+    }
+  });
+
+  // ---- identity (not an API call: uncounted) ----
+  auto identity = [this, st, seed](const request& req, response& res) {
+    if (req.query_param("grant_type") != "client_credentials" ||
+        req.query_param("client_id") != options_.client_id ||
+        req.query_param("client_secret") != options_.client_secret) {
+      res.json(401, R"({"error":"invalid_client","error_description":"Bad client credentials"})");
+      return;
+    }
+    const auto now = server_.clock().now_unix_seconds();
+    std::lock_guard lock(st->token_mu);
+    if (st->token.empty() || now >= st->token_expiry) {
+      const auto n = ++st->token_seq;
+      st->token = uuid_from(splitmix(seed ^ (n * 31)), splitmix(seed + n)) + ":int";
+      st->token_expiry = now + options_.token_ttl_s;
+      st->issued[st->token] = st->token_expiry;
+    }
+    res.json(200, json{{"access_token", st->token},
+                       {"token_type", "bearer"},
+                       {"expires_in", st->token_expiry - now},
+                       {"scope", "apis@quarry.sim"}}
+                      .dump());
+  };
+  server_.add_control_route("GET", "/identity/oauth/token", identity);
+  server_.add_control_route("POST", "/identity/oauth/token", identity);
+
+  auto authed = [this, st, fail](server::handler h) {
+    return [this, st, fail, h = std::move(h)](const request& req, response& res) {
+      std::string token;
+      if (const auto auth = req.header("authorization"); auth && auth->starts_with("Bearer "))
+        token = auth->substr(7);
+      else if (const auto q = req.query_param("access_token")) token = *q;
+      std::optional<std::int64_t> expiry;
+      {
+        std::lock_guard lock(st->token_mu);
+        if (const auto it = st->issued.find(token); it != st->issued.end()) expiry = it->second;
+      }
+      if (!expiry) return fail(res, {"601", "Access token invalid"});
+      if (server_.clock().now_unix_seconds() >= *expiry)
+        return fail(res, {"602", "Access token expired"});
+      h(req, res);
+    };
+  };
+
+  // ---- REST ----
+  server_.add_api_route("GET", "/rest/v1/leads/describe.json",
+                        authed([succeed](const request&, response& res) {
+    json result = json::array();
+    for (const auto& f : marketo_data::lead_fields()) {
+      json field{{"id", f.id}, {"displayName", f.display_name}, {"dataType", f.data_type}};
+      if (f.length > 0) field["length"] = f.length;
+      if (!f.rest_name.empty()) field["rest"] = {{"name", f.rest_name}, {"readOnly", f.read_only}};
+      field["soap"] = {{"name", f.soap_name}, {"readOnly", f.read_only}};
+      result.push_back(std::move(field));
+    }
+    succeed(res, std::move(result));
+  }));
+
+  server_.add_api_route("GET", "/rest/v1/activities/types.json",
+                        authed([succeed](const request&, response& res) {
+    json result = json::array();
+    for (const auto& t : marketo_data::activity_types()) {
+      json attrs = json::array();
+      for (const auto& a : t.attributes)
+        attrs.push_back({{"name", a.name}, {"dataType", a.data_type}});
+      result.push_back({{"id", t.id},
+                        {"name", t.name},
+                        {"description", t.description},
+                        {"primaryAttribute",
+                         {{"name", t.primary.name}, {"dataType", t.primary.data_type}}},
+                        {"attributes", std::move(attrs)}});
+    }
+    succeed(res, std::move(result));
+  }));
+
+  server_.add_api_route("GET", "/rest/v1/activities/pagingtoken.json",
+                        authed([this, succeed, fail](const request& req, response& res) {
+    const auto since = req.query_param("sinceDatetime");
+    const auto us = since ? parse_rfc3339_us(*since) : std::nullopt;
+    if (!us) return fail(res, {"1003", "sinceDatetime must be an ISO 8601 date-time"});
+    const auto seconds = *us / 1000000 + (*us % 1000000 > 0 ? 1 : 0);
+    const auto index = data_->first_activity_at(seconds);
+    succeed(res, nullptr, {{"nextPageToken", encode_page_token({index, "a"})}});
+  }));
+
+  server_.add_api_route("GET", "/rest/v1/activities.json",
+                        authed([this, succeed, fail, seed](const request& req, response& res) {
+    const auto token = req.query_param("nextPageToken");
+    if (!token || token->empty()) return fail(res, {"1003", "nextPageToken is required"});
+    const auto cursor = decode_page_token(*token);
+    if (!cursor || cursor->id != "a" || cursor->key < 0)
+      return fail(res, {"1003", "Invalid nextPageToken"});
+    const auto types_text = req.query_param("activityTypeIds");
+    if (!types_text || types_text->empty())
+      return fail(res, {"1003", "activityTypeIds is required"});
+    std::set<int> types;
+    for (const auto& t : split(*types_text, ',')) {
+      const auto n = parse_int(t);
+      if (!n) return fail(res, {"1003", "Invalid activityTypeIds: " + t});
+      types.insert(static_cast<int>(*n));
+    }
+    if (types.size() > 10) return fail(res, {"1003", "activityTypeIds accepts at most 10 ids"});
+    std::set<std::int64_t> leads;
+    if (const auto ids = req.query_param("leadIds")) {
+      for (const auto& t : split(*ids, ',')) {
+        const auto n = parse_int(t);
+        if (!n) return fail(res, {"1003", "Invalid leadIds: " + t});
+        leads.insert(*n);
+      }
+      if (leads.size() > 30) return fail(res, {"1003", "leadIds accepts at most 30 ids"});
+    }
+    std::int64_t batch = 300;
+    if (const auto b = req.query_param("batchSize")) {
+      const auto n = parse_int(*b);
+      if (!n || *n < 1) return fail(res, {"1003", "batchSize must be a positive integer"});
+      batch = std::min<std::int64_t>(*n, 300);
+    }
+    // Real Marketo returns short pages while moreResult is true: one page in
+    // four is cut to half, and a page scans at most 10 x batchSize activities.
+    std::int64_t limit = batch;
+    if (splitmix(seed ^ static_cast<std::uint64_t>(cursor->key) ^ 0x5a5a) % 4 == 0)
+      limit = std::max<std::int64_t>(1, batch / 2);
+    const auto total = data_->activity_count();
+    const auto scan_end = std::min(total, cursor->key + 10 * batch);
+    json result = json::array();
+    auto j = cursor->key;
+    for (; j < scan_end && static_cast<std::int64_t>(result.size()) < limit; ++j) {
+      const auto a = data_->activity(j);
+      if (!types.contains(a.type_id)) continue;
+      if (!leads.empty() && !leads.contains(a.lead_id)) continue;
+      result.push_back(activity_json(a));
+    }
+    const bool more = j < total;
+    succeed(res, result.empty() ? json(nullptr) : std::move(result),
+            {{"nextPageToken", encode_page_token({j, "a"})}, {"moreResult", more}});
+  }));
+
+  // campaigns.json and lists.json: offset paging behind an opaque token.
+  auto offset_paged = [this, succeed, fail](std::string tag, int count,
+                                            std::string (marketo_data::*row)(int) const) {
+    return [this, succeed, fail, tag, count, row](const request& req, response& res) {
+      std::int64_t batch = 300, offset = 0;
+      if (const auto b = req.query_param("batchSize")) {
+        const auto n = parse_int(*b);
+        if (!n || *n < 1 || *n > 300) return fail(res, {"1003", "batchSize must be within 1..300"});
+        batch = *n;
+      }
+      if (const auto t = req.query_param("nextPageToken"); t && !t->empty()) {
+        const auto cursor = decode_page_token(*t);
+        if (!cursor || cursor->id != tag || cursor->key < 0)
+          return fail(res, {"1003", "Invalid nextPageToken"});
+        offset = cursor->key;
+      }
+      json result = json::array();
+      const auto end = std::min<std::int64_t>(count, offset + batch);
+      for (auto i = offset; i < end; ++i)
+        result.push_back(json::parse(((*data_).*row)(static_cast<int>(i))));
+      json extra = json::object();
+      if (end < count) {
+        extra["nextPageToken"] = encode_page_token({end, tag});
+        extra["moreResult"] = true;
+      }
+      succeed(res, std::move(result), std::move(extra));
+    };
+  };
+  server_.add_api_route("GET", "/rest/v1/campaigns.json",
+                        authed(offset_paged("c", options_.data.campaigns,
+                                            &marketo_data::campaign_json)));
+  server_.add_api_route("GET", "/rest/v1/lists.json",
+                        authed(offset_paged("l", options_.data.lists, &marketo_data::list_json)));
+
+  server_.add_api_route("GET", "/rest/asset/v1/programs.json",
+                        authed([this, request_id, fail](const request& req, response& res) {
+    std::int64_t offset = 0, max_return = 20;
+    if (const auto o = req.query_param("offset")) {
+      const auto n = parse_int(*o);
+      if (!n || *n < 0) return fail(res, {"1003", "offset must be a non-negative integer"});
+      offset = *n;
+    }
+    if (const auto m = req.query_param("maxReturn")) {
+      const auto n = parse_int(*m);
+      if (!n || *n < 1 || *n > 200) return fail(res, {"1003", "maxReturn must be within 1..200"});
+      max_return = *n;
+    }
+    std::optional<std::int64_t> earliest, latest;
+    for (const auto& [name, target] : {std::pair{"earliestUpdatedAt", &earliest},
+                                       std::pair{"latestUpdatedAt", &latest}}) {
+      if (const auto v = req.query_param(name)) {
+        const auto us = parse_rfc3339_us(*v);
+        if (!us) return fail(res, {"1003", std::string(name) + " must be an ISO 8601 date-time"});
+        *target = *us / 1000000;
+      }
+    }
+    if (earliest && latest && *earliest >= *latest)
+      return fail(res, {"701", "earliestUpdatedAt must be before latestUpdatedAt"});
+    json result = json::array();
+    std::int64_t matched = 0;
+    for (int i = 0;
+         i < options_.data.programs && static_cast<std::int64_t>(result.size()) < max_return;
+         ++i) {
+      const auto updated = data_->program_updated_at(i);
+      if ((earliest && updated < *earliest) || (latest && updated > *latest)) continue;
+      if (matched++ < offset) continue;
+      result.push_back(json::parse(data_->program_json(i)));
+    }
+    json body{{"success", true}, {"errors", json::array()}, {"requestId", request_id()}};
+    if (result.empty()) body["warnings"] = json::array({no_assets});
+    else {
+      body["warnings"] = json::array();
+      body["result"] = std::move(result);
+    }
+    res.json(200, body.dump());
+  }));
+
+  server_.add_api_route("GET", "/rest/v1/stats/usage.json",
+                        authed([this, succeed](const request&, response& res) {
+    const auto stats = server_.stats();
+    const auto day = format_day(server_.clock().now());
+    const auto it = stats.calls_by_day.find(day);
+    const std::int64_t total = it == stats.calls_by_day.end() ? 0 : it->second;
+    const json user{{"userId", options_.client_id + "@quarry.sim"}, {"count", total}};
+    succeed(res, json::array({{{"date", day}, {"total", total}, {"users", json::array({user})}}}));
+  }));
+
+  // ---- Bulk Extract ----
+  const auto now_s = [this] { return server_.clock().now_unix_seconds(); };
+  const auto daily_bytes = options_.export_daily_mb * 1024 * 1024;
+
+  // Runs the queue forward to `now`. Caller holds exports_->mu.
+  auto advance = [this](std::int64_t now) {
+    auto& ex = *exports_;
+    auto start_job = [this](exports::job& j, std::int64_t at) {
+      j.status = "Processing";
+      j.started_at = at;
+      const char delim = j.format == "TSV" ? '\t' : j.format == "SSV" ? ' ' : ',';
+      auto file = std::make_shared<std::string>();
+      std::string header;
+      for (std::size_t i = 0; i < j.fields.size(); ++i) {
+        if (i > 0) header += delim;
+        append_csv(header, j.fields[i], delim);
+      }
+      *file += header + "\n";
+      std::vector<std::optional<std::string>> values(j.fields.size());
+      std::int64_t records = 0;
+      if (j.kind == "leads") {
+        for (const auto index : data_->leads_in(j.by_updated, j.start, j.end)) {
+          const auto lead = data_->lead(index);
+          for (std::size_t f = 0; f < j.fields.size(); ++f)
+            values[f] = marketo_data::lead_value(lead, j.fields[f]);
+          append_row(*file, values, delim);
+          ++records;
+        }
+      } else {
+        const auto total = data_->activity_count();
+        for (auto k = data_->first_activity_at(j.start);
+             k < total && data_->activity_date(k) < j.end; ++k) {
+          const auto a = data_->activity(k);
+          if (!j.type_ids.empty() &&
+              std::find(j.type_ids.begin(), j.type_ids.end(), a.type_id) == j.type_ids.end())
+            continue;
+          for (std::size_t f = 0; f < j.fields.size(); ++f)
+            values[f] = activity_value(a, j.fields[f]);
+          append_row(*file, values, delim);
+          ++records;
+        }
+      }
+      j.records = records;
+      j.size = static_cast<std::int64_t>(file->size());
+      j.checksum = sha256_checksum(*file);
+      j.file = std::move(file);
+      const double mb = static_cast<double>(j.size) / (1024.0 * 1024.0);
+      j.finished_at =
+          at + static_cast<std::int64_t>(std::ceil(mb * options_.export_seconds_per_mb));
+    };
+    auto fill_slots = [&](std::int64_t slot_free_at) {
+      for (auto& j : ex.jobs) {
+        if (ex.count({"Processing"}) >= options_.max_processing_exports) break;
+        if (j->status == "Queued") start_job(*j, std::max(slot_free_at, *j->queued_at));
+      }
+    };
+    fill_slots(0);
+    for (;;) {
+      std::shared_ptr<exports::job> next;
+      for (auto& j : ex.jobs)
+        if (j->status == "Processing" && *j->finished_at <= now &&
+            (!next || *j->finished_at < *next->finished_at))
+          next = j;
+      if (!next) break;
+      if (next->will_fail) {
+        next->status = "Failed";
+        next->file.reset();
+      } else {
+        next->status = "Completed";
+      }
+      fill_slots(*next->finished_at);
+    }
+  };
+
+  auto status_json = [](const exports::job& j) {
+    json out{{"exportId", j.id}, {"format", j.format}, {"status", j.status},
+             {"createdAt", format_rfc3339(j.created_at)}};
+    if (j.queued_at) out["queuedAt"] = format_rfc3339(*j.queued_at);
+    if (j.started_at) out["startedAt"] = format_rfc3339(*j.started_at);
+    if (j.status == "Completed" || j.status == "Failed")
+      out["finishedAt"] = format_rfc3339(*j.finished_at);
+    if (j.status == "Completed") {
+      out["numberOfRecords"] = j.records;
+      out["fileSize"] = j.size;
+      out["fileChecksum"] = j.checksum;
+    }
+    if (j.status == "Failed") out["errorMsg"] = "Export failed: internal error";
+    return out;
+  };
+
+  for (const std::string kind : {"leads", "activities"}) {
+    const std::string base = "/bulk/v1/" + kind + "/export";
+
+    server_.add_api_route("POST", base + "/create.json",
+                          authed([=, this](const request& req, response& res) {
+      const auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object())
+        return fail(res, {"1003", "Request body must be a JSON object"});
+      auto j = std::make_shared<exports::job>();
+      j->kind = kind;
+      j->format = body.value("format", std::string("CSV"));
+      if (j->format != "CSV" && j->format != "TSV" && j->format != "SSV")
+        return fail(res, {"1003", "Invalid format: " + j->format});
+      if (body.contains("fields") && !body["fields"].is_array())
+        return fail(res, {"1003", "fields must be an array"});
+      if (body.contains("fields"))
+        for (const auto& f : body["fields"]) {
+          if (!f.is_string()) return fail(res, {"1003", "fields must be strings"});
+          j->fields.push_back(f.get<std::string>());
+        }
+      const auto filter = body.value("filter", json::object());
+      if (!filter.is_object()) return fail(res, {"1003", "filter must be an object"});
+      std::string range_name;
+      if (kind == "leads") {
+        if (j->fields.empty()) return fail(res, {"1003", "fields is required"});
+        for (const auto& f : j->fields) {
+          const auto& all = marketo_data::lead_fields();
+          if (std::none_of(all.begin(), all.end(),
+                           [&](const auto& d) { return !d.rest_name.empty() && d.rest_name == f; }))
+            return fail(res, {"1003", "Invalid field: " + f});
+        }
+        int filters = 0;
+        for (const auto& [k, v] : filter.items()) {
+          (void)v;
+          ++filters;
+          if (k == "createdAt" || k == "updatedAt") range_name = k;
+          else return fail(res, {"1003", "Unsupported filter type in this simulator: " + k});
+        }
+        if (filters != 1) return fail(res, {"1003", "filter must hold exactly one filter type"});
+        if (range_name == "updatedAt" && !options_.updated_at_filter)
+          return fail(res, {"1035", "Unsupported filter type for target subscription: updatedAt"});
+        j->by_updated = range_name == "updatedAt";
+      } else {
+        if (j->fields.empty()) j->fields = default_activity_fields();
+        for (const auto& f : j->fields)
+          if (std::find(default_activity_fields().begin(), default_activity_fields().end(), f) ==
+                  default_activity_fields().end() && f != "actionResult")
+            return fail(res, {"1003", "Invalid field: " + f});
+        if (!filter.contains("createdAt"))
+          return fail(res, {"1003", "filter.createdAt is required"});
+        range_name = "createdAt";
+        if (filter.contains("activityTypeIds")) {
+          const auto& ids = filter["activityTypeIds"];
+          if (!ids.is_array() || ids.size() > 10)
+            return fail(res, {"1003", "activityTypeIds must be an array of at most 10 ids"});
+          for (const auto& id : ids) {
+            if (!id.is_number_integer())
+              return fail(res, {"1003", "activityTypeIds must be integers"});
+            j->type_ids.push_back(id.get<int>());
+          }
+        }
+      }
+      const auto& range = filter[range_name];
+      if (!range.is_object() || !range.contains("startAt") || !range.contains("endAt") ||
+          !range["startAt"].is_string() || !range["endAt"].is_string())
+        return fail(res, {"1003", range_name + " needs startAt and endAt"});
+      const auto start = parse_rfc3339_us(range["startAt"].get<std::string>());
+      const auto end = parse_rfc3339_us(range["endAt"].get<std::string>());
+      if (!start || !end)
+        return fail(res, {"1003", range_name + " startAt/endAt must be ISO 8601"});
+      j->start = *start / 1000000;
+      j->end = *end / 1000000;
+      if (j->start >= j->end)
+        return fail(res, {"1003", range_name + ": startAt must be before endAt"});
+      if (j->end - j->start > max_filter_days * day_seconds)
+        return fail(res, {"1003", "Date range of filter " + range_name + " exceeds 31 days"});
+
+      const auto now = now_s();
+      std::lock_guard lock(exports_->mu);
+      advance(now);
+      if (exports_->bytes_on(export_day(now)) >= daily_bytes)
+        return fail(res, {"1029", "Export daily quota exceeded"});
+      const auto n = ++exports_->created;
+      j->id = uuid_from(splitmix(seed ^ (n * 0x9e37)), splitmix(seed * 7 + n));
+      j->created_at = now;
+      j->will_fail = options_.export_fail_rate > 0 &&
+                     static_cast<double>(splitmix(seed ^ (n << 20)) % 1000000) / 1e6 <
+                         options_.export_fail_rate;
+      exports_->jobs.push_back(j);
+      succeed(res, json::array({status_json(*j)}));
+    }));
+
+    auto with_job = [=, this](auto body) {
+      return authed([=, this](const request& req, response& res) {
+        std::lock_guard lock(exports_->mu);
+        advance(now_s());
+        const auto j = exports_->find(kind, req.path_param("exportId"));
+        if (!j) return fail(res, {"610", "Requested resource not found"});
+        body(*j, req, res);
+      });
+    };
+
+    server_.add_api_route("POST", base + "/{exportId}/enqueue.json",
+                          with_job([=, this](exports::job& j, const request&, response& res) {
+      if (j.status == "Queued" || j.status == "Processing")
+        return fail(res, {"1029", "Job already queued"});
+      if (j.status != "Created")
+        return fail(res, {"1003", "Export cannot be enqueued in status " + j.status});
+      if (exports_->count({"Queued", "Processing"}) >= options_.max_queued_exports)
+        return fail(res, {"1029", "Too many jobs in queue"});
+      const auto now = now_s();
+      if (exports_->bytes_on(export_day(now)) >= daily_bytes)
+        return fail(res, {"1029", "Export daily quota exceeded"});
+      j.status = "Queued";
+      j.queued_at = now;
+      advance(now);
+      // Marketo answers enqueue with "Queued" even when it starts at once.
+      auto out = status_json(j);
+      out["status"] = "Queued";
+      succeed(res, json::array({out}));
+    }));
+
+    server_.add_api_route("GET", base + "/{exportId}/status.json",
+                          with_job([=](exports::job& j, const request&, response& res) {
+      succeed(res, json::array({status_json(j)}));
+    }));
+
+    server_.add_api_route("POST", base + "/{exportId}/cancel.json",
+                          with_job([=, this](exports::job& j, const request&, response& res) {
+      if (j.status == "Created" || j.status == "Queued" || j.status == "Processing") {
+        const bool was_processing = j.status == "Processing";
+        j.status = "Cancelled";
+        j.file.reset();
+        j.finished_at.reset();
+        if (was_processing) advance(now_s());
+      }
+      succeed(res, json::array({status_json(j)}));
+    }));
+
+    server_.add_api_route("GET", base + "/{exportId}/file.json",
+                          with_job([=, this](exports::job& j, const request& req, response& res) {
+      const auto now = now_s();
+      if (j.status != "Completed" || !j.file || now > *j.finished_at + file_retention_s) {
+        res.status = 404;
+        res.content_type = "text/plain";
+        res.body = "Export file not found or not ready";
+        return;
+      }
+      res.status = 200;
+      res.content_type = "text/csv; charset=utf-8";
+      res.body = *j.file;
+      res.headers.emplace_back("Accept-Ranges", "bytes");
+      std::int64_t served = j.size;
+      // The HTTP layer (cpp-httplib) cuts the body to a single Range itself
+      // and adds Content-Range; a 206 status tells it this is partial content.
+      if (const auto range = req.header("range"); range && range->starts_with("bytes=")) {
+        const auto spec = std::string_view(*range).substr(6);
+        const auto dash = spec.find('-');
+        if (dash != std::string_view::npos && spec.find(',') == std::string_view::npos) {
+          const auto a = parse_int(spec.substr(0, dash));
+          const auto b = parse_int(spec.substr(dash + 1));
+          std::int64_t first = 0, last = j.size - 1;
+          if (a) {
+            first = *a;
+            if (b) last = std::min(*b, j.size - 1);
+          } else if (b) {
+            first = std::max<std::int64_t>(0, j.size - *b);
+          }
+          res.status = 206;
+          served = first < j.size && last >= first ? last - first + 1 : 0;
+        }
+      }
+      exports_->served_by_day[export_day(now)] += served;
+    }));
+
+    server_.add_api_route("GET", base + ".json",
+                          authed([=, this](const request& req, response& res) {
+      std::set<std::string> wanted;
+      for (auto [it, end] = req.query.equal_range("status"); it != end; ++it)
+        for (const auto& s : split(it->second, ',')) wanted.insert(s);
+      std::lock_guard lock(exports_->mu);
+      advance(now_s());
+      json result = json::array();
+      for (const auto& j : exports_->jobs)
+        if (j->kind == kind && (wanted.empty() || wanted.contains(j->status)))
+          result.push_back(status_json(*j));
+      succeed(res, std::move(result));
+    }));
+  }
+
+  // ---- control ----
+  server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      throw std::invalid_argument("expected a JSON object");
+    auto count = [&](const char* name) -> std::int64_t {
+      if (!body.contains(name)) return 0;
+      const auto& v = body[name];
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+      return std::min<std::int64_t>(v.get<std::int64_t>(), 10'000'000);
+    };
+    const auto changed = mutate(count("touch_leads"), count("add_activities"));
+    res.json(200, json{{"touched_leads", changed.touched_leads},
+                       {"added_activities", changed.added_activities}}
+                      .dump());
+  });
+
+  server_.add_control_route("GET", "/_sim/dataset/{kind}", [this](const request& req,
+                                                                  response& res) {
+    const auto& kind = req.path_param("kind");
+    std::int64_t offset = 0, limit = 100000;
+    if (const auto o = req.query_param("offset"))
+      offset = std::max<std::int64_t>(0, parse_int(*o).value_or(0));
+    if (const auto l = req.query_param("limit"))
+      limit = std::clamp<std::int64_t>(parse_int(*l).value_or(limit), 0, 100000);
+    json out = json::array();
+    if (kind == "leads") {
+      for (auto i = offset; i < data_->lead_count() && i < offset + limit; ++i)
+        out.push_back(lead_json(data_->lead(i)));
+    } else if (kind == "activities") {
+      const auto total = data_->activity_count();
+      for (auto i = offset; i < total && i < offset + limit; ++i)
+        out.push_back(activity_json(data_->activity(i)));
+    } else if (kind == "campaigns") {
+      for (int i = 0; i < options_.data.campaigns; ++i)
+        out.push_back(json::parse(data_->campaign_json(i)));
+    } else if (kind == "lists") {
+      for (int i = 0; i < options_.data.lists; ++i) out.push_back(json::parse(data_->list_json(i)));
+    } else if (kind == "programs") {
+      for (int i = 0; i < options_.data.programs; ++i)
+        out.push_back(json::parse(data_->program_json(i)));
+    } else {
+      res.json(404, R"({"error":"not_found"})");
+      return;
+    }
+    res.json(200, out.dump());
+  });
+
+  server_.add_control_route("GET", "/_sim/exports", [this, advance, status_json, daily_bytes](
+                                                        const request&, response& res) {
+    const auto now = server_.clock().now_unix_seconds();
+    const auto day = export_day(now);
+    std::lock_guard lock(exports_->mu);
+    advance(now);
+    json jobs = json::array();
+    for (const auto& j : exports_->jobs) {
+      auto s = status_json(*j);
+      s["kind"] = j->kind;
+      jobs.push_back(std::move(s));
+    }
+    const auto served = exports_->served_by_day.find(day);
+    res.json(200, json{{"day", format_rfc3339(day * day_seconds).substr(0, 10)},
+                       {"export_bytes_today", exports_->bytes_on(day)},
+                       {"export_bytes_served_today",
+                        served == exports_->served_by_day.end() ? 0 : served->second},
+                       {"export_daily_limit_bytes", daily_bytes},
+                       {"jobs", std::move(jobs)}}
+                      .dump());
+  });
+}
+
+} // namespace quarry::sim
