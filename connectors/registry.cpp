@@ -1,15 +1,17 @@
 #include "connectors/registry.hpp"
 
+#include "connectors/marketo/marketo_connector.hpp"
 #include "connectors/noop/noop_connector.hpp"
 #include "connectors/synthetic/synthetic_connector.hpp"
 
 namespace quarry::connectors {
 
-std::vector<std::string> sources() { return {"synthetic", "noop"}; }
+std::vector<std::string> sources() { return {"synthetic", "noop", "marketo"}; }
 
 std::unique_ptr<connector> make_connector(std::string_view source) {
   if (source == "synthetic") return make_synthetic_connector();
   if (source == "noop") return make_noop_connector();
+  if (source == "marketo") return make_marketo_connector();
   return nullptr;
 }
 

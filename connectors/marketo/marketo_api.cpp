@@ -1,0 +1,230 @@
+#include "connectors/marketo/marketo_api.hpp"
+
+#include <cctype>
+
+namespace quarry::connectors::marketo {
+namespace {
+
+using nlohmann::json;
+
+bool looks_like_json(std::string_view body) {
+  for (char c : body) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{';
+  }
+  return false;
+}
+
+std::string base_url(const session& s) {
+  std::string url = s.job().endpoint;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+} // namespace
+
+std::string url_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::vector<api_error> api_errors(const json& body) {
+  std::vector<api_error> out;
+  if (!body.is_object() || !body.contains("errors") || !body["errors"].is_array()) return out;
+  for (const auto& e : body["errors"]) {
+    if (!e.is_object()) continue;
+    api_error err;
+    if (e.contains("code")) err.code = e["code"].is_string() ? e["code"].get<std::string>() : e["code"].dump();
+    if (e.contains("message") && e["message"].is_string()) err.message = e["message"].get<std::string>();
+    out.push_back(std::move(err));
+  }
+  return out;
+}
+
+std::optional<quarry::error> classify(const http::request& req, const http::response& res,
+                                      const std::vector<std::string>& accepted) {
+  if (!looks_like_json(res.body)) return std::nullopt;
+  const auto body = json::parse(res.body, nullptr, false);
+  const std::string what = "marketo " + http::describe_request(req);
+  if (body.is_discarded() || !body.is_object())
+    return make_error(error_kind::bad_payload,
+                      what + ": not a JSON envelope: \"" + res.body.substr(0, 120) + "\"");
+  if (!body.contains("success") || !body["success"].is_boolean() || body["success"].get<bool>())
+    return std::nullopt;
+  const auto errors = api_errors(body);
+  if (errors.empty())
+    return make_error(error_kind::bad_payload,
+                      what + ": success:false without errors: \"" + res.body.substr(0, 120) + "\"");
+  const auto& first = errors.front();
+  for (const auto& code : accepted)
+    if (code == first.code) return std::nullopt;
+  const std::string text = what + ": " + first.code + " " + first.message.substr(0, 160) +
+                           (body.contains("requestId") && body["requestId"].is_string()
+                                ? " (requestId " + body["requestId"].get<std::string>() + ")"
+                                : "");
+  auto with = [&](error_kind kind, double retry_after) {
+    auto e = make_error(kind, text);
+    e.retry_after_s = retry_after;
+    return e;
+  };
+  const auto& c = first.code;
+  if (c == "601" || c == "602") return with(error_kind::auth_expired, -1);
+  if (c == "606") return with(error_kind::rate_limited, 20);
+  if (c == "615") return with(error_kind::rate_limited, 5);
+  if (c == "607") return with(error_kind::quota_exhausted, -1);
+  if (c == "604" || c == "608" || c == "611") return with(error_kind::retriable, -1);
+  if (c == "1029") {
+    if (first.message.find("queue") != std::string::npos &&
+        first.message.find("already") == std::string::npos)
+      return with(error_kind::rate_limited, 300);
+    if (first.message.find("quota") != std::string::npos)
+      return with(error_kind::quota_exhausted, -1);
+  }
+  return with(error_kind::fatal, -1);
+}
+
+token_holder::token_holder(std::chrono::seconds margin, clock now)
+    : margin_(margin), now_(now ? std::move(now) : clock{[] { return std::chrono::steady_clock::now(); }}) {}
+
+int token_holder::fetches() const {
+  std::lock_guard lock(mutex_);
+  return fetches_;
+}
+
+void token_holder::invalidate(const std::string& stale) {
+  std::lock_guard lock(mutex_);
+  if (token_ == stale) token_.clear();
+}
+
+result<std::string> token_holder::token(session& s) {
+  // Held while fetching: concurrent tasks wait for one fetch instead of
+  // each asking Identity for the same token.
+  std::lock_guard lock(mutex_);
+  const auto now = now_();
+  if (!token_.empty() && now < expires_) return token_;
+  const auto& job = s.job();
+  http::request req;
+  req.url = base_url(s) + "/identity/oauth/token?grant_type=client_credentials&client_id=" +
+            url_encode(job.credential("client_id")) +
+            "&client_secret=" + url_encode(job.credential("client_secret"));
+  req.describe = "GET /identity/oauth/token";
+  auto res = s.call(req);
+  if (!res) {
+    auto err = std::move(res).error();
+    // 401 from Identity: the client id or secret is wrong, re-trying won't help.
+    if (err.kind == error_kind::auth_expired) err.kind = error_kind::fatal;
+    err.message = "marketo identity: " + err.message;
+    return err;
+  }
+  const auto body = json::parse(res->body, nullptr, false);
+  if (body.is_object() && body.contains("error"))
+    return make_error(error_kind::fatal,
+                      "marketo identity rejected the client credentials: " +
+                          body.value("error", std::string{}) + " " +
+                          body.value("error_description", std::string{}).substr(0, 120));
+  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
+      !body.contains("expires_in") || !body["expires_in"].is_number())
+    return make_error(error_kind::bad_payload,
+                      "marketo identity: expected access_token and expires_in in the answer");
+  token_ = body["access_token"].get<std::string>();
+  const auto life = std::chrono::seconds{body["expires_in"].get<std::int64_t>()};
+  expires_ = now + (life > margin_ ? life - margin_ : std::chrono::seconds{0});
+  ++fetches_;
+  return token_;
+}
+
+api::api(session& s, token_holder& tokens) : s_(s), tokens_(tokens) {}
+
+http::request api::make(const std::string& method, const std::string& path,
+                        const std::string& query) const {
+  http::request req;
+  req.method = method;
+  req.url = base_url(s_) + path + (query.empty() ? "" : "?" + query);
+  req.describe = method + " " + path;
+  return req;
+}
+
+result<http::response> api::send(http::request req, const std::vector<std::string>& accepted,
+                                 const std::function<bool(std::string_view)>* on_chunk) {
+  const http::classifier extra = [accepted](const http::request& q, const http::response& r) {
+    return classify(q, r, accepted);
+  };
+  for (int attempt = 1;; ++attempt) {
+    auto token = tokens_.token(s_);
+    if (!token) return std::move(token).error();
+    auto sent = req;
+    sent.headers.emplace_back("Authorization", "Bearer " + *token);
+    auto res = on_chunk ? s_.download(sent, *on_chunk, extra) : s_.call(sent, extra);
+    if (res || res.error().kind != error_kind::auth_expired || attempt >= 2) return res;
+    tokens_.invalidate(*token);  // 601/602: fetch a new token and try once more
+  }
+}
+
+result<json> api::get(const std::string& path, const std::string& query,
+                      const std::vector<std::string>& accepted) {
+  const auto req = make("GET", path, query);
+  auto res = send(req, accepted, nullptr);
+  if (!res) return std::move(res).error();
+  auto body = json::parse(res->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error(error_kind::bad_payload, "marketo " + req.describe + ": not a JSON object: \"" +
+                                                   res->body.substr(0, 120) + "\"");
+  return body;
+}
+
+result<json> api::post(const std::string& path, const json& payload,
+                       const std::vector<std::string>& accepted) {
+  auto req = make("POST", path, "");
+  req.body = payload.dump();
+  req.headers.emplace_back("Content-Type", "application/json");
+  auto res = send(req, accepted, nullptr);
+  if (!res) return std::move(res).error();
+  auto body = json::parse(res->body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error(error_kind::bad_payload, "marketo " + req.describe + ": not a JSON object: \"" +
+                                                   res->body.substr(0, 120) + "\"");
+  return body;
+}
+
+result<http::response> api::download(const std::string& path, std::int64_t first_byte,
+                                     const std::function<bool(std::string_view)>& on_chunk) {
+  auto req = make("GET", path, "");
+  if (first_byte > 0) req.range = std::make_pair(first_byte, std::int64_t{-1});
+  // A file never starts with '{' (a CSV header, or the row end of a Range
+  // probe); a JSON body is Marketo's HTTP-200 error envelope and is kept
+  // away from the caller's parser, then classified.
+  for (int attempt = 1;; ++attempt) {
+    bool sniffed = false, envelope = false;
+    std::string captured;
+    const std::function<bool(std::string_view)> sniff = [&](std::string_view chunk) {
+      if (!sniffed && !chunk.empty()) {
+        sniffed = true;
+        envelope = chunk.front() == '{';
+      }
+      if (!envelope) return on_chunk(chunk);
+      if (captured.size() < 65536) captured.append(chunk.substr(0, 65536 - captured.size()));
+      return true;
+    };
+    auto res = send(req, {}, &sniff);
+    if (!res || !envelope) return res;
+    http::response r = *res;
+    r.body = captured;
+    auto e = classify(req, r);
+    if (!e) return make_error(error_kind::bad_payload, "marketo " + req.describe +
+                                                           ": expected a file, got \"" + captured.substr(0, 120) + "\"");
+    if (e->kind != error_kind::auth_expired || attempt >= 2) return *e;
+    if (auto stale = tokens_.token(s_)) tokens_.invalidate(*stale);
+  }
+}
+
+} // namespace quarry::connectors::marketo

@@ -1,0 +1,75 @@
+#pragma once
+
+// Marketo's streams as data: names, keys, replication and schemas, following
+// tap-marketo (peers.md 1.2) so that Stitch users see the same tables.
+//
+//   stream             key          replication                 how
+//   leads              id           incremental updatedAt (*)   bulk export, schema from describe
+//   activities_<type>  marketoGUID  incremental activityDate    bulk export (or REST), per type
+//   activity_types     id           full table                  GET activities/types.json
+//   campaigns          id           incremental updatedAt       batchSize + nextPageToken, filtered here
+//   lists              id           incremental updatedAt       batchSize + nextPageToken, filtered here
+//   programs           id           incremental updatedAt       offset + maxReturn, server-side dates
+//
+// (*) createdAt windows when the subscription refuses the updatedAt filter
+// (1035); the bookmark stays named updatedAt.
+//
+// Also here: Marketo dataType -> JSON Schema, and text -> typed JSON values
+// for bulk CSV cells.
+
+#include "connectors/core/stream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::connectors::marketo {
+
+enum class paging { next_page_token, offset_until_warning };
+
+// A REST list stream: one row of the table above.
+struct rest_stream {
+  std::string name;
+  std::string path;
+  paging pager = paging::next_page_token;
+  int page_size = 300;
+  // Server-side date range parameters (programs); empty: filtered here.
+  std::string earliest_param;
+  std::string latest_param;
+  stream_descriptor (*descriptor)() = nullptr;
+};
+
+const std::vector<rest_stream>& rest_streams();
+
+stream_descriptor activity_types_stream();
+stream_descriptor campaigns_stream();
+stream_descriptor lists_stream();
+stream_descriptor programs_stream();
+
+// "Fill Out Form" -> "fill_out_form"
+std::string snake(std::string_view name);
+
+// Marketo dataType -> nullable JSON Schema (tap-marketo's mapping).
+nlohmann::json schema_for_type(std::string_view data_type);
+
+// leads from a describe.json envelope: fields without a `rest` block are
+// skipped; id, createdAt, updatedAt always present.
+stream_descriptor leads_stream(const nlohmann::json& describe);
+
+// activities_<snake(name)> from one entry of types.json.
+stream_descriptor activity_stream(const nlohmann::json& type);
+std::string activity_stream_name(const nlohmann::json& type);
+
+// A CSV cell as the JSON type of `property` ({"type": [...]}): "" and "null"
+// become null; integers drop a fraction; unparsable numbers stay strings.
+nlohmann::json typed_value(std::string_view text, const nlohmann::json& property);
+
+// An activity (REST object, or a bulk CSV row already mapped to its column
+// names with `attributes` as a JSON text) as a flat record of `type`'s stream.
+// `properties`: activity_stream(type).schema["properties"], computed once per type.
+nlohmann::json activity_record(const nlohmann::json& activity, const nlohmann::json& type,
+                               const nlohmann::json& properties);
+
+} // namespace quarry::connectors::marketo
