@@ -55,6 +55,7 @@ class task_session final : public connectors::session {
   void declare(const connectors::stream_descriptor& stream) override;
   bool cancelled() const override;
   void report_usage(std::int64_t calls_today) override;
+  void warn(std::string_view message) override;
 
   // Commits what is pending (records, bookmark, schemas, spawned children)
   // and releases the children. `final`: the task is done, so a child task
@@ -452,6 +453,11 @@ void task_session::declare(const connectors::stream_descriptor& stream) {
 }
 
 bool task_session::cancelled() const { return worker_.poll_cancelled(); }
+
+void task_session::warn(std::string_view message) {
+  spdlog::warn("job {} stream {}{}: {}", task_.job.str(), task_.stream.str(),
+               task_.partition.empty() ? "" : " [" + task_.partition + "]", message);
+}
 
 void task_session::report_usage(std::int64_t calls_today) {
   if (caf::actor quota = worker_.config().jobs->quota_of(task_.account.str()))

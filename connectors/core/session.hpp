@@ -75,6 +75,11 @@ class session {
   // keys and schemas are published before any record.
   virtual void declare(const stream_descriptor& stream) = 0;
 
+  // Something the operator should know that does not fail the task (a
+  // skipped malformed row, a fallback). Logged with the task's job, stream
+  // and partition; must not contain secrets.
+  virtual void warn(std::string_view message) = 0;
+
   // The account's calls today as the API itself counts them (other apps
   // included): the quota budget reconciles with it.
   virtual void report_usage(std::int64_t calls_today) = 0;

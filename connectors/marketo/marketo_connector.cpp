@@ -3,6 +3,7 @@
 #include "connectors/marketo/marketo_api.hpp"
 #include "connectors/marketo/marketo_streams.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -108,7 +109,7 @@ class marketo_connector final : public connector {
   explicit marketo_connector(marketo_options options) : options_(std::move(options)) {
     if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
     if (!options_.on_warning)
-      options_.on_warning = [](const std::string& w) { std::fprintf(stderr, "marketo: %s\n", w.c_str()); };
+      options_.on_warning = [](const std::string& w) { spdlog::warn("marketo: {}", w); };
   }
 
   std::string_view source() const override { return "marketo"; }

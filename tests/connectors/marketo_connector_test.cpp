@@ -105,6 +105,8 @@ class fake_session final : public session {
   void spawn(task_spec child) override { spawned.push_back(std::move(child)); }
   void declare(const stream_descriptor& stream) override { declared.push_back(stream); }
   void report_usage(std::int64_t calls_today) override { usage = calls_today; }
+  void warn(std::string_view message) override { session_warnings.emplace_back(message); }
+  std::vector<std::string> session_warnings;
   bool cancelled() const override { return false; }
 
   std::vector<const http::request*> requests_to(const std::string& key) const {

@@ -160,12 +160,14 @@ TEST(engine, daily_budget_holds_across_8_workers_and_following_days_finish_the_j
   constexpr std::int64_t day = 86'400;
   int day_index = 0;
   process_result r;
+  std::vector<std::int64_t> calls_per_day;
   for (; day_index < 6; ++day_index) {
     s->http().clock().set_now(std::chrono::system_clock::now() + std::chrono::seconds(day * day_index));
     r = extract(dir, cfg, day * day_index);
     const auto stats = s->http().stats();
     const auto today = today_of(*s);
-    ASSERT_LE(stats.calls_by_day.count(today) ? stats.calls_by_day.at(today) : 0, 1000)
+    calls_per_day.push_back(stats.calls_by_day.count(today) ? stats.calls_by_day.at(today) : 0);
+    ASSERT_LE(calls_per_day.back(), 1000)
         << "the simulator counted more than the daily budget on " << today;
     EXPECT_TRUE(stats.violations.empty());
     if (r.exit_code != 3) break;
@@ -174,11 +176,12 @@ TEST(engine, daily_budget_holds_across_8_workers_and_following_days_finish_the_j
     EXPECT_NE(r.out.find("resumes after"), std::string::npos) << r.out;
   }
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(day_index, 2) << "3,000 calls at 1,000 a day finish on the third day (index 2) or "
-                             "a fourth for the last few";
-  // The first day spends its whole budget: the ceiling binds, not the engine.
-  const auto stats = s->http().stats();
-  EXPECT_GE(stats.calls_total, 2996);
+  // About 3,000 calls at 1,000 a day: three days, a fourth when retries
+  // (a slow broker) spent some calls twice.
+  EXPECT_GE(day_index, 2);
+  EXPECT_LE(day_index, 3);
+  // A cut-short day spends its whole budget: the ceiling binds, not the engine.
+  EXPECT_GE(calls_per_day.front(), 990);
   expect_exactly_once(prefix + ".synthetic.accounts",
                       s->dataset_json(sim::synthetic_dataset::accounts));
   expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
