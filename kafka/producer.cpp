@@ -296,7 +296,16 @@ status producer::ensure_topic(const std::string& topic, topic_spec spec) {
   rd_kafka_AdminOptions_destroy(options);
   rd_kafka_queue_destroy(queue);
   rd_kafka_NewTopic_destroy(nt);
-  if (outcome) state_->known_topics.insert(topic);
+  if (outcome) {
+    state_->known_topics.insert(topic);
+    // librdkafka learns of a topic it has not seen at its next metadata scan
+    // (up to a second later); asking now lets the first record go at once.
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_, 0, rkt, &md, 5'000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+  }
   return outcome;
 }
 
