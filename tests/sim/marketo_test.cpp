@@ -618,30 +618,3 @@ TEST(marketo_data, a_million_leads_cost_no_memory_per_row) {
 
 } // namespace
 } // namespace quarry::sim
-
-namespace quarry::sim {
-namespace {
-
-// Scale check, not run by default (--gtest_also_run_disabled_tests): a
-// 31-day activities export and an updatedAt leads export over the full sizes.
-TEST_F(marketo, DISABLED_full_size_exports) {
-  marketo_options o;
-  o.data.leads = 1'000'000;
-  o.data.activities = 2'000'000;
-  o.export_seconds_per_mb = 0;
-  start(o);
-  const json body{{"filter", {{"createdAt", {{"startAt", "2024-01-01T00:00:00Z"},
-                                             {"endAt", "2024-02-01T00:00:00Z"}}}}}};
-  const auto id = create_and_enqueue("activities", body);
-  const auto s = status("activities", id);
-  EXPECT_EQ(s["status"], "Completed");
-  std::cout << "activities: " << s["numberOfRecords"] << " rows, " << s["fileSize"] << " bytes\n";
-  const auto leads = create_and_enqueue(
-      "leads", leads_export("2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z", "updatedAt"));
-  const auto l = status("leads", leads);
-  EXPECT_EQ(l["status"], "Completed");
-  std::cout << "leads: " << l["numberOfRecords"] << " rows, " << l["fileSize"] << " bytes\n";
-}
-
-} // namespace
-} // namespace quarry::sim
