@@ -115,6 +115,10 @@ using classifier =
 // during the call only.
 using chunk_sink = std::function<bool(std::string_view)>;
 
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters
+// stay as they are).
+std::string url_encode(std::string_view text);
+
 class client {
  public:
   // Cheap; curl is initialised process-wide once, on first construction.

@@ -6,6 +6,7 @@ namespace quarry::connectors::marketo {
 namespace {
 
 using nlohmann::json;
+using http::url_encode;
 
 bool looks_like_json(std::string_view body) {
   for (char c : body) {
@@ -22,21 +23,6 @@ std::string base_url(const session& s) {
 }
 
 } // namespace
-
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::vector<api_error> api_errors(const json& body) {
   std::vector<api_error> out;

@@ -101,6 +101,5 @@ class api {
   token_holder& tokens_;
 };
 
-std::string url_encode(std::string_view text);
 
 } // namespace quarry::connectors::marketo

@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 using namespace marketo;
+using http::url_encode;
 using sys_seconds = std::chrono::sys_seconds;
 
 constexpr std::int64_t day_s = 86'400;

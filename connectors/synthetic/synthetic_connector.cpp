@@ -6,21 +6,7 @@ namespace quarry::connectors {
 namespace {
 
 using nlohmann::json;
-
-std::string url_encode(const std::string& text) {
-  std::string out;
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+using http::url_encode;
 
 json string_schema() { return {{"type", {"string", "null"}}}; }
 
