@@ -156,10 +156,8 @@ result<http::response> api::send(http::request req, const std::vector<std::strin
   }
 }
 
-result<json> api::get(const std::string& path, const std::string& query,
-                      const std::vector<std::string>& accepted) {
-  const auto req = make("GET", path, query);
-  auto res = send(req, accepted, nullptr);
+// The answer's body as a JSON object, or bad_payload naming the request.
+static result<json> json_object(const http::request& req, result<http::response> res) {
   if (!res) return std::move(res).error();
   auto body = json::parse(res->body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
@@ -168,18 +166,18 @@ result<json> api::get(const std::string& path, const std::string& query,
   return body;
 }
 
+result<json> api::get(const std::string& path, const std::string& query,
+                      const std::vector<std::string>& accepted) {
+  const auto req = make("GET", path, query);
+  return json_object(req, send(req, accepted, nullptr));
+}
+
 result<json> api::post(const std::string& path, const json& payload,
                        const std::vector<std::string>& accepted) {
   auto req = make("POST", path, "");
   req.body = payload.dump();
   req.headers.emplace_back("Content-Type", "application/json");
-  auto res = send(req, accepted, nullptr);
-  if (!res) return std::move(res).error();
-  auto body = json::parse(res->body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return make_error(error_kind::bad_payload, "marketo " + req.describe + ": not a JSON object: \"" +
-                                                   res->body.substr(0, 120) + "\"");
-  return body;
+  return json_object(req, send(req, accepted, nullptr));
 }
 
 result<http::response> api::download(const std::string& path, std::int64_t first_byte,
