@@ -1,6 +1,7 @@
 // `quarry sim synthetic`: flag checks, and a full run that serves until
 // SIGTERM.
 
+#include "tests/sim/line_capture.hpp"
 #include "sim/commands.hpp"
 #include "tests/sim/sim_client.hpp"
 
@@ -41,30 +42,6 @@ TEST(sim_commands, bad_flags_are_rejected_before_serving) {
     EXPECT_THROW(a.app.parse(args, false), CLI::ParseError) << args;
   }
 }
-
-// Collects what is written to it and wakes a waiter at each newline.
-class line_capture : public std::streambuf {
- public:
-  std::string wait_for_line() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return text_.find('\n') != std::string::npos; });
-    return text_.substr(0, text_.find('\n'));
-  }
-
- protected:
-  int_type overflow(int_type c) override {
-    if (c == traits_type::eof()) return traits_type::not_eof(c);
-    std::lock_guard lock(mu_);
-    text_ += static_cast<char>(c);
-    if (c == '\n') cv_.notify_all();
-    return c;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string text_;
-};
 
 TEST(sim_commands, synthetic_serves_until_sigterm) {
   line_capture out;

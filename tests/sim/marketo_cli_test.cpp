@@ -1,6 +1,7 @@
 // `quarry sim marketo`: flag checks, Marketo's default limits, and a run that
 // serves until SIGTERM.
 
+#include "tests/sim/line_capture.hpp"
 #include "sim/commands.hpp"
 #include "tests/sim/sim_client.hpp"
 
@@ -23,30 +24,6 @@ struct marketo_app {
   CLI::App app{"quarry"};
 };
 
-// Collects what is written to it and wakes a waiter at each newline.
-class first_line : public std::streambuf {
- public:
-  std::string wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return text_.find('\n') != std::string::npos; });
-    return text_.substr(0, text_.find('\n'));
-  }
-
- protected:
-  int_type overflow(int_type c) override {
-    if (c == traits_type::eof()) return traits_type::not_eof(c);
-    std::lock_guard lock(mu_);
-    text_ += static_cast<char>(c);
-    if (c == '\n') cv_.notify_all();
-    return c;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string text_;
-};
-
 TEST(marketo_command, bad_flags_are_rejected_before_serving) {
   for (const char* args : {"sim marketo --seed 3", "sim marketo --port 0 --leads -1",
                            "sim marketo --port 0 --export-fail-rate 2",
@@ -57,7 +34,7 @@ TEST(marketo_command, bad_flags_are_rejected_before_serving) {
 }
 
 TEST(marketo_command, serves_with_marketo_limits_until_sigterm) {
-  first_line out;
+  line_capture out;
   auto* saved = std::cout.rdbuf(&out);
   marketo_app a;
   std::thread runner([&] {
@@ -65,7 +42,7 @@ TEST(marketo_command, serves_with_marketo_limits_until_sigterm) {
                 "--client-secret b --no-updated-at-filter --export-daily-mb 3",
                 false);
   });
-  const std::string line = out.wait();
+  const std::string line = out.wait_for_line();
   std::cout.rdbuf(saved);
 
   const std::string prefix = "marketo simulator listening on http://127.0.0.1:";
