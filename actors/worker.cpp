@@ -61,6 +61,9 @@ class task_session final : public connectors::session {
   // and releases the children. `final`: the task is done, so a child task
   // also clears its pending entry.
   status commit(bool final = false);
+  // After a failed task: commits what the last checkpoint covers (its
+  // records, bookmark and children) and drops what was emitted after it.
+  status commit_checkpointed();
   status abort();
 
   std::uint64_t calls() const { return calls_; }
@@ -73,6 +76,7 @@ class task_session final : public connectors::session {
   struct stream_keys {
     std::vector<std::string> key_fields;
     std::string fingerprint;
+    std::string replication_key;  // kept with the key under column selection
   };
   status take_permit(permit_id& permit, bool byte_gated);
   void return_permit(permit_id permit, const result<http::response>& outcome, std::int64_t bytes);
@@ -88,6 +92,14 @@ class task_session final : public connectors::session {
   std::map<std::string, std::uint64_t> records_;  // committed, per stream
   std::map<std::string, std::uint64_t> uncommitted_counts_;
   std::uint64_t uncommitted_records_ = 0;
+  // Records emitted since the last checkpoint: they reach the transaction
+  // only with the bookmark that covers them.
+  struct emitted {
+    std::string stream, key, value;
+    const stream_keys* keys;
+  };
+  std::vector<emitted> since_checkpoint_;
+  status flush_emitted();
   bool dirty_ = false;  // anything written since the last commit
   std::string pending_bookmark_;
   std::string committed_bookmark_;
@@ -199,7 +211,15 @@ class worker_actor final : public caf::blocking_actor {
     task_session session{*this, t, *job};
     status st = t.kind == "plan" ? plan(t, *job, *connector, session)
                                  : run(t, *connector, session);
-    if (st) st = session.commit(t.kind != "plan");
+    if (st) {
+      st = session.commit(t.kind != "plan");
+    } else if (t.kind != "plan") {
+      // Keep the progress the task checkpointed before it failed (a quota
+      // that ran out, a bad page): the retry or the next run goes on from there.
+      if (auto kept = session.commit_checkpointed(); !kept)
+        spdlog::warn("task {} {}: could not keep its checkpointed progress: {}", t.job.str(),
+                     t.stream.str(), kept.error().message);
+    }
     if (!st) {
       if (auto ab = session.abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
       fail(out, std::move(st).error());
@@ -303,7 +323,7 @@ task_session::task_session(worker_actor& worker, const task& t, const job_entry&
     : worker_(worker), task_(t), job_(job),
       origin_{job.prefix, t.source, t.job.str(), t.run.str()},
       committed_bookmark_(t.bookmark) {
-  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint};
+  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint, s.replication_key};
 }
 
 status task_session::take_permit(permit_id& permit, bool byte_gated) {
@@ -409,7 +429,7 @@ status task_session::emit(std::string_view stream, const json& record) {
   if (const auto* columns = job_.context.selection.columns_of(name)) {
     json selected = json::object();
     for (const auto& [field, v] : record.items()) {
-      const bool wanted = key.contains(field) ||
+      const bool wanted = key.contains(field) || field == keys->replication_key ||
                           std::find(columns->begin(), columns->end(), field) != columns->end();
       if (wanted) selected[field] = v;
     }
@@ -417,15 +437,24 @@ status task_session::emit(std::string_view stream, const json& record) {
   } else {
     value = record.dump();
   }
-  if (auto st = worker_.sink().write(origin_, stream, key.dump(), value, keys->fingerprint); !st)
-    return st;
-  ++uncommitted_counts_[name];
-  ++uncommitted_records_;
-  dirty_ = true;
+  since_checkpoint_.push_back({name, key.dump(), std::move(value), keys});
+  return {};
+}
+
+status task_session::flush_emitted() {
+  for (const auto& e : since_checkpoint_) {
+    if (auto st = worker_.sink().write(origin_, e.stream, e.key, e.value, e.keys->fingerprint); !st)
+      return st;
+    ++uncommitted_counts_[e.stream];
+    ++uncommitted_records_;
+    dirty_ = true;
+  }
+  since_checkpoint_.clear();
   return {};
 }
 
 status task_session::checkpoint(const json& bookmark) {
+  if (auto st = flush_emitted(); !st) return st;
   pending_bookmark_ = bookmark.dump();
   dirty_ = true;
   const auto& cfg = worker_.config();
@@ -443,8 +472,8 @@ void task_session::spawn(connectors::task_spec child) {
 void task_session::declare(const connectors::stream_descriptor& stream) {
   const std::string schema = stream.schema.dump();
   const std::string fingerprint = contract::fingerprint(schema);
-  keys_[stream.name] = {stream.primary_key, fingerprint};
-  declared_.push_back({stream.name, stream.primary_key, fingerprint});
+  keys_[stream.name] = {stream.primary_key, fingerprint, stream.replication_key};
+  declared_.push_back({stream.name, stream.primary_key, fingerprint, stream.replication_key});
   if (auto st = worker_.sink().publish_schema(origin_, stream.name, schema, fingerprint,
                                               stream.primary_key);
       !st)
@@ -464,7 +493,13 @@ void task_session::report_usage(std::int64_t calls_today) {
     worker_.send(quota, quota_usage_report{calls_today});
 }
 
+status task_session::commit_checkpointed() {
+  since_checkpoint_.clear();
+  return commit();
+}
+
 status task_session::commit(bool final) {
+  if (auto st = flush_emitted(); !st) return st;
   const bool clears_pending = final && task_.child;
   if (!dirty_ && !clears_pending) return {};
   using update = sinks::state_update;
@@ -497,6 +532,7 @@ status task_session::commit(bool final) {
 }
 
 status task_session::abort() {
+  since_checkpoint_.clear();
   held_children_.clear();
   pending_bookmark_.clear();
   uncommitted_counts_.clear();

@@ -42,6 +42,7 @@ struct stream_info {
   std::string name;
   std::vector<std::string> key_fields;  // primary key
   std::string fingerprint;              // of its JSON Schema
+  std::string replication_key;          // "" for full-table streams
 };
 
 struct bookmark_entry {
@@ -208,7 +209,8 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_info& x) {
-  return f(caf::meta::type_name("quarry.stream_info"), x.name, x.key_fields, x.fingerprint);
+  return f(caf::meta::type_name("quarry.stream_info"), x.name, x.key_fields, x.fingerprint,
+           x.replication_key);
 }
 
 template <class Inspector>

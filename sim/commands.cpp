@@ -2,10 +2,12 @@
 
 #include "sim/marketo.hpp"
 #include "sim/synthetic.hpp"
+#include "sim/timestamps.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -171,8 +173,29 @@ void add_marketo(CLI::App& sim) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--no-updated-at-filter", *no_updated_at,
                 "answer 1035 to a leads export with an updatedAt filter");
-  cmd->callback([flags, options, export_mb, no_updated_at] {
+  auto data_start = std::make_shared<std::string>("2024-01-01");
+  cmd->add_option("--data-start", *data_start,
+                  "records are created from this UTC date (YYYY-MM-DD), or \"recent\": "
+                  "--data-days before now")
+      ->capture_default_str();
+  cmd->add_option("--data-days", options->data.days, "days over which records are created")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback([flags, options, export_mb, no_updated_at, data_start] {
     marketo_options resolved = *options;
+    if (*data_start == "recent") {
+      resolved.data.start = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count() -
+                            resolved.data.days * 86400;
+    } else if (const auto us = parse_rfc3339_us(*data_start + "T00:00:00Z");
+               us && data_start->size() == 10) {
+      resolved.data.start = *us / 1000000;
+    } else {
+      std::cerr << "quarry sim marketo: --data-start must be YYYY-MM-DD or recent, got \""
+                << *data_start << "\"\n";
+      throw CLI::RuntimeError(2);
+    }
     resolved.server = flags->resolve();
     if (resolved.server.limits.daily) resolved.daily_limit = *resolved.server.limits.daily;
     if (!resolved.server.limits.windows.empty()) {

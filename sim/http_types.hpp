@@ -32,6 +32,9 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // A test fault: announce the whole body, send this many bytes of it, then
+  // drop the connection (a download cut short).
+  std::optional<std::size_t> cut_after;
 
   void json(int status_code, std::string json_body) {
     status = status_code;

@@ -52,7 +52,13 @@
 // Control (uncounted): POST /_sim/mutate {"touch_leads":K,"add_activities":E},
 // GET /_sim/dataset/leads|activities?offset=&limit= (limit <= 100000),
 // GET /_sim/dataset/campaigns|lists|programs|activity_types,
-// GET /_sim/exports {day, export_bytes_today, export_bytes_served_today, ...}.
+// GET /_sim/exports {day, export_bytes_today, export_bytes_served_today, ...},
+// GET /_sim/auth {tokens_issued, answered_601, answered_602},
+// POST /_sim/export_faults {"malformed_line":N,"kind":"leads"|"activities"}
+//   breaks line N (header = 1) of the next file of that kind with a quote in
+//   an unquoted field (the checksum is of the broken file), and/or
+//   {"cut_after_bytes":B}: the next whole-file answer announces the full
+//   length, sends B bytes and drops the connection. Each fault fires once.
 
 #include "sim/marketo.hpp"
 
@@ -238,6 +244,9 @@ struct marketo_simulator::exports {
   std::vector<std::shared_ptr<job>> jobs;  // creation order; guarded by mu
   std::uint64_t created = 0;               // guarded by mu
   std::map<std::int64_t, std::int64_t> served_by_day;  // guarded by mu
+  // Test faults (POST /_sim/export_faults), each used once; guarded by mu.
+  std::map<std::string, std::int64_t> malformed_line;  // kind -> file line to break
+  std::int64_t cut_after_bytes = 0;                    // next whole-file answer
 
   std::shared_ptr<job> find(std::string_view kind, std::string_view id) {
     for (auto& j : jobs)
@@ -315,6 +324,7 @@ void marketo_simulator::add_routes() {
     std::int64_t token_expiry = 0;            // guarded by token_mu
     std::map<std::string, std::int64_t> issued;  // token -> expiry, guarded by token_mu
     std::uint64_t token_seq = 0;              // guarded by token_mu
+    std::atomic<std::int64_t> answered_601{0}, answered_602{0};
   };
   auto st = std::make_shared<state>();
   const auto seed = options_.data.seed;
@@ -385,6 +395,13 @@ void marketo_simulator::add_routes() {
                       .dump());
   };
   server_.add_control_route("GET", "/identity/oauth/token", identity);
+  server_.add_control_route("GET", "/_sim/auth", [st](const request&, response& res) {
+    std::lock_guard lock(st->token_mu);
+    res.json(200, json{{"tokens_issued", st->token_seq},
+                       {"answered_601", st->answered_601.load()},
+                       {"answered_602", st->answered_602.load()}}
+                      .dump());
+  });
   server_.add_control_route("POST", "/identity/oauth/token", identity);
 
   auto authed = [this, st, fail](server::handler h) {
@@ -398,9 +415,14 @@ void marketo_simulator::add_routes() {
         std::lock_guard lock(st->token_mu);
         if (const auto it = st->issued.find(token); it != st->issued.end()) expiry = it->second;
       }
-      if (!expiry) return fail(res, {"601", "Access token invalid"});
-      if (server_.clock().now_unix_seconds() >= *expiry)
+      if (!expiry) {
+        ++st->answered_601;
+        return fail(res, {"601", "Access token invalid"});
+      }
+      if (server_.clock().now_unix_seconds() >= *expiry) {
+        ++st->answered_602;
         return fail(res, {"602", "Access token expired"});
+      }
       h(req, res);
     };
   };
@@ -616,7 +638,7 @@ void marketo_simulator::add_routes() {
       } else {
         const auto total = data_->activity_count();
         for (auto k = data_->first_activity_at(j.start);
-             k < total && data_->activity_date(k) < j.end; ++k) {
+             k < total && data_->activity_date(k) <= j.end; ++k) {
           const auto a = data_->activity(k);
           if (!j.type_ids.empty() &&
               std::find(j.type_ids.begin(), j.type_ids.end(), a.type_id) == j.type_ids.end())
@@ -625,6 +647,19 @@ void marketo_simulator::add_routes() {
             values[f] = activity_value(a, j.fields[f]);
           append_row(*file, values, delim);
           ++records;
+        }
+      }
+      if (const auto fault = exports_->malformed_line.find(j.kind);
+          fault != exports_->malformed_line.end()) {
+        // A quote inside an unquoted field on that line (header = line 1).
+        std::size_t at = 0;
+        for (std::int64_t line = 1; line < fault->second && at != std::string::npos; ++line) {
+          at = file->find('\n', at);
+          if (at != std::string::npos) ++at;
+        }
+        if (at != std::string::npos && at + 1 < file->size()) {
+          file->insert(at + 1, "\"");
+          exports_->malformed_line.erase(fault);
         }
       }
       j.records = records;
@@ -847,6 +882,17 @@ void marketo_simulator::add_routes() {
           served = first < j.size && last >= first ? last - first + 1 : 0;
         }
       }
+      if (exports_->cut_after_bytes > 0 && res.status == 200) {
+        res.cut_after = static_cast<std::size_t>(exports_->cut_after_bytes);
+        served = std::min(served, exports_->cut_after_bytes);
+        exports_->cut_after_bytes = 0;
+      }
+      // The file goes out uncompressed. A plain body would be compressed whole
+      // by cpp-httplib before the first byte when the client accepts br or gzip
+      // (brotli at quality 11: minutes for a 60 MB file, past a client's stall
+      // timeout); a body announced up front (the cut_after path) is sent as is.
+      if (!res.cut_after && (res.status == 200 || res.status == 206))
+        res.cut_after = res.body.size();
       exports_->served_by_day[export_day(now)] += served;
     }));
 
@@ -912,6 +958,28 @@ void marketo_simulator::add_routes() {
       return;
     }
     res.json(200, out.dump());
+  });
+
+  server_.add_control_route("POST", "/_sim/export_faults", [this](const request& req,
+                                                                  response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      throw std::invalid_argument("expected a JSON object");
+    std::lock_guard lock(exports_->mu);
+    if (body.contains("malformed_line")) {
+      const auto kind = body.value("kind", std::string{"leads"});
+      if (kind != "leads" && kind != "activities")
+        throw std::invalid_argument("kind must be leads or activities");
+      if (!body["malformed_line"].is_number_integer() || body["malformed_line"].get<std::int64_t>() < 2)
+        throw std::invalid_argument("malformed_line must be a data line number (2 or more)");
+      exports_->malformed_line[kind] = body["malformed_line"].get<std::int64_t>();
+    }
+    if (body.contains("cut_after_bytes")) {
+      if (!body["cut_after_bytes"].is_number_integer() || body["cut_after_bytes"].get<std::int64_t>() < 1)
+        throw std::invalid_argument("cut_after_bytes must be a positive integer");
+      exports_->cut_after_bytes = body["cut_after_bytes"].get<std::int64_t>();
+    }
+    res.json(200, R"({"ok":true})");
   });
 
   server_.add_control_route("GET", "/_sim/exports", [this, advance, status_json, daily_bytes](

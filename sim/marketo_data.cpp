@@ -71,10 +71,12 @@ std::string sha256_checksum(std::string_view bytes) {
   return out;
 }
 
-marketo_data::marketo_data(marketo_shape shape) : shape_(shape) {
+marketo_data::marketo_data(marketo_shape shape)
+    : base_time(shape.start), span_seconds(shape.days * 86400), shape_(shape) {
   if (shape_.leads < 0 || shape_.activities < 0 || shape_.campaigns < 0 || shape_.lists < 0 ||
       shape_.programs < 0)
     throw std::invalid_argument("marketo dataset counts cannot be negative");
+  if (shape_.days < 1) throw std::invalid_argument("marketo dataset days must be at least 1");
 }
 
 std::uint64_t marketo_data::mix(std::uint64_t salt, std::uint64_t index) const {
@@ -139,7 +141,7 @@ marketo_lead marketo_data::lead(std::int64_t index) const {
   marketo_lead l;
   l.id = index + 1;
   l.created_at = spread(index, shape_.leads);
-  l.updated_at = l.created_at + static_cast<std::int64_t>(h % (60 * 86400));
+  l.updated_at = first_update(index);
   {
     std::shared_lock lock(mu_);
     if (const auto it = touched_.find(index); it != touched_.end()) l.updated_at = it->second;
@@ -182,7 +184,7 @@ std::vector<std::int64_t> marketo_data::leads_in(bool by_updated, std::int64_t s
       if (spread(mid, n) < start) lo = mid + 1;
       else hi = mid;
     }
-    for (std::int64_t i = lo; i < n && spread(i, n) < end; ++i) out.push_back(i);
+    for (std::int64_t i = lo; i < n && spread(i, n) <= end; ++i) out.push_back(i);
     return out;
   }
   std::shared_lock lock(mu_);
@@ -190,9 +192,8 @@ std::vector<std::int64_t> marketo_data::leads_in(bool by_updated, std::int64_t s
     std::int64_t updated = 0;
     if (const auto it = touched_.find(i); it != touched_.end()) updated = it->second;
     else
-      updated = spread(i, n) +
-                static_cast<std::int64_t>(mix(1, static_cast<std::uint64_t>(i)) % (60 * 86400));
-    if (updated >= start && updated < end) out.push_back(i);
+      updated = first_update(i);
+    if (updated >= start && updated <= end) out.push_back(i);
   }
   return out;
 }
@@ -293,7 +294,16 @@ std::string marketo_data::list_json(int i) const {
 
 std::int64_t marketo_data::program_updated_at(int i) const {
   const auto h = mix(6, static_cast<std::uint64_t>(i));
-  return base_time + static_cast<std::int64_t>(h % span_seconds) + 3600;
+  return std::min(base_time + static_cast<std::int64_t>(h % span_seconds) + 3600,
+                  base_time + span_seconds - 1);
+}
+
+std::int64_t marketo_data::first_update(std::int64_t index) const {
+  // Up to 60 days after creation, never past the end of the data's span.
+  const auto created = spread(index, shape_.leads);
+  const auto room = std::clamp<std::int64_t>(base_time + span_seconds - created, 1, 60 * 86400);
+  return created + static_cast<std::int64_t>(mix(1, static_cast<std::uint64_t>(index)) %
+                                             static_cast<std::uint64_t>(room));
 }
 
 std::string marketo_data::program_json(int i) const {

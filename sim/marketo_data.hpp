@@ -36,6 +36,9 @@ struct marketo_shape {
   int campaigns = 25;
   int lists = 12;
   int programs = 450;
+  // Records are created over [start, start + days) (unix seconds).
+  std::int64_t start = 1704067200;  // 2024-01-01T00:00:00Z
+  std::int64_t days = 366;
 };
 
 // A lead field as describe.json lists it. rest_name empty: SOAP-only.
@@ -89,8 +92,8 @@ struct marketo_mutation {
 
 class marketo_data {
  public:
-  static constexpr std::int64_t base_time = 1704067200;  // 2024-01-01T00:00:00Z
-  static constexpr std::int64_t span_seconds = 366 * 86400;
+  const std::int64_t base_time;     // shape.start
+  const std::int64_t span_seconds;  // shape.days in seconds
 
   // Throws std::invalid_argument for negative counts.
   explicit marketo_data(marketo_shape shape);
@@ -104,7 +107,8 @@ class marketo_data {
   marketo_lead lead(std::int64_t index) const;
   // A lead field by REST name, as exported (nullopt: null).
   static std::optional<std::string> lead_value(const marketo_lead& lead, std::string_view field);
-  // Indices of leads whose createdAt (or updatedAt) is in [start, end).
+  // Indices of leads whose createdAt (or updatedAt) is in [start, end]: Marketo's
+  // endAt is inclusive.
   std::vector<std::int64_t> leads_in(bool by_updated, std::int64_t start, std::int64_t end) const;
 
   std::int64_t activity_count() const;
@@ -126,6 +130,9 @@ class marketo_data {
  private:
   std::uint64_t mix(std::uint64_t salt, std::uint64_t index) const;
   std::int64_t spread(std::int64_t index, std::int64_t count) const;
+
+  // A lead's updatedAt until a mutation touches it.
+  std::int64_t first_update(std::int64_t index) const;
 
   const marketo_shape shape_;
   mutable std::shared_mutex mu_;

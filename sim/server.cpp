@@ -69,7 +69,22 @@ request to_request(const httplib::Request& in, const std::vector<std::string>& n
 void write(const response& in, httplib::Response& out) {
   out.status = in.status;
   for (const auto& [k, v] : in.headers) out.set_header(k, v);
-  out.set_content(in.body, in.content_type);
+  if (!in.cut_after) {
+    out.set_content(in.body, in.content_type);
+    return;
+  }
+  // Content-Length says the whole body; the provider stops early, and
+  // cpp-httplib closes the connection when a provider fails.
+  auto body = std::make_shared<std::string>(in.body);
+  const std::size_t cut = std::min(*in.cut_after, body->size());
+  out.set_content_provider(
+      body->size(), in.content_type,
+      [body, cut](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        if (offset >= cut) return false;
+        const auto n = std::min(length, cut - offset);
+        sink.write(body->data() + offset, n);
+        return offset + n < cut || cut == body->size();
+      });
 }
 
 std::string error_json(std::string_view code) {

@@ -9,7 +9,9 @@
 //    the account's budget is spent (the task should then return that error:
 //    it ends resumably with its bookmark kept).
 //  - emit() hands a record to the output; it is not visible downstream before
-//    the next committed checkpoint.
+//    the next committed checkpoint. When a task fails, what its last
+//    checkpoint covers is committed and what it emitted after it is dropped,
+//    so the retry (or the next run) goes on from that checkpoint.
 //  - checkpoint() records the bookmark reached by everything emitted so far.
 //    The engine commits records and bookmark in one transaction (now, or
 //    batched: every N records or T ms, and always at the task's end).

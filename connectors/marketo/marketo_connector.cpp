@@ -65,11 +65,12 @@ std::optional<sys_seconds> time_of(const json& bookmark, const char* key) {
   return parse_time(bookmark[key].get<std::string>());
 }
 
-// [from, to) cut into windows of at most `days` days.
+// [from, to) cut into windows of at most `days` days. A last window under
+// 2 s waits for the next run: its inclusive end would not be after its start.
 json windows(sys_seconds from, sys_seconds to, int days) {
   json out = json::array();
   const std::chrono::seconds step{days * day_s};
-  for (auto start = from; start < to; start += step)
+  for (auto start = from; to - start >= std::chrono::seconds{2}; start += step)
     out.push_back({format_time(start), format_time(std::min(start + step, to))});
   return out;
 }
@@ -172,7 +173,7 @@ class marketo_connector final : public connector {
       json props = json::object();
       std::vector<std::string> fields;
       for (const auto& [name, prop] : stream.schema["properties"].items()) {
-        const bool automatic = name == "id" || name == "createdAt" || name == "updatedAt";
+        const bool automatic = name == "id" || name == "updatedAt";  // key, replication key
         if (cols && !automatic && std::find(cols->begin(), cols->end(), name) == cols->end()) continue;
         fields.push_back(name);
         props[name] = prop;
@@ -553,8 +554,14 @@ class marketo_connector final : public connector {
       }
       return s.checkpoint({{"updatedAt", format_time(now)}});
     }
-    // Token paging over the whole list, filtered here by updatedAt.
-    const auto since = time_of(b, "updatedAt").value_or(parse_time(start).value_or(sys_seconds{}));
+    // Token paging over the whole list, filtered here by updatedAt: from
+    // start_date inclusive, then strictly after the bookmark. The bookmark
+    // stays a second before this scan began, so a record changed during the
+    // scan, in the bookmark's second, is still newer than it next time.
+    const auto bookmarked = time_of(b, "updatedAt");
+    const auto since = bookmarked.value_or(parse_time(start).value_or(sys_seconds{}));
+    const auto scan_began = time_of(b, "scan_began").value_or(
+        std::chrono::floor<std::chrono::seconds>(options_.now()));
     auto newest = since;
     if (auto m = time_of(b, "max_seen")) newest = std::max(newest, *m);
     std::string token = b.is_object() ? b.value("next_page_token", std::string{}) : std::string{};
@@ -568,19 +575,18 @@ class marketo_connector final : public connector {
         const auto updated = rec.contains("updatedAt") && rec["updatedAt"].is_string()
                                  ? parse_time(rec["updatedAt"].get<std::string>())
                                  : std::nullopt;
-        if (updated && *updated < since) continue;
+        if (updated && (*updated < since || (bookmarked && *updated == since))) continue;
         if (updated) newest = std::max(newest, *updated);
         if (auto st = s.emit(r.name, rec); !st) return st;
       }
       token = res->value("nextPageToken", std::string{});
       if (token.empty()) break;
-      if (auto st = s.checkpoint({{"updatedAt", format_time(since)},
-                                  {"next_page_token", token},
-                                  {"max_seen", format_time(newest)}});
-          !st)
-        return st;
+      json mid = {{"next_page_token", token}, {"max_seen", format_time(newest)},
+                  {"scan_began", format_time(scan_began)}};
+      if (bookmarked) mid["updatedAt"] = format_time(since);
+      if (auto st = s.checkpoint(mid); !st) return st;
     }
-    return s.checkpoint({{"updatedAt", format_time(newest)}});
+    return s.checkpoint({{"updatedAt", format_time(std::max(since, std::min(newest, scan_began - std::chrono::seconds{1})))}});
   }
 
   marketo_options options_;

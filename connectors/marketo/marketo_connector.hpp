@@ -29,7 +29,8 @@
 //   leads               {"updatedAt", "filter", "export"?: export_progress, "window"?}
 //   activity group      {"activityDate", "activity_type_ids", "export"?, "window"?}
 //                       (REST mode: {"activityDate", "activity_type_ids", "next_page_token"?})
-//   campaigns, lists    {"updatedAt", "next_page_token"?, "max_seen"?}
+//   campaigns, lists    {"updatedAt"?, "next_page_token"?, "max_seen"?, "scan_began"?}
+//                       (records strictly after updatedAt; it stays before the scan began)
 //   programs            {"updatedAt"}
 //   activity_types      {"full_table_completed": true}
 

@@ -612,8 +612,8 @@ TEST(marketo_data, a_million_leads_cost_no_memory_per_row) {
   marketo_data data({.seed = 1, .leads = 1'000'000, .activities = 2'000'000});
   EXPECT_EQ(data.lead(999'999).id, 1'000'000);
   EXPECT_EQ(data.activity_count(), 2'000'000);
-  EXPECT_EQ(data.first_activity_at(marketo_data::base_time), 0);
-  EXPECT_LE(data.activity_date(1'999'999), marketo_data::base_time + marketo_data::span_seconds);
+  EXPECT_EQ(data.first_activity_at(data.base_time), 0);
+  EXPECT_LE(data.activity_date(1'999'999), data.base_time + data.span_seconds);
 }
 
 } // namespace

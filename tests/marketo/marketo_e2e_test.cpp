@@ -1,0 +1,501 @@
+// Marketo end to end: the real `quarry` binary against the Marketo simulator
+// over loopback and the real Kafka broker. What a read_committed consumer
+// sees is compared with the simulator's own dataset, and the simulator's
+// counters (calls, limits, exports, tokens) show how quarry got it.
+
+#include "kafka/topic_reader.hpp"
+#include "sim/marketo.hpp"
+#include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+namespace quarry {
+namespace {
+
+using nlohmann::json;
+using testing::process_result;
+using testing::quarry_process;
+using testing::temp_dir;
+
+constexpr std::int64_t day_s = 86'400;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A dataset over the last 40 days, so a job starting 41 days ago walks two
+// export windows per stream; limits wide enough not to be the subject.
+sim::marketo_options small_account(std::int64_t leads = 1500, std::int64_t activities = 4000) {
+  sim::marketo_options o;
+  o.data.leads = leads;
+  o.data.activities = activities;
+  o.data.campaigns = 30;
+  o.data.lists = 8;
+  o.data.programs = 260;
+  o.data.days = 40;
+  o.data.start = unix_now() - 40 * day_s;
+  o.rate_calls = 1000;
+  o.export_seconds_per_mb = 0;
+  return o;
+}
+
+std::unique_ptr<sim::marketo_simulator> start(sim::marketo_options o) {
+  auto s = std::make_unique<sim::marketo_simulator>(std::move(o));
+  s->start();
+  return s;
+}
+
+std::string unique_prefix(const std::string& stem) {
+  return "t" + std::to_string(getpid()) + "-mk-" + stem + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+std::string iso(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct job_options {
+  json streams;                      // null: every stream
+  json quota = json::object();       // the account's quota overrides
+  json settings = {{"poll_interval_s", 1}};
+  std::int64_t start_days_ago = 41;
+};
+
+std::string make_config(const std::string& prefix, const sim::marketo_simulator& s,
+                        const job_options& o = {}) {
+  json account = {{"source", "marketo"},
+                  {"endpoint", s.base_url()},
+                  {"credentials",
+                   {{"client_id", s.options().client_id}, {"client_secret", {{"env", "MKTO_SECRET"}}}}},
+                  {"settings", o.settings}};
+  // Quarry's own budget mirrors the simulator's limits unless a test says otherwise.
+  json quota = {{"windows", {{{"calls", s.options().rate_calls}, {"seconds", static_cast<int>(s.options().rate_seconds)}}}}};
+  for (const auto& [k, v] : o.quota.items()) quota[k] = v;
+  account["quota"] = quota;
+  json job = {{"name", "mk"}, {"account", "mk"}, {"start_date", iso(unix_now() - o.start_days_ago * day_s)}};
+  if (!o.streams.is_null()) job["streams"] = o.streams;
+  json cfg = {{"kafka",
+               {{"bootstrap_servers", testing::kafka_bootstrap()},
+                {"topic_prefix", prefix},
+                {"replication_factor", 1}}},
+              {"engine", {{"workers", 4}}},
+              {"accounts", {{"mk", account}}},
+              {"jobs", json::array({job})}};
+  return cfg.dump(2);
+}
+
+process_result extract(const temp_dir& dir, const std::string& config, const sim::marketo_simulator& s,
+                       std::int64_t clock_offset_s = 0) {
+  quarry_process p{{"extract", "--config", config},
+                   {{"MKTO_SECRET", s.options().client_secret},
+                    {"QUARRY_CLOCK_OFFSET_S", std::to_string(clock_offset_s)}},
+                   dir};
+  return p.wait(std::chrono::seconds(300));
+}
+
+// Committed records of a topic: key -> values in the order seen.
+std::map<std::string, std::vector<json>> committed(const std::string& topic) {
+  std::map<std::string, std::vector<json>> out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    if (m.value) out[m.key].push_back(json::parse(*m.value));
+  });
+  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
+  return out;
+}
+
+std::string topic(const std::string& prefix, const std::string& stream) {
+  return prefix + ".marketo." + stream;
+}
+
+json get_json(const sim::marketo_simulator& s, const std::string& path) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  auto r = c.Get(path);
+  EXPECT_TRUE(r && r->status == 200) << path;
+  return r ? json::parse(r->body) : json();
+}
+
+json post_json(const sim::marketo_simulator& s, const std::string& path, const json& body) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  auto r = c.Post(path, body.dump(), "application/json");
+  EXPECT_TRUE(r && r->status == 200) << path << " " << (r ? r->body : "");
+  return r ? json::parse(r->body, nullptr, false) : json();
+}
+
+json dataset(const sim::marketo_simulator& s, const std::string& kind) {
+  json all = json::array();
+  for (std::int64_t offset = 0;; offset += 100000) {
+    auto page = get_json(s, "/_sim/dataset/" + kind + "?offset=" + std::to_string(offset) + "&limit=100000");
+    for (auto& r : page) all.push_back(std::move(r));
+    if (page.size() < 100000) break;
+  }
+  return all;
+}
+
+std::string snake(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) out += c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+// activity type id -> stream name
+std::map<std::int64_t, std::string> activity_streams(const sim::marketo_simulator& s) {
+  std::map<std::int64_t, std::string> out;
+  for (const auto& t : sim::marketo_data::activity_types())
+    out[t.id] = "activities_" + snake(t.name);
+  (void)s;
+  return out;
+}
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Every lead of the dataset once in the topic, field for field.
+void expect_leads_match(const std::string& prefix, const sim::marketo_simulator& s) {
+  const auto seen = committed(topic(prefix, "leads"));
+  const auto leads = dataset(s, "leads");
+  ASSERT_EQ(seen.size(), leads.size());
+  for (const auto& lead : leads) {
+    const auto key = json{{"id", lead["id"]}}.dump();
+    auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << "leads lacks " << key;
+    ASSERT_EQ(it->second.size(), 1u) << key << " delivered " << it->second.size() << " times";
+    ASSERT_EQ(it->second.front(), lead) << key;
+  }
+}
+
+// Every activity once in its type's topic, with its attributes flattened.
+void expect_activities_match(const std::string& prefix, const sim::marketo_simulator& s) {
+  std::map<std::string, std::map<std::string, std::vector<json>>> seen;
+  const auto names = activity_streams(s);
+  for (const auto& [id, name] : names) seen[name] = committed(topic(prefix, name));
+  std::map<std::string, std::size_t> expected_per_stream;
+  for (const auto& a : dataset(s, "activities")) {
+    const auto& name = names.at(a["activityTypeId"].get<std::int64_t>());
+    ++expected_per_stream[name];
+    const auto key = json{{"marketoGUID", a["marketoGUID"]}}.dump();
+    const auto& got = seen[name];
+    auto it = got.find(key);
+    ASSERT_NE(it, got.end()) << name << " lacks " << key;
+    ASSERT_EQ(it->second.size(), 1u) << name << " " << key << " delivered " << it->second.size() << " times";
+    const auto& r = it->second.front();
+    EXPECT_EQ(r["leadId"], a["leadId"]) << key;
+    EXPECT_EQ(r["activityDate"], a["activityDate"]) << key;
+    EXPECT_EQ(r["activityTypeId"], a["activityTypeId"]) << key;
+    EXPECT_EQ(r["campaignId"], a["campaignId"]) << key;
+    EXPECT_EQ(r["primary_attribute_value"], a["primaryAttributeValue"]) << key;
+    for (const auto& attr : a["attributes"]) {
+      const auto column = snake(attr["name"].get<std::string>());
+      ASSERT_TRUE(r.contains(column)) << name << " " << key << " lacks " << column;
+      EXPECT_EQ(text_of(r[column]), text_of(attr["value"])) << key << " " << column;
+    }
+  }
+  for (const auto& [name, got] : seen) EXPECT_EQ(got.size(), expected_per_stream[name]) << name;
+}
+
+void expect_rest_stream_matches(const std::string& prefix, const sim::marketo_simulator& s,
+                                const std::string& stream) {
+  const auto seen = committed(topic(prefix, stream));
+  const auto rows = dataset(s, stream);
+  ASSERT_EQ(seen.size(), rows.size()) << stream;
+  for (const auto& row : rows) {
+    const auto key = json{{"id", row["id"]}}.dump();
+    auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << stream << " lacks " << key;
+    ASSERT_EQ(it->second.size(), 1u) << stream << " " << key;
+    EXPECT_EQ(it->second.front(), row) << stream << " " << key;
+  }
+}
+
+std::int64_t calls_to(const sim::marketo_simulator& s, const std::string& path) {
+  const auto stats = s.http().stats();
+  auto it = stats.calls_by_path.find(path);
+  return it == stats.calls_by_path.end() ? 0 : it->second;
+}
+
+// Records per stream of the last run, from the run summary on stdout.
+std::map<std::string, std::int64_t> summary_records(const std::string& out) {
+  std::map<std::string, std::int64_t> records;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string stream;
+    std::int64_t n = 0;
+    if (row >> stream >> n && (stream.rfind("activit", 0) == 0 || stream == "leads" || stream == "campaigns" ||
+                               stream == "lists" || stream == "programs"))
+      records[stream] = n;
+  }
+  return records;
+}
+
+TEST(marketo_e2e, full_run_matches_the_dataset_and_a_second_run_fetches_only_what_changed) {
+  auto s = start(small_account());
+  temp_dir dir;
+  const auto prefix = unique_prefix("full");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s));
+
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  expect_leads_match(prefix, *s);
+  expect_activities_match(prefix, *s);
+  for (const auto* stream : {"campaigns", "lists", "programs"}) expect_rest_stream_matches(prefix, *s, stream);
+  EXPECT_EQ(committed(topic(prefix, "activity_types")).size(), sim::marketo_data::activity_types().size());
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+  // One export job carries every activity type: 2 windows x (create, enqueue,
+  // status, file) for leads and 2 for activities.
+  EXPECT_EQ(calls_to(*s, "/bulk/v1/activities/export/create.json"), 2);
+  EXPECT_EQ(calls_to(*s, "/bulk/v1/leads/export/create.json"), 2);
+  const auto calls_first = s->http().stats().calls_total;
+
+  // Changes after the first run, stamped in a second the first run's windows
+  // did not reach.
+  const auto mutated_at = unix_now();
+  const auto changed = s->mutate(40, 90);
+  ASSERT_EQ(changed.touched_leads, 40);
+  while (unix_now() <= mutated_at) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const auto records = summary_records(second.out);
+  EXPECT_EQ(records.at("leads"), 40) << second.out;
+  std::int64_t activities = 0;
+  for (const auto& [stream, n] : records)
+    if (stream.rfind("activities_", 0) == 0) activities += n;
+  EXPECT_EQ(activities, 90) << second.out;
+  EXPECT_EQ(records.at("campaigns"), 0) << second.out;
+  EXPECT_EQ(records.at("lists"), 0) << second.out;
+  EXPECT_EQ(records.at("programs"), 0) << second.out;
+  // The topics now hold the dataset as it is, the touched leads twice (the
+  // latest value last), every activity once.
+  const auto leads = committed(topic(prefix, "leads"));
+  std::int64_t twice = 0;
+  for (const auto& lead : dataset(*s, "leads")) {
+    const auto& values = leads.at(json{{"id", lead["id"]}}.dump());
+    EXPECT_EQ(values.back(), lead);
+    if (values.size() == 2) ++twice;
+  }
+  EXPECT_EQ(twice, 40);
+  expect_activities_match(prefix, *s);
+  const auto calls_second = s->http().stats().calls_total - calls_first;
+  EXPECT_LE(calls_second, 25) << "an incremental run walks one window per export, not the history";
+}
+
+TEST(marketo_e2e, column_and_table_selection_fetch_only_what_is_selected) {
+  auto s = start(small_account());
+  temp_dir dir;
+  const auto prefix = unique_prefix("select");
+  job_options o;
+  o.streams = {{"leads", {{"columns", {"email", "firstName"}}}},
+               {"activities_fill_out_form", json::object()},
+               {"campaigns", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, o));
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  const auto leads = committed(topic(prefix, "leads"));
+  ASSERT_EQ(leads.size(), static_cast<std::size_t>(s->data().lead_count()));
+  for (const auto& [key, values] : leads) {
+    std::set<std::string> fields;
+    for (const auto& [k, v] : values.front().items()) fields.insert(k);
+    // The key and the replication key are automatic, the rest as selected.
+    EXPECT_EQ(fields, (std::set<std::string>{"id", "updatedAt", "email", "firstName"})) << key;
+  }
+  std::int64_t fill_outs = 0;
+  for (const auto& a : dataset(*s, "activities")) fill_outs += a["activityTypeId"] == 2;
+  EXPECT_EQ(committed(topic(prefix, "activities_fill_out_form")).size(), static_cast<std::size_t>(fill_outs));
+  EXPECT_EQ(committed(topic(prefix, "campaigns")).size(), 30u);
+  EXPECT_TRUE(committed(topic(prefix, "activities_visit_webpage")).empty());
+  EXPECT_EQ(calls_to(*s, "/rest/v1/lists.json"), 0);
+  EXPECT_EQ(calls_to(*s, "/rest/asset/v1/programs.json"), 0);
+  // The activity exports carried only the selected type.
+  const auto exports = get_json(*s, "/_sim/exports");
+  std::int64_t activity_exports = 0;
+  for (const auto& j : exports["jobs"])
+    if (j["kind"] == "activities") ++activity_exports;
+  EXPECT_EQ(activity_exports, 2);
+}
+
+TEST(marketo_e2e, max_daily_calls_below_the_job_holds_and_the_next_days_finish_it) {
+  auto s = start(small_account(600, 1500));
+  temp_dir dir;
+  const auto prefix = unique_prefix("ceiling");
+  job_options o;
+  o.quota = {{"daily_calls", 20}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, o));
+  process_result r;
+  int day = 0;
+  for (; day < 8; ++day) {
+    s->http().clock().set_now(std::chrono::system_clock::now() + std::chrono::seconds(day * day_s));
+    r = extract(dir, cfg, *s, day * day_s);
+    const auto stats = s->http().stats();
+    const auto today = stats.calls_by_day.rbegin();
+    ASSERT_NE(today, stats.calls_by_day.rend());
+    ASSERT_LE(today->second, 20) << "the simulator counted more than max_daily_calls on " << today->first;
+    EXPECT_TRUE(stats.violations.empty()) << sim::to_json(stats);
+    if (r.exit_code != 3) break;
+    EXPECT_NE(r.out.find("incomplete"), std::string::npos) << r.out;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GE(day, 2) << "the job needs more than two days of 20 calls";
+  expect_leads_match(prefix, *s);
+  expect_activities_match(prefix, *s);
+}
+
+TEST(marketo_e2e, an_access_token_that_expires_mid_run_is_refreshed) {
+  auto o = small_account(800, 2000);
+  o.token_ttl_s = 2;
+  o.export_seconds_per_mb = 30;  // each export takes ~1-2 s: the run outlives tokens
+  auto s = start(std::move(o));
+  temp_dir dir;
+  const auto prefix = unique_prefix("token");
+  job_options jo;
+  jo.streams = {{"leads", json::object()}, {"activities_*", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto auth = get_json(*s, "/_sim/auth");
+  EXPECT_GE(auth["tokens_issued"].get<int>(), 2) << auth.dump();
+  expect_leads_match(prefix, *s);
+  expect_activities_match(prefix, *s);
+}
+
+TEST(marketo_e2e, storms_of_606_and_615_slow_quarry_down_without_losing_anything) {
+  // Another app shares the account: the simulator allows far less than
+  // quarry's policy (100 per 20 s, 10 at once) assumes.
+  auto o = small_account(600, 1500);
+  o.rate_calls = 8;
+  o.rate_seconds = 1;
+  o.concurrency = 2;
+  o.server.latency_ms = 30;
+  auto s = start(std::move(o));
+  temp_dir dir;
+  const auto prefix = unique_prefix("storm");
+  job_options jo;
+  jo.quota = {{"windows", {{{"calls", 100}, {"seconds", 20}}}}, {"concurrency", 10}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto stats = s->http().stats();
+  std::map<sim::limit_kind, int> answered;
+  for (const auto& v : stats.violations) ++answered[v.kind];
+  EXPECT_GT(answered[sim::limit_kind::window], 0) << "no 606 was answered: no storm";
+  EXPECT_GT(answered[sim::limit_kind::concurrency], 0) << "no 615 was answered: no storm";
+  expect_leads_match(prefix, *s);
+  expect_activities_match(prefix, *s);
+  for (const auto* stream : {"campaigns", "lists", "programs"}) expect_rest_stream_matches(prefix, *s, stream);
+}
+
+TEST(marketo_e2e, failed_and_cancelled_exports_are_exported_again) {
+  auto o = small_account(800, 2000);
+  o.export_fail_rate = 0.3;
+  o.export_seconds_per_mb = 60;  // a few seconds per export: time to cancel one
+  auto s = start(std::move(o));
+  temp_dir dir;
+  const auto prefix = unique_prefix("fail");
+  job_options jo;
+  jo.streams = {{"leads", json::object()}, {"activities_*", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  quarry_process p{{"extract", "--config", cfg},
+                   {{"MKTO_SECRET", s->options().client_secret}, {"QUARRY_CLOCK_OFFSET_S", "0"}},
+                   dir};
+  // Cancel the first export seen queued or processing, as an admin would.
+  std::string cancelled;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (cancelled.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& j : get_json(*s, "/_sim/exports")["jobs"]) {
+      if (j["status"] != "Queued" && j["status"] != "Processing") continue;
+      httplib::Client c{"127.0.0.1", s->port()};
+      auto token = c.Get("/identity/oauth/token?grant_type=client_credentials&client_id=" +
+                         s->options().client_id + "&client_secret=" + s->options().client_secret);
+      ASSERT_TRUE(token && token->status == 200);
+      const auto bearer = json::parse(token->body)["access_token"].get<std::string>();
+      auto res = c.Post("/bulk/v1/" + j["kind"].get<std::string>() + "/export/" +
+                            j["exportId"].get<std::string>() + "/cancel.json",
+                        {{"Authorization", "Bearer " + bearer}}, "", "application/json");
+      ASSERT_TRUE(res && res->status == 200);
+      cancelled = j["exportId"].get<std::string>();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the simulator
+  }
+  const auto r = p.wait(std::chrono::seconds(300));
+  ASSERT_FALSE(cancelled.empty()) << "no export was seen in flight";
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  int failed = 0, cancelled_jobs = 0;
+  for (const auto& j : get_json(*s, "/_sim/exports")["jobs"]) {
+    failed += j["status"] == "Failed";
+    cancelled_jobs += j["status"] == "Cancelled";
+  }
+  EXPECT_GT(failed, 0) << "the fail rate produced no failed export";
+  EXPECT_EQ(cancelled_jobs, 1);
+  expect_leads_match(prefix, *s);
+  expect_activities_match(prefix, *s);
+}
+
+TEST(marketo_e2e, an_interrupted_download_resumes_with_a_range_request) {
+  auto s = start(small_account(20000, 0));
+  temp_dir dir;
+  const auto prefix = unique_prefix("resume");
+  job_options jo;
+  jo.streams = {{"leads", json::object()}};
+  jo.start_days_ago = 20;  // one window holds about half the leads
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  post_json(*s, "/_sim/export_faults", {{"cut_after_bytes", 1'500'000}});
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto exports = get_json(*s, "/_sim/exports");
+  std::int64_t file_bytes = 0;
+  for (const auto& j : exports["jobs"]) file_bytes += j["fileSize"].get<std::int64_t>();
+  ASSERT_GT(file_bytes, 1'500'000) << "the export must be bigger than the cut";
+  EXPECT_EQ(exports["jobs"].size(), 1u) << "the export was reused, not created again";
+  // What was committed before the cut (every 5,000 rows) is not fetched again.
+  const auto served = exports["export_bytes_served_today"].get<std::int64_t>();
+  EXPECT_LT(served, file_bytes + 1'500'000) << "the download started over";
+  EXPECT_GE(served, file_bytes);
+  // Every lead updated in the window, exactly once.
+  const auto seen = committed(topic(prefix, "leads"));
+  const auto since = iso(unix_now() - 20 * day_s);
+  std::size_t expected = 0;
+  for (const auto& lead : dataset(*s, "leads")) {
+    if (lead["updatedAt"].get<std::string>() < since) continue;
+    ++expected;
+    auto it = seen.find(json{{"id", lead["id"]}}.dump());
+    ASSERT_NE(it, seen.end()) << lead["id"];
+    ASSERT_EQ(it->second.size(), 1u) << lead["id"];
+  }
+  EXPECT_EQ(seen.size(), expected);
+}
+
+TEST(marketo_e2e, a_malformed_csv_row_is_reported_with_its_line_and_the_rest_is_delivered) {
+  auto s = start(small_account(300, 0));
+  temp_dir dir;
+  const auto prefix = unique_prefix("malformed");
+  job_options jo;
+  jo.streams = {{"leads", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  post_json(*s, "/_sim/export_faults", {{"malformed_line", 7}, {"kind", "leads"}});
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("line 7"), std::string::npos) << r.err;
+  const auto seen = committed(topic(prefix, "leads"));
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(s->data().lead_count() - 1));
+}
+
+} // namespace
+} // namespace quarry
