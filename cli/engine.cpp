@@ -4,6 +4,8 @@
 #include "actors/quota_actor.hpp"
 #include "actors/usage_store.hpp"
 #include "actors/worker.hpp"
+#include "cli/discovery_session.hpp"
+#include "cli/progress_counters.hpp"
 #include "connectors/registry.hpp"
 #include "coordinator/coordinator.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -20,9 +22,12 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <date/date.h>
+#include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -82,20 +87,6 @@ quota::policy policy_of(const connectors::quota_defaults& d, const config::quota
   return p;
 }
 
-connectors::stream_selection selection_of(const config::job_config& job) {
-  connectors::stream_selection sel;
-  if (!job.streams) return sel;
-  for (const auto& s : *job.streams) {
-    if (!s.selected) {
-      sel.excluded.push_back(s.pattern);
-      continue;
-    }
-    sel.streams.push_back(s.pattern);
-    if (!s.columns.empty()) sel.columns.emplace_back(s.pattern, s.columns);
-  }
-  return sel;
-}
-
 // SIGINT and SIGTERM cancel the running jobs; the thread waits with a
 // timeout so it can be stopped.
 class signal_watch {
@@ -125,7 +116,69 @@ class signal_watch {
   std::thread thread_;
 };
 
+// The connector's view of a job (or of an account alone, for discovery).
+connectors::job_context context_of(const config::account_config& account,
+                                   const config::job_config* job) {
+  connectors::job_context c;
+  c.account = account.name;
+  c.source = account.source;
+  c.endpoint = account.endpoint.value_or("");
+  for (const auto& [field, value] : account.credentials) c.credentials.emplace_back(field, value.reveal());
+  c.settings = *account.settings;
+  if (job != nullptr) {
+    c.job = job->name;
+    c.start_date = format_time(job->start_date);
+    c.selection = selection_of(*job);
+  }
+  return c;
+}
+
+// Calls `tick` every interval on a thread of its own until destroyed.
+class progress_ticker {
+ public:
+  progress_ticker(std::chrono::milliseconds interval, std::function<void()> tick) {
+    thread_ = std::thread([this, interval, tick = std::move(tick)] {
+      std::unique_lock lock{mutex_};
+      while (!wake_.wait_for(lock, interval, [this] { return stop_; })) {
+        lock.unlock();
+        tick();
+        lock.lock();
+      }
+    });
+  }
+  ~progress_ticker() {
+    {
+      std::lock_guard lock{mutex_};
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  progress_ticker(const progress_ticker&) = delete;
+  progress_ticker& operator=(const progress_ticker&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 } // namespace
+
+connectors::stream_selection selection_of(const config::job_config& job) {
+  connectors::stream_selection sel;
+  if (!job.streams) return sel;
+  for (const auto& s : *job.streams) {
+    if (!s.selected) {
+      sel.excluded.push_back(s.pattern);
+      continue;
+    }
+    sel.streams.push_back(s.pattern);
+    if (!s.columns.empty()) sel.columns.emplace_back(s.pattern, s.columns);
+  }
+  return sel;
+}
 
 std::optional<output_choice> parse_output(const std::string& text) {
   if (text == "kafka") return output_choice{output_kind::kafka, ""};
@@ -143,13 +196,17 @@ struct engine::impl {
   std::unique_ptr<caf::actor_system_config> system_config;
   std::unique_ptr<caf::actor_system> system;
   std::shared_ptr<actors::job_directory> jobs = std::make_shared<actors::job_directory>();
-  std::vector<caf::actor> quotas;
+  std::map<std::string, caf::actor> quotas;  // by account: the quota actors themselves
+  std::vector<caf::actor> relays;             // counting relays in front of them (progress)
+  std::shared_ptr<progress_counters> counters;  // set iff options.on_progress
   std::vector<caf::actor> workers;
   caf::actor coordinator;
   std::unique_ptr<telemetry::status_server> status;
 
   impl(const config::quarry_config& cfg, engine_options opts)
-      : config(cfg), options(std::move(opts)) {}
+      : config(cfg), options(std::move(opts)) {
+    if (options.on_progress) counters = std::make_shared<progress_counters>();
+  }
 
   void start_kafka() {
     kafka = kafka_settings_of(config.kafka);
@@ -211,6 +268,39 @@ struct engine::impl {
     return {};
   }
 
+  // The actor system and Kafka (the embedded cluster, if configured), once.
+  void start_runtime() {
+    if (system) return;
+    start_kafka();
+    system_config = std::make_unique<caf::actor_system_config>();
+    system_config->add_message_types<caf::id_block::quarry>();
+    system_config->set("scheduler.max-threads", 2);
+    system_config->set("logger.console", caf::atom("none"));
+    system = std::make_unique<caf::actor_system>(*system_config);
+  }
+
+  // The quota actor of `name`, spawned with its stored usage on first use.
+  caf::actor quota_of(const std::string& name) {
+    if (auto it = quotas.find(name); it != quotas.end()) return it->second;
+    const auto* account = config.find_account(name);
+    if (account == nullptr) throw std::runtime_error("no account named " + name + " in the config");
+    auto connector = connectors::make_connector(account->source);
+    if (!connector)
+      throw std::runtime_error("account " + name + ": no connector for source " + account->source);
+    auto policy = policy_of(connector->default_quota(), account->quota);
+    std::shared_ptr<actors::usage_store> store =
+        options.output.kind == output_kind::kafka
+            ? actors::make_kafka_usage_store(kafka, config.kafka.topic_prefix)
+            : actors::make_file_usage_store(options.state_dir);
+    auto restored = store->load(name);
+    if (!restored)
+      throw std::runtime_error("cannot read the quota usage of account " + name + ": " +
+                               restored.error().message);
+    auto quota = actors::spawn_quota(*system, name, std::move(policy), *restored, store);
+    quotas.emplace(name, quota);
+    return quota;
+  }
+
   void build_jobs(const std::vector<std::string>& job_names) {
     std::set<std::string> accounts;
     for (const auto& name : job_names) {
@@ -221,44 +311,24 @@ struct engine::impl {
       if (!connector)
         throw std::runtime_error("job " + name + ": no connector for source " + account->source);
       actors::job_entry entry;
-      entry.context.job = job->name;
-      entry.context.account = account->name;
-      entry.context.source = account->source;
-      entry.context.endpoint = account->endpoint.value_or("");
-      entry.context.start_date = format_time(job->start_date);
-      for (const auto& [field, value] : account->credentials)
-        entry.context.credentials.emplace_back(field, value.reveal());
-      entry.context.settings = *account->settings;
-      entry.context.selection = selection_of(*job);
+      entry.context = context_of(*account, job);
       entry.prefix = job->topic_prefix.value_or(config.kafka.topic_prefix);
       jobs->add_job(std::move(entry));
       accounts.insert(account->name);
     }
     for (const auto& name : accounts) {
-      const auto* account = config.find_account(name);
-      auto connector = connectors::make_connector(account->source);
-      auto policy = policy_of(connector->default_quota(), account->quota);
-      std::shared_ptr<actors::usage_store> store =
-          options.output.kind == output_kind::kafka
-              ? actors::make_kafka_usage_store(kafka, config.kafka.topic_prefix)
-              : actors::make_file_usage_store(options.state_dir);
-      auto restored = store->load(name);
-      if (!restored)
-        throw std::runtime_error("cannot read the quota usage of account " + name + ": " +
-                                 restored.error().message);
-      auto quota = actors::spawn_quota(*system, name, std::move(policy), *restored, store);
+      auto quota = quota_of(name);
+      if (counters) {
+        auto relay = spawn_counting_relay(*system, quota, counters);
+        relays.push_back(relay);
+        quota = relay;
+      }
       jobs->set_quota(name, quota);
-      quotas.push_back(quota);
     }
   }
 
   void start(const std::vector<std::string>& job_names) {
-    start_kafka();
-    system_config = std::make_unique<caf::actor_system_config>();
-    system_config->add_message_types<caf::id_block::quarry>();
-    system_config->set("scheduler.max-threads", 2);
-    system_config->set("logger.console", caf::atom("none"));
-    system = std::make_unique<caf::actor_system>(*system_config);
+    start_runtime();
     build_jobs(job_names);
     const int n = options.workers > 0 ? options.workers : config.engine.workers;
     coordinator::coordinator_config cc;
@@ -267,6 +337,7 @@ struct engine::impl {
     cc.expected_workers = static_cast<std::size_t>(n);
     coordinator = coordinator::spawn_coordinator(*system, cc);
     auto sinks = make_sinks(job_names);
+    if (counters) sinks = make_counting_sink_factory(std::move(sinks), counters);
     auto loader = make_state_loader();
     for (int i = 0; i < n; ++i) {
       actors::worker_config wc;
@@ -288,6 +359,32 @@ struct engine::impl {
     }
   }
 
+  // Live counts (counters must be set) and each account's quota.
+  run_progress progress(std::chrono::steady_clock::time_point started, bool finished) {
+    run_progress out;
+    out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    out.finished = finished;
+    for (const auto& [key, c] : counters->snapshot())
+      out.streams.push_back({key.first, key.second, c.records, c.calls});
+    caf::scoped_actor self{*system};
+    for (const auto& [name, quota] : quotas) {
+      account_progress a;
+      a.account = name;
+      self->request(quota, std::chrono::seconds(2), caf::get_atom_v)
+          .receive(
+              [&](quota_snapshot& snap) {
+                a.calls_today = snap.calls_today;
+                a.daily_limit = snap.daily_limit;
+                a.in_flight = snap.in_flight;
+                a.queued = snap.queued;
+              },
+              [&](caf::error&) {});
+      out.accounts.push_back(std::move(a));
+    }
+    return out;
+  }
+
   void write_summaries(const std::vector<run_summary>& summaries) {
     if (options.output.kind != output_kind::kafka) return;
     auto p = kafka::producer::create(kafka);
@@ -306,10 +403,13 @@ struct engine::impl {
   void stop() {
     if (!system) return;
     caf::scoped_actor self{*system};
-    self->send(coordinator, shutdown_atom_v);
-    self->wait_for(workers);
-    self->send_exit(coordinator, caf::exit_reason::user_shutdown);
-    for (auto& q : quotas) self->send_exit(q, caf::exit_reason::user_shutdown);
+    if (coordinator) {
+      self->send(coordinator, shutdown_atom_v);
+      self->wait_for(workers);
+      self->send_exit(coordinator, caf::exit_reason::user_shutdown);
+    }
+    for (auto& r : relays) self->send_exit(r, caf::exit_reason::user_shutdown);
+    for (auto& [name, q] : quotas) self->send_exit(q, caf::exit_reason::user_shutdown);
     if (status) status->stop();
   }
 };
@@ -323,8 +423,13 @@ engine::~engine() {
 }
 
 std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) {
-  if (!impl_->system) impl_->start(job_names);
+  if (!impl_->coordinator) impl_->start(job_names);
   auto& sys = *impl_->system;
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<progress_ticker> ticker;
+  if (impl_->counters)
+    ticker.emplace(impl_->options.progress_interval,
+                   [&] { impl_->options.on_progress(impl_->progress(started, false)); });
   caf::scoped_actor self{sys};
   std::vector<run_id> runs;
   for (const auto& job : job_names) runs.emplace_back(new_run_id(job));
@@ -344,10 +449,36 @@ std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) 
                      s.errors.push_back("coordinator: " + sys.render(e));
                      summaries.push_back(std::move(s));
                    });
+  if (ticker) {
+    ticker.reset();
+    impl_->options.on_progress(impl_->progress(started, true));
+  }
   impl_->write_summaries(summaries);
   for (const auto& s : summaries) spdlog::info("run summary {}", summary_json(s));
   return summaries;
 }
+
+result<std::vector<connectors::stream_descriptor>> engine::discover(const std::string& account_name,
+                                                                    const std::string& job_name) {
+  const auto* account = impl_->config.find_account(account_name);
+  if (account == nullptr) throw std::runtime_error("no account named " + account_name + " in the config");
+  const config::job_config* job = nullptr;
+  if (!job_name.empty()) {
+    job = impl_->config.find_job(job_name);
+    if (job == nullptr) throw std::runtime_error("no job named " + job_name + " in the config");
+  }
+  auto connector = connectors::make_connector(account->source);
+  if (!connector)
+    throw std::runtime_error("account " + account_name + ": no connector for source " + account->source);
+  impl_->start_runtime();
+  http::client_options http;
+  http.total_timeout = std::chrono::milliseconds(impl_->config.engine.request_timeout_ms);
+  auto session = make_discovery_session(*impl_->system, impl_->quota_of(account_name),
+                                        context_of(*account, job), http);
+  return connector->discover(*session);
+}
+
+std::string engine::kafka_bootstrap() const { return impl_->kafka.bootstrap_servers; }
 
 int exit_code(const std::vector<run_summary>& summaries) {
   int code = 0;

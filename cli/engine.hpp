@@ -8,6 +8,9 @@
 #include "config/config.hpp"
 #include "proto/error.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +18,10 @@
 
 namespace quarry {
 struct run_summary;
+}
+namespace quarry::connectors {
+struct stream_descriptor;
+struct stream_selection;
 }
 
 namespace quarry::cli {
@@ -29,12 +36,43 @@ struct output_choice {
 // Parses "kafka", "singer" or "jsonl=PATH"; nullopt otherwise.
 std::optional<output_choice> parse_output(const std::string& text);
 
+// What a run has done so far (see engine_options::on_progress). Counts are
+// live taps, not the summary: records are those committed to the output,
+// calls the quota permits taken (every attempt, retries included).
+struct stream_progress {
+  std::string job;
+  std::string stream;  // "(plan)" for planning calls
+  std::uint64_t records = 0;
+  std::uint64_t calls = 0;
+};
+
+struct account_progress {
+  std::string account;
+  std::int64_t calls_today = 0;   // as the quota counts them (the API's own count if larger)
+  std::int64_t daily_limit = -1;  // -1: unlimited
+  std::int64_t in_flight = 0;
+  std::int64_t queued = 0;
+};
+
+struct run_progress {
+  std::chrono::milliseconds elapsed{0};
+  std::vector<stream_progress> streams;  // by job, then stream
+  std::vector<account_progress> accounts;
+  bool finished = false;  // the last report, after every run ended
+};
+
 struct engine_options {
   output_choice output;
   std::optional<std::string> singer_state_file;  // --state
   int workers = 0;                                // 0: from the config
   std::string state_dir = ".quarry";              // quota usage when not on Kafka
   std::string instance = "extract";               // names transactional ids
+  // Called every `progress_interval` while run() runs, on a thread of its
+  // own (not the caller's), and once more with finished = true before run()
+  // returns. Empty: no progress is tracked (and nothing is added to the
+  // quota path).
+  std::function<void(const run_progress&)> on_progress;
+  std::chrono::milliseconds progress_interval{500};
 };
 
 class engine {
@@ -51,6 +89,20 @@ class engine {
   // to <prefix>._runs when the output is Kafka.
   std::vector<run_summary> run(const std::vector<std::string>& jobs);
 
+  // The streams `account` offers (connector::discover), for `job`'s context
+  // when `job` is not empty. Its calls take permits of the account's quota
+  // actor, which is set up as for a run (usage restored from and stored to
+  // the same place), so discovery counts against the account's budget.
+  // Errors from the API are returned; set-up failures throw like the
+  // constructor.
+  result<std::vector<connectors::stream_descriptor>> discover(const std::string& account,
+                                                              const std::string& job = "");
+
+  // Where the engine's Kafka clients connect: the embedded cluster's
+  // address when kafka.embedded, which lives as long as the engine. Empty
+  // before the first run() or discover().
+  std::string kafka_bootstrap() const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -59,6 +111,9 @@ class engine {
 // 0 succeeded, 1 failed or cancelled, 3 incomplete (a quota ran out; the next
 // run resumes).
 int exit_code(const std::vector<run_summary>& summaries);
+
+// The job's stream and column selection, as connectors and sessions see it.
+connectors::stream_selection selection_of(const config::job_config& job);
 
 // Human-readable summary (a table per run).
 std::string format_summary(const run_summary& summary);

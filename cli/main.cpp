@@ -3,6 +3,8 @@
 // Exit status: 0 success; 1 a run failed or was cancelled; 2 usage or config
 // error; 3 a run is incomplete because a quota ran out (the next run resumes).
 
+#include "cli/demo.hpp"
+#include "cli/discover.hpp"
 #include "cli/engine.hpp"
 #include "config/config.hpp"
 #include "connectors/registry.hpp"
@@ -132,6 +134,22 @@ int run_reset(const common_options& common, const std::string& config_path, cons
   return 0;
 }
 
+int run_discover(const common_options& common, const std::string& config_path,
+                 const std::string& job, const std::string& account) {
+  const auto cfg = config::load_file(config_path, source_rules());
+  init_logs(common, &cfg);
+  return cli::run_discover(cfg, config_path, job, account);
+}
+
+int run_demo(const common_options& common, const cli::demo_options& options) {
+  // The progress display owns stderr: only errors are logged unless asked.
+  common_options quiet = common;
+  if (quiet.log_level.empty()) quiet.log_level = "error";
+  init_logs(quiet, nullptr);
+  block_termination_signals();  // before any thread: the engine takes SIGINT/SIGTERM
+  return cli::run_demo(options, source_rules());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +182,35 @@ int main(int argc, char** argv) {
   reset->add_option("--job", job, "Job whose bookmarks to reset")->required();
   reset->add_option("--stream", stream, "Only this stream");
 
+  std::string account;
+  auto* discover = app.add_subcommand(
+      "discover", "Print the Singer catalog of an account's streams (schemas, keys, selection)");
+  discover->footer(
+      "With --job, `selected` follows the job's streams and columns; with --account, every\n"
+      "stream and column is selected. Neither: the config's only job, else its only account.\n"
+      "Discovery calls the API and counts against the account's quota, which is kept in\n"
+      "Kafka as for extract. Exit status: 0 printed; 1 the API or Kafka failed; 2 usage or\n"
+      "config error.");
+  discover->add_option("--config", config_path, "Config file (JSON)")->required();
+  auto* discover_job = discover->add_option("--job", job, "The job whose account and selection to use");
+  discover->add_option("--account", account, "An account (everything selected)")->excludes(discover_job);
+
+  cli::demo_options demo_options;
+  auto* demo = app.add_subcommand(
+      "demo", "Run a Marketo job on an in-process simulator and Kafka, with live progress");
+  demo->footer(exit_codes_help);
+  demo->add_option("--leads", demo_options.leads, "Simulated leads")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}));
+  demo->add_option("--activities", demo_options.activities, "Simulated activities")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{20'000'000}));
+  demo->add_option("--workers", demo_options.workers, "Worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  demo->add_flag("--print-config", demo_options.print_config,
+                 "Print the demo's config for a simulator on port 18081 and exit");
+
   auto* sim = app.add_subcommand("sim", "Run an API simulator (for tests, benchmarks, demos)");
   sim->require_subcommand(1);
   quarry::sim::add_sim_commands(*sim);
@@ -177,7 +224,7 @@ int main(int argc, char** argv) {
       continue;
     }
     if (arg.starts_with("-")) continue;
-    if (arg != "extract" && arg != "reset" && arg != "sim") {
+    if (arg != "extract" && arg != "reset" && arg != "discover" && arg != "demo" && arg != "sim") {
       std::cerr << "quarry: unknown subcommand \"" << arg
                 << "\"; run quarry --help for the list\n";
       return exit_usage;
@@ -198,6 +245,8 @@ int main(int argc, char** argv) {
   try {
     if (*extract) return run_extract(common, config_path, jobs, output, state_file, workers, state_dir);
     if (*reset) return run_reset(common, config_path, job, stream);
+    if (*discover) return run_discover(common, config_path, job, account);
+    if (*demo) return run_demo(common, demo_options);
   } catch (const config::config_error& e) {
     std::cerr << e.what() << "\n";
     return exit_usage;

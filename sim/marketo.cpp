@@ -54,9 +54,10 @@
 // GET /_sim/dataset/campaigns|lists|programs|activity_types,
 // GET /_sim/exports {day, export_bytes_today, export_bytes_served_today, ...},
 // GET /_sim/auth {tokens_issued, answered_601, answered_602},
-// POST /_sim/export_faults {"malformed_line":N,"kind":"leads"|"activities"}
-//   breaks line N (header = 1) of the next file of that kind with a quote in
-//   an unquoted field (the checksum is of the broken file), and/or
+// POST /_sim/export_faults {"malformed_row":N,"kind":"leads"|"activities"}
+//   breaks data row N of the next file of that kind with a quote in an
+//   unquoted field (the checksum is of the broken file; /_sim/exports shows
+//   the job's "malformed_line"), and/or
 //   {"cut_after_bytes":B}: the next whole-file answer announces the full
 //   length, sends B bytes and drops the connection. Each fault fires once.
 
@@ -238,6 +239,7 @@ struct marketo_simulator::exports {
     std::string checksum;
     std::shared_ptr<const std::string> file;
     bool will_fail = false;
+    std::int64_t malformed_line = 0;  // a test fault broke the row on this line
   };
 
   std::mutex mu;
@@ -245,7 +247,7 @@ struct marketo_simulator::exports {
   std::uint64_t created = 0;               // guarded by mu
   std::map<std::int64_t, std::int64_t> served_by_day;  // guarded by mu
   // Test faults (POST /_sim/export_faults), each used once; guarded by mu.
-  std::map<std::string, std::int64_t> malformed_line;  // kind -> file line to break
+  std::map<std::string, std::int64_t> malformed_row;  // kind -> data row to break
   std::int64_t cut_after_bytes = 0;                    // next whole-file answer
 
   std::shared_ptr<job> find(std::string_view kind, std::string_view id) {
@@ -649,17 +651,24 @@ void marketo_simulator::add_routes() {
           ++records;
         }
       }
-      if (const auto fault = exports_->malformed_line.find(j.kind);
-          fault != exports_->malformed_line.end()) {
-        // A quote inside an unquoted field on that line (header = line 1).
-        std::size_t at = 0;
-        for (std::int64_t line = 1; line < fault->second && at != std::string::npos; ++line) {
-          at = file->find('\n', at);
-          if (at != std::string::npos) ++at;
-        }
-        if (at != std::string::npos && at + 1 < file->size()) {
-          file->insert(at + 1, "\"");
-          exports_->malformed_line.erase(fault);
+      if (const auto fault = exports_->malformed_row.find(j.kind);
+          fault != exports_->malformed_row.end()) {
+        // A quote after the first byte of data row N. Quoted fields may hold
+        // line breaks (CR, LF or CRLF, each one line), so rows and lines are
+        // counted apart.
+        std::int64_t row = 0, line = 1;
+        bool quoted = false;
+        for (std::size_t at = 0; at + 1 < file->size(); ++at) {
+          const char c = (*file)[at];
+          if (c == '"') quoted = !quoted;
+          if (c == '\r') ++line;
+          if (c != '\n') continue;
+          if (at == 0 || (*file)[at - 1] != '\r') ++line;
+          if (quoted || ++row != fault->second) continue;
+          file->insert(at + 2, "\"");
+          j.malformed_line = line;
+          exports_->malformed_row.erase(fault);
+          break;
         }
       }
       j.records = records;
@@ -966,13 +975,13 @@ void marketo_simulator::add_routes() {
     if (body.is_discarded() || !body.is_object())
       throw std::invalid_argument("expected a JSON object");
     std::lock_guard lock(exports_->mu);
-    if (body.contains("malformed_line")) {
+    if (body.contains("malformed_row")) {
       const auto kind = body.value("kind", std::string{"leads"});
       if (kind != "leads" && kind != "activities")
         throw std::invalid_argument("kind must be leads or activities");
-      if (!body["malformed_line"].is_number_integer() || body["malformed_line"].get<std::int64_t>() < 2)
-        throw std::invalid_argument("malformed_line must be a data line number (2 or more)");
-      exports_->malformed_line[kind] = body["malformed_line"].get<std::int64_t>();
+      if (!body["malformed_row"].is_number_integer() || body["malformed_row"].get<std::int64_t>() < 1)
+        throw std::invalid_argument("malformed_row must be a data row number (1 or more)");
+      exports_->malformed_row[kind] = body["malformed_row"].get<std::int64_t>();
     }
     if (body.contains("cut_after_bytes")) {
       if (!body["cut_after_bytes"].is_number_integer() || body["cut_after_bytes"].get<std::int64_t>() < 1)
@@ -992,6 +1001,7 @@ void marketo_simulator::add_routes() {
     for (const auto& j : exports_->jobs) {
       auto s = status_json(*j);
       s["kind"] = j->kind;
+      if (j->malformed_line > 0) s["malformed_line"] = j->malformed_line;
       jobs.push_back(std::move(s));
     }
     const auto served = exports_->served_by_day.find(day);

@@ -1,6 +1,7 @@
 #include "connectors/marketo/marketo_api.hpp"
 
 #include <cctype>
+#include <cstdlib>
 
 namespace quarry::connectors::marketo {
 namespace {
@@ -65,8 +66,18 @@ std::optional<quarry::error> classify(const http::request& req, const http::resp
   };
   const auto& c = first.code;
   if (c == "601" || c == "602") return with(error_kind::auth_expired, -1);
-  if (c == "606") return with(error_kind::rate_limited, 20);
-  if (c == "615") return with(error_kind::rate_limited, 5);
+  if (c == "606") {
+    // "Max rate limit '100' exceeded with in '20' secs": wait out that window.
+    double window_s = 20;
+    const auto at = first.message.find("with in '");
+    if (at != std::string::npos) {
+      const double parsed = std::atof(first.message.c_str() + at + 9);
+      if (parsed > 0 && parsed <= 3600) window_s = parsed;
+    }
+    return with(error_kind::rate_limited, window_s);
+  }
+  // A slot frees as soon as any call in flight (ours or another app's) ends.
+  if (c == "615") return with(error_kind::rate_limited, 1);
   if (c == "607") return with(error_kind::quota_exhausted, -1);
   if (c == "604" || c == "608" || c == "611") return with(error_kind::retriable, -1);
   if (c == "1029") {

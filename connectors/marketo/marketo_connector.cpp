@@ -3,7 +3,6 @@
 #include "connectors/marketo/marketo_api.hpp"
 #include "connectors/marketo/marketo_streams.hpp"
 
-#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -110,8 +109,6 @@ class marketo_connector final : public connector {
  public:
   explicit marketo_connector(marketo_options options) : options_(std::move(options)) {
     if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
-    if (!options_.on_warning)
-      options_.on_warning = [](const std::string& w) { spdlog::warn("marketo: {}", w); };
   }
 
   std::string_view source() const override { return "marketo"; }
@@ -315,45 +312,54 @@ class marketo_connector final : public connector {
     export_progress progress;
     if (resume.is_object() && resume.value("window", json()) == window && resume.contains("export"))
       progress = export_progress::from_json(resume["export"]);
-    const bool resumed = !progress.id.empty();
-    if (progress.id.empty()) {
-      auto created = bx.create(create_body);
-      if (!created) return std::move(created).error();
-      if (created->filter_unsupported && filter && *filter == "updatedAt") {
-        options_.on_warning("leads: this subscription refuses the updatedAt filter (1035); exporting by "
-                            "createdAt instead, so changes to older leads are not seen (ask Marketo to "
-                            "enable it)");
-        *filter = "createdAt";
-        json f = create_body["filter"]["updatedAt"];
-        create_body["filter"] = {{"createdAt", f}};
-        created = bx.create(create_body);
+    bool resumed = !progress.id.empty();
+    json completed;
+    // A job that ends Failed or Cancelled (by Marketo or an admin) is
+    // replaced by a new one, a few times, before the task gives up.
+    for (int attempt = 1;; ++attempt) {
+      if (progress.id.empty()) {
+        auto created = bx.create(create_body);
         if (!created) return std::move(created).error();
+        if (created->filter_unsupported && filter && *filter == "updatedAt") {
+          s.warn("leads: this subscription refuses the updatedAt filter (1035); exporting by "
+                 "createdAt instead, so changes to older leads are not seen (ask Marketo to "
+                 "enable it)");
+          *filter = "createdAt";
+          json f = create_body["filter"]["updatedAt"];
+          create_body["filter"] = {{"createdAt", f}};
+          created = bx.create(create_body);
+          if (!created) return std::move(created).error();
+        }
+        if (created->filter_unsupported)
+          return make_error(error_kind::fatal, "marketo: export filter refused (1035)");
+        progress.id = created->id;
+        if (auto st = s.checkpoint(with(&progress)); !st) return st;
+        if (auto st = bx.enqueue(progress.id); !st) return st;
       }
-      if (created->filter_unsupported)
-        return make_error(error_kind::fatal, "marketo: export filter refused (1035)");
-      progress.id = created->id;
-      if (auto st = s.checkpoint(with(&progress)); !st) return st;
-      if (auto st = bx.enqueue(progress.id); !st) return st;
-    }
-    auto completed = bx.wait_completed(progress.id);
-    if (!completed) {
-      auto err = std::move(completed).error();
-      if (err.kind == error_kind::retriable && err.message.find(" export ") != std::string::npos &&
-          (err.message.find("Failed") != std::string::npos || err.message.find("Cancel") != std::string::npos)) {
-        // A dead job: forget it so the retry creates a new one.
-        if (auto st = s.checkpoint(with(nullptr)); !st) return st;
-      } else if (resumed && err.kind == error_kind::fatal) {
-        // The bookmarked job is unknown now (status kept 30 days, files 7):
-        // forget it; the retry exports the window again.
-        if (auto st = s.checkpoint(with(nullptr)); !st) return st;
-        err.kind = error_kind::retriable;
+      auto done = bx.wait_completed(progress.id);
+      if (done) {
+        completed = std::move(*done);
+        break;
       }
-      return err;
+      auto err = std::move(done).error();
+      const bool dead = err.kind == error_kind::retriable && err.message.find(" export ") != std::string::npos &&
+                        (err.message.find("Failed") != std::string::npos ||
+                         err.message.find("Cancel") != std::string::npos);
+      // The bookmarked job is unknown now (status kept 30 days, files 7).
+      const bool forgotten = resumed && err.kind == error_kind::fatal;
+      if (!dead && !forgotten) return err;
+      // Forget the job so that a new one exports the window.
+      progress = export_progress{};
+      resumed = false;
+      if (auto st = s.checkpoint(with(nullptr)); !st) return st;
+      if (forgotten) err.kind = error_kind::retriable;
+      if (attempt >= 3) return err;
+      s.warn(err.message + "; exporting the window again");
     }
     auto st = bx.download(
-        *completed, progress, on_row, [&](const export_progress& p) { return s.checkpoint(with(&p)); },
+        completed, progress, on_row, [&](const export_progress& p) { return s.checkpoint(with(&p)); },
         [&](const csv::problem& p) {
-          options_.on_warning(std::string(window[0]) + " export " + progress.id + ": malformed row skipped, " +
+          s.warn(std::string(window[0]) + " export " + progress.id + ": malformed row skipped, " +
                               p.describe());
         });
     if (!st) {
@@ -366,7 +372,7 @@ class marketo_connector final : public connector {
       return err;
     }
     if (progress.malformed > 0)
-      options_.on_warning("export " + progress.id + ": " + std::to_string(progress.malformed) +
+      s.warn("export " + progress.id + ": " + std::to_string(progress.malformed) +
                           " malformed rows skipped of " + std::to_string(progress.rows + progress.malformed));
     return {};
   }
@@ -445,7 +451,7 @@ class marketo_connector final : public connector {
       auto it = kinds.find(type_id);
       if (it == kinds.end()) {
         if (++unknown == 1)
-          options_.on_warning("activities: line " + std::to_string(line) + " has activity type " +
+          s.warn("activities: line " + std::to_string(line) + " has activity type " +
                               std::to_string(type_id) + ", not in this export's types; skipped");
         return {};
       }

@@ -47,8 +47,6 @@ namespace quarry::connectors {
 struct marketo_options {
   // Wall clock for windows and date ranges (tests pin it).
   std::function<std::chrono::system_clock::time_point()> now;
-  // Warnings (malformed CSV rows, the createdAt fallback). Default: stderr.
-  std::function<void(const std::string&)> on_warning;
   // Overrides of the account settings' poll interval (tests use 0).
   std::optional<std::chrono::milliseconds> poll_interval;
   std::int64_t checkpoint_rows = 5000;

@@ -21,9 +21,11 @@ TEST(cli_help, exits_0_and_describes_the_command) {
   const std::vector<std::string> exit_codes = {"0 success", "1 a run failed", "2 usage or config error",
                                                "3 a run is incomplete"};
   const help_case cases[] = {
-      {{"--help"}, {"extract", "reset", "sim", "--log-level"}, true},
+      {{"--help"}, {"extract", "reset", "discover", "demo", "sim", "--log-level"}, true},
       {{"extract", "--help"}, {"--config", "--output", "--job", "--state", "--workers", "jsonl=PATH"}, true},
       {{"reset", "--help"}, {"--config", "--job", "--stream"}, true},
+      {{"discover", "--help"}, {"--config", "--job", "--account", "Singer catalog", "quota"}, false},
+      {{"demo", "--help"}, {"--leads", "--activities", "--workers", "--print-config"}, true},
       {{"sim", "synthetic", "--help"}, {"--port", "--malformed-path"}, false},
   };
   for (const auto& c : cases) {
@@ -57,11 +59,13 @@ std::vector<std::string> listed_subcommands(const std::string& help) {
   return out;
 }
 
-// serve, demo and discover come later; until then help must not offer them.
+// serve comes later; until then help must not offer it.
 TEST(cli_help, lists_only_implemented_subcommands) {
   const auto r = run_quarry({"--help"}, "unused");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(listed_subcommands(r.out), (std::vector<std::string>{"extract", "reset", "sim"})) << r.out;
+  EXPECT_EQ(listed_subcommands(r.out),
+            (std::vector<std::string>{"extract", "reset", "discover", "demo", "sim"}))
+      << r.out;
 }
 
 struct usage_case {
@@ -110,7 +114,7 @@ TEST(cli_config, unreadable_config_files_exit_2_naming_the_path) {
       {"inside a missing directory", dir.file("no-such-dir/config.json")},
   };
   for (const auto& c : cases) {
-    for (const std::string command : {"extract", "reset"}) {
+    for (const std::string command : {"extract", "reset", "discover"}) {
       SCOPED_TRACE(std::string(c.name) + ", quarry " + command);
       std::vector<std::string> args = {command, "--config", c.path};
       if (command == "reset") args.insert(args.end(), {"--job", job_name});
@@ -128,7 +132,7 @@ TEST(cli_config, invalid_config_exits_2_naming_every_problem_by_json_pointer) {
   cfg["jobs"][0]["start_date"] = "last tuesday";
   cfg["kafka"]["compresion"] = "lz4";
   const auto path = dir.write("config.json", cfg.dump(2));
-  for (const std::string command : {"extract", "reset"}) {
+  for (const std::string command : {"extract", "reset", "discover"}) {
     SCOPED_TRACE("quarry " + command);
     std::vector<std::string> args = {command, "--config", path};
     if (command == "reset") args.insert(args.end(), {"--job", job_name});
