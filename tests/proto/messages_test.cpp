@@ -53,7 +53,7 @@ task sample_task() {
   t.params = R"({"export_id":"abc"})";
   t.bookmark = R"({"createdAt":"2026-01-01T00:00:00Z"})";
   t.emits = {"activities_2"};
-  t.streams = {{"activities_1", {"marketoGUID"}, "0123456789abcdef"}};
+  t.streams = {{"activities_1", {"marketoGUID"}, "0123456789abcdef", "activityDate"}};
   t.attempt = 2;
   t.child = true;
   return t;
@@ -70,7 +70,7 @@ TEST_F(messages, every_message_type_round_trips) {
   EXPECT_EQ(caf::deep_to_string(round_trip(res)), caf::deep_to_string(res));
   child_tasks children{1, run_id{"r"}, {sample_task(), sample_task()}};
   EXPECT_EQ(caf::deep_to_string(round_trip(children)), caf::deep_to_string(children));
-  plan_result plan{2, run_id{"r"}, {{"leads", {"id"}, "ff"}}, {{"leads", "", R"({"x":1})"}}};
+  plan_result plan{2, run_id{"r"}, {{"leads", {"id"}, "ff", "updatedAt"}}, {{"leads", "", R"({"x":1})"}}};
   EXPECT_EQ(caf::deep_to_string(round_trip(plan)), caf::deep_to_string(plan));
   task_assignment assign{false, sample_task()};
   EXPECT_EQ(caf::deep_to_string(round_trip(assign)), caf::deep_to_string(assign));
