@@ -50,6 +50,8 @@ class task_session final : public connectors::session {
                                   const std::function<bool(std::string_view)>& on_chunk,
                                   const http::classifier& extra) override;
   status emit(std::string_view stream, const json& record) override;
+  status emit_serialized(std::string_view stream, std::string_view key_json,
+                         std::string_view record_json) override;
   status checkpoint(const json& bookmark) override;
   void spawn(connectors::task_spec child) override;
   void declare(const connectors::stream_descriptor& stream) override;
@@ -77,6 +79,7 @@ class task_session final : public connectors::session {
     std::vector<std::string> key_fields;
     std::string fingerprint;
     std::string replication_key;  // kept with the key under column selection
+    std::string name;             // the stream's
   };
   status take_permit(permit_id& permit, bool byte_gated);
   void return_permit(permit_id permit, const result<http::response>& outcome, std::int64_t bytes);
@@ -94,11 +97,14 @@ class task_session final : public connectors::session {
   std::uint64_t uncommitted_records_ = 0;
   // Records emitted since the last checkpoint: they reach the transaction
   // only with the bookmark that covers them.
+  // Kept in one arena: no allocation per record on the hot path.
   struct emitted {
-    std::string stream, key, value;
     const stream_keys* keys;
+    std::size_t key_at, key_size, value_size;  // value follows the key in arena_
   };
   std::vector<emitted> since_checkpoint_;
+  std::string arena_;
+  void keep(const stream_keys* keys, std::string_view key, std::string_view value);
   status flush_emitted();
   bool dirty_ = false;  // anything written since the last commit
   std::string pending_bookmark_;
@@ -323,7 +329,7 @@ task_session::task_session(worker_actor& worker, const task& t, const job_entry&
     : worker_(worker), task_(t), job_(job),
       origin_{job.prefix, t.source, t.job.str(), t.run.str()},
       committed_bookmark_(t.bookmark) {
-  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint, s.replication_key};
+  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint, s.replication_key, s.name};
 }
 
 status task_session::take_permit(permit_id& permit, bool byte_gated) {
@@ -437,19 +443,41 @@ status task_session::emit(std::string_view stream, const json& record) {
   } else {
     value = record.dump();
   }
-  since_checkpoint_.push_back({name, key.dump(), std::move(value), keys});
+  keep(keys, key.dump(), value);
+  return {};
+}
+
+void task_session::keep(const stream_keys* keys, std::string_view key, std::string_view value) {
+  since_checkpoint_.push_back({keys, arena_.size(), key.size(), value.size()});
+  arena_.append(key);
+  arena_.append(value);
+}
+
+status task_session::emit_serialized(std::string_view stream, std::string_view key_json,
+                                     std::string_view record_json) {
+  const stream_keys* keys = keys_of(stream);
+  if (keys == nullptr)
+    return make_error(error_kind::fatal, "stream " + std::string{stream} +
+                                             " was not declared for task " + task_.stream.str());
+  if (key_json.empty() || record_json.empty() || record_json.front() != '{')
+    return make_error(error_kind::bad_payload, std::string{stream} + ": record is not a JSON object");
+  keep(keys, key_json, record_json);
   return {};
 }
 
 status task_session::flush_emitted() {
+  const std::string_view arena = arena_;
   for (const auto& e : since_checkpoint_) {
-    if (auto st = worker_.sink().write(origin_, e.stream, e.key, e.value, e.keys->fingerprint); !st)
+    const auto key = arena.substr(e.key_at, e.key_size);
+    const auto value = arena.substr(e.key_at + e.key_size, e.value_size);
+    if (auto st = worker_.sink().write(origin_, e.keys->name, key, value, e.keys->fingerprint); !st)
       return st;
-    ++uncommitted_counts_[e.stream];
+    ++uncommitted_counts_[e.keys->name];
     ++uncommitted_records_;
     dirty_ = true;
   }
   since_checkpoint_.clear();
+  arena_.clear();
   return {};
 }
 
@@ -472,7 +500,7 @@ void task_session::spawn(connectors::task_spec child) {
 void task_session::declare(const connectors::stream_descriptor& stream) {
   const std::string schema = stream.schema.dump();
   const std::string fingerprint = contract::fingerprint(schema);
-  keys_[stream.name] = {stream.primary_key, fingerprint, stream.replication_key};
+  keys_[stream.name] = {stream.primary_key, fingerprint, stream.replication_key, stream.name};
   declared_.push_back({stream.name, stream.primary_key, fingerprint, stream.replication_key});
   if (auto st = worker_.sink().publish_schema(origin_, stream.name, schema, fingerprint,
                                               stream.primary_key);
@@ -495,6 +523,7 @@ void task_session::report_usage(std::int64_t calls_today) {
 
 status task_session::commit_checkpointed() {
   since_checkpoint_.clear();
+  arena_.clear();
   return commit();
 }
 
@@ -533,6 +562,7 @@ status task_session::commit(bool final) {
 
 status task_session::abort() {
   since_checkpoint_.clear();
+  arena_.clear();
   held_children_.clear();
   pending_bookmark_.clear();
   uncommitted_counts_.clear();

@@ -29,14 +29,13 @@ class kafka_sink final : public record_sink {
     if (auto st = begin(); !st) return st;
     const std::string& topic = topic_of(origin, stream);
     if (auto st = producer_->ensure_topic(topic); !st) return st;
-    const std::string extracted_at = contract::utc_now_iso();
     const kafka::header headers[] = {
         {contract::header_source, origin.source},
         {contract::header_stream, stream},
         {contract::header_job, origin.job},
         {contract::header_run, origin.run},
         {contract::header_schema, schema_fingerprint},
-        {contract::header_extracted_at, extracted_at},
+        {contract::header_extracted_at, extracted_at_},
     };
     return producer_->produce(topic, key, value, headers);
   }
@@ -103,10 +102,19 @@ class kafka_sink final : public record_sink {
     if (in_transaction_) return {};
     if (auto st = producer_->begin_transaction(); !st) return st;
     in_transaction_ = true;
+    // One timestamp per transaction: its records were read within one
+    // checkpoint interval, and the clock is not read per record.
+    extracted_at_ = contract::utc_now_iso();
     return {};
   }
 
   const std::string& topic_of(const record_origin& origin, std::string_view stream) {
+    // Consecutive records mostly go to the same topic.
+    if (last_topic_ && stream == last_stream_ && origin.prefix == last_prefix_ && origin.source == last_source_)
+      return *last_topic_;
+    last_stream_ = stream;
+    last_prefix_ = origin.prefix;
+    last_source_ = origin.source;
     std::string id = origin.prefix;
     id += '\x1f';
     id += origin.source;
@@ -116,6 +124,7 @@ class kafka_sink final : public record_sink {
     if (it == topics_.end())
       it = topics_.emplace(std::move(id), contract::records_topic(origin.prefix, origin.source, stream))
                .first;
+    last_topic_ = &it->second;
     return it->second;
   }
 
@@ -124,6 +133,9 @@ class kafka_sink final : public record_sink {
   std::unique_ptr<kafka::producer> producer_;
   bool in_transaction_ = false;
   std::map<std::string, std::string> topics_;
+  const std::string* last_topic_ = nullptr;  // into topics_, whose nodes never move
+  std::string last_stream_, last_prefix_, last_source_;
+  std::string extracted_at_;
 };
 
 class kafka_sink_factory final : public sink_factory {

@@ -25,3 +25,14 @@ result<std::vector<task_spec>> connector::plan(session& s, const bookmark_map& b
 }
 
 } // namespace quarry::connectors
+
+namespace quarry::connectors {
+
+status session::emit_serialized(std::string_view stream, std::string_view, std::string_view record_json) {
+  auto record = nlohmann::json::parse(record_json, nullptr, false);
+  if (record.is_discarded())
+    return make_error(error_kind::bad_payload, std::string{stream} + ": record is not valid JSON");
+  return emit(stream, record);
+}
+
+} // namespace quarry::connectors

@@ -71,6 +71,13 @@ class session {
 
   // `record` must hold the stream's primary key fields.
   virtual status emit(std::string_view stream, const nlohmann::json& record) = 0;
+  // emit() for a record that is already JSON text: `record_json` is an object
+  // holding only the job's selected columns of the stream (the caller applies
+  // job().selection) and `key_json` the object of its primary key fields, in
+  // key order. The hot path of bulk exports: no DOM on either side. The
+  // default parses the record and calls emit().
+  virtual status emit_serialized(std::string_view stream, std::string_view key_json,
+                                 std::string_view record_json);
   virtual status checkpoint(const nlohmann::json& bookmark) = 0;
   virtual void spawn(task_spec child) = 0;
   // Announces the streams this task's plan covers (plan tasks only): their

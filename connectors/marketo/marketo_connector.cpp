@@ -384,16 +384,23 @@ class marketo_connector final : public connector {
     const json props = task.params.value("properties", json::object());
     const auto done = time_of(task.bookmark, "updatedAt");
     json fields = task.params.value("fields", json::array());
-    std::int64_t rows = 0;
+    // The export holds exactly the selected columns: rows go out as JSON
+    // text without a DOM.
+    std::optional<lead_row_writer> writer;
+    std::vector<std::string> writer_header;
+    std::string key_json, record_json;
     const bulk_export::row_fn on_row = [&](const std::vector<std::string>& header,
-                                           const std::vector<std::string>& values, std::int64_t) -> status {
-      json record = json::object();
-      for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) {
-        auto it = props.find(header[i]);
-        record[header[i]] = typed_value(values[i], it == props.end() ? json::object() : *it);
+                                           const std::vector<std::string>& values,
+                                           std::int64_t line) -> status {
+      if (!writer || header != writer_header) {
+        writer.emplace(header, props);
+        writer_header = header;
       }
-      ++rows;
-      return s.emit("leads", record);
+      if (!writer->write(values, key_json, record_json)) {
+        s.warn("leads: line " + std::to_string(line) + " has no id; skipped");
+        return {};
+      }
+      return s.emit_serialized("leads", key_json, record_json);
     };
     json base = task.bookmark.is_object() ? task.bookmark : json::object();
     for (const auto& window : task.params.value("windows", json::array())) {
@@ -439,22 +446,38 @@ class marketo_connector final : public connector {
                           : json(nullptr);
     const auto done = time_of(mine, "activityDate");
     std::int64_t unknown = 0;
+    // Rows go out as JSON text without a DOM, unless a stream of the group
+    // has a column selection (then through emit(), which applies it).
+    bool selective = false;
+    for (const auto& [id, k] : kinds) selective = selective || s.job().selection.columns_of(k.stream) != nullptr;
+    std::optional<activity_row_writer> writer;
+    std::vector<std::string> writer_header;
+    std::string key_json, record_json;
     const bulk_export::row_fn on_row = [&](const std::vector<std::string>& header,
                                            const std::vector<std::string>& values, std::int64_t line) -> status {
-      json raw = json::object();
-      for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) raw[header[i]] = values[i];
-      std::int64_t type_id = 0;
-      try {
-        type_id = std::stoll(raw.value("activityTypeId", std::string{"0"}));
-      } catch (...) {
+      if (!writer || header != writer_header) {
+        writer.emplace(header);
+        for (const auto& [id, k] : kinds) writer->add_type(k.type, k.stream);
+        writer_header = header;
       }
+      const auto type_id = writer->type_of(values);
       auto it = kinds.find(type_id);
       if (it == kinds.end()) {
         if (++unknown == 1)
           s.warn("activities: line " + std::to_string(line) + " has activity type " +
-                              std::to_string(type_id) + ", not in this export's types; skipped");
+                 std::to_string(type_id) + ", not in this export's types; skipped");
         return {};
       }
+      if (!selective) {
+        const std::string* stream = nullptr;
+        if (!writer->write(values, stream, key_json, record_json)) {
+          s.warn("activities: line " + std::to_string(line) + " has no marketoGUID; skipped");
+          return {};
+        }
+        return s.emit_serialized(*stream, key_json, record_json);
+      }
+      json raw = json::object();
+      for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) raw[header[i]] = values[i];
       return s.emit(it->second.stream, activity_record(raw, it->second.type, it->second.properties));
     };
     json base = json::object();

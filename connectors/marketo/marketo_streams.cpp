@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <functional>
+#include <set>
 
 namespace quarry::connectors::marketo {
 namespace {
@@ -218,6 +220,218 @@ json activity_record(const json& activity, const json& type, const json& props) 
     for (const auto& [name, value] : attributes.items()) put_attr(name, value);
   }
   return out;
+}
+
+} // namespace quarry::connectors::marketo
+
+namespace quarry::connectors::marketo {
+namespace {
+
+const std::set<std::string, std::less<>>& activity_base_columns() {
+  static const std::set<std::string, std::less<>> names{
+      "marketoGUID", "leadId", "activityDate", "activityTypeId", "campaignId",
+      "primary_attribute_value", "primary_attribute_value_id", "primary_attribute_name"};
+  return names;
+}
+
+// Appends a flat attributes object (bulk CSV: a JSON text) as columns of the
+// record being written, through nlohmann's SAX interface so that no DOM is
+// built. Anything but an object of scalars aborts: the caller then falls
+// back to activity_record for that row.
+class attribute_flattener {
+ public:
+  // (key text `"col":`, kind, typed) of an attribute; false: leave it out.
+  using lookup_fn = std::function<bool(const std::string& name, std::string& key, json_text::kind& kind,
+                                       bool& typed)>;
+  attribute_flattener(std::string& out, const lookup_fn& lookup) : out_(out), lookup_(lookup) {}
+
+  bool null() { return value([&] { out_ += "null"; }); }
+  bool boolean(bool v) { return value([&] { out_ += v ? "true" : "false"; }); }
+  bool number_integer(std::int64_t v) { return value([&] { out_ += std::to_string(v); }); }
+  bool number_unsigned(std::uint64_t v) { return value([&] { out_ += std::to_string(v); }); }
+  bool number_float(double, const std::string& text) { return value([&] { out_ += text; }); }
+  bool string(std::string& v) {
+    return value([&] {
+      if (typed_) json_text::append_typed(out_, v, kind_);
+      else json_text::append_string(out_, v);
+    });
+  }
+  bool binary(json::binary_t&) { return false; }
+  bool start_object(std::size_t) { return ++depth_ == 1; }
+  bool end_object() { return --depth_ == 0; }
+  bool start_array(std::size_t) { return false; }
+  bool end_array() { return false; }
+  bool key(std::string& name) {
+    key_.clear();
+    keep_ = lookup_(name, key_, kind_, typed_);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+ private:
+  template <class F>
+  bool value(F write) {
+    if (depth_ != 1) return false;
+    if (!keep_) return true;
+    out_ += ',';
+    out_ += key_;
+    write();
+    return true;
+  }
+
+  std::string& out_;
+  const lookup_fn& lookup_;
+  std::string key_;
+  json_text::kind kind_ = json_text::kind::string;
+  bool typed_ = false;
+  bool keep_ = false;
+  int depth_ = 0;
+};
+
+} // namespace
+
+lead_row_writer::lead_row_writer(const std::vector<std::string>& header, const json& properties) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    keys_.push_back(json_text::key(header[i]));
+    const auto it = properties.find(header[i]);
+    kinds_.push_back(it == properties.end() ? json_text::kind::string : json_text::kind_of(*it));
+    if (header[i] == "id") id_ = i;
+  }
+}
+
+bool lead_row_writer::write(const std::vector<std::string>& values, std::string& key_json,
+                            std::string& record_json) const {
+  if (id_ >= values.size() || values[id_].empty() || values[id_] == "null") return false;
+  key_json = "{\"id\":";
+  json_text::append_typed(key_json, values[id_], kinds_[id_]);
+  key_json += '}';
+  record_json.clear();
+  record_json += '{';
+  for (std::size_t i = 0; i < keys_.size() && i < values.size(); ++i) {
+    if (i > 0) record_json += ',';
+    record_json += keys_[i];
+    json_text::append_typed(record_json, values[i], kinds_[i]);
+  }
+  record_json += '}';
+  return true;
+}
+
+activity_row_writer::activity_row_writer(const std::vector<std::string>& header) : header_(header) {
+  guid_ = at("marketoGUID");
+  lead_ = at("leadId");
+  date_ = at("activityDate");
+  type_ = at("activityTypeId");
+  campaign_ = at("campaignId");
+  pav_id_ = at("primaryAttributeValueId");
+  pav_ = at("primaryAttributeValue");
+  attributes_ = at("attributes");
+}
+
+std::size_t activity_row_writer::at(std::string_view name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i)
+    if (header_[i] == name) return i;
+  return static_cast<std::size_t>(-1);
+}
+
+void activity_row_writer::add_type(const json& type, const std::string& stream) {
+  type_plan p;
+  p.stream = stream;
+  p.properties = activity_stream(type).schema["properties"];
+  if (type.contains("primaryAttribute") && type["primaryAttribute"].is_object()) {
+    p.has_primary = true;
+    json_text::append_string(p.primary_name, type["primaryAttribute"].value("name", std::string{}));
+  }
+  if (type.contains("attributes") && type["attributes"].is_array())
+    for (const auto& a : type["attributes"]) {
+      if (!a.is_object()) continue;
+      const auto name = a.value("name", std::string{});
+      const auto column = snake(name);
+      if (activity_base_columns().contains(column)) continue;
+      const auto prop = p.properties.find(column);
+      p.attributes[name] = {json_text::key(column),
+                            prop == p.properties.end() ? json_text::kind::string : json_text::kind_of(*prop)};
+    }
+  types_[type.value("id", std::int64_t{0})] = std::move(p);
+}
+
+std::int64_t activity_row_writer::type_of(const std::vector<std::string>& values) const {
+  if (type_ >= values.size()) return 0;
+  std::int64_t id = 0;
+  const auto& t = values[type_];
+  const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), id);
+  return ec == std::errc{} && p == t.data() + t.size() ? id : 0;
+}
+
+bool activity_row_writer::write(const std::vector<std::string>& values, const std::string*& stream,
+                                std::string& key_json, std::string& record_json) const {
+  const auto it = types_.find(type_of(values));
+  if (it == types_.end() || guid_ >= values.size() || values[guid_].empty()) return false;
+  const auto& plan = it->second;
+  stream = &plan.stream;
+  auto cell = [&](std::size_t i) -> std::string_view {
+    if (i < values.size()) return values[i];
+    return "null";
+  };
+  key_json = "{\"marketoGUID\":";
+  json_text::append_string(key_json, values[guid_]);
+  key_json += '}';
+  auto& out = record_json;
+  out.clear();
+  out += "{\"marketoGUID\":";
+  json_text::append_string(out, values[guid_]);
+  out += ",\"leadId\":";
+  json_text::append_typed(out, cell(lead_), json_text::kind::integer);
+  out += ",\"activityDate\":";
+  json_text::append_typed(out, cell(date_), json_text::kind::string);
+  out += ",\"activityTypeId\":";
+  json_text::append_typed(out, cell(type_), json_text::kind::integer);
+  out += ",\"campaignId\":";
+  json_text::append_typed(out, cell(campaign_), json_text::kind::integer);
+  if (plan.has_primary) {
+    out += ",\"primary_attribute_value\":";
+    json_text::append_typed(out, cell(pav_), json_text::kind::string);
+    out += ",\"primary_attribute_value_id\":";
+    json_text::append_typed(out, cell(pav_id_), json_text::kind::string);
+    out += ",\"primary_attribute_name\":";
+    out += plan.primary_name;
+  }
+  const auto attributes = cell(attributes_);
+  if (attributes != "null" && !attributes.empty()) {
+    const auto mark = out.size();
+    const attribute_flattener::lookup_fn lookup = [&](const std::string& name, std::string& key,
+                                                      json_text::kind& kind, bool& typed) {
+      if (const auto a = plan.attributes.find(name); a != plan.attributes.end()) {
+        key = a->second.key;
+        kind = a->second.kind;
+        typed = true;
+        return true;
+      }
+      // Not in the type's definition: as activity_record would name it.
+      const auto column = snake(name);
+      if (activity_base_columns().contains(column)) return false;
+      key = json_text::key(column);
+      const auto prop = plan.properties.find(column);
+      typed = prop != plan.properties.end();
+      kind = typed ? json_text::kind_of(*prop) : json_text::kind::string;
+      return true;
+    };
+    attribute_flattener sax(out, lookup);
+    if (!json::sax_parse(attributes, &sax, json::input_format_t::json, false)) {
+      // Not a flat object: the DOM path decides, as for REST activities.
+      out.resize(mark);
+      json raw = json::object();
+      for (std::size_t i = 0; i < header_.size() && i < values.size(); ++i) raw[header_[i]] = values[i];
+      auto full = activity_record(raw, json::object(), plan.properties);
+      json merged = json::parse(out + "}", nullptr, false);
+      if (merged.is_discarded()) return false;
+      for (auto& [k, v] : full.items())
+        if (!activity_base_columns().contains(k)) merged[k] = v;
+      out = merged.dump(-1, ' ', false, json::error_handler_t::replace);
+      return true;
+    }
+  }
+  out += '}';
+  return true;
 }
 
 } // namespace quarry::connectors::marketo

@@ -17,10 +17,12 @@
 // Also here: Marketo dataType -> JSON Schema, and text -> typed JSON values
 // for bulk CSV cells.
 
+#include "connectors/core/json_text.hpp"
 #include "connectors/core/stream.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,5 +73,50 @@ nlohmann::json typed_value(std::string_view text, const nlohmann::json& property
 // `properties`: activity_stream(type).schema["properties"], computed once per type.
 nlohmann::json activity_record(const nlohmann::json& activity, const nlohmann::json& type,
                                const nlohmann::json& properties);
+
+// Bulk CSV rows straight to record JSON text (the hot path: no DOM), the
+// same records typed_value and activity_record make. A writer is set up for
+// one file's header and reused for every row of it.
+class lead_row_writer {
+ public:
+  // `properties`: the leads schema's properties of the exported columns.
+  lead_row_writer(const std::vector<std::string>& header, const nlohmann::json& properties);
+  // False when the row has no id (the caller reports it and goes on).
+  bool write(const std::vector<std::string>& values, std::string& key_json, std::string& record_json) const;
+
+ private:
+  std::vector<std::string> keys_;  // `"name":`
+  std::vector<json_text::kind> kinds_;
+  std::size_t id_ = static_cast<std::size_t>(-1);
+};
+
+class activity_row_writer {
+ public:
+  explicit activity_row_writer(const std::vector<std::string>& header);
+  // Registers an activity type (an entry of types.json) with its stream name.
+  void add_type(const nlohmann::json& type, const std::string& stream);
+  // The row's activity type id (0 when unreadable).
+  std::int64_t type_of(const std::vector<std::string>& values) const;
+  // False when the row's type was not added or it has no marketoGUID.
+  bool write(const std::vector<std::string>& values, const std::string*& stream, std::string& key_json,
+             std::string& record_json) const;
+
+ private:
+  struct column {
+    std::string key;  // `"name":`
+    json_text::kind kind = json_text::kind::string;
+  };
+  struct type_plan {
+    std::string stream;
+    bool has_primary = false;
+    std::string primary_name;  // JSON text
+    std::map<std::string, column, std::less<>> attributes;  // by Marketo's attribute name
+    nlohmann::json properties;  // the stream's schema properties
+  };
+  std::size_t at(std::string_view name) const;
+  std::vector<std::string> header_;
+  std::size_t guid_, lead_, date_, type_, campaign_, pav_id_, pav_, attributes_;
+  std::map<std::int64_t, type_plan> types_;
+};
 
 } // namespace quarry::connectors::marketo
