@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 
 namespace quarry::connectors::json_text {
 namespace {
@@ -126,10 +125,10 @@ void append_typed(std::string& out, std::string_view text, kind k) {
       break;
     }
     case kind::number: {
-      const std::string s(text);
-      char* end = nullptr;
-      const double v = std::strtod(s.c_str(), &end);
-      if (end && *end == '\0' && std::isfinite(v)) {
+      // Decimal or scientific only (no hex, no leading '+' or spaces).
+      double v = 0;
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec == std::errc{} && p == text.data() + text.size() && std::isfinite(v)) {
         char buf[32];
         out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
         return;

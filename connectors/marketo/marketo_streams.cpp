@@ -17,16 +17,6 @@ json object_schema(json properties) {
   return {{"type", "object"}, {"properties", std::move(properties)}};
 }
 
-bool has_type(const json& property, const char* type) {
-  if (!property.is_object() || !property.contains("type")) return false;
-  const auto& t = property["type"];
-  if (t.is_string()) return t == type;
-  if (t.is_array())
-    for (const auto& e : t)
-      if (e == type) return true;
-  return false;
-}
-
 } // namespace
 
 std::string snake(std::string_view name) {
@@ -148,32 +138,10 @@ stream_descriptor activity_stream(const json& type) {
 }
 
 json typed_value(std::string_view text, const json& property) {
-  if (text.empty() || text == "null") return nullptr;
-  if (has_type(property, "integer")) {
-    const auto dot = text.find('.');
-    const auto digits = text.substr(0, dot);
-    std::int64_t v = 0;
-    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (ec == std::errc{} && p == digits.data() + digits.size()) return v;
-    return std::string(text);
-  }
-  if (has_type(property, "number")) {
-    const std::string s(text);
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (end && *end == '\0') return v;
-    return s;
-  }
-  if (has_type(property, "boolean")) {
-    if (text == "true" || text == "1") return true;
-    if (text == "false" || text == "0") return false;
-    return std::string(text);
-  }
-  if (has_type(property, "array") || has_type(property, "object")) {
-    auto v = json::parse(text, nullptr, false);
-    if (!v.is_discarded()) return v;
-  }
-  return std::string(text);
+  // One set of rules for both paths: the DOM one parses what json_text writes.
+  std::string out;
+  json_text::append_typed(out, text, json_text::kind_of(property));
+  return json::parse(out);
 }
 
 json activity_record(const json& activity, const json& type, const json& props) {
