@@ -32,8 +32,11 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // Sent as it is, with its length up front and no content encoding: large
+  // files (compressing one in a piece would hold back the first byte).
+  bool uncompressed = false;
   // A test fault: announce the whole body, send this many bytes of it, then
-  // drop the connection (a download cut short).
+  // drop the connection (a download cut short). Implies uncompressed.
   std::optional<std::size_t> cut_after;
 
   void json(int status_code, std::string json_body) {

@@ -896,12 +896,11 @@ void marketo_simulator::add_routes() {
         served = std::min(served, exports_->cut_after_bytes);
         exports_->cut_after_bytes = 0;
       }
-      // The file goes out uncompressed. A plain body would be compressed whole
-      // by cpp-httplib before the first byte when the client accepts br or gzip
-      // (brotli at quality 11: minutes for a 60 MB file, past a client's stall
-      // timeout); a body announced up front (the cut_after path) is sent as is.
-      if (!res.cut_after && (res.status == 200 || res.status == 206))
-        res.cut_after = res.body.size();
+      // The file goes out uncompressed: cpp-httplib would otherwise compress it
+      // whole before the first byte when the client accepts br or gzip
+      // (brotli at quality 11: minutes for a 60 MB file, past a client's
+      // stall timeout).
+      res.uncompressed = true;
       exports_->served_by_day[export_day(now)] += served;
     }));
 

@@ -69,14 +69,14 @@ request to_request(const httplib::Request& in, const std::vector<std::string>& n
 void write(const response& in, httplib::Response& out) {
   out.status = in.status;
   for (const auto& [k, v] : in.headers) out.set_header(k, v);
-  if (!in.cut_after) {
+  if (!in.uncompressed && !in.cut_after) {
     out.set_content(in.body, in.content_type);
     return;
   }
   // Content-Length says the whole body; the provider stops early, and
   // cpp-httplib closes the connection when a provider fails.
   auto body = std::make_shared<std::string>(in.body);
-  const std::size_t cut = std::min(*in.cut_after, body->size());
+  const std::size_t cut = std::min(in.cut_after.value_or(body->size()), body->size());
   out.set_content_provider(
       body->size(), in.content_type,
       [body, cut](std::size_t offset, std::size_t length, httplib::DataSink& sink) {

@@ -86,6 +86,10 @@ status bulk_export::enqueue(const std::string& id) {
   return {};
 }
 
+void bulk_export::cancel(const std::string& id) {
+  (void)api_.post(path(id, "cancel"), json::object(), {"610", "1003"});
+}
+
 result<json> bulk_export::wait_completed(const std::string& id) {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   for (;;) {

@@ -63,6 +63,8 @@ class bulk_export {
 
   result<created_export> create(const nlohmann::json& body);
   status enqueue(const std::string& id);
+  // Best effort: a job no longer wanted stops holding a queue slot.
+  void cancel(const std::string& id);
   // Polls until Completed and answers that status object (fileChecksum,
   // fileSize, numberOfRecords); enqueues a job still Created.
   result<nlohmann::json> wait_completed(const std::string& id);
@@ -83,6 +85,7 @@ class bulk_export {
                   const progress_fn& on_checkpoint, const problem_fn& on_problem);
 
   std::string path(const std::string& id, const std::string& step) const;
+  const std::string& entity() const { return entity_; }
 
  private:
   quarry::error from_1029(const std::string& what, const api_error& e) const;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -294,11 +295,52 @@ class marketo_connector final : public connector {
     return o;
   }
 
+  using body_fn = std::function<json(const json& window)>;
+
+  // Exports `windows` in order into `on_row`. While one window's file
+  // downloads, the next window's job is already created and queued, so
+  // Marketo processes it meanwhile; its id rides in the bookmark ("next") so
+  // that a crash does not orphan it. `base` is the bookmark between windows,
+  // `mark` its key for how far the windows reached.
+  status walk_windows(api& a, bulk_export& bx, json base, const char* mark, const json& windows,
+                      const std::optional<sys_seconds>& done, const json& resume, const body_fn& body_of,
+                      const bulk_export::row_fn& on_row, std::string* filter) {
+    auto& s = a.s();
+    std::vector<json> todo;
+    for (const auto& window : windows) {
+      const auto end = parse_time(window[1].get<std::string>());
+      if (!(done && end && *end <= *done)) todo.push_back(window);
+    }
+    json next = resume.is_object() ? resume.value("next", json()) : json();
+    if (next.is_object() &&
+        std::find(todo.begin(), todo.end(), next.value("window", json())) == todo.end()) {
+      bx.cancel(next.value("id", std::string{}));  // planned for a window that changed since
+      next = nullptr;
+    }
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + bx.entity() + ": cancelled");
+      for (const char* k : {"export", "window", "next"}) base.erase(k);
+      const json* following = i + 1 < todo.size() ? &todo[i + 1] : nullptr;
+      if (auto st = export_window(a, bx, base, todo[i], body_of(todo[i]), resume, next, following, body_of,
+                                  on_row, filter);
+          !st)
+        return st;
+      base[mark] = todo[i][1];
+      if (filter) base["filter"] = *filter;
+      json b = base;
+      if (next.is_object()) b["next"] = next;
+      if (auto st = s.checkpoint(b); !st) return st;
+    }
+    return {};
+  }
+
   // Runs one bulk export window: creates it (or resumes the one in the
-  // bookmark), waits, streams the file into `on_row`. `base` is the bookmark
-  // that holds before the window; the export progress is added to it.
+  // bookmark, or the one queued ahead in `next`), waits, queues the job of
+  // the `following` window, streams the file into `on_row`. `base` is the
+  // bookmark that holds before the window; the export progress is added.
   status export_window(api& a, bulk_export& bx, const json& base, const json& window, json create_body,
-                       const json& resume, const bulk_export::row_fn& on_row, std::string* filter) {
+                       const json& resume, json& next, const json* following, const body_fn& body_of,
+                       const bulk_export::row_fn& on_row, std::string* filter) {
     auto& s = a.s();
     auto with = [&](const export_progress* p) {
       json b = base;
@@ -307,11 +349,16 @@ class marketo_connector final : public connector {
         b["export"] = p->to_json();
         b["window"] = window;
       }
+      if (next.is_object()) b["next"] = next;
       return b;
     };
     export_progress progress;
-    if (resume.is_object() && resume.value("window", json()) == window && resume.contains("export"))
+    if (resume.is_object() && resume.value("window", json()) == window && resume.contains("export")) {
       progress = export_progress::from_json(resume["export"]);
+    } else if (next.is_object() && next.value("window", json()) == window) {
+      progress.id = next.value("id", std::string{});
+      next = nullptr;
+    }
     bool resumed = !progress.id.empty();
     json completed;
     // A job that ends Failed or Cancelled (by Marketo or an admin) is
@@ -355,6 +402,16 @@ class marketo_connector final : public connector {
       if (forgotten) err.kind = error_kind::retriable;
       if (attempt >= 3) return err;
       s.warn(err.message + "; exporting the window again");
+    }
+    if (following && !next.is_object()) {
+      // Queue the next window now. If Marketo refuses (queue full, quota),
+      // that window is created in its turn as usual.
+      auto created = bx.create(body_of(*following));
+      if (created && !created->filter_unsupported) {
+        next = {{"window", *following}, {"id", created->id}};
+        if (auto st = s.checkpoint(with(&progress)); !st) return st;
+        (void)bx.enqueue(created->id);  // refused: a later poll that sees Created enqueues it
+      }
     }
     auto st = bx.download(
         completed, progress, on_row, [&](const export_progress& p) { return s.checkpoint(with(&p)); },
@@ -402,22 +459,14 @@ class marketo_connector final : public connector {
       }
       return s.emit_serialized("leads", key_json, record_json);
     };
-    json base = task.bookmark.is_object() ? task.bookmark : json::object();
-    for (const auto& window : task.params.value("windows", json::array())) {
-      if (s.cancelled()) return make_error(error_kind::cancelled, "marketo leads: cancelled");
-      const auto end = parse_time(window[1].get<std::string>());
-      if (done && end && *end <= *done) continue;
-      base.erase("export");
-      base.erase("window");
-      json body = {{"format", "CSV"},
-                   {"fields", fields},
-                   {"filter", {{filter, {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}}}}};
-      if (auto st = export_window(a, bx, base, window, body, task.bookmark, on_row, &filter); !st) return st;
-      base["updatedAt"] = window[1];
-      base["filter"] = filter;
-      if (auto st = s.checkpoint(base); !st) return st;
-    }
-    return {};
+    const body_fn body_of = [&](const json& window) {
+      return json{{"format", "CSV"},
+                  {"fields", fields},
+                  {"filter", {{filter, {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}}}}};
+    };
+    return walk_windows(a, bx, task.bookmark.is_object() ? task.bookmark : json::object(), "updatedAt",
+                        task.params.value("windows", json::array()), done, task.bookmark, body_of, on_row,
+                        &filter);
   }
 
   struct activity_kind {
@@ -483,18 +532,14 @@ class marketo_connector final : public connector {
     json base = json::object();
     base["activity_type_ids"] = ids;
     base["activityDate"] = done ? format_time(*done) : task.params.value("from", std::string{});
-    for (const auto& window : task.params.value("windows", json::array())) {
-      if (s.cancelled()) return make_error(error_kind::cancelled, "marketo activities: cancelled");
-      const auto end = parse_time(window[1].get<std::string>());
-      if (done && end && *end <= *done) continue;
-      json body = {{"format", "CSV"},
-                   {"filter",
-                    {{"createdAt", {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}}, {"activityTypeIds", ids}}}};
-      if (auto st = export_window(a, bx, base, window, body, mine, on_row, nullptr); !st) return st;
-      base["activityDate"] = window[1];
-      if (auto st = s.checkpoint(base); !st) return st;
-    }
-    return {};
+    const body_fn body_of = [&](const json& window) {
+      return json{{"format", "CSV"},
+                  {"filter",
+                   {{"createdAt", {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}},
+                    {"activityTypeIds", ids}}}};
+    };
+    return walk_windows(a, bx, base, "activityDate", task.params.value("windows", json::array()), done, mine,
+                        body_of, on_row, nullptr);
   }
 
   status run_activities_rest(const task_spec& task, api& a) {
