@@ -727,6 +727,48 @@ TEST(marketo_bulk, a_bookmarked_export_marketo_no_longer_knows_is_forgotten) {
   EXPECT_EQ(s.requests_to("POST /bulk/v1/leads/export/create.json").size(), 1u);
 }
 
+TEST(marketo_bulk, the_next_window_is_queued_before_the_current_file_downloads) {
+  fake_session s;
+  // Both windows' jobs answer with the same recorded id.
+  s.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}, {200, "export_created.json"}});
+  s.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}, {200, "export_queued.json"}});
+  s.answer("GET " + bulk("leads", "status"),
+           {{200, "export_completed_leads.json"}, {200, "export_completed_leads.json"}});
+  s.answer("GET " + bulk("leads", "file"), {{200, "leads_export.csv"}, {200, "leads_export.csv"}});
+  harness h;
+  const json two = json::array({json::array({"2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"}),
+                                json::array({"2024-03-01T00:00:00Z", "2024-03-31T00:00:00Z"})});
+  auto st = h.c->run(leads_task(two), s);
+  ASSERT_TRUE(st) << st.error().describe();
+  std::vector<std::string> order;
+  for (const auto& r : s.requests)
+    if (r.describe.find("/bulk/") != std::string::npos) order.push_back(r.describe.substr(0, r.describe.find(' ', 5)));
+  ASSERT_GE(order.size(), 8u);
+  // create, enqueue, status (Completed), then the second window's create and
+  // enqueue before the first file.
+  EXPECT_NE(order[3].find("create"), std::string::npos) << order[3];
+  EXPECT_NE(order[4].find("enqueue"), std::string::npos) << order[4];
+  EXPECT_NE(order[5].find("file"), std::string::npos) << order[5];
+  // Its id rode in the bookmark while the first file downloaded.
+  bool carried = false;
+  for (const auto& c : s.checkpoints)
+    carried = carried || (c.contains("next") && c["next"]["window"] == two[1] && c["next"]["id"] == export_id);
+  EXPECT_TRUE(carried);
+  EXPECT_FALSE(s.checkpoints.back().contains("next"));
+  EXPECT_EQ(s.checkpoints.back()["updatedAt"], "2024-03-31T00:00:00Z");
+}
+
+TEST(marketo_bulk, a_job_queued_ahead_for_a_window_no_longer_planned_is_cancelled) {
+  fake_session s;
+  s.answer("POST " + bulk("leads", "cancel"), {{200, "export_queued.json"}});
+  harness h;
+  const json bookmark = {{"updatedAt", "2024-03-31T00:00:00Z"},
+                         {"next", {{"window", {"2024-03-31T00:00:00Z", "2024-04-02T00:00:00Z"}}, {"id", export_id}}}};
+  auto st = h.c->run(leads_task(one_window, bookmark), s);
+  ASSERT_TRUE(st) << st.error().describe();
+  EXPECT_EQ(s.requests_to("POST " + bulk("leads", "cancel")).size(), 1u);
+}
+
 TEST(marketo_bulk, finished_windows_are_skipped) {
   fake_session s;
   harness h;
