@@ -22,12 +22,19 @@
 // types walk their ≤31-day windows in order inside one task (the coordinator
 // never queues a (stream, partition) twice, so windows cannot be chained as
 // children of one partition); the bookmark moves to the end of each finished
-// window. An activity group's task is named after its first stream, emits
-// into the others, and its bookmark lists the type ids it covers.
+// window. While a window's file downloads, the next window's job is already
+// created and queued ("next" in the bookmark), so Marketo's two processing
+// slots work while quarry parses; a queued-ahead job whose window no longer
+// matches the plan is cancelled. An activity group's task is named after its
+// first stream, emits into the others, and its bookmark lists the type ids
+// it covers. A job that ends Failed or Cancelled is replaced (3 times per
+// window per attempt). Rows go out as JSON text (marketo_streams' row
+// writers) unless a column selection on an activity stream needs emit().
 //
 // Bookmarks:
-//   leads               {"updatedAt", "filter", "export"?: export_progress, "window"?}
-//   activity group      {"activityDate", "activity_type_ids", "export"?, "window"?}
+//   leads               {"updatedAt", "filter", "export"?: export_progress, "window"?,
+//                        "next"?: {"window", "id"}}
+//   activity group      {"activityDate", "activity_type_ids", "export"?, "window"?, "next"?}
 //                       (REST mode: {"activityDate", "activity_type_ids", "next_page_token"?})
 //   campaigns, lists    {"updatedAt"?, "next_page_token"?, "max_seen"?, "scan_began"?}
 //                       (records strictly after updatedAt; it stays before the scan began)
