@@ -413,6 +413,10 @@ class marketo_connector final : public connector {
         (void)bx.enqueue(created->id);  // refused: a later poll that sees Created enqueues it
       }
     }
+    // An empty window's file is its header alone: not worth a call.
+    if (completed.is_object() && completed.contains("numberOfRecords") &&
+        completed["numberOfRecords"].is_number_integer() && completed["numberOfRecords"].get<std::int64_t>() == 0)
+      return {};
     auto st = bx.download(
         completed, progress, on_row, [&](const export_progress& p) { return s.checkpoint(with(&p)); },
         [&](const csv::problem& p) {

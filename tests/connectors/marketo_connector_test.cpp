@@ -769,6 +769,19 @@ TEST(marketo_bulk, a_job_queued_ahead_for_a_window_no_longer_planned_is_cancelle
   EXPECT_EQ(s.requests_to("POST " + bulk("leads", "cancel")).size(), 1u);
 }
 
+TEST(marketo_bulk, an_empty_window_costs_no_file_call) {
+  fake_session s;
+  s.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}});
+  s.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}});
+  s.answer("GET " + bulk("leads", "status"), {{200, "export_completed_empty.json"}});
+  harness h;
+  auto st = h.c->run(leads_task(one_window), s);
+  ASSERT_TRUE(st) << st.error().describe();
+  EXPECT_TRUE(s.requests_to("GET " + bulk("leads", "file")).empty());
+  EXPECT_TRUE(s.records_of("leads").empty());
+  EXPECT_EQ(s.checkpoints.back()["updatedAt"], "2024-03-31T00:00:00Z");
+}
+
 TEST(marketo_bulk, finished_windows_are_skipped) {
   fake_session s;
   harness h;
