@@ -50,8 +50,9 @@ std::int64_t call_ledger::count_since(const std::deque<steady_time>& log,
 
 call_ledger::admission call_ledger::begin(const call_start& call) {
   const auto sim_now = clock_.now();
+  const auto day_clock = sim_now + std::chrono::seconds{limits_.day_offset_s};
   const std::int64_t sim_day =
-      std::chrono::floor<std::chrono::days>(sim_now.time_since_epoch()).count();
+      std::chrono::floor<std::chrono::days>(day_clock.time_since_epoch()).count();
 
   std::lock_guard lock(mu_);
   steady_time now = call.at ? *call.at : std::chrono::steady_clock::now();
@@ -60,7 +61,7 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
 
   // Observe: every call counts.
   ++stats_.calls_total;
-  ++stats_.calls_by_day[format_day(sim_now)];
+  ++stats_.calls_by_day[format_day(day_clock)];
   ++stats_.calls_by_path[std::string(call.path_template)];
   ++in_flight_;
   stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight_);

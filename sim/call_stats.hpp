@@ -26,9 +26,12 @@ struct window_limit {
 
 // Every limit is off unless set.
 struct call_limits {
-  std::optional<std::int64_t> daily;        // calls per UTC day of the sim clock
+  std::optional<std::int64_t> daily;        // calls per day of the sim clock
   std::vector<window_limit> windows;
   std::optional<std::int64_t> concurrency;  // calls in flight at once
+  // Days (the daily limit, calls_by_day) start at 00:00 UTC plus this many
+  // seconds: Marketo's at 00:00 CST is -21600.
+  std::int64_t day_offset_s = 0;
 };
 
 struct violation {
@@ -45,7 +48,7 @@ struct window_stats {
 
 struct call_stats {
   std::int64_t calls_total = 0;
-  std::map<std::string, std::int64_t> calls_by_day;   // "YYYY-MM-DD" (sim clock)
+  std::map<std::string, std::int64_t> calls_by_day;   // "YYYY-MM-DD" (sim clock, day_offset_s)
   std::map<std::string, std::int64_t> calls_by_path;  // by path template
   std::int64_t max_in_flight = 0;
   std::vector<window_stats> windows;

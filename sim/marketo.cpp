@@ -292,6 +292,7 @@ marketo_simulator::marketo_simulator(marketo_options options)
         s.limits.daily = options_.daily_limit;
         s.limits.windows.push_back({options_.rate_calls, options_.rate_seconds});
         s.limits.concurrency = options_.concurrency;
+        s.limits.day_offset_s = chicago_offset_s;  // 607 and usage.json count CST days
         return s;
       }()) {
   add_routes();
@@ -602,7 +603,7 @@ void marketo_simulator::add_routes() {
   server_.add_api_route("GET", "/rest/v1/stats/usage.json",
                         authed([this, succeed](const request&, response& res) {
     const auto stats = server_.stats();
-    const auto day = format_day(server_.clock().now());
+    const auto day = format_day(server_.clock().now() + std::chrono::seconds{chicago_offset_s});
     const auto it = stats.calls_by_day.find(day);
     const std::int64_t total = it == stats.calls_by_day.end() ? 0 : it->second;
     const json user{{"userId", options_.client_id + "@quarry.sim"}, {"count", total}};

@@ -35,7 +35,7 @@ struct marketo_options {
   std::string client_id = "quarry-client";
   std::string client_secret = "quarry-secret";
   std::int64_t token_ttl_s = 3600;
-  std::int64_t daily_limit = 50000;  // 607 beyond; the day is the sim clock's UTC day
+  std::int64_t daily_limit = 50000;  // 607 beyond; the day starts 00:00 CST (UTC-6)
   std::int64_t rate_calls = 100;     // 606 beyond rate_calls in rate_seconds
   double rate_seconds = 20;
   std::int64_t concurrency = 10;     // 615 beyond

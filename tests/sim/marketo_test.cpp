@@ -355,9 +355,16 @@ TEST_F(marketo, calls_beyond_the_daily_quota_get_607_until_the_next_day) {
   const auto r = get("/rest/v1/lists.json");
   EXPECT_EQ(error_code(r), "607");
   EXPECT_EQ(violations("daily").size(), 1u);
-  sim().http().clock().set_now(std::chrono::sys_days{std::chrono::floor<std::chrono::days>(
-                                   sim().http().clock().now())} + std::chrono::days{1} + std::chrono::seconds{5});
+  // Marketo's day starts at 00:00 CST (06:00 UTC): one second before it
+  // the quota is still spent, five seconds after it is back.
+  const auto cst = std::chrono::hours{6};
+  const auto next_day = std::chrono::floor<std::chrono::days>(sim().http().clock().now() - cst) +
+                        std::chrono::days{1} + cst;
+  sim().http().clock().set_now(next_day - std::chrono::seconds{1});
   token_.clear();  // the day jump outlives the token
+  EXPECT_EQ(error_code(get("/rest/v1/lists.json")), "607");
+  sim().http().clock().set_now(next_day + std::chrono::seconds{5});
+  token_.clear();
   EXPECT_EQ(get("/rest/v1/lists.json").json["success"], true);
 }
 
