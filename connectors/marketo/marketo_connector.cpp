@@ -224,14 +224,21 @@ class marketo_connector final : public connector {
         if (i == g) t.stream = name; else t.emits.push_back(name);
         group.push_back(type);
         ids.push_back(type.value("id", 0));
-        // The bookmark of whichever group carried this type last time.
+        // The bookmark of whichever group carried this type last time; else
+        // one of this stream alone, as tap-marketo's state has it (imported
+        // with --state: {"activityDate", "export_id"?, ...}, its export not reused).
         auto mine = start;
+        bool grouped = false;
         for (const auto& [key, b] : bookmarks) {
           if (key.first.rfind("activities_", 0) != 0 || !b.is_object() || !b.contains("activity_type_ids")) continue;
           const auto& had = b["activity_type_ids"];
-          if (std::find(had.begin(), had.end(), type.value("id", 0)) != had.end())
+          if (std::find(had.begin(), had.end(), type.value("id", 0)) != had.end()) {
             mine = time_of(b, "activityDate").value_or(start);
+            grouped = true;
+          }
         }
+        if (auto own = bookmarks.find({name, ""}); !grouped && own != bookmarks.end())
+          mine = time_of(own->second, "activityDate").value_or(start);
         from = from ? std::min(*from, mine) : mine;
       }
       t.bookmark = bookmark_of(t.stream);

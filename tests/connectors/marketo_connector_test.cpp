@@ -359,6 +359,27 @@ TEST(marketo_plan, windows_start_at_the_bookmark_and_groups_resume_per_type) {
   EXPECT_EQ(acts.params["windows"].size(), 1u);
 }
 
+TEST(marketo_plan, tap_marketo_state_per_activity_stream_is_resumed_from) {
+  fake_session s;
+  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  s.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  s.job_.selection.streams = {"activities_*"};
+  harness h;
+  bookmark_map marks;
+  // As tap-marketo writes them (and --state imports them): per stream, no type ids.
+  const auto types = json::parse(data("activity_types.json"));
+  for (const auto& t : types["result"])
+    marks[{marketo::activity_stream_name(t), ""}] = {{"activityDate", "2024-03-15T00:00:00+00:00"},
+                                                      {"export_id", "tap-export"}};
+  marks[{"activities_visit_webpage", ""}]["activityDate"] = "2024-03-12T00:00:00+00:00";
+  auto tasks = h.c->plan(s, marks);
+  ASSERT_TRUE(tasks);
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].params["from"], "2024-03-12T00:00:00Z") << (*tasks)[0].params.dump();  // the earliest of the group
+  EXPECT_TRUE((*tasks)[0].bookmark.is_null()) << "tap-marketo's export is not reused";
+}
+
 // --- REST streams ---------------------------------------------------------
 
 TEST(marketo_rest, programs_page_until_the_no_assets_warning) {
