@@ -358,6 +358,28 @@ TEST(marketo_e2e, max_daily_calls_below_the_job_holds_and_the_next_days_finish_i
   expect_activities_match(prefix, *s);
 }
 
+TEST(marketo_e2e, a_spent_daily_export_volume_ends_the_run_resumably_until_the_reset) {
+  auto o = small_account(20000, 0);
+  o.export_daily_mb = 1;  // about one window's file a day
+  auto s = start(std::move(o));
+  temp_dir dir;
+  const auto prefix = unique_prefix("export-mb");
+  job_options jo;
+  jo.streams = {{"leads", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  process_result r;
+  int day = 0;
+  for (; day < 5; ++day) {
+    s->http().clock().set_now(std::chrono::system_clock::now() + std::chrono::seconds(day * day_s));
+    r = extract(dir, cfg, *s, day * day_s);
+    if (r.exit_code != 3) break;
+    EXPECT_NE(r.out.find("1029 Export daily quota exceeded"), std::string::npos) << r.out;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GE(day, 1) << "one day's export volume cannot hold the leads";
+  expect_leads_match(prefix, *s);
+}
+
 TEST(marketo_e2e, an_access_token_that_expires_mid_run_is_refreshed) {
   auto o = small_account(800, 2000);
   o.token_ttl_s = 2;
