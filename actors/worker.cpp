@@ -1,5 +1,6 @@
 #include "actors/worker.hpp"
 
+#include "actors/metered_http.hpp"
 #include "connectors/registry.hpp"
 #include "proto/messages.hpp"
 #include "proto/record.hpp"
@@ -16,24 +17,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::steady_clock;
-
-call_outcome outcome_of(const result<http::response>& r) {
-  if (r.ok()) return call_outcome::ok;
-  switch (r.error().kind) {
-    case error_kind::rate_limited: return call_outcome::throttled;
-    case error_kind::quota_exhausted: return call_outcome::quota_exhausted;
-    default: return call_outcome::failed;
-  }
-}
-
-std::string iso_from_ms(std::int64_t ms) {
-  const std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 class worker_actor;
 
@@ -81,8 +64,7 @@ class task_session final : public connectors::session {
     std::string replication_key;  // kept with the key under column selection
     std::string name;             // the stream's
   };
-  status take_permit(permit_id& permit, bool byte_gated);
-  void return_permit(permit_id permit, const result<http::response>& outcome, std::int64_t bytes);
+  actors::permit_source permits() const;
   const stream_keys* keys_of(std::string_view stream);
 
   worker_actor& worker_;
@@ -332,81 +314,23 @@ task_session::task_session(worker_actor& worker, const task& t, const job_entry&
   for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint, s.replication_key, s.name};
 }
 
-status task_session::take_permit(permit_id& permit, bool byte_gated) {
-  permit = 0;
-  caf::actor quota = worker_.config().jobs->quota_of(task_.account.str());
-  if (!quota) return {};
-  status outcome;
-  const auto asked = steady_clock::now();
-  quota_acquire req{task_.account, task_.job.str() + "/" + task_.stream.str(),
-                    worker_.config().id, byte_gated};
-  worker_.request(quota, caf::infinite, std::move(req))
-      .receive(
-          [&](quota_grant& g) {
-            if (g.granted) {
-              permit = g.permit;
-              return;
-            }
-            auto e = make_error(error_kind::quota_exhausted,
-                                "quota of account " + task_.account.str() + ": " + g.reason +
-                                    "; resumes after " + iso_from_ms(g.reset_at_ms));
-            outcome = std::move(e);
-          },
-          [&](caf::error& e) {
-            outcome = make_error(error_kind::fatal, "quota actor unreachable: " +
-                                                        worker_.system().render(e));
-          });
-  static auto& wait = telemetry::metrics().quota_wait.Add({}, telemetry::latency_buckets());
-  wait.Observe(std::chrono::duration<double>(steady_clock::now() - asked).count());
-  return outcome;
-}
-
-void task_session::return_permit(permit_id permit, const result<http::response>& r,
-                                  std::int64_t bytes) {
-  ++calls_;
-  if (permit == 0) return;
-  caf::actor quota = worker_.config().jobs->quota_of(task_.account.str());
-  if (!quota) return;
-  quota_release rel{permit, outcome_of(r), r.ok() ? -1.0 : r.error().retry_after_s, bytes};
-  worker_.send(quota, std::move(rel));
+actors::permit_source task_session::permits() const {
+  return {&worker_, worker_.config().jobs->quota_of(task_.account.str()), task_.account,
+          task_.job.str() + "/" + task_.stream.str(), worker_.config().id, task_.source};
 }
 
 result<http::response> task_session::call(const http::request& req,
                                           const http::classifier& extra) {
-  permit_id permit = 0;
-  http::retry_hooks hooks;
-  hooks.before_attempt = [&] { return take_permit(permit, false); };
-  hooks.after_attempt = [&](const result<http::response>& r) {
-    static auto& ok = telemetry::metrics().api_calls.Add(
-        {{"source", task_.source}, {"outcome", "ok"}});
-    if (r.ok())
-      ok.Increment();
-    else
-      telemetry::metrics()
-          .api_calls.Add({{"source", task_.source},
-                          {"outcome", std::string{to_string(r.error().kind)}}})
-          .Increment();
-    return_permit(permit, r, 0);
-  };
-  hooks.cancelled = [&] { return cancelled(); };
-  return http::send_with_retries(worker_.http(), req, worker_.config().backoff, extra, hooks);
+  return actors::metered_call(permits(), worker_.http(), worker_.config().backoff, req, extra,
+                              [this] { return cancelled(); },
+                              [this](const result<http::response>&) { ++calls_; });
 }
 
 result<http::response> task_session::download(
     const http::request& req, const std::function<bool(std::string_view)>& on_chunk,
     const http::classifier& extra) {
-  permit_id permit = 0;
-  // Downloads also need the account's daily bytes (bulk export budgets).
-  if (auto st = take_permit(permit, true); !st) return std::move(st).error();
-  std::int64_t bytes = 0;
-  auto r = worker_.http().stream(req, [&](std::string_view chunk) {
-    bytes += static_cast<std::int64_t>(chunk.size());
-    return on_chunk(chunk);
-  });
-  if (r.ok() && extra)
-    if (auto e = extra(req, *r)) r = std::move(*e);
-  return_permit(permit, r, bytes);
-  return r;
+  return actors::metered_download(permits(), worker_.http(), req, on_chunk, extra,
+                                  [this](const result<http::response>&) { ++calls_; });
 }
 
 const task_session::stream_keys* task_session::keys_of(std::string_view stream) {

@@ -7,6 +7,7 @@
 #include "proto/messages.hpp"
 #include "proto/record.hpp"
 #include "sim/marketo.hpp"
+#include "sim/timestamps.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -38,15 +39,6 @@ std::int64_t days_ago(std::int64_t days) {
   return std::chrono::duration_cast<std::chrono::seconds>(
              (today - std::chrono::days{days}).time_since_epoch())
       .count();
-}
-
-std::string rfc3339(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 json demo_config(const std::string& endpoint, int workers, const std::string& start_date) {
@@ -129,7 +121,7 @@ int run_demo(const demo_options& options, const std::vector<config::source_rules
   if (options.print_config) {
     // A day earlier than the demo's start: `--data-start recent` is not at midnight.
     std::cout << demo_config("http://127.0.0.1:" + std::to_string(printed_config_port),
-                             options.workers, rfc3339(days_ago(data_days + 1)))
+                             options.workers, sim::format_rfc3339(days_ago(data_days + 1)))
                      .dump(2)
               << std::endl;
     std::cerr << "This is the demo's config for a simulator you start yourself:\n  "
@@ -149,7 +141,7 @@ int run_demo(const demo_options& options, const std::vector<config::source_rules
   so.data.activities = options.activities;
   so.data.start = days_ago(data_days);
   so.data.days = data_days;
-  const std::string start_date = rfc3339(so.data.start);
+  const std::string start_date = sim::format_rfc3339(so.data.start);
   so.rate_calls = demo_rate_calls;
   so.rate_seconds = 20;
   so.export_seconds_per_mb = 0;

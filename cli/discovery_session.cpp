@@ -1,5 +1,6 @@
 #include "cli/discovery_session.hpp"
 
+#include "actors/metered_http.hpp"
 #include "connectors/core/backoff.hpp"
 #include "proto/messages.hpp"
 
@@ -8,15 +9,6 @@
 
 namespace quarry::cli {
 namespace {
-
-call_outcome outcome_of(const result<http::response>& r) {
-  if (r.ok()) return call_outcome::ok;
-  switch (r.error().kind) {
-    case error_kind::rate_limited: return call_outcome::throttled;
-    case error_kind::quota_exhausted: return call_outcome::quota_exhausted;
-    default: return call_outcome::failed;
-  }
-}
 
 class discovery_session final : public connectors::session {
  public:
@@ -28,27 +20,13 @@ class discovery_session final : public connectors::session {
   const connectors::job_context& job() const override { return context_; }
 
   result<http::response> call(const http::request& req, const http::classifier& extra) override {
-    permit_id permit = 0;
-    http::retry_hooks hooks;
-    hooks.before_attempt = [&] { return take_permit(permit, false); };
-    hooks.after_attempt = [&](const result<http::response>& r) { return_permit(permit, r, 0); };
-    return http::send_with_retries(http_, req, backoff_, extra, hooks);
+    return actors::metered_call(permits(), http_, backoff_, req, extra, [] { return false; });
   }
 
   result<http::response> download(const http::request& req,
                                   const std::function<bool(std::string_view)>& on_chunk,
                                   const http::classifier& extra) override {
-    permit_id permit = 0;
-    if (auto st = take_permit(permit, true); !st) return std::move(st).error();
-    std::int64_t bytes = 0;
-    auto r = http_.stream(req, [&](std::string_view chunk) {
-      bytes += static_cast<std::int64_t>(chunk.size());
-      return on_chunk(chunk);
-    });
-    if (r.ok() && extra)
-      if (auto e = extra(req, *r)) r = std::move(*e);
-    return_permit(permit, r, bytes);
-    return r;
+    return actors::metered_download(permits(), http_, req, on_chunk, extra);
   }
 
   status emit(std::string_view stream, const nlohmann::json&) override {
@@ -72,33 +50,9 @@ class discovery_session final : public connectors::session {
   bool cancelled() const override { return false; }
 
  private:
-  status take_permit(permit_id& permit, bool byte_gated) {
-    permit = 0;
-    if (!quota_) return {};
-    status outcome;
-    quota_acquire req{account_id{context_.account}, context_.job + "/(discover)",
-                      worker_id{"discover"}, byte_gated};
-    self_->request(quota_, caf::infinite, std::move(req))
-        .receive(
-            [&](quota_grant& g) {
-              if (g.granted) {
-                permit = g.permit;
-                return;
-              }
-              outcome = make_error(error_kind::quota_exhausted,
-                                   "quota of account " + context_.account + ": " + g.reason);
-            },
-            [&](caf::error& e) {
-              outcome = make_error(error_kind::fatal,
-                                   "quota actor unreachable: " + self_->system().render(e));
-            });
-    return outcome;
-  }
-
-  void return_permit(permit_id permit, const result<http::response>& r, std::int64_t bytes) {
-    if (permit == 0 || !quota_) return;
-    self_->send(quota_, quota_release{permit, outcome_of(r),
-                                      r.ok() ? -1.0 : r.error().retry_after_s, bytes});
+  actors::permit_source permits() {
+    return {self_.ptr(), quota_, account_id{context_.account}, context_.job + "/(discover)",
+            worker_id{"discover"}, context_.source};
   }
 
   caf::scoped_actor self_;

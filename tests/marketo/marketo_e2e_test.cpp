@@ -5,6 +5,7 @@
 
 #include "kafka/topic_reader.hpp"
 #include "sim/marketo.hpp"
+#include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
 #include "tests/support/quarry_process.hpp"
 
@@ -63,15 +64,6 @@ std::string unique_prefix(const std::string& stem) {
          std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
 }
 
-std::string iso(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 struct job_options {
   json streams;                      // null: every stream
   json quota = json::object();       // the account's quota overrides
@@ -90,7 +82,7 @@ std::string make_config(const std::string& prefix, const sim::marketo_simulator&
   json quota = {{"windows", {{{"calls", s.options().rate_calls}, {"seconds", static_cast<int>(s.options().rate_seconds)}}}}};
   for (const auto& [k, v] : o.quota.items()) quota[k] = v;
   account["quota"] = quota;
-  json job = {{"name", "mk"}, {"account", "mk"}, {"start_date", iso(unix_now() - o.start_days_ago * day_s)}};
+  json job = {{"name", "mk"}, {"account", "mk"}, {"start_date", sim::format_rfc3339(unix_now() - o.start_days_ago * day_s)}};
   if (!o.streams.is_null()) job["streams"] = o.streams;
   json cfg = {{"kafka",
                {{"bootstrap_servers", testing::kafka_bootstrap()},
@@ -510,7 +502,7 @@ TEST(marketo_e2e, an_interrupted_download_resumes_with_a_range_request) {
   EXPECT_GE(served, file_bytes);
   // Every lead updated in the window, exactly once.
   const auto seen = committed(topic(prefix, "leads"));
-  const auto since = iso(unix_now() - 20 * day_s);
+  const auto since = sim::format_rfc3339(unix_now() - 20 * day_s);
   std::size_t expected = 0;
   for (const auto& lead : dataset(*s, "leads")) {
     if (lead["updatedAt"].get<std::string>() < since) continue;

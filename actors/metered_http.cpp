@@ -1,0 +1,103 @@
+#include "actors/metered_http.hpp"
+
+#include "proto/messages.hpp"
+#include "telemetry/metrics.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace quarry::actors {
+namespace {
+
+call_outcome outcome_of(const result<http::response>& r) {
+  if (r.ok()) return call_outcome::ok;
+  switch (r.error().kind) {
+    case error_kind::rate_limited: return call_outcome::throttled;
+    case error_kind::quota_exhausted: return call_outcome::quota_exhausted;
+    default: return call_outcome::failed;
+  }
+}
+
+std::string iso_from_ms(std::int64_t ms) {
+  const std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Blocks this actor's thread until the quota actor grants a permit (0 when
+// calls are not metered) or says the budget is spent.
+status take_permit(const permit_source& from, permit_id& permit, bool byte_gated) {
+  permit = 0;
+  if (!from.quota) return {};
+  status outcome;
+  const auto asked = std::chrono::steady_clock::now();
+  quota_acquire req{from.account, from.fairness_key, from.worker, byte_gated};
+  from.self->request(from.quota, caf::infinite, std::move(req))
+      .receive(
+          [&](quota_grant& g) {
+            if (g.granted) {
+              permit = g.permit;
+              return;
+            }
+            outcome = make_error(error_kind::quota_exhausted,
+                                 "quota of account " + from.account.str() + ": " + g.reason +
+                                     "; resumes after " + iso_from_ms(g.reset_at_ms));
+          },
+          [&](caf::error& e) {
+            outcome =
+                make_error(error_kind::fatal, "quota actor unreachable: " + from.self->system().render(e));
+          });
+  static auto& wait = telemetry::metrics().quota_wait.Add({}, telemetry::latency_buckets());
+  wait.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+  return outcome;
+}
+
+void return_permit(const permit_source& from, permit_id permit, const result<http::response>& r,
+                   std::int64_t bytes, const attempt_fn& on_attempt) {
+  telemetry::metrics()
+      .api_calls
+      .Add({{"source", from.source},
+            {"outcome", r.ok() ? std::string{"ok"} : std::string{to_string(r.error().kind)}}})
+      .Increment();
+  if (on_attempt) on_attempt(r);
+  if (permit == 0 || !from.quota) return;
+  from.self->send(from.quota, quota_release{permit, outcome_of(r), r.ok() ? -1.0 : r.error().retry_after_s, bytes});
+}
+
+} // namespace
+
+result<http::response> metered_call(const permit_source& from, http::client& client,
+                                    const http::backoff_policy& backoff, const http::request& req,
+                                    const http::classifier& extra, const std::function<bool()>& cancelled,
+                                    const attempt_fn& on_attempt) {
+  permit_id permit = 0;
+  http::retry_hooks hooks;
+  hooks.before_attempt = [&] { return take_permit(from, permit, false); };
+  hooks.after_attempt = [&](const result<http::response>& r) { return_permit(from, permit, r, 0, on_attempt); };
+  hooks.cancelled = cancelled;
+  return http::send_with_retries(client, req, backoff, extra, hooks);
+}
+
+result<http::response> metered_download(const permit_source& from, http::client& client,
+                                        const http::request& req,
+                                        const std::function<bool(std::string_view)>& on_chunk,
+                                        const http::classifier& extra, const attempt_fn& on_attempt) {
+  permit_id permit = 0;
+  if (auto st = take_permit(from, permit, true); !st) return std::move(st).error();
+  std::int64_t bytes = 0;
+  auto r = client.stream(req, [&](std::string_view chunk) {
+    bytes += static_cast<std::int64_t>(chunk.size());
+    return on_chunk(chunk);
+  });
+  if (r.ok() && extra)
+    if (auto e = extra(req, *r)) r = std::move(*e);
+  return_permit(from, permit, r, bytes, on_attempt);
+  return r;
+}
+
+} // namespace quarry::actors
