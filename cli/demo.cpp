@@ -14,7 +14,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
 #include <future>
 #include <optional>
