@@ -17,9 +17,12 @@ reader::reader(options opts, row_sink on_row, problem_sink on_problem)
   if (opts_.start.after_cr) state_ = state::after_cr;
 }
 
-void reader::append(char c) {
+void reader::append(char c) { append_run(std::string_view(&c, 1)); }
+
+void reader::append_run(std::string_view run) {
   if (overflow_) return;
-  if (++row_bytes_ > opts_.max_row_bytes) {
+  row_bytes_ += run.size();
+  if (row_bytes_ > opts_.max_row_bytes) {
     fail("row exceeds " + std::to_string(opts_.max_row_bytes) + " bytes");
     overflow_ = true;
     fields_.clear();
@@ -28,12 +31,18 @@ void reader::append(char c) {
     field_.shrink_to_fit();
     return;
   }
-  field_.push_back(c);
+  field_.append(run);
 }
 
 void reader::end_field() {
   if (overflow_) return;
-  fields_.push_back(std::move(field_));
+  if (spare_.empty()) {
+    fields_.push_back(field_);
+  } else {
+    fields_.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+    fields_.back().assign(field_);
+  }
   field_.clear();
 }
 
@@ -51,6 +60,7 @@ void reader::fail(std::string message) {
 }
 
 void reader::reset_row() {
+  for (auto& f : fields_) spare_.push_back(std::move(f));
   fields_.clear();
   field_.clear();
   row_bytes_ = 0;
@@ -85,7 +95,22 @@ bool reader::end_row() {
 bool reader::feed(std::string_view chunk) {
   if (stopped_) return false;
   const char delim = opts_.delimiter;
-  for (const char c : chunk) {
+  // Inside a field, bytes that are neither a delimiter, a quote, a line
+  // break nor NUL go in as one run: most bytes of a file.
+  auto plain = [&](char c) {
+    return c != '"' && c != '\n' && c != '\r' && c != '\0' && (state_ == state::quoted || c != delim);
+  };
+  for (std::size_t i = 0; i < chunk.size(); ++i) {
+    const char c = chunk[i];
+    if ((state_ == state::unquoted || state_ == state::quoted) && plain(c)) {
+      std::size_t end = i + 1;
+      while (end < chunk.size() && plain(chunk[end])) ++end;
+      append_run(chunk.substr(i, end - i));
+      offset_ += static_cast<std::int64_t>(end - i);
+      prev_cr_ = false;
+      i = end - 1;
+      continue;
+    }
     ++offset_;
     if (c == '\0' && opts_.strip_nul) continue;
     const bool is_cr = c == '\r';

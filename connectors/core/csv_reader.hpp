@@ -100,6 +100,7 @@ class reader {
   enum class state { field_start, unquoted, quoted, quote_in_quoted, after_cr };
 
   void append(char c);
+  void append_run(std::string_view run);  // bytes with nothing special in them
   void end_field();
   bool end_row();          // false: stop
   void fail(std::string message);
@@ -111,6 +112,7 @@ class reader {
 
   state state_ = state::field_start;
   std::vector<std::string> fields_;
+  std::vector<std::string> spare_;  // strings of earlier rows, reused (no allocation per field)
   std::string field_;
   std::size_t row_bytes_ = 0;
   bool row_started_ = false;     // a byte of this row was seen
