@@ -1,7 +1,8 @@
 #pragma once
 
-// SHA-256 (FIPS 180-4), incremental, for verifying downloaded files against a
-// published checksum (Marketo's bulk export `fileChecksum: "sha256:<hex>"`).
+// SHA-256 (FIPS 180-4; OpenSSL's compression function), incremental, for
+// verifying downloaded files against a published checksum (Marketo's bulk
+// export `fileChecksum: "sha256:<hex>"`).
 //
 // The running state can be saved as text (`save`) and restored (`restore`),
 // so a download resumed with a Range request still verifies the whole file:
@@ -33,7 +34,7 @@ class sha256 {
   static std::optional<sha256> restore(std::string_view saved);
 
  private:
-  void block(const unsigned char* p);
+  void blocks(const unsigned char* p, std::size_t count);  // whole 64-byte blocks
 
   std::array<std::uint32_t, 8> h_;
   std::array<unsigned char, 64> buf_{};
