@@ -304,6 +304,7 @@ std::size_t activity_row_writer::at(std::string_view name) const {
 void activity_row_writer::add_type(const json& type, const std::string& stream) {
   type_plan p;
   p.stream = stream;
+  p.type = type;
   p.properties = activity_stream(type).schema["properties"];
   if (type.contains("primaryAttribute") && type["primaryAttribute"].is_object()) {
     p.has_primary = true;
@@ -365,7 +366,6 @@ bool activity_row_writer::write(const std::vector<std::string>& values, const st
   }
   const auto attributes = cell(attributes_);
   if (attributes != "null" && !attributes.empty()) {
-    const auto mark = out.size();
     const attribute_flattener::lookup_fn lookup = [&](const std::string& name, std::string& key,
                                                       json_text::kind& kind, bool& typed) {
       if (const auto a = plan.attributes.find(name); a != plan.attributes.end()) {
@@ -385,16 +385,10 @@ bool activity_row_writer::write(const std::vector<std::string>& values, const st
     };
     attribute_flattener sax(out, lookup);
     if (!json::sax_parse(attributes, &sax, json::input_format_t::json, false)) {
-      // Not a flat object: the DOM path decides, as for REST activities.
-      out.resize(mark);
+      // Not a flat object: the whole row through the DOM path instead.
       json raw = json::object();
       for (std::size_t i = 0; i < header_.size() && i < values.size(); ++i) raw[header_[i]] = values[i];
-      auto full = activity_record(raw, json::object(), plan.properties);
-      json merged = json::parse(out + "}", nullptr, false);
-      if (merged.is_discarded()) return false;
-      for (auto& [k, v] : full.items())
-        if (!activity_base_columns().contains(k)) merged[k] = v;
-      out = merged.dump(-1, ' ', false, json::error_handler_t::replace);
+      out = activity_record(raw, plan.type, plan.properties).dump(-1, ' ', false, json::error_handler_t::replace);
       return true;
     }
   }

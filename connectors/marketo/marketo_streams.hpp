@@ -111,6 +111,7 @@ class activity_row_writer {
     bool has_primary = false;
     std::string primary_name;  // JSON text
     std::map<std::string, column, std::less<>> attributes;  // by Marketo's attribute name
+    nlohmann::json type;        // the entry of types.json
     nlohmann::json properties;  // the stream's schema properties
   };
   std::size_t at(std::string_view name) const;

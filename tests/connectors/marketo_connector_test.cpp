@@ -380,6 +380,26 @@ TEST(marketo_plan, tap_marketo_state_per_activity_stream_is_resumed_from) {
   EXPECT_TRUE((*tasks)[0].bookmark.is_null()) << "tap-marketo's export is not reused";
 }
 
+TEST(marketo_rows, an_activity_whose_attributes_are_not_flat_goes_through_the_dom_path) {
+  const auto types = json::parse(data("activity_types.json"));
+  const json visit = types["result"][1];  // Visit Webpage
+  marketo::activity_row_writer w({"marketoGUID", "leadId", "activityDate", "activityTypeId", "campaignId",
+                                  "primaryAttributeValueId", "primaryAttributeValue", "attributes"});
+  w.add_type(visit, "activities_visit_webpage");
+  const std::string* stream = nullptr;
+  std::string key, record;
+  ASSERT_TRUE(w.write({"7", "3", "2024-03-01T00:00:00Z", "1", "null", "5", "localhost/a",
+                       R"({"Webpage URL":"localhost/a","Query Parameters":["q=1","r=2"]})"},
+                      stream, key, record));
+  EXPECT_EQ(*stream, "activities_visit_webpage");
+  EXPECT_EQ(json::parse(key), (json{{"marketoGUID", "7"}}));
+  const auto r = json::parse(record);
+  EXPECT_EQ(r["webpage_url"], "localhost/a");
+  EXPECT_EQ(r["query_parameters"], (json{"q=1", "r=2"}));
+  EXPECT_EQ(r["primary_attribute_name"], "Webpage ID");
+  EXPECT_EQ(r["leadId"], 3);
+}
+
 // --- REST streams ---------------------------------------------------------
 
 TEST(marketo_rest, programs_page_until_the_no_assets_warning) {
