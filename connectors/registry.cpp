@@ -1,5 +1,7 @@
 #include "connectors/registry.hpp"
 
+#include "connectors/bronto/bronto_connector.hpp"
+#include "connectors/listrak/listrak_connector.hpp"
 #include "connectors/marketo/marketo_connector.hpp"
 #include "connectors/noop/noop_connector.hpp"
 #include "connectors/synthetic/synthetic_connector.hpp"
@@ -12,6 +14,8 @@ std::unique_ptr<connector> make_connector(std::string_view source) {
   if (source == "synthetic") return make_synthetic_connector();
   if (source == "noop") return make_noop_connector();
   if (source == "marketo") return make_marketo_connector();
+  if (source == "bronto") return make_bronto_connector();
+  if (source == "listrak") return make_listrak_connector();
   return nullptr;
 }
 

@@ -63,6 +63,7 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
   ++stats_.calls_total;
   ++stats_.calls_by_day[format_day(day_clock)];
   ++stats_.calls_by_path[std::string(call.path_template)];
+  if (!call.operation.empty()) ++stats_.calls_by_operation[std::string(call.operation)];
   ++in_flight_;
   stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight_);
   if (!limits_.windows.empty()) {

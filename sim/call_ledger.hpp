@@ -44,6 +44,7 @@ class call_ledger {
     // When the call started; read under the lock when not given. Tests pass
     // it to examine window arithmetic without waiting.
     std::optional<steady_time> at;
+    std::string_view operation;  // SOAP operation, counted in calls_by_operation ("" = none)
   };
 
   struct admission {

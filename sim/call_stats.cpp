@@ -31,6 +31,8 @@ std::string to_json(const call_stats& stats) {
       {"calls_total", stats.calls_total},
       {"calls_by_day", stats.calls_by_day.empty() ? json::object() : json(stats.calls_by_day)},
       {"calls_by_path", stats.calls_by_path.empty() ? json::object() : json(stats.calls_by_path)},
+      {"calls_by_operation",
+       stats.calls_by_operation.empty() ? json::object() : json(stats.calls_by_operation)},
       {"max_in_flight", stats.max_in_flight},
       {"windows", std::move(windows)},
       {"bytes_served", stats.bytes_served},

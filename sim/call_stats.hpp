@@ -50,6 +50,8 @@ struct call_stats {
   std::int64_t calls_total = 0;
   std::map<std::string, std::int64_t> calls_by_day;   // "YYYY-MM-DD" (sim clock, day_offset_s)
   std::map<std::string, std::int64_t> calls_by_path;  // by path template
+  // SOAP APIs post every operation to one path: by operation name.
+  std::map<std::string, std::int64_t> calls_by_operation;
   std::int64_t max_in_flight = 0;
   std::vector<window_stats> windows;
   std::int64_t bytes_served = 0;

@@ -131,6 +131,16 @@ void add_synthetic(CLI::App& sim) {
 }
 
 
+// `quarry sim bronto`: Bronto SOAP API v4 (apis.md section 2).
+void add_bronto(CLI::App& sim) {
+  (void)sim;  // filled in with the Bronto simulator
+}
+
+// `quarry sim listrak`: Listrak SOAP API v31 (apis.md section 3).
+void add_listrak(CLI::App& sim) {
+  (void)sim;  // filled in with the Listrak simulator
+}
+
 void add_marketo(CLI::App& sim) {
   auto* cmd = sim.add_subcommand("marketo", "Marketo REST and Bulk Extract (apis.md section 1)");
   auto flags = std::make_shared<server_flags>();
@@ -221,6 +231,8 @@ void add_marketo(CLI::App& sim) {
 void add_sim_commands(CLI::App& sim) {
   add_synthetic(sim);
   add_marketo(sim);
+  add_bronto(sim);
+  add_listrak(sim);
 }
 
 result<window_limit> parse_window_limit(std::string_view text) {

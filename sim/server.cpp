@@ -173,10 +173,19 @@ struct server::impl {
 
   void serve_api(const std::string& path_template, const std::vector<std::string>& names,
                  const handler& h, const httplib::Request& hreq, httplib::Response& hres) {
-    const auto admission = ledger.begin({path_template, hreq.path, std::nullopt});
+    std::optional<request> parsed;
+    std::string operation;
+    try {
+      parsed = to_request(hreq, names);
+      if (options.operation_of) operation = options.operation_of(*parsed);
+    } catch (const std::exception&) {
+      // answered below, as a handler exception would be
+    }
+    const auto admission = ledger.begin({path_template, hreq.path, std::nullopt, operation});
     response res;
     try {
-      const request req = to_request(hreq, names);
+      if (!parsed) throw std::invalid_argument("unreadable request");
+      const request& req = *parsed;
       if (admission.rejected) {
         on_rejection({*admission.rejected, admission.retry_after_s}, req, res);
       } else if (const auto fault = pick_fault(); fault != fault_kind::none) {

@@ -47,6 +47,9 @@ struct server_options {
   call_limits limits;
   std::vector<std::string> malformed_paths;  // path prefixes answered with corrupt JSON
   int keep_alive_timeout_s = 2;  // bounds how long stop() waits for idle connections
+  // SOAP simulators: names the operation of a call (from SOAPAction or the
+  // Body), counted in call_stats::calls_by_operation. Must not throw.
+  std::function<std::string(const request&)> operation_of;
 };
 
 // Why a call was rejected, for a simulator's own rejection response.

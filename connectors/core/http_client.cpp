@@ -145,8 +145,9 @@ double parse_retry_after(const response& resp) {
   return std::max(0.0, std::difftime(when, std::time(nullptr)));
 }
 
-bool accepted_status(long status) {
-  return (status >= 200 && status < 300) || status == 304;
+bool accepted_status(long status, const std::vector<long>& also_accept) {
+  if ((status >= 200 && status < 300) || status == 304) return true;
+  return std::find(also_accept.begin(), also_accept.end(), status) != also_accept.end();
 }
 
 // ---------------------------------------------------------------------------
@@ -161,6 +162,7 @@ struct transfer {
   const chunk_sink* sink = nullptr;
   bool sink_declined = false;
   std::string error_body;
+  const std::vector<long>* also_accept = nullptr;
 };
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -211,7 +213,7 @@ size_t on_body_streamed(char* data, size_t size, size_t count, void* user) {
   auto& t = *static_cast<transfer*>(user);
   const size_t total = size * count;
   if (total == 0) return 0;
-  if (!accepted_status(t.resp->status)) {
+  if (!accepted_status(t.resp->status, *t.also_accept)) {
     const size_t room = error_body_keep - std::min(error_body_keep, t.error_body.size());
     t.error_body.append(data, std::min(room, total));
     return total;
@@ -390,8 +392,10 @@ quarry::result<response> client::impl::perform(const request& r, const chunk_sin
   response resp;
   transfer t;
   t.resp = &resp;
-  t.cap = options.max_response_bytes;
+  t.cap = r.max_response_bytes > 0 ? std::min(r.max_response_bytes, options.max_response_bytes)
+                                   : options.max_response_bytes;
   t.sink = sink;
+  t.also_accept = &r.also_accept;
 
   bool set_ok = true;
   const auto set = [&](CURLoption option, auto value) {
@@ -455,8 +459,7 @@ quarry::result<response> client::impl::perform(const request& r, const chunk_sin
   if (code != CURLE_OK) {
     if (t.over_cap) {
       return fail(error_kind::bad_payload,
-                  "response body exceeds the cap of " + std::to_string(options.max_response_bytes) +
-                      " bytes (client_options::max_response_bytes)");
+                  "response body exceeds the cap of " + std::to_string(t.cap) + " bytes");
     }
     if (t.sink_declined) return fail(error_kind::cancelled, "download aborted by the receiver");
     std::string text = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(code));
@@ -468,7 +471,7 @@ quarry::result<response> client::impl::perform(const request& r, const chunk_sin
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   resp.status = status;
-  if (!accepted_status(status)) {
+  if (!accepted_status(status, r.also_accept)) {
     quarry::error err = status_error(what, resp, sink != nullptr ? t.error_body : resp.body);
     err.message = redact(std::move(err.message), r.url);
     return err;

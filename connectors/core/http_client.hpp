@@ -15,12 +15,12 @@
 //   transport failure (refused, reset, timeout, DNS, TLS handshake) retriable
 //   TLS certificate rejected, malformed URL, unsupported scheme     fatal
 //   undecodable Content-Encoding                                    bad_payload
-//   HTTP 2xx, 304                                                   the response
+//   HTTP 2xx, 304, a status in request::also_accept                 the response
 //   HTTP 429                                      rate_limited (+ Retry-After)
 //   HTTP 408, 5xx                                 retriable    (+ Retry-After)
 //   HTTP 401                                                        auth_expired
 //   HTTP 403, 400, 404, any other 4xx, 1xx, other 3xx               fatal
-//   body larger than client_options::max_response_bytes             bad_payload
+//   body larger than max_response_bytes (client's or request's)     bad_payload
 //
 // Error messages name the request by `request::describe` (never the URL: a
 // query string may carry a token) and quote at most 200 bytes of the body.
@@ -64,6 +64,13 @@ struct request {
   // "Range: bytes=first-last". The caller checks for status 206: a server may
   // ignore the header and answer 200 with the whole body.
   std::optional<std::pair<std::int64_t, std::int64_t>> range;
+  // Statuses answered as responses rather than errors, for APIs whose error
+  // answers carry meaning the default mapping would lose: a SOAP fault comes
+  // with 500 (connectors/core/soap.hpp reads it in its classifier).
+  std::vector<long> also_accept;
+  // A lower cap on this answer's body than client_options::max_response_bytes
+  // (0: the client's). Bodies over it fail as bad_payload.
+  std::size_t max_response_bytes = 0;
 };
 
 // `r.describe` if set, else "<method> <path>" taken from r.url without
@@ -105,8 +112,8 @@ struct client_options {
 
 // A connector's own reading of a successful answer, e.g. Marketo's HTTP 200
 // with {"success":false,"errors":[{"code":"606"}]} is rate_limited. Called
-// only for responses the client accepted (2xx, 304); returns the error to
-// report instead, or nullopt to accept the response.
+// only for responses the client accepted (2xx, 304, request::also_accept);
+// returns the error to report instead, or nullopt to accept the response.
 using classifier =
     std::function<std::optional<quarry::error>(const request&, const response&)>;
 
