@@ -471,6 +471,42 @@ TEST_F(http_client_test, classifier_turns_a_200_into_rate_limited) {
   EXPECT_EQ(accepted->body, "hello world");
 }
 
+TEST_F(http_client_test, also_accept_hands_an_error_status_to_the_classifier) {
+  int seen_status = 0;
+  const classifier soap = [&](const request&, const response& res) -> std::optional<error> {
+    seen_status = static_cast<int>(res.status);
+    return error{error_kind::auth_expired, "fault 103", -1};
+  };
+  client c;
+  request r = get("/status/500");
+  auto plain = c.send(r, soap);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().kind, error_kind::retriable);  // not accepted: default mapping
+  EXPECT_EQ(seen_status, 0);
+
+  r.also_accept = {500};
+  auto read = c.send(r, soap);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(seen_status, 500);
+  EXPECT_EQ(read.error().kind, error_kind::auth_expired);
+
+  auto passed = c.send(r);  // no classifier: the 500 is the response
+  ASSERT_TRUE(passed.ok()) << passed.error().describe();
+  EXPECT_EQ(passed->status, 500);
+}
+
+TEST_F(http_client_test, a_request_cap_below_the_clients_applies_to_that_request) {
+  client c;
+  request r = get("/bytes/4096");
+  r.max_response_bytes = 1000;
+  auto out = c.send(r);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, error_kind::bad_payload);
+  EXPECT_NE(out.error().message.find("1000"), std::string::npos) << out.error().message;
+  r.max_response_bytes = 4096;
+  EXPECT_TRUE(c.send(r).ok());
+}
+
 // --- send_with_retries ----------------------------------------------------------
 
 struct hook_counts {

@@ -3,6 +3,7 @@
 // limits_test.cpp.
 
 #include "sim/server.hpp"
+#include "sim/soap.hpp"
 #include "tests/sim/sim_client.hpp"
 
 #include <gtest/gtest.h>
@@ -64,6 +65,42 @@ TEST(sim_server, counts_api_calls_by_template_and_not_control_calls) {
   EXPECT_EQ(stats.max_in_flight, 1);
 }
 
+TEST(sim_server, soap_calls_are_counted_by_operation) {
+  server_options options;
+  options.operation_of = soap_operation;
+  server srv(options);
+  srv.add_api_route("POST", "/v4", [](const request& req, response& res) {
+    std::string why;
+    auto call = parse_soap_call(req.body, why);
+    if (!call) return send_soap_fault(res, "soap:Client", why);
+    soap_reply reply;
+    auto out = reply.body().append_child("ns2:pingResponse");
+    add_leaf(out, "return", std::string{local_name(call->operation)} + " <&>");
+    reply.send(res);
+  });
+  srv.start();
+  httplib::Client c("127.0.0.1", srv.port());
+  const std::string env =
+      R"(<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:v4="http://api.bronto.com/v4">)"
+      R"(<soapenv:Body><v4:readLists><pageNumber>1</pageNumber></v4:readLists></soapenv:Body></soapenv:Envelope>)";
+  auto res = c.Post("/v4", env, "text/xml");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("<return>readLists &lt;&amp;&gt;</return>"), std::string::npos) << res->body;
+  // SOAPAction names the operation when present (Listrak's dispatch).
+  res = c.Post("/v4", {{"SOAPAction", "\"http://webservices.listrak.com/v31/GetContactListCollection\""}}, env, "text/xml");
+  ASSERT_TRUE(res);
+  res = c.Post("/v4", "<not-soap/>", "text/xml");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_NE(res->body.find("<faultcode>soap:Client</faultcode>"), std::string::npos) << res->body;
+  const auto stats = srv.stats();
+  EXPECT_EQ(stats.calls_total, 3);
+  EXPECT_EQ(stats.calls_by_operation.at("readLists"), 1);
+  EXPECT_EQ(stats.calls_by_operation.at("GetContactListCollection"), 1);
+  EXPECT_EQ(stats.calls_by_operation.size(), 2u) << "an unreadable call names no operation";
+}
+
 TEST(sim_server, stats_json_has_the_documented_shape) {
   server_options options;
   options.limits.windows = {{100, 20}, {5, 0.5}};
@@ -79,6 +116,7 @@ TEST(sim_server, stats_json_has_the_documented_shape) {
   EXPECT_EQ(j["calls_by_day"].size(), 1u);
   EXPECT_EQ(j["calls_by_day"].begin().key().size(), 10u);  // YYYY-MM-DD
   EXPECT_EQ(j["calls_by_path"], nlohmann::json({{"/v1/echo/{name}", 1}}));
+  EXPECT_EQ(j["calls_by_operation"], nlohmann::json::object());
   EXPECT_EQ(j["max_in_flight"], 1);
   EXPECT_EQ(j["windows"], nlohmann::json::parse(
                               R"([{"calls":100,"seconds":20,"max_seen":1},
@@ -86,7 +124,7 @@ TEST(sim_server, stats_json_has_the_documented_shape) {
   EXPECT_TRUE(j["bytes_served"].is_number_integer());
   EXPECT_EQ(j["violations"], nlohmann::json::array());
   EXPECT_EQ(j["faults_injected"], 0);
-  EXPECT_EQ(j.size(), 8u);
+  EXPECT_EQ(j.size(), 9u);
   EXPECT_EQ(r.body, s.srv.stats_json());
 }
 

@@ -64,7 +64,7 @@ struct ledger_fixture : ::testing::Test {
   const std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
 
   call_ledger::admission call(call_ledger& ledger, std::chrono::milliseconds at) {
-    auto a = ledger.begin({"/v1/x", "/v1/x", t0 + at});
+    auto a = ledger.begin({"/v1/x", "/v1/x", t0 + at, ""});
     ledger.end(a, 0);
     return a;
   }
@@ -112,10 +112,10 @@ TEST_F(ledger_fixture, reset_keeps_calls_in_flight) {
   call_limits limits;
   limits.concurrency = 1;
   call_ledger ledger(limits, clock);
-  const auto first = ledger.begin({"/v1/x", "/v1/x", t0});
+  const auto first = ledger.begin({"/v1/x", "/v1/x", t0, ""});
   ledger.reset();
   EXPECT_EQ(ledger.snapshot().max_in_flight, 1);
-  const auto second = ledger.begin({"/v1/x", "/v1/x", t0});
+  const auto second = ledger.begin({"/v1/x", "/v1/x", t0, ""});
   EXPECT_EQ(second.rejected, limit_kind::concurrency);
   ledger.end(second, 10);
   ledger.end(first, 5);
