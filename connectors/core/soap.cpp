@@ -241,12 +241,15 @@ void children::iterator::skip() {
 
 // --- records ----------------------------------------------------------------
 
-record_writer::record_writer(std::vector<column> columns) : columns_(std::move(columns)) {}
+record_writer::record_writer(std::vector<column> columns) : columns_(std::move(columns)) {
+  keys_.reserve(columns_.size());
+  for (const auto& c : columns_) keys_.push_back(jt::key(c.name));
+}
 
-const column* record_writer::find(std::string_view name) const {
-  for (const auto& c : columns_)
-    if (c.name == name) return &c;
-  return nullptr;
+int record_writer::find(std::string_view name) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name.size() == name.size() && columns_[i].name == name) return static_cast<int>(i);
+  return -1;
 }
 
 void record_writer::append_value(std::string& out, pugi::xml_node element, const column* col) const {
@@ -256,7 +259,8 @@ void record_writer::append_value(std::string& out, pugi::xml_node element, const
   }
   if (has_element_children(element)) {
     out += '{';
-    append_element_fields(out, element, nullptr, false);
+    std::vector<bool> seen(columns_.size());
+    append_element_fields(out, element, nullptr, seen);
     close_object(out);
     return;
   }
@@ -268,35 +272,37 @@ void record_writer::append_value(std::string& out, pugi::xml_node element, const
     jt::append_typed(out, text, k);
 }
 
+// One pass over the children. A repeated column is written whole at its
+// first occurrence (the rest of the siblings gathered into its array) and
+// marked in `seen`; an unlisted element repeated in a run becomes an array,
+// not a duplicate key.
 void record_writer::append_element_fields(std::string& out, pugi::xml_node parent,
                                           const std::vector<std::string>* selected,
-                                          bool top) const {
-  // Repeated columns first, each gathered once: an array is whole, and on
-  // the record itself present even when there is no such element.
-  for (const auto& col : columns_) {
-    if (!col.repeated || !is_selected(col.name, selected)) continue;
-    if (!top && !child(parent, col.name)) continue;
-    out += jt::key(col.name);
-    out += '[';
-    bool first = true;
-    for (auto e : children(parent, col.name)) {
-      if (!first) out += ',';
-      first = false;
-      append_value(out, e, &col);
-    }
-    out += "],";
-  }
+                                          std::vector<bool>& seen) const {
   for (auto e = parent.first_child(); e; e = e.next_sibling()) {
     if (e.type() != pugi::node_element) continue;
     const std::string_view name = local_name(e);
-    const column* col = find(name);
-    if (col != nullptr && col->repeated) continue;
+    const int i = find(name);
+    const column* col = i >= 0 ? &columns_[static_cast<std::size_t>(i)] : nullptr;
     if (col != nullptr && col->flatten) {
-      append_element_fields(out, e, selected, false);
+      append_element_fields(out, e, selected, seen);
       continue;
     }
-    // An unlisted element repeated in a run becomes an array, not a
-    // duplicate key.
+    if (col != nullptr && col->repeated) {
+      if (seen[static_cast<std::size_t>(i)]) continue;
+      seen[static_cast<std::size_t>(i)] = true;
+      if (!is_selected(name, selected)) continue;
+      out += keys_[static_cast<std::size_t>(i)];
+      out += '[';
+      append_value(out, e, col);
+      for (auto n = e.next_sibling(); n; n = n.next_sibling())
+        if (n.type() == pugi::node_element && local_name(n) == name) {
+          out += ',';
+          append_value(out, n, col);
+        }
+      out += "],";
+      continue;
+    }
     auto next = e.next_sibling();
     while (next && next.type() != pugi::node_element) next = next.next_sibling();
     const bool run = col == nullptr && next && local_name(next) == name;
@@ -304,7 +310,12 @@ void record_writer::append_element_fields(std::string& out, pugi::xml_node paren
       while (run && e.next_sibling() && local_name(e.next_sibling()) == name) e = e.next_sibling();
       continue;
     }
-    out += jt::key(name);
+    if (col != nullptr) {
+      out += keys_[static_cast<std::size_t>(i)];
+    } else {
+      jt::append_string(out, name);
+      out += ':';
+    }
     if (!run) {
       append_value(out, e, col);
     } else {
@@ -323,7 +334,14 @@ void record_writer::append_element_fields(std::string& out, pugi::xml_node paren
 
 void record_writer::append_fields(std::string& out, pugi::xml_node record,
                                   const std::vector<std::string>* selected) const {
-  append_element_fields(out, record, selected, true);
+  std::vector<bool> seen(columns_.size());
+  append_element_fields(out, record, selected, seen);
+  // Repeated columns are present on the record even when it has none.
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].repeated && !seen[i] && is_selected(columns_[i].name, selected)) {
+      out += keys_[i];
+      out += "[],";
+    }
 }
 
 void close_object(std::string& out) {

@@ -172,12 +172,13 @@ class record_writer {
   const std::vector<column>& columns() const { return columns_; }
 
  private:
-  const column* find(std::string_view name) const;
+  int find(std::string_view name) const;  // index in columns_, or -1
   void append_value(std::string& out, pugi::xml_node element, const column* col) const;
   void append_element_fields(std::string& out, pugi::xml_node parent,
-                             const std::vector<std::string>* selected, bool top) const;
+                             const std::vector<std::string>* selected, std::vector<bool>& seen) const;
 
   std::vector<column> columns_;
+  std::vector<std::string> keys_;  // `"name":` of each column
 };
 
 // Turns `{... "k":v,` into `{... "k":v}` (or `{` into `{}`).
