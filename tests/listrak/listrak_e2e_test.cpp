@@ -1,0 +1,416 @@
+// Listrak end to end: the real `quarry` binary against the Listrak simulator
+// over loopback and the real Kafka broker. What a read_committed consumer
+// sees is compared record for record with the simulator's dataset; the
+// simulator's calls_by_operation shows which reports quarry read.
+
+#include "kafka/topic_reader.hpp"
+#include "sim/listrak.hpp"
+#include "sim/timestamps.hpp"
+#include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+namespace quarry {
+namespace {
+
+using nlohmann::json;
+using testing::process_result;
+using testing::quarry_process;
+using testing::temp_dir;
+
+constexpr std::int64_t day_s = 86'400;
+
+// Kafka key fields of each stream, in key order.
+const std::map<std::string, std::vector<std::string>>& stream_keys() {
+  static const std::map<std::string, std::vector<std::string>> keys{
+      {"lists", {"ListID"}},
+      {"messages", {"MsgID"}},
+      {"subscribed_contacts", {"ListID", "ContactID"}},
+      {"message_sends", {"MsgID", "EmailAddress"}},
+      {"message_opens", {"MsgID", "EmailAddress", "OpenDate"}},
+      {"message_clicks", {"MsgID", "EmailAddress", "ClickDate", "LinkUrl"}},
+      {"message_reads", {"MsgID", "EmailAddress", "ReadDate"}},
+      {"message_unsubs", {"MsgID", "EmailAddress", "RemovalDate"}},
+      {"message_bounces", {"MsgID", "EmailAddress", "BounceDate"}}};
+  return keys;
+}
+
+// The SOAP method of each child stream.
+const std::map<std::string, std::string>& operations() {
+  static const std::map<std::string, std::string> ops{
+      {"message_sends", "ReportMessageContactSent"},
+      {"message_opens", "ReportRangeMessageContactOpen"},
+      {"message_clicks", "ReportRangeMessageContactClick"},
+      {"message_reads", "ReportRangeMessageContactRead"},
+      {"message_unsubs", "ReportRangeMessageContactRemoval"},
+      {"message_bounces", "ReportRangeMessageContactBounces"},
+      {"subscribed_contacts", "ReportRangeSubscribedContacts"}};
+  return ops;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Messages sent 60..30 days ago: past the bounce window, inside the job.
+sim::listrak_options account(int lists, int messages, int recipients, int subscribers) {
+  sim::listrak_options o;
+  o.data.lists = lists;
+  o.data.messages_per_list = messages;
+  o.data.recipients_per_message = recipients;
+  o.data.subscribers_per_list = subscribers;
+  o.data.days = 30;
+  o.data.start = unix_now() - 60 * day_s;
+  return o;
+}
+
+std::unique_ptr<sim::listrak_simulator> start(sim::listrak_options o) {
+  auto s = std::make_unique<sim::listrak_simulator>(std::move(o));
+  s->start();
+  return s;
+}
+
+std::string unique_prefix(const std::string& stem) {
+  return "t" + std::to_string(getpid()) + "-lr-" + stem + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+// interval_days 40 over a job that starts 100 days ago: 3 windows per list.
+constexpr int windows_per_list = 3;
+
+std::string make_config(const std::string& prefix, const sim::listrak_simulator& s, int workers = 4,
+                        int checkpoint_records = 0, const json& streams = nullptr) {
+  json account = {{"source", "listrak"},
+                  {"endpoint", s.endpoint()},
+                  {"credentials",
+                   {{"username", s.options().username}, {"password", {{"env", "LISTRAK_PASSWORD"}}}}},
+                  {"settings", {{"interval_days", 40}}}};
+  json engine = {{"workers", workers}};
+  if (checkpoint_records > 0) engine["checkpoint_records"] = checkpoint_records;
+  json cfg = {{"kafka",
+               {{"bootstrap_servers", testing::kafka_bootstrap()},
+                {"topic_prefix", prefix},
+                {"replication_factor", 1}}},
+              {"engine", engine},
+              {"accounts", {{"lr", account}}},
+              {"jobs", json::array({{{"name", "lr"}, {"account", "lr"},
+                                     {"start_date", sim::format_rfc3339(unix_now() - 100 * day_s)}}})}};
+  if (!streams.is_null()) cfg["jobs"][0]["streams"] = streams;
+  return cfg.dump(2);
+}
+
+testing::env_list child_env(const sim::listrak_simulator& s) {
+  return {{"LISTRAK_PASSWORD", s.options().password}};
+}
+
+process_result extract(const temp_dir& dir, const std::string& config, const sim::listrak_simulator& s) {
+  quarry_process p{{"extract", "--config", config}, child_env(s), dir};
+  return p.wait(std::chrono::seconds(300));
+}
+
+std::string topic(const std::string& prefix, const std::string& stream) {
+  return prefix + ".listrak." + stream;
+}
+
+// Committed records of a topic: key (re-serialised) -> values in order.
+std::map<std::string, std::vector<json>> committed(const std::string& topic) {
+  std::map<std::string, std::vector<json>> out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    if (m.value) out[json::parse(m.key).dump()].push_back(json::parse(*m.value));
+  });
+  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
+  return out;
+}
+
+json dataset(const sim::listrak_simulator& s, const std::string& stream) {
+  return json::parse(*s.dataset_json(stream));
+}
+
+json key_of(const std::string& stream, const json& record) {
+  json k = json::object();
+  for (const auto& f : stream_keys().at(stream)) k[f] = record.at(f);
+  return k;
+}
+
+// Every record of the dataset under its own key, `times` times (the last
+// value equal to the dataset's), and nothing else.
+void expect_stream_matches(const std::string& prefix, const sim::listrak_simulator& s, const std::string& stream,
+                           std::size_t times = 1) {
+  const auto seen = committed(topic(prefix, stream));
+  const auto rows = dataset(s, stream);
+  ASSERT_EQ(seen.size(), rows.size()) << stream << ": distinct keys";
+  for (const auto& row : rows) {
+    const auto key = key_of(stream, row).dump();
+    const auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << stream << " lacks " << key;
+    ASSERT_EQ(it->second.size(), times) << stream << " " << key;
+    EXPECT_EQ(it->second.back(), row) << stream << " " << key;
+  }
+}
+
+void expect_children_exactly_once(const std::string& prefix, const sim::listrak_simulator& s) {
+  for (const auto& [stream, op] : operations()) expect_stream_matches(prefix, s, stream);
+}
+
+std::int64_t calls_of(const sim::listrak_simulator& s, const std::string& operation) {
+  const auto stats = s.http().stats();
+  const auto it = stats.calls_by_operation.find(operation);
+  return it == stats.calls_by_operation.end() ? 0 : it->second;
+}
+
+// Calls a paged read of n records makes (pages of 5000, then an empty one).
+std::int64_t paged_calls(std::size_t n) { return static_cast<std::int64_t>((n + 4999) / 5000 + 1); }
+
+// Records per message of each child stream, from the dataset.
+std::map<std::string, std::map<std::int64_t, std::size_t>> per_message(const sim::listrak_simulator& s) {
+  std::map<std::string, std::map<std::int64_t, std::size_t>> out;
+  for (const auto& [stream, op] : operations()) {
+    if (stream == "subscribed_contacts") continue;
+    for (const auto& r : dataset(s, stream)) ++out[stream][r["MsgID"].get<std::int64_t>()];
+  }
+  return out;
+}
+
+// The calls of a first run: one collection, windows per list, one paged
+// read per list (contacts) and per message and child stream.
+std::map<std::string, std::int64_t> first_run_calls(const sim::listrak_simulator& s) {
+  std::map<std::string, std::int64_t> calls;
+  const auto lists = dataset(s, "lists").size();
+  calls["GetContactListCollection"] = 1;
+  calls["ReportListMessageActivity"] = static_cast<std::int64_t>(lists) * windows_per_list;
+  std::map<std::int64_t, std::size_t> contacts;
+  for (const auto& c : dataset(s, "subscribed_contacts")) ++contacts[c["ListID"].get<std::int64_t>()];
+  for (const auto& l : dataset(s, "lists")) calls["ReportRangeSubscribedContacts"] += paged_calls(contacts[l["ListID"]]);
+  const auto counts = per_message(s);
+  for (const auto& m : dataset(s, "messages")) {
+    const auto id = m["MsgID"].get<std::int64_t>();
+    for (const auto& [stream, op] : operations()) {
+      if (stream == "subscribed_contacts") continue;
+      const auto& c = counts.count(stream) ? counts.at(stream) : std::map<std::int64_t, std::size_t>{};
+      const auto it = c.find(id);
+      calls[op] += paged_calls(it == c.end() ? 0 : it->second);
+    }
+  }
+  return calls;
+}
+
+TEST(listrak_e2e, full_run_matches_the_dataset_and_an_incremental_run_reads_only_changed_messages) {
+  auto s = start(account(2, 6, 25, 40));
+  temp_dir dir;
+  const auto prefix = unique_prefix("full");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s));
+
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  expect_stream_matches(prefix, *s, "lists");
+  expect_stream_matches(prefix, *s, "messages");
+  expect_children_exactly_once(prefix, *s);
+  // Repeat opens and clicks are all there, each under its own key.
+  std::map<std::string, int> clicks_by_contact;
+  for (const auto& [key, values] : committed(topic(prefix, "message_clicks"))) {
+    const auto k = json::parse(key);
+    ++clicks_by_contact[k["MsgID"].dump() + k["EmailAddress"].get<std::string>()];
+  }
+  int repeat_clickers = 0;
+  for (const auto& [who, n] : clicks_by_contact) repeat_clickers += n > 1;
+  EXPECT_GT(repeat_clickers, 0) << "a [MsgID, EmailAddress] key would have merged these";
+  for (const auto& [op, n] : first_run_calls(*s)) EXPECT_EQ(calls_of(*s, op), n) << op;
+
+  // Changes: 3 messages gain events, one message is sent, 4 contacts subscribe.
+  const auto mutated_at = unix_now();
+  httplib::Client c{"127.0.0.1", s->port()};
+  const auto r = c.Post("/_sim/mutate",
+                        json{{"touch_messages", 3}, {"events_per_message", 2}, {"add_messages", 1}, {"add_subscribers", 4}}.dump(),
+                        "application/json");
+  ASSERT_TRUE(r && r->status == 200);
+  const auto changed = json::parse(r->body);
+  ASSERT_EQ(changed["touched_messages"].size(), 3u);
+  while (unix_now() <= mutated_at) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  s->http().reset_stats();
+
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  expect_children_exactly_once(prefix, *s);
+  std::set<std::int64_t> new_message{changed["added_messages"][0].get<std::int64_t>()};
+  expect_stream_matches(prefix, *s, "lists", 2);
+  // Messages: every one again (its counters may change), the new one once.
+  const auto messages = committed(topic(prefix, "messages"));
+  for (const auto& m : dataset(*s, "messages")) {
+    const auto& values = messages.at(key_of("messages", m).dump());
+    EXPECT_EQ(values.size(), new_message.count(m["MsgID"]) ? 1u : 2u) << m;
+    EXPECT_EQ(values.back(), m);
+  }
+  // Calls: the same windows, and per child stream only the messages whose
+  // counter moved: 3 touched (events, so a data page and an empty page) plus
+  // the new one; bounces and sends only for the new message.
+  EXPECT_EQ(calls_of(*s, "ReportListMessageActivity"), 2 * windows_per_list);
+  const auto counts = per_message(*s);
+  const auto new_id = *new_message.begin();
+  auto new_calls = [&](const std::string& stream) {
+    const auto& c = counts.count(stream) ? counts.at(stream) : std::map<std::int64_t, std::size_t>{};
+    return c.count(new_id) ? 2 : 1;
+  };
+  for (const auto* stream : {"message_opens", "message_clicks", "message_reads", "message_unsubs"})
+    EXPECT_EQ(calls_of(*s, operations().at(stream)), 3 * 2 + new_calls(stream)) << stream;
+  EXPECT_EQ(calls_of(*s, "ReportRangeMessageContactBounces"), new_calls("message_bounces"));
+  EXPECT_EQ(calls_of(*s, "ReportMessageContactSent"), 2);
+  EXPECT_EQ(calls_of(*s, "ReportRangeSubscribedContacts"), 2 * 2);
+}
+
+// Bookmarks committed per (stream, partition), and pending children left.
+std::pair<std::map<std::string, int>, int> state_of(const std::string& prefix) {
+  std::map<std::string, std::string> live;
+  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    if (m.value)
+      live[m.key] = *m.value;
+    else
+      live.erase(m.key);
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  std::map<std::string, int> bookmarks;
+  int pending = 0;
+  for (const auto& [key, value] : live) {
+    const auto k = json::parse(key);
+    if (k.size() == 4) ++pending;
+    if (k.size() == 3 && json::parse(value).contains("bookmark")) ++bookmarks[k[1].get<std::string>()];
+  }
+  return {bookmarks, pending};
+}
+
+TEST(listrak_e2e, a_list_of_300_messages_fans_out_1800_child_tasks_that_all_finish_and_bookmark) {
+  auto s = start(account(1, 300, 2, 4));
+  temp_dir dir;
+  const auto prefix = unique_prefix("fanout");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 8));
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& [stream, op] : operations()) {
+    if (stream != "subscribed_contacts") {
+      EXPECT_GE(calls_of(*s, op), 300) << op;
+    }
+  }
+  expect_children_exactly_once(prefix, *s);
+  const auto [bookmarks, pending] = state_of(prefix);
+  EXPECT_EQ(pending, 0) << "every spawned child finished and cleared its pending entry";
+  EXPECT_EQ(bookmarks.at("messages"), 1);
+  for (const auto& [stream, op] : operations())
+    if (stream != "subscribed_contacts") {
+      EXPECT_EQ(bookmarks.count(stream) ? bookmarks.at(stream) : 0, 300) << stream;
+    }
+  EXPECT_EQ(bookmarks.at("subscribed_contacts"), 1);
+}
+
+TEST(listrak_e2e, a_run_killed_mid_way_resumes_from_per_message_bookmarks_with_every_event_once) {
+  auto o = account(2, 40, 20, 30);
+  o.server.latency_ms = 4;
+  auto s = start(o);
+  const auto full = first_run_calls(*s);
+  std::int64_t full_total = 0;
+  for (const auto& [op, n] : full) full_total += n;
+  temp_dir dir;
+  const auto prefix = unique_prefix("kill");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 4, 20));
+  {
+    quarry_process p{{"extract", "--config", cfg}, child_env(*s), dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (s->http().stats().calls_total < full_total / 2 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    p.kill(SIGKILL);
+    EXPECT_EQ(p.wait().exit_code, -1);
+  }
+  const auto calls_before = s->http().stats().calls_total;
+  ASSERT_LT(calls_before, full_total) << "the run must be killed before it finished";
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_children_exactly_once(prefix, *s);
+  const auto calls_after = s->http().stats().calls_total - calls_before;
+  EXPECT_LT(calls_after, full_total) << "the restart went on from committed bookmarks and pending children";
+}
+
+TEST(listrak_e2e, hostile_xml_fails_only_its_task_naming_the_operation_and_the_next_run_completes) {
+  auto s = start(account(1, 5, 20, 20));
+  temp_dir dir;
+  const auto prefix = unique_prefix("hostile");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s));
+  httplib::Client c{"127.0.0.1", s->port()};
+  const std::vector<std::pair<std::string, std::string>> faults{
+      {"ReportRangeMessageContactOpen", "malformed"},
+      {"ReportRangeMessageContactClick", "truncated"},
+      {"ReportRangeMessageContactRead", "entity_bomb"},
+      {"ReportRangeMessageContactBounces", "external_entity"}};
+  for (const auto& [op, kind] : faults) {
+    const auto r = c.Post("/_sim/xml_faults", json{{"operation", op}, {"kind", kind}, {"count", 1}}.dump(),
+                          "application/json");
+    ASSERT_TRUE(r && r->status == 200);
+  }
+  const auto first = extract(dir, cfg, *s);
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  const auto all = first.out + first.err;
+  for (const auto& [op, kind] : faults)
+    EXPECT_NE(all.find("listrak " + op + " (MsgID"), std::string::npos) << op << "\n" << all;
+  EXPECT_NE(all.find("not well formed"), std::string::npos) << all;
+  EXPECT_NE(all.find("DOCTYPE"), std::string::npos) << all;
+  EXPECT_EQ(all.find(s->options().password), std::string::npos);
+  // The streams without a fault are complete.
+  for (const auto* stream : {"message_sends", "message_unsubs", "subscribed_contacts"})
+    expect_stream_matches(prefix, *s, stream);
+  // The failed tasks stay pending and the next run finishes them.
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  expect_children_exactly_once(prefix, *s);
+}
+
+TEST(listrak_e2e, a_column_selection_keeps_the_key_and_reads_only_the_selected_reports) {
+  auto s = start(account(1, 4, 10, 10));
+  temp_dir dir;
+  const auto prefix = unique_prefix("select");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 4, 0, {{"message_clicks", {{"columns", {"LinkDescription"}}}}}));
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto clicks = committed(topic(prefix, "message_clicks"));
+  ASSERT_EQ(clicks.size(), dataset(*s, "message_clicks").size());
+  for (const auto& [key, values] : clicks) {
+    std::set<std::string> fields;
+    for (const auto& [k, v] : values.front().items()) fields.insert(k);
+    EXPECT_EQ(fields, (std::set<std::string>{"MsgID", "EmailAddress", "ClickDate", "LinkUrl", "LinkDescription"})) << key;
+  }
+  // lists and messages are automatic; nothing else is read.
+  expect_stream_matches(prefix, *s, "messages");
+  EXPECT_EQ(calls_of(*s, "ReportRangeMessageContactClick"), first_run_calls(*s).at("ReportRangeMessageContactClick"));
+  for (const auto& [stream, op] : operations()) {
+    if (stream != "message_clicks") {
+      EXPECT_EQ(calls_of(*s, op), 0) << op;
+    }
+  }
+}
+
+TEST(listrak_e2e, a_wrong_password_is_fatal_and_never_printed) {
+  auto o = account(1, 2, 5, 5);
+  o.password = "the-real-one";
+  auto s = start(o);
+  temp_dir dir;
+  const auto prefix = unique_prefix("auth");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s));
+  quarry_process p{{"extract", "--config", cfg}, {{"LISTRAK_PASSWORD", "wrong-password-123"}}, dir};
+  const auto r = p.wait(std::chrono::seconds(120));
+  EXPECT_EQ(r.exit_code, 1);
+  const auto all = r.out + r.err;
+  EXPECT_NE(all.find("[InvalidLogonAttempt]"), std::string::npos) << all;
+  EXPECT_EQ(all.find("wrong-password-123"), std::string::npos) << all;
+  EXPECT_EQ(calls_of(*s, "GetContactListCollection"), 1) << "not retried";
+}
+
+} // namespace
+} // namespace quarry
