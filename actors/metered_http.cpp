@@ -1,5 +1,6 @@
 #include "actors/metered_http.hpp"
 
+#include "connectors/core/rate_limit.hpp"
 #include "proto/messages.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -31,12 +32,13 @@ std::string iso_from_ms(std::int64_t ms) {
 
 // Blocks this actor's thread until the quota actor grants a permit (0 when
 // calls are not metered) or says the budget is spent.
-status take_permit(const permit_source& from, permit_id& permit, bool byte_gated) {
+status take_permit(const permit_source& from, permit_id& permit, bool byte_gated,
+                   const std::string& scope = {}) {
   permit = 0;
   if (!from.quota) return {};
   status outcome;
   const auto asked = std::chrono::steady_clock::now();
-  quota_acquire req{from.account, from.fairness_key, from.worker, byte_gated};
+  quota_acquire req{from.account, from.fairness_key, from.worker, byte_gated, scope};
   from.self->request(from.quota, caf::infinite, std::move(req))
       .receive(
           [&](quota_grant& g) {
@@ -57,8 +59,26 @@ status take_permit(const permit_source& from, permit_id& permit, bool byte_gated
   return outcome;
 }
 
+// What the answer says of the server's room for calls of `scope`: its
+// x-ratelimit headers, or for a scoped call refused with 429 and a reset
+// time, none left until then (so only that scope waits).
+quota_release release_of(permit_id permit, const result<http::response>& r, std::int64_t bytes,
+                         const std::string& scope) {
+  quota_release out{permit, outcome_of(r), r.ok() ? -1.0 : r.error().retry_after_s, bytes};
+  if (r.ok()) {
+    if (const auto room = http::read_rate_limit(*r, std::chrono::system_clock::now())) {
+      out.server_remaining = room->remaining;
+      out.server_reset_in_ms = static_cast<std::int64_t>(room->reset_in_s * 1000);
+    }
+  } else if (!scope.empty() && r.error().kind == error_kind::rate_limited && r.error().retry_after_s >= 0) {
+    out.server_remaining = 0;
+    out.server_reset_in_ms = static_cast<std::int64_t>(r.error().retry_after_s * 1000);
+  }
+  return out;
+}
+
 void return_permit(const permit_source& from, permit_id permit, const result<http::response>& r,
-                   std::int64_t bytes, const attempt_fn& on_attempt) {
+                   std::int64_t bytes, const attempt_fn& on_attempt, const std::string& scope = {}) {
   telemetry::metrics()
       .api_calls
       .Add({{"source", from.source},
@@ -66,7 +86,7 @@ void return_permit(const permit_source& from, permit_id permit, const result<htt
       .Increment();
   if (on_attempt) on_attempt(r);
   if (permit == 0 || !from.quota) return;
-  from.self->send(from.quota, quota_release{permit, outcome_of(r), r.ok() ? -1.0 : r.error().retry_after_s, bytes});
+  from.self->send(from.quota, release_of(permit, r, bytes, scope));
 }
 
 } // namespace
@@ -77,8 +97,10 @@ result<http::response> metered_call(const permit_source& from, http::client& cli
                                     const attempt_fn& on_attempt) {
   permit_id permit = 0;
   http::retry_hooks hooks;
-  hooks.before_attempt = [&] { return take_permit(from, permit, false); };
-  hooks.after_attempt = [&](const result<http::response>& r) { return_permit(from, permit, r, 0, on_attempt); };
+  hooks.before_attempt = [&] { return take_permit(from, permit, false, req.quota_scope); };
+  hooks.after_attempt = [&](const result<http::response>& r) {
+    return_permit(from, permit, r, 0, on_attempt, req.quota_scope);
+  };
   hooks.cancelled = cancelled;
   return http::send_with_retries(client, req, backoff, extra, hooks);
 }

@@ -130,7 +130,7 @@ caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string ac
             sender && s.holders.emplace(sender.address(), req.holder.str()).second)
           self->monitor(sender);
         const auto waiter = s.ledger->enqueue(req.fairness_key, req.holder.str(), quota_now(),
-                                              req.byte_gated);
+                                              req.byte_gated, req.scope);
         s.waiting.emplace(waiter, rp);
         poll(self);
         return rp;
@@ -148,6 +148,8 @@ caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string ac
         }
         if (rel.retry_after_s >= 0)
           what.retry_after = milliseconds(static_cast<std::int64_t>(rel.retry_after_s * 1000));
+        if (rel.server_remaining >= 0)
+          what.room = quota::server_room{rel.server_remaining, milliseconds(rel.server_reset_in_ms)};
         const auto now = quota_now();
         if (rel.bytes > 0) s.ledger->charge_bytes(rel.bytes, now);
         s.ledger->release(rel.permit, what, now);

@@ -40,6 +40,11 @@ std::optional<date::local_days> parse_day(const std::string& text) {
   return day;
 }
 
+// A window or reported room of `limit_scope` binds calls of `call_scope`.
+bool binds(const std::string& limit_scope, const std::string& call_scope) {
+  return limit_scope.empty() || limit_scope == call_scope;
+}
+
 std::chrono::milliseconds backoff(int consecutive) {
   auto wait = first_backoff;
   for (int i = 0; i < consecutive && wait < max_backoff; ++i)
@@ -149,14 +154,14 @@ bool ledger::bytes_spent() const {
 // --- granting -----------------------------------------------------------------
 
 waiter_id ledger::enqueue(std::string fairness_key, std::string holder, instant now,
-                          bool needs_bytes) {
+                          bool needs_bytes, std::string scope) {
   advance_day(now);
   const waiter_id id = next_waiter_++;
   auto [queue, fresh] = queues_.try_emplace(fairness_key);
   if (fresh)
     turn_.push_back(fairness_key);
   queue->second.push_back(id);
-  waiters_.emplace(id, waiter{std::move(fairness_key), std::move(holder), needs_bytes});
+  waiters_.emplace(id, waiter{std::move(fairness_key), std::move(holder), needs_bytes, std::move(scope)});
   return id;
 }
 
@@ -167,6 +172,11 @@ void ledger::evict_windows(mono_time now) {
     while (!log.empty() && log.front() <= horizon)
       log.pop_front();
   }
+  // A reported room whose reset has passed lets one call through (a probe);
+  // its answer reports the room anew.
+  for (auto& [scope, room] : rooms_)
+    if (now >= room.until && room.until != mono_time::max())
+      room = reported_room{1, mono_time::max()};
 }
 
 // Call after evict_windows(now). The same for every waiter: what differs
@@ -180,10 +190,40 @@ bool ledger::can_grant(instant now) const {
     return false;
   if (policy_.concurrency && permits_.size() >= static_cast<std::size_t>(*policy_.concurrency))
     return false;
+  return true;
+}
+
+// Call after evict_windows(now): the windows and reported rooms that bind a
+// call of `scope` have room for one more.
+bool ledger::scope_allows(const std::string& scope, instant now) const {
   for (std::size_t i = 0; i < window_log_.size(); ++i)
-    if (window_log_[i].size() >= static_cast<std::size_t>(policy_.windows[i].calls))
+    if (binds(policy_.windows[i].scope, scope) &&
+        window_log_[i].size() >= static_cast<std::size_t>(policy_.windows[i].calls))
+      return false;
+  for (const auto& [room_scope, room] : rooms_)
+    if (binds(room_scope, scope) && now.mono < room.until && room.left <= 0)
       return false;
   return true;
+}
+
+// When the windows and rooms binding `scope` next have room; nullopt while a
+// probe's answer is awaited (a release wakes the owner).
+std::optional<mono_time> ledger::scope_free_at(const std::string& scope, instant now) const {
+  mono_time at = now.mono;
+  for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    const auto& log = window_log_[i];
+    const auto limit = static_cast<std::size_t>(policy_.windows[i].calls);
+    if (binds(policy_.windows[i].scope, scope) && log.size() >= limit)  // the call whose leaving makes room
+      at = std::max(at, log[log.size() - limit] + policy_.windows[i].length);
+  }
+  for (const auto& [room_scope, room] : rooms_) {
+    if (!binds(room_scope, scope) || now.mono >= room.until || room.left > 0)
+      continue;
+    if (room.until == mono_time::max())
+      return std::nullopt;
+    at = std::max(at, room.until);
+  }
+  return at;
 }
 
 std::optional<mono_time> ledger::blocked_until(instant now) const {
@@ -192,12 +232,15 @@ std::optional<mono_time> ledger::blocked_until(instant now) const {
   if (policy_.daily_calls && calls_ >= reserved_)
     return std::nullopt;  // only on_persisted() unblocks
   mono_time at = std::max(now.mono, cooling_until_);
-  for (std::size_t i = 0; i < window_log_.size(); ++i) {
-    const auto& log = window_log_[i];
-    const auto limit = static_cast<std::size_t>(policy_.windows[i].calls);
-    if (log.size() >= limit)  // the call whose leaving makes room
-      at = std::max(at, log[log.size() - limit] + policy_.windows[i].length);
+  // The first scope among the waiters' to have room.
+  std::optional<mono_time> first_free;
+  for (const auto& [id, w] : waiters_) {
+    const auto free = scope_free_at(w.scope, now);
+    if (free && (!first_free || *free < *first_free)) first_free = free;
   }
+  if (!first_free)
+    return std::nullopt;  // every waiter awaits a probe's answer
+  at = std::max(at, *first_free);
   if (policy_.concurrency) {
     const auto limit = static_cast<std::size_t>(*policy_.concurrency);
     if (permits_.size() >= limit) {  // a release wakes the owner anyway; a lease is the fallback
@@ -212,12 +255,14 @@ std::optional<mono_time> ledger::blocked_until(instant now) const {
   return at;
 }
 
-std::optional<waiter_id> ledger::next_in_turn() {
+// The next waiter in turn whose scope has room; a key whose front waiter's
+// scope is full keeps its queue and goes to the back of the turn.
+std::optional<waiter_id> ledger::next_in_turn(instant now) {
   auto drop_gone = [this](std::deque<waiter_id>& ids) {
     while (!ids.empty() && !waiters_.contains(ids.front()))
       ids.pop_front();
   };
-  while (!turn_.empty()) {
+  for (std::size_t tried = 0, keys = turn_.size(); tried < keys && !turn_.empty(); ++tried) {
     std::string key = std::move(turn_.front());
     turn_.pop_front();
     const auto queue = queues_.find(key);
@@ -225,6 +270,10 @@ std::optional<waiter_id> ledger::next_in_turn() {
     drop_gone(ids);
     if (ids.empty()) {
       queues_.erase(queue);
+      continue;
+    }
+    if (!scope_allows(waiters_.at(ids.front()).scope, now)) {
+      turn_.push_back(std::move(key));
       continue;
     }
     const waiter_id id = ids.front();
@@ -299,16 +348,21 @@ decision ledger::poll(instant now) {
   deny_hopeless(out);
   evict_windows(now.mono);
   while (!waiters_.empty() && can_grant(now)) {
-    const auto id = next_in_turn();
+    const auto id = next_in_turn(now);
     if (!id)
-      break;  // unreachable: every queued waiter is in some queue
+      break;  // every waiter's scope is full
     auto node = waiters_.extract(*id);
+    const auto& scope = node.mapped().scope;
     const permit_id pid = next_permit_++;
     const mono_time expiry = now.mono + policy_.lease;
-    permits_.emplace(pid, permit{std::move(node.mapped().holder), expiry, day_});
     ++calls_;
-    for (auto& log : window_log_)
-      log.push_back(now.mono);
+    for (std::size_t i = 0; i < window_log_.size(); ++i)
+      if (binds(policy_.windows[i].scope, scope))
+        window_log_[i].push_back(now.mono);
+    for (auto& [room_scope, room] : rooms_)
+      if (binds(room_scope, scope))
+        --room.left;
+    permits_.emplace(pid, permit{std::move(node.mapped().holder), expiry, day_, scope});
     out.grants.push_back(grant{*id, pid, expiry});
   }
   deny_hopeless(out);  // the grants may have spent the day
@@ -325,8 +379,30 @@ bool ledger::release(permit_id id, outcome what, instant now) {
   if (it == permits_.end())
     return false;
   const auto granted_on = it->second.day;
+  const auto scope = std::move(it->second.scope);
   permits_.erase(it);
   advance_day(now);
+  // A probe that came back without a report (an error answer) leaves the
+  // next call free to probe again.
+  for (auto& [room_scope, room] : rooms_)
+    if (binds(room_scope, scope) && room.until == mono_time::max())
+      room.left = std::max<std::int64_t>(room.left, 1);
+  if (what.room) {
+    // Calls still in flight may not have reached the server's count yet.
+    const auto in_flight = std::count_if(permits_.begin(), permits_.end(),
+                                         [&](const auto& p) { return binds(scope, p.second.scope); });
+    const reported_room fresh{what.room->remaining - in_flight, now.mono + what.room->reset_in};
+    const auto [it, added] = rooms_.try_emplace(scope, fresh);
+    auto& room = it->second;
+    if (!added && (room.until == mono_time::max() || now.mono >= room.until)) {
+      room = fresh;  // the probe's answer, or a report after the reset
+    } else if (!added) {
+      // Answers come back out of order: hold the most cautious reading of
+      // the reports until the reset.
+      room.left = std::min(room.left, fresh.left);
+      room.until = std::max(room.until, fresh.until);
+    }
+  }
   switch (what.result) {
   case call_result::ok:
     consecutive_throttles_ = 0;
@@ -334,10 +410,14 @@ bool ledger::release(permit_id id, outcome what, instant now) {
   case call_result::failed:
     break;
   case call_result::throttled: {
-    const auto wait = what.retry_after ? std::max(*what.retry_after, std::chrono::milliseconds{0})
-                                       : backoff(consecutive_throttles_);
+    // With the server's room for the scope (0 until its reset) only that
+    // scope waits; otherwise every call cools down.
+    if (!what.room) {
+      const auto wait = what.retry_after ? std::max(*what.retry_after, std::chrono::milliseconds{0})
+                                         : backoff(consecutive_throttles_);
+      cooling_until_ = std::max(cooling_until_, now.mono + wait);
+    }
     ++consecutive_throttles_;
-    cooling_until_ = std::max(cooling_until_, now.mono + wait);
     break;
   }
   case call_result::quota_exhausted:

@@ -14,7 +14,13 @@
 //   - any number of sliding windows (e.g. 100 calls per 20 s);
 //   - a concurrency cap (calls in flight);
 //   - daily bytes, for permits that ask for them (Marketo bulk export);
-//   - a cooldown after the server said "slow down".
+//   - a cooldown after the server said "slow down";
+//   - the room the server reported (x-ratelimit-remaining R until the reset
+//     T): no more than R grants of that scope before T, calls still in
+//     flight counted against R (other apps share the server's budget).
+//     Reports arriving before T tighten the room (the smaller R, the later
+//     T: answers come back out of order); after T one call goes through as
+//     a probe and its answer's report replaces the room.
 // Daily calls and windows are charged when a permit is granted, so a worker
 // that dies never holds rate (reference/runtime.md §3). A concurrency slot is
 // held until release() or until its lease runs out (Doorman-style leases).
@@ -77,9 +83,14 @@ using quarry::permit_id;
 using wall_time = std::chrono::system_clock::time_point;
 using mono_time = std::chrono::steady_clock::time_point;
 
+// A window binds every call, or only the calls of one scope (a class of calls
+// the API limits separately, e.g. Kustomer's "search": 100/min inside the
+// org's budget). A scoped call must fit its scope's windows and the general
+// ones.
 struct window_limit {
   int calls = 0;
   std::chrono::seconds length{0};
+  std::string scope{};  // "" = every call
 };
 
 // One account's limits, from the source's documented limits and the job's
@@ -151,11 +162,19 @@ enum class call_result {
   quota_exhausted,  // "the day's quota is gone" (Marketo 607): day spent
 };
 
+// The server's own account of a window, from an answer's headers.
+struct server_room {
+  std::int64_t remaining = 0;          // calls it will still take
+  std::chrono::milliseconds reset_in{0};  // until its window resets
+};
+
 struct outcome {
   call_result result = call_result::ok;
   // For throttled: the server's Retry-After. Without it the cooldown is an
   // exponential backoff: 1 s, doubling per consecutive throttle, at most 60 s.
   std::optional<std::chrono::milliseconds> retry_after{};
+  // What the answer said of the room left for calls of the permit's scope.
+  std::optional<server_room> room{};
 };
 
 struct reclaimed {
@@ -199,8 +218,9 @@ public:
   // the round-robin turn, `holder` (worker identity) whom reclaim_holder()
   // frees. A byte-gated waiter is also denied once the day's bytes are spent.
   // The waiter is answered by a later poll().
+  // `scope` names the windows (besides the general ones) the call must fit.
   waiter_id enqueue(std::string fairness_key, std::string holder, instant now,
-                    bool needs_bytes = false);
+                    bool needs_bytes = false, std::string scope = {});
 
   // Rolls the day over if due, reclaims expired leases, grants as many queued
   // waiters as the limits allow (round-robin across fairness keys, FIFO within
@@ -252,11 +272,18 @@ private:
     std::string key;
     std::string holder;
     bool needs_bytes = false;
+    std::string scope;
   };
   struct permit {
     std::string holder;
     mono_time lease_expiry;
     date::local_days day;  // the day it was granted (and charged) on
+    std::string scope;
+  };
+  // The server's last report for a scope: `left` grants until `until`.
+  struct reported_room {
+    std::int64_t left = 0;
+    mono_time until;
   };
 
   date::local_days day_of(wall_time t) const;
@@ -265,8 +292,10 @@ private:
   bool day_spent() const;
   bool bytes_spent() const;
   bool can_grant(instant now) const;
+  bool scope_allows(const std::string& scope, instant now) const;
+  std::optional<mono_time> scope_free_at(const std::string& scope, instant now) const;
   std::optional<mono_time> blocked_until(instant now) const;
-  std::optional<waiter_id> next_in_turn();
+  std::optional<waiter_id> next_in_turn(instant now);
   void deny_hopeless(decision& out);
   void forget_empty_queues();
   void evict_windows(mono_time now);
@@ -288,6 +317,7 @@ private:
   std::vector<std::deque<mono_time>> window_log_;  // grant times, per window
   mono_time cooling_until_{};
   int consecutive_throttles_ = 0;
+  std::map<std::string, reported_room> rooms_;  // by scope ("" binds every call)
 
   waiter_id next_waiter_ = 1;
   permit_id next_permit_ = 1;

@@ -76,6 +76,10 @@ quota::policy policy_of(const connectors::quota_defaults& d, const config::quota
     for (const auto& [calls, seconds] : d.windows)
       p.windows.push_back({calls, std::chrono::seconds(seconds) + guard});
   }
+  // Scoped windows (Kustomer's searches) are the source's: an account's
+  // windows replace only the general ones.
+  for (const auto& [scope, window] : d.scoped_windows)
+    p.windows.push_back({window.first, std::chrono::seconds(window.second) + guard, scope});
   if (q.concurrency)
     p.concurrency = *q.concurrency;
   else if (d.concurrency > 0)
@@ -123,7 +127,12 @@ connectors::job_context context_of(const config::account_config& account,
   c.account = account.name;
   c.source = account.source;
   c.endpoint = account.endpoint.value_or("");
-  for (const auto& [field, value] : account.credentials) c.credentials.emplace_back(field, value.reveal());
+  for (const auto& [field, value] : account.credentials) {
+    c.credentials.emplace_back(field, value.reveal());
+    // A secret's origin is "file:PATH" or "env:NAME".
+    if (const auto* s = value.as_secret(); s && s->origin().rfind("file:", 0) == 0)
+      c.credential_files.emplace_back(field, s->origin().substr(5));
+  }
   c.settings = *account.settings;
   if (job != nullptr) {
     c.job = job->name;

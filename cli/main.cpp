@@ -38,7 +38,7 @@ std::vector<config::source_rules> source_rules() {
     auto c = connectors::make_connector(name);
     config::source_rules r;
     r.name = name;
-    for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret});
+    for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret, cred.rotates});
     rules.push_back(std::move(r));
   }
   return rules;

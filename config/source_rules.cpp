@@ -6,6 +6,7 @@ std::vector<source_rules> default_source_rules() {
   constexpr bool required = true;
   constexpr bool is_secret = true;
   constexpr bool plain = false;
+  constexpr bool rotates = true;
   return {
       {"synthetic", {{"api_key", required, is_secret}}},
       {"marketo",
@@ -17,7 +18,7 @@ std::vector<source_rules> default_source_rules() {
       {"constant_contact",
        {{"client_id", required, plain},
         {"client_secret", required, is_secret},
-        {"refresh_token", required, is_secret}}},
+        {"refresh_token", required, is_secret, rotates}}},
   };
 }
 

@@ -18,6 +18,9 @@ struct credential_field {
   // A secret field must be given as {"env": NAME} or {"file": PATH}; a plain
   // string there is rejected so that credentials never sit in the file.
   bool secret = false;
+  // The source replaces the value as it is used (a rotating refresh token):
+  // it must be given as {"file": PATH}, which quarry rewrites.
+  bool rotates = false;
 };
 
 struct source_rules {

@@ -562,6 +562,12 @@ class validator {
         }
         auto value = read_property_value(it.value(), f_ptr, field && field->secret);
         if (!value) continue;
+        if (field && field->rotates &&
+            (!value->is_secret() || value->as_secret()->origin().rfind("file:", 0) != 0)) {
+          report(f_ptr, "must be given as {\"file\": PATH}: source " + rules->name +
+                            " replaces it on every refresh and quarry writes the new value back");
+          continue;
+        }
         if (!value->is_secret() && value->reveal().empty()) {
           report(f_ptr, "must not be empty");
           continue;

@@ -138,6 +138,7 @@ struct quota_acquire {
   std::string fairness_key;  // job/stream: waiters are served round-robin by key
   worker_id holder;
   bool byte_gated = false;   // also needs daily bytes left (bulk exports)
+  std::string scope{};       // the call's quota scope (http::request::quota_scope)
 };
 
 // The answer to quota_acquire: a permit, or a denial because a budget is
@@ -157,6 +158,10 @@ struct quota_release {
   call_outcome outcome = call_outcome::ok;
   double retry_after_s = -1;
   std::int64_t bytes = 0;  // bytes to charge to the daily byte budget
+  // The server's room for calls of the permit's scope, from the answer's
+  // headers (x-ratelimit-remaining/-reset): remaining < 0 when it said none.
+  std::int64_t server_remaining = -1;
+  std::int64_t server_reset_in_ms = 0;
 };
 
 struct quota_usage_report {
@@ -252,7 +257,7 @@ typename Inspector::result_type inspect(Inspector& f, run_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, quota_acquire& x) {
   return f(caf::meta::type_name("quarry.quota_acquire"), x.account, x.fairness_key, x.holder,
-           x.byte_gated);
+           x.byte_gated, x.scope);
 }
 
 template <class Inspector>
@@ -269,7 +274,7 @@ typename Inspector::result_type inspect(Inspector& f, task_assignment& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, quota_release& x) {
   return f(caf::meta::type_name("quarry.quota_release"), x.permit, x.outcome, x.retry_after_s,
-           x.bytes);
+           x.bytes, x.server_remaining, x.server_reset_in_ms);
 }
 
 template <class Inspector>

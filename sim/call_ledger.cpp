@@ -14,38 +14,47 @@ std::chrono::nanoseconds as_duration(double seconds) {
   return std::chrono::nanoseconds{static_cast<std::int64_t>(std::llround(seconds * 1e9))};
 }
 
-std::chrono::nanoseconds longest(const std::vector<window_limit>& windows) {
-  std::chrono::nanoseconds out{0};
-  for (const auto& w : windows) out = std::max(out, as_duration(w.seconds));
+template <class Scoped>
+std::vector<Scoped> scoped(const call_limits& limits) {
+  std::vector<Scoped> out;
+  for (const auto& w : limits.windows) out.push_back({w, ""});
+  for (const auto& [path, w] : limits.path_windows) out.push_back({w, path});
   return out;
 }
 
-std::vector<window_stats> empty_windows(const std::vector<window_limit>& windows) {
+template <class Scoped>
+std::vector<window_stats> empty_windows(const std::vector<Scoped>& windows) {
   std::vector<window_stats> out;
-  for (const auto& w : windows) out.push_back({w.calls, w.seconds, 0});
+  for (const auto& w : windows) out.push_back({w.limit.calls, w.limit.seconds, 0, w.path_template});
   return out;
 }
 
 } // namespace
 
 call_ledger::call_ledger(call_limits limits, const sim_clock& clock)
-    : limits_(std::move(limits)), clock_(clock), longest_window_(longest(limits_.windows)) {
-  for (const auto& w : limits_.windows)
+    : limits_(std::move(limits)), windows_(scoped<scoped_window>(limits_)), clock_(clock),
+      seen_logs_(windows_.size()), admitted_logs_(windows_.size()) {
+  for (const auto& [w, path] : windows_)
     if (w.calls < 1 || !(w.seconds > 0))
       throw std::invalid_argument("a window limit needs calls >= 1 and seconds > 0");
   if (limits_.daily && *limits_.daily < 0)
     throw std::invalid_argument("the daily limit cannot be negative");
   if (limits_.concurrency && *limits_.concurrency < 1)
     throw std::invalid_argument("the concurrency limit must be at least 1");
-  stats_.windows = empty_windows(limits_.windows);
+  stats_.windows = empty_windows(windows_);
 }
 
-// Calls in the log at or after `from`, i.e. in the window (from - epsilon, now].
-std::int64_t call_ledger::count_since(const std::deque<steady_time>& log,
-                                      steady_time from) const {
-  // A call exactly W seconds ago has left the window.
+// The room after the calls admitted up to `now`; a call exactly W seconds ago
+// has left the window.
+window_room call_ledger::room_of(std::size_t i, steady_time now) const {
+  const auto& w = windows_[i].limit;
+  const auto& log = admitted_logs_[i];
+  const auto from = now - as_duration(w.seconds);
   const auto first = std::upper_bound(log.begin(), log.end(), from);
-  return log.end() - first;
+  window_room out{w.calls, std::max<std::int64_t>(0, w.calls - (log.end() - first)), 0};
+  if (first != log.end())
+    out.reset_s = std::chrono::duration<double>(*first + as_duration(w.seconds) - now).count();
+  return out;
 }
 
 call_ledger::admission call_ledger::begin(const call_start& call) {
@@ -57,7 +66,8 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
   std::lock_guard lock(mu_);
   steady_time now = call.at ? *call.at : std::chrono::steady_clock::now();
   // Keep the logs sorted even if a caller-supplied time runs backwards.
-  if (!seen_log_.empty() && now < seen_log_.back()) now = seen_log_.back();
+  now = std::max(now, last_seen_);
+  last_seen_ = now;
 
   // Observe: every call counts.
   ++stats_.calls_total;
@@ -66,16 +76,14 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
   if (!call.operation.empty()) ++stats_.calls_by_operation[std::string(call.operation)];
   ++in_flight_;
   stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight_);
-  if (!limits_.windows.empty()) {
-    while (!seen_log_.empty() && seen_log_.front() <= now - longest_window_)
-      seen_log_.pop_front();
-    while (!admitted_log_.empty() && admitted_log_.front() <= now - longest_window_)
-      admitted_log_.pop_front();
-    seen_log_.push_back(now);
-    for (std::size_t i = 0; i < limits_.windows.size(); ++i) {
-      const auto seen = count_since(seen_log_, now - as_duration(limits_.windows[i].seconds));
-      stats_.windows[i].max_seen = std::max(stats_.windows[i].max_seen, seen);
-    }
+  for (std::size_t i = 0; i < windows_.size(); ++i) {
+    if (!windows_[i].applies_to(call.path_template)) continue;
+    const auto horizon = now - as_duration(windows_[i].limit.seconds);
+    for (auto* log : {&seen_logs_[i], &admitted_logs_[i]})
+      while (!log->empty() && log->front() <= horizon) log->pop_front();
+    seen_logs_[i].push_back(now);
+    stats_.windows[i].max_seen =
+        std::max(stats_.windows[i].max_seen, static_cast<std::int64_t>(seen_logs_[i].size()));
   }
 
   // Decide, against admitted calls only.
@@ -83,15 +91,12 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
   if (limits_.daily && admitted_by_day_[sim_day] >= *limits_.daily) {
     out.rejected = limit_kind::daily;
   }
-  for (std::size_t i = 0; !out.rejected && i < limits_.windows.size(); ++i) {
-    const auto& w = limits_.windows[i];
-    const auto from = now - as_duration(w.seconds);
-    if (count_since(admitted_log_, from) >= w.calls) {
+  for (std::size_t i = 0; !out.rejected && i < windows_.size(); ++i) {
+    if (!windows_[i].applies_to(call.path_template)) continue;
+    const auto room = room_of(i, now);
+    if (room.remaining == 0) {
       out.rejected = limit_kind::window;
-      // The oldest admitted call in this window leaves it at oldest + W.
-      const auto oldest = *std::upper_bound(admitted_log_.begin(), admitted_log_.end(), from);
-      out.retry_after_s =
-          std::chrono::duration<double>(oldest + as_duration(w.seconds) - now).count();
+      out.retry_after_s = room.reset_s;  // when the oldest admitted call leaves
     }
   }
   if (!out.rejected && limits_.concurrency && in_flight_admitted_ >= *limits_.concurrency) {
@@ -103,9 +108,12 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
         {*out.rejected, format_rfc3339_ms(sim_now), std::string(call.path)});
   } else {
     ++admitted_by_day_[sim_day];
-    if (!limits_.windows.empty()) admitted_log_.push_back(now);
+    for (std::size_t i = 0; i < windows_.size(); ++i)
+      if (windows_[i].applies_to(call.path_template)) admitted_logs_[i].push_back(now);
     ++in_flight_admitted_;
   }
+  for (std::size_t i = 0; i < windows_.size(); ++i)
+    if (windows_[i].applies_to(call.path_template)) out.rooms.push_back(room_of(i, now));
   return out;
 }
 
@@ -129,11 +137,11 @@ call_stats call_ledger::snapshot() const {
 void call_ledger::reset() {
   std::lock_guard lock(mu_);
   stats_ = call_stats{};
-  stats_.windows = empty_windows(limits_.windows);
+  stats_.windows = empty_windows(windows_);
   stats_.max_in_flight = in_flight_;
   admitted_by_day_.clear();
-  seen_log_.clear();
-  admitted_log_.clear();
+  for (auto& log : seen_logs_) log.clear();
+  for (auto& log : admitted_logs_) log.clear();
 }
 
 } // namespace quarry::sim

@@ -28,7 +28,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace quarry::sim {
 
@@ -50,6 +52,7 @@ class call_ledger {
   struct admission {
     std::optional<limit_kind> rejected;  // nullopt: admitted
     double retry_after_s = -1;           // for window rejections, else -1
+    std::vector<window_room> rooms;      // the windows that apply to the call
     bool admitted() const { return !rejected; }
   };
 
@@ -64,17 +67,27 @@ class call_ledger {
   const call_limits& limits() const { return limits_; }
 
  private:
-  std::int64_t count_since(const std::deque<steady_time>& log, steady_time from) const;
+  window_room room_of(std::size_t window, steady_time now) const;
+
+  struct scoped_window {
+    window_limit limit;
+    std::string path_template;  // "" = every call
+    bool applies_to(std::string_view path) const {
+      return path_template.empty() || path_template == path;
+    }
+  };
 
   const call_limits limits_;
+  const std::vector<scoped_window> windows_;  // limits_.windows, then path_windows
   const sim_clock& clock_;
-  const std::chrono::nanoseconds longest_window_;
 
   mutable std::mutex mu_;
   call_stats stats_;                                // guarded by mu_
   std::map<std::int64_t, std::int64_t> admitted_by_day_;  // sim day number -> calls
-  std::deque<steady_time> seen_log_;                // every call, pruned to the
-  std::deque<steady_time> admitted_log_;            // longest window
+  // Per window: the calls it applies to, pruned to its length.
+  std::vector<std::deque<steady_time>> seen_logs_;
+  std::vector<std::deque<steady_time>> admitted_logs_;
+  steady_time last_seen_{};
   std::int64_t in_flight_ = 0;
   std::int64_t in_flight_admitted_ = 0;
 };

@@ -22,7 +22,9 @@ std::string to_json(const call_stats& stats) {
     json seconds = w.seconds;
     if (std::floor(w.seconds) == w.seconds)
       seconds = static_cast<std::int64_t>(w.seconds);
-    windows.push_back({{"calls", w.calls}, {"seconds", seconds}, {"max_seen", w.max_seen}});
+    json window = {{"calls", w.calls}, {"seconds", seconds}, {"max_seen", w.max_seen}};
+    if (!w.path_template.empty()) window["path"] = w.path_template;
+    windows.push_back(std::move(window));
   }
   json violations = json::array();
   for (const auto& v : stats.violations)

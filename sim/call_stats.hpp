@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace quarry::sim {
@@ -24,6 +25,14 @@ struct window_limit {
   double seconds = 0;
 };
 
+// Room left in one window that applies to a call, as the call leaves it
+// (APIs that report their limits in headers: x-ratelimit-remaining).
+struct window_room {
+  std::int64_t limit = 0;
+  std::int64_t remaining = 0;  // calls the window still admits now
+  double reset_s = 0;          // seconds until its oldest admitted call leaves it
+};
+
 // Every limit is off unless set.
 struct call_limits {
   std::optional<std::int64_t> daily;        // calls per day of the sim clock
@@ -32,6 +41,9 @@ struct call_limits {
   // Days (the daily limit, calls_by_day) start at 00:00 UTC plus this many
   // seconds: Marketo's at 00:00 CST is -21600.
   std::int64_t day_offset_s = 0;
+  // Windows that count only the calls to one path template, on top of
+  // `windows` (Kustomer's search limit): (path template, limit).
+  std::vector<std::pair<std::string, window_limit>> path_windows{};
 };
 
 struct violation {
@@ -44,6 +56,7 @@ struct window_stats {
   std::int64_t calls = 0;   // the configured limit
   double seconds = 0;       // the configured window
   std::int64_t max_seen = 0;  // most calls the server saw in any such window
+  std::string path_template;  // "" = every call
 };
 
 struct call_stats {

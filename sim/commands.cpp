@@ -1,5 +1,9 @@
 #include "sim/commands.hpp"
 
+#include "sim/bronto.hpp"
+#include "sim/constant_contact.hpp"
+#include "sim/kustomer.hpp"
+#include "sim/listrak.hpp"
 #include "sim/marketo.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/timestamps.hpp"
@@ -133,12 +137,140 @@ void add_synthetic(CLI::App& sim) {
 
 // `quarry sim bronto`: Bronto SOAP API v4 (apis.md section 2).
 void add_bronto(CLI::App& sim) {
-  (void)sim;  // filled in with the Bronto simulator
+  auto* cmd = sim.add_subcommand("bronto", "Bronto SOAP API v4 (apis.md section 2)");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<bronto_options>();
+  flags->add_to(*cmd);
+  cmd->add_option("--seed", options->data.seed, "dataset seed")->capture_default_str();
+  cmd->add_option("--contacts", options->data.contacts, "contacts")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lists", options->data.lists, "mail lists")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--unsubscribes", options->data.unsubscribes, "unsubscribes")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--inbound", options->data.inbound, "inbound activities")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--outbound", options->data.outbound, "outbound activities")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--days", options->data.days, "days before now over which records are created")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--api-token", options->api_token, "the apiToken login accepts")
+      ->capture_default_str();
+  cmd->add_option("--page-size", options->page_size, "records per readContacts/readUnsubscribes page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5000));
+  cmd->add_option("--session-idle-s", options->session_idle_s, "idle seconds before a session expires (103)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback([flags, options] {
+    bronto_options resolved = *options;
+    resolved.data.start = 0;  // data.days before now
+    resolved.server = flags->resolve();
+    try {
+      bronto_simulator simulator(std::move(resolved));
+      serve_until_signal("bronto", simulator);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "bronto simulator: " << e.what() << '\n';
+      throw CLI::RuntimeError(1);
+    }
+  });
 }
 
 // `quarry sim listrak`: Listrak SOAP API v31 (apis.md section 3).
 void add_listrak(CLI::App& sim) {
-  (void)sim;  // filled in with the Listrak simulator
+  auto* cmd = sim.add_subcommand("listrak", "Listrak SOAP API v31 (apis.md section 3)");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<listrak_options>();
+  flags->add_to(*cmd);  // no limits unless given: Listrak documents none
+  cmd->add_option("--seed", options->data.seed, "dataset seed")->capture_default_str();
+  cmd->add_option("--lists", options->data.lists, "contact lists")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--messages-per-list", options->data.messages_per_list, "messages sent to each list")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--recipients-per-message", options->data.recipients_per_message,
+                  "recipients of each message (at most the list's subscribers)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--subscribers-per-list", options->data.subscribers_per_list, "subscribers of each list")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--data-days", options->data.days, "messages are sent over this many days, ending now")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--page-size", options->page_size, "records per page of the paged reports")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--username", options->username, "WSUser UserName")->capture_default_str();
+  cmd->add_option("--password", options->password, "WSUser Password")->capture_default_str();
+  cmd->callback([flags, options] {
+    listrak_options resolved = *options;
+    resolved.data.start = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() -
+                          resolved.data.days * 86400;
+    resolved.server = flags->resolve();
+    try {
+      listrak_simulator simulator(std::move(resolved));
+      serve_until_signal("listrak", simulator);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "listrak simulator: " << e.what() << '\n';
+      throw CLI::RuntimeError(1);
+    }
+  });
+}
+
+// `quarry sim kustomer`: Kustomer API v1 (apis.md section 4).
+void add_kustomer(CLI::App& sim) {
+  auto* cmd = sim.add_subcommand("kustomer", "Kustomer API v1 search and lists (apis.md section 4)");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<kustomer_options>();
+  flags->add_to(*cmd);  // --window is replaced by the org and search budgets
+  cmd->add_option("--seed", options->data.seed, "dataset seed")->capture_default_str();
+  for (std::size_t k = 0; k < kustomer_kind_count; ++k)
+    cmd->add_option("--" + std::string(plural_name(static_cast<kustomer_kind>(k))), options->data.counts[k],
+                    "records of this kind")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--days", options->data.days, "days (from 2024-01-01) over which records are updated")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--same-updated-at", options->data.same_updated_at,
+                  "this many customers share one updatedAt")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--api-key", options->api_key, "the bearer API key clients must send")
+      ->capture_default_str();
+  cmd->add_option("--org-per-minute", options->org_per_minute, "the org's calls per minute (plan)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--search-per-minute", options->search_per_minute, "API-key searches per minute")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--window-seconds", options->window_seconds, "length of both rate windows")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-search-hits", options->max_search_hits, "how deep one search can page")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->callback([flags, options] {
+    kustomer_options resolved = *options;
+    resolved.server = flags->resolve();
+    try {
+      kustomer_simulator simulator(std::move(resolved));
+      serve_until_signal("kustomer", simulator);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "kustomer simulator: " << e.what() << '\n';
+      throw CLI::RuntimeError(1);
+    }
+  });
 }
 
 void add_marketo(CLI::App& sim) {
@@ -226,13 +358,68 @@ void add_marketo(CLI::App& sim) {
   });
 }
 
+// `quarry sim constant-contact`: Constant Contact v3 (apis.md section 5).
+void add_constant_contact(CLI::App& sim) {
+  auto* cmd = sim.add_subcommand("constant-contact", "Constant Contact API v3 (apis.md section 5)");
+  auto flags = std::make_shared<server_flags>();
+  auto options = std::make_shared<constant_contact_options>();
+  flags->add_to(*cmd);  // --daily-limit (default 10000), --window (default 4/1)
+  auto& d = options->data;
+  cmd->add_option("--seed", d.seed, "dataset seed")->capture_default_str();
+  cmd->add_option("--contacts", d.contacts, "contacts")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lists", d.lists, "contact lists")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--custom-fields", d.custom_fields, "contact custom fields")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--campaigns", d.campaigns, "email campaigns")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--activities-per-campaign", d.activities_per_campaign, "primary_email activities each")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--recipients", d.recipients, "recipients of each activity")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--data-days", d.days, "records are created over this many days, ending now")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--horizon-days", d.horizon_days, "tracking events come up to this long after a send")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--client-id", options->client_id, "OAuth client_id")->capture_default_str();
+  cmd->add_option("--client-secret", options->client_secret, "OAuth client_secret")->capture_default_str();
+  cmd->add_option("--refresh-token", options->refresh_token, "the first refresh token")->capture_default_str();
+  cmd->add_option("--access-ttl-s", options->access_ttl_s, "access token lifetime")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--refresh-grace-s", options->refresh_grace_s, "how long a rotated refresh token still works")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([flags, options] {
+    constant_contact_options resolved = *options;
+    resolved.server = flags->resolve();
+    if (resolved.server.limits.daily) resolved.daily_limit = *resolved.server.limits.daily;
+    if (!resolved.server.limits.windows.empty()) {
+      resolved.rate_calls = resolved.server.limits.windows.front().calls;
+      resolved.rate_seconds = resolved.server.limits.windows.front().seconds;
+    }
+    try {
+      constant_contact_simulator simulator(std::move(resolved));
+      serve_until_signal("constant-contact", simulator);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "constant-contact simulator: " << e.what() << '\n';
+      throw CLI::RuntimeError(1);
+    }
+  });
+}
+
 } // namespace
 
 void add_sim_commands(CLI::App& sim) {
   add_synthetic(sim);
   add_marketo(sim);
+  add_constant_contact(sim);
   add_bronto(sim);
   add_listrak(sim);
+  add_kustomer(sim);
 }
 
 result<window_limit> parse_window_limit(std::string_view text) {

@@ -208,6 +208,7 @@ struct server::impl {
       res = response{};
       res.json(500, nlohmann::json{{"error", "internal_error"}, {"message", e.what()}}.dump());
     }
+    if (options.annotate) options.annotate(admission.rooms, res);
     ledger.end(admission, static_cast<std::int64_t>(res.body.size()));
     write(res, hres);
   }
@@ -294,6 +295,7 @@ server::~server() { stop(); }
 
 void server::add_api_route(std::string_view method, std::string path_template, handler h) {
   auto compiled = compile(path_template);
+  if (impl_->options.trailing_slash) compiled.regex += "/?";
   impl_->route(method, compiled.regex,
                [this, path_template = std::move(path_template), names = std::move(compiled.names),
                 h = std::move(h)](const httplib::Request& req, httplib::Response& res) {

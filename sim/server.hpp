@@ -50,6 +50,13 @@ struct server_options {
   // SOAP simulators: names the operation of a call (from SOAPAction or the
   // Body), counted in call_stats::calls_by_operation. Must not throw.
   std::function<std::string(const request&)> operation_of;
+  // Called for every API answer (admitted, rejected or faulted) with the room
+  // left in each window that applies to the call: APIs that report their
+  // limits in headers (x-ratelimit-remaining) add them here. Must not throw.
+  std::function<void(const std::vector<window_room>&, response&)> annotate;
+  // API routes also match with a trailing "/" (counted under their template):
+  // Kustomer's clients call "/v1/customers/search/".
+  bool trailing_slash = false;
 };
 
 // Why a call was rejected, for a simulator's own rejection response.

@@ -30,6 +30,9 @@ struct quota_defaults {
   std::string time_zone = "UTC";
   int reset_minutes = 0;
   std::vector<std::pair<int, int>> windows;  // (calls, seconds)
+  // Windows that bind only the calls of one scope (http::request::quota_scope),
+  // on top of `windows`: (scope, (calls, seconds)).
+  std::vector<std::pair<std::string, std::pair<int, int>>> scoped_windows;
   int concurrency = -1;
   std::int64_t daily_bytes = -1;
 };
@@ -38,6 +41,10 @@ struct credential_spec {
   std::string name;
   bool required = true;
   bool secret = true;
+  // The API replaces the value as it is used (a rotating refresh token):
+  // it must be given as {"file": PATH}, which quarry rewrites
+  // (session::store_credential).
+  bool rotates = false;
 };
 
 class connector {

@@ -1,12 +1,14 @@
 #include "connectors/core/http_client.hpp"
 
 #include "connectors/core/backoff.hpp"
+#include "connectors/core/rate_limit.hpp"
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -267,6 +269,9 @@ quarry::error status_error(const std::string& what, const response& resp,
   if (s == 429) {
     kind = error_kind::rate_limited;
     retry_after = parse_retry_after(resp);
+    // Kustomer names the end of the window in x-ratelimit-reset instead.
+    if (const auto reset = resp.header("x-ratelimit-reset"); retry_after < 0 && reset)
+      retry_after = reset_in_seconds(*reset, std::chrono::system_clock::now()).value_or(-1);
   } else if (s == 408 || (s >= 500 && s < 600)) {
     kind = error_kind::retriable;
     retry_after = parse_retry_after(resp);

@@ -16,7 +16,7 @@
 //   TLS certificate rejected, malformed URL, unsupported scheme     fatal
 //   undecodable Content-Encoding                                    bad_payload
 //   HTTP 2xx, 304, a status in request::also_accept                 the response
-//   HTTP 429                                      rate_limited (+ Retry-After)
+//   HTTP 429                rate_limited (+ Retry-After, else x-ratelimit-reset)
 //   HTTP 408, 5xx                                 retriable    (+ Retry-After)
 //   HTTP 401                                                        auth_expired
 //   HTTP 403, 400, 404, any other 4xx, 1xx, other 3xx               fatal
@@ -71,6 +71,10 @@ struct request {
   // A lower cap on this answer's body than client_options::max_response_bytes
   // (0: the client's). Bodies over it fail as bad_payload.
   std::size_t max_response_bytes = 0;
+  // The class of call for the account's quota: a permit must fit the windows
+  // of this scope as well as the general ones ("" = general only), e.g.
+  // Kustomer's "search" (100/min for API keys inside the org's budget).
+  std::string quota_scope;
 };
 
 // `r.describe` if set, else "<method> <path>" taken from r.url without

@@ -52,6 +52,9 @@ struct job_context {
   std::string start_date;   // RFC 3339
   // Credential values by name; secrets among them: never log these.
   std::vector<std::pair<std::string, std::string>> credentials;
+  // The file of each credential given as {"file": PATH} (name, path): where
+  // store_credential() writes a value the API has replaced.
+  std::vector<std::pair<std::string, std::string>> credential_files;
   nlohmann::json settings;  // connector-specific account settings
   stream_selection selection;
   const std::string& credential(std::string_view name) const;
@@ -94,6 +97,17 @@ class session {
   virtual void report_usage(std::int64_t calls_today) = 0;
 
   virtual bool cancelled() const = 0;
+
+  // Persists a credential the API has just replaced (a rotated OAuth refresh
+  // token) to the file job().credential_files names for it: durably (a temp
+  // file in the same directory, fsync, rename over the old file, fsync of the
+  // directory), so a crash at any point leaves the old or the new value,
+  // whole. Call it before using the new value and before forgetting the old.
+  // Fails (fatal; the text names the credential and the file, never the
+  // value) when the credential has no file or the write fails. The default
+  // does exactly that (connectors/core/credential_file.hpp); test doubles may
+  // override it.
+  virtual status store_credential(std::string_view name, const std::string& value);
 };
 
 } // namespace quarry::connectors

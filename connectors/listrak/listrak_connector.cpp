@@ -1,9 +1,9 @@
 #include "connectors/listrak/listrak_connector.hpp"
 
 #include "connectors/listrak/listrak_streams.hpp"
+#include "connectors/core/timestamp.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <charconv>
 #include <ctime>
 #include <optional>
@@ -20,28 +20,14 @@ using sys_seconds = std::chrono::sys_seconds;
 constexpr const char* default_endpoint = "https://webservices.listrak.com/v31/IntegrationService.asmx";
 constexpr std::int64_t day_s = 86'400;
 
-// "2024-03-05T07:08:09" (UTC, as Listrak writes it), with "Z" or an offset,
-// fractions ignored -> seconds.
+// "2024-03-05T07:08:09" (UTC, as Listrak writes it), or with "Z" or an
+// offset, fractions ignored -> seconds.
 std::optional<sys_seconds> parse_time(std::string_view text) {
-  int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
-  const std::string t{text};
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &used) < 6) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  auto secs = static_cast<std::int64_t>(timegm(&tm));
-  auto i = static_cast<std::size_t>(used);
-  if (i < t.size() && t[i] == '.')
-    while (++i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) {}
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(t.c_str() + i + 1, "%2d:%2d", &oh, &om) >= 1) secs -= (t[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-  }
-  return sys_seconds{std::chrono::seconds{secs}};
+  std::string t{text};
+  if (t.size() >= 19 && t.find_first_of("Zz+-", 19) == std::string::npos) t += 'Z';
+  const auto ms = parse_rfc3339_ms(t);
+  if (!ms) return std::nullopt;
+  return sys_seconds{std::chrono::seconds{*ms / 1000 - (*ms % 1000 < 0 ? 1 : 0)}};
 }
 
 // "2024-03-05T07:08:09Z"; Listrak reads request dates without a zone as UTC

@@ -1,0 +1,124 @@
+#include "connectors/bronto/bronto_streams.hpp"
+
+#include <algorithm>
+
+namespace quarry::connectors::bronto {
+
+namespace {
+
+using k = json_text::kind;
+
+soap::column str(std::string name) { return {std::move(name), k::string, false, false}; }
+soap::column typed(std::string name, k kind) { return {std::move(name), kind, false, false}; }
+soap::column many(std::string name) { return {std::move(name), k::string, true, false}; }
+
+std::vector<soap::column> contact_columns() {
+  std::vector<soap::column> c{str("id"), str("email"), str("mobileNumber"), str("status"), str("msgPref"),
+                              str("source"), str("customSource"), str("created"), str("modified"),
+                              typed("deleted", k::boolean), many("listIds"), many("segmentIds"),
+                              many("fields"), many("SMSKeywordIDs")};
+  for (const char* n : {"numSends", "numBounces", "numOpens", "numClicks", "numConversions"})
+    c.push_back(typed(n, k::integer));
+  c.push_back(typed("conversionAmount", k::number));
+  c.push_back({"readOnlyContactData", k::string, false, true});
+  for (const char* n : {"consentDate", "consentIp", "lastUnsubscribeDate"}) c.push_back(str(n));
+  // readOnlyContactData's children, flattened into the record as tap-bronto does.
+  for (const char* n : {"geoIPCity", "geoIPStateRegion", "geoIPZip", "geoIPCountry", "geoIPCountryCode",
+                        "primaryBrowser", "mobileBrowser", "primaryEmailClient", "mobileEmailClient",
+                        "operatingSystem", "firstOrderDate", "lastOrderDate"})
+    c.push_back(str(n));
+  c.push_back(typed("lastOrderTotal", k::number));
+  c.push_back(typed("totalOrders", k::integer));
+  c.push_back(typed("totalRevenue", k::number));
+  c.push_back(typed("averageOrderValue", k::number));
+  for (const char* n : {"lastDeliveryDate", "lastOpenDate", "lastClickDate"}) c.push_back(str(n));
+  return c;
+}
+
+std::vector<soap::column> activity_columns() {
+  std::vector<soap::column> c;
+  for (const char* n :
+       {"createdDate", "contactId", "listId", "segmentId", "keywordId", "messageId", "deliveryId", "workflowId",
+        "activityType", "emailAddress", "mobileNumber", "contactStatus", "messageName", "deliveryType",
+        "deliveryStart", "workflowName", "segmentName", "listName", "listLabel", "automatorName",
+        "smsKeywordName", "bounceType", "bounceReason", "skipReason", "linkName", "linkUrl", "orderId",
+        "unsubscribeMethod", "ftafEmails", "socialNetwork", "socialActivity", "webformType", "webformAction",
+        "webformName", "webformId"})
+    c.push_back(str(n));
+  return c;
+}
+
+std::string type_name(json_text::kind kind) {
+  switch (kind) {
+    case k::integer: return "integer";
+    case k::number: return "number";
+    case k::boolean: return "boolean";
+    default: return "string";
+  }
+}
+
+nlohmann::json type_of(const soap::column& c) {
+  using nlohmann::json;
+  const json nullable_string = {{"type", json::array({"string", "null"})}};
+  if (c.repeated && c.name == "fields") {
+    const json item = {{"type", "object"},
+                       {"properties", {{"fieldId", nullable_string}, {"content", nullable_string}}}};
+    return {{"type", json::array({"array", "null"})}, {"items", item}};
+  }
+  if (c.repeated) return {{"type", json::array({"array", "null"})}, {"items", {{"type", "string"}}}};
+  json p = {{"type", json::array({type_name(c.kind), "null"})}};
+  if (c.name.ends_with("Date") || c.name == "created" || c.name == "modified" || c.name == "deliveryStart")
+    p["format"] = "date-time";
+  return p;
+}
+
+} // namespace
+
+stream_descriptor stream_spec::descriptor() const {
+  stream_descriptor d;
+  d.name = name;
+  d.primary_key = primary_key;
+  d.replication = replication_key.empty() ? replication_method::full_table : replication_method::incremental;
+  d.replication_key = replication_key;
+  nlohmann::json props = nlohmann::json::object();
+  for (const auto& c : columns)
+    if (!c.flatten) props[c.name] = type_of(c);
+  for (const auto& f : derived) props[f] = {{"type", "string"}};
+  d.schema = {{"type", "object"}, {"properties", props}};
+  return d;
+}
+
+std::vector<std::string> stream_spec::fields_for(const std::vector<std::string>* selected) const {
+  std::vector<std::string> out;
+  for (const auto& c : columns) {
+    const bool automatic = c.flatten || c.name == replication_key ||
+                           std::find(primary_key.begin(), primary_key.end(), c.name) != primary_key.end();
+    if (automatic || !selected || std::find(selected->begin(), selected->end(), c.name) != selected->end())
+      out.push_back(c.name);
+  }
+  return out;
+}
+
+const std::vector<stream_spec>& streams() {
+  static const std::vector<stream_spec> all{
+      {"contact", "readContacts", {"id"}, "modified", contact_columns(), {}},
+      {"inbound_activity", "readRecentInboundActivities", {"id", "event_id"}, "createdDate", activity_columns(),
+       {"id", "event_id"}},
+      {"outbound_activity", "readRecentOutboundActivities", {"id", "event_id"}, "createdDate", activity_columns(),
+       {"id", "event_id"}},
+      {"list", "readLists", {"id"}, "",
+       {str("id"), str("name"), str("label"), typed("activeCount", k::integer), str("status"), str("visibility")},
+       {}},
+      {"unsubscribe", "readUnsubscribes", {"contactId", "method", "created"}, "created",
+       {str("contactId"), str("deliveryId"), str("method"), typed("complaint", k::boolean), str("created")}, {}},
+  };
+  return all;
+}
+
+const stream_spec* find_stream(const std::string& name) {
+  for (const auto& s : streams())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+} // namespace quarry::connectors::bronto

@@ -1,0 +1,34 @@
+#pragma once
+
+// Bronto's streams as data: name, SOAP operation, key, replication key and
+// the columns of a record (their JSON kinds, which are arrays, which element
+// is flattened), from which both the schema and the soap::record_writer come.
+// The elements of each object are those of the v4 WSDL (apis.md 2.3).
+
+#include "connectors/core/soap.hpp"
+#include "connectors/core/stream.hpp"
+
+#include <string>
+#include <vector>
+
+namespace quarry::connectors::bronto {
+
+struct stream_spec {
+  std::string name;
+  std::string operation;
+  std::vector<std::string> primary_key;
+  std::string replication_key;  // "" for full table
+  std::vector<soap::column> columns;
+  // Fields the connector adds to each record (activities: id, event_id).
+  std::vector<std::string> derived;
+
+  stream_descriptor descriptor() const;
+  // The top-level fields to write for a job's selection (nullptr: all):
+  // the selected ones plus the key and the replication key.
+  std::vector<std::string> fields_for(const std::vector<std::string>* selected) const;
+};
+
+const std::vector<stream_spec>& streams();
+const stream_spec* find_stream(const std::string& name);
+
+} // namespace quarry::connectors::bronto

@@ -1,0 +1,130 @@
+#include "connectors/constant_contact/cc_streams.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <utility>
+
+namespace quarry::connectors::constant_contact {
+namespace {
+
+using nlohmann::json;
+
+json nullable(const char* type) { return {{"type", {type, "null"}}}; }
+json date_time() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
+json string_array() { return {{"type", {"array", "null"}}, {"items", {{"type", "string"}}}}; }
+
+json object_schema(std::vector<std::pair<const char*, json>> properties) {
+  json props = json::object();
+  for (auto& [name, schema] : properties) props[name] = std::move(schema);
+  return {{"type", "object"}, {"properties", std::move(props)}};
+}
+
+stream_descriptor report_stream(const report_spec& r) {
+  std::vector<std::pair<const char*, json>> props = {
+      {"contact_id", nullable("string")},           {"campaign_activity_id", nullable("string")},
+      {"tracking_activity_type", nullable("string")}, {"email_address", nullable("string")},
+      {"first_name", nullable("string")},           {"last_name", nullable("string")},
+      {"created_time", date_time()},                {"deleted_at", nullable("string")}};
+  std::vector<std::string> key = {"campaign_activity_id", "contact_id"};
+  if (r.name == "opens" || r.name == "clicks") props.emplace_back("device_type", nullable("string"));
+  if (r.name == "clicks") {
+    props.emplace_back("url_id", nullable("string"));
+    props.emplace_back("link_url", nullable("string"));
+  }
+  if (r.name == "bounces") {
+    props.emplace_back("bounce_code", nullable("string"));
+    props.emplace_back("current_email_address", nullable("string"));
+  }
+  // A contact opens, clicks and forwards an email more than once.
+  if (r.name == "opens" || r.name == "clicks" || r.name == "forwards") key.emplace_back("created_time");
+  if (r.name == "clicks") key.emplace_back("url_id");
+  return {r.name, key, r.incremental ? replication_method::incremental : replication_method::full_table,
+          r.incremental ? "created_time" : "", object_schema(std::move(props))};
+}
+
+std::vector<stream_descriptor> make_streams() {
+  std::vector<stream_descriptor> out;
+  out.push_back(
+      {"contacts", {"contact_id"}, replication_method::incremental, "updated_at",
+       object_schema({{"contact_id", {{"type", "string"}}},
+                      {"email_address", {{"type", {"object", "null"}}}},
+                      {"first_name", nullable("string")},
+                      {"last_name", nullable("string")},
+                      {"job_title", nullable("string")},
+                      {"company_name", nullable("string")},
+                      {"birthday_month", nullable("integer")},
+                      {"birthday_day", nullable("integer")},
+                      {"anniversary", nullable("string")},
+                      {"create_source", nullable("string")},
+                      {"update_source", nullable("string")},
+                      {"created_at", date_time()},
+                      {"updated_at", date_time()},
+                      {"custom_fields", {{"type", {"array", "null"}}, {"items", {{"type", "object"}}}}},
+                      {"list_memberships", string_array()}})});
+  out.push_back({"contact_lists", {"list_id"}, replication_method::full_table, "",
+                 object_schema({{"list_id", {{"type", "string"}}},
+                                {"name", nullable("string")},
+                                {"description", nullable("string")},
+                                {"favorite", nullable("boolean")},
+                                {"created_at", date_time()},
+                                {"updated_at", date_time()},
+                                {"membership_count", nullable("integer")}})});
+  out.push_back({"contact_custom_fields", {"custom_field_id"}, replication_method::full_table, "",
+                 object_schema({{"custom_field_id", {{"type", "string"}}},
+                                {"label", nullable("string")},
+                                {"name", nullable("string")},
+                                {"type", nullable("string")},
+                                {"created_at", date_time()},
+                                {"updated_at", date_time()}})});
+  out.push_back({"campaigns", {"campaign_id"}, replication_method::incremental, "updated_at",
+                 object_schema({{"campaign_id", {{"type", "string"}}},
+                                {"name", nullable("string")},
+                                {"current_status", nullable("string")},
+                                {"type", nullable("string")},
+                                {"type_code", nullable("integer")},
+                                {"created_at", date_time()},
+                                {"updated_at", date_time()}})});
+  out.push_back({"campaign_activities", {"campaign_activity_id"}, replication_method::full_table, "",
+                 object_schema({{"campaign_activity_id", {{"type", "string"}}},
+                                {"campaign_id", nullable("string")},
+                                {"role", nullable("string")},
+                                {"contact_list_ids", string_array()},
+                                {"segment_ids", string_array()},
+                                {"current_status", nullable("string")},
+                                {"format_type", nullable("integer")},
+                                {"from_email", nullable("string")},
+                                {"from_name", nullable("string")},
+                                {"reply_to_email", nullable("string")},
+                                {"subject", nullable("string")},
+                                {"preheader", nullable("string")}})});
+  for (const auto& r : reports()) out.push_back(report_stream(r));
+  return out;
+}
+
+} // namespace
+
+const std::vector<report_spec>& reports() {
+  static const std::vector<report_spec> all = {
+      {"sends", true},   {"opens", true},   {"unique_opens", true}, {"clicks", true},
+      {"bounces", true}, {"optouts", true}, {"forwards", true},     {"didnotopens", false}};
+  return all;
+}
+
+const report_spec* find_report(const std::string& name) {
+  for (const auto& r : reports())
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+const std::vector<stream_descriptor>& streams() {
+  static const std::vector<stream_descriptor> all = make_streams();
+  return all;
+}
+
+const stream_descriptor* find_stream(const std::string& name) {
+  for (const auto& s : streams())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+} // namespace quarry::connectors::constant_contact

@@ -1,0 +1,44 @@
+#pragma once
+
+// The Constant Contact streams as data: name, key, replication and schema of
+// each, and for the eight tracking reports their path and how a run knows
+// where the last one stopped.
+//
+//   stream                 key                                              replication
+//   contacts               contact_id                                       updated_at
+//   contact_lists          list_id                                          full table
+//   contact_custom_fields  custom_field_id                                  full table
+//   campaigns              campaign_id                                      updated_at
+//   campaign_activities    campaign_activity_id                             with its campaign
+//   sends                  campaign_activity_id, contact_id                 created_time
+//   opens                  campaign_activity_id, contact_id, created_time   created_time
+//   unique_opens           campaign_activity_id, contact_id                 created_time
+//   clicks                 campaign_activity_id, contact_id, created_time, url_id
+//   bounces                campaign_activity_id, contact_id                 created_time
+//   optouts                campaign_activity_id, contact_id                 created_time
+//   forwards               campaign_activity_id, contact_id, created_time   created_time
+//   didnotopens            campaign_activity_id, contact_id                 full table (it shrinks)
+//
+// Reports are per campaign activity (the task's partition) and list newest
+// first, so an incremental read stops at the newest event of the last one.
+
+#include "connectors/core/stream.hpp"
+
+#include <string>
+#include <vector>
+
+namespace quarry::connectors::constant_contact {
+
+struct report_spec {
+  std::string name;  // stream name = the path's last segment
+  bool incremental = true;
+};
+
+const std::vector<report_spec>& reports();
+const report_spec* find_report(const std::string& name);
+
+// Every stream, in plan order.
+const std::vector<stream_descriptor>& streams();
+const stream_descriptor* find_stream(const std::string& name);
+
+} // namespace quarry::connectors::constant_contact

@@ -1,0 +1,68 @@
+#pragma once
+
+// The Bronto simulator: SOAP API v4 (apis.md section 2) at POST /v4, so
+// tap-bronto runs against it with only its WSDL location changed. The wire
+// format in detail: bronto.cpp's top comment.
+//
+// Session lifecycle (per session id, on the sim clock):
+//
+//   login(apiToken) --> live --any call--> live (idle timer restarts)
+//                        |
+//                        +-- idle >= session_idle_s, or /_sim/expire_sessions --> expired
+//                                                    (every call: fault 103)
+//
+// Each live session remembers, per readRecent*Activities operation, the last
+// FIRST read (its range and position): NEXT pages on from there.
+
+#include "sim/bronto_data.hpp"
+#include "sim/server.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace quarry::sim {
+
+struct bronto_options {
+  bronto_shape data;  // data.start 0: data.days before now
+  std::string api_token = "quarry-bronto-token";
+  std::int64_t page_size = 5000;       // readContacts, readUnsubscribes, readFields; readLists' cap
+  std::int64_t session_idle_s = 1200;  // 20 minutes
+  std::int64_t horizon_days = 30;      // recent activities available
+  // host, port, latency_ms, fault_rate, limits; operation_of is set here.
+  server_options server;
+};
+
+class bronto_simulator {
+ public:
+  // Throws std::invalid_argument for bad options.
+  explicit bronto_simulator(bronto_options options);
+  ~bronto_simulator();
+  bronto_simulator(const bronto_simulator&) = delete;
+  bronto_simulator& operator=(const bronto_simulator&) = delete;
+
+  void start();  // see server::start
+  void stop();
+  int port() const { return server_.port(); }
+  std::string base_url() const { return server_.base_url(); }
+  std::string endpoint() const { return server_.base_url() + "/v4"; }
+  const bronto_options& options() const { return options_; }
+
+  server& http() { return server_; }
+  const server& http() const { return server_; }
+  const bronto_data& data() const { return *data_; }
+
+  // As POST /_sim/mutate, at the sim clock's now.
+  bronto_mutation mutate(const bronto_mutation& wanted);
+
+ private:
+  struct state;
+  void add_routes();
+
+  bronto_options options_;
+  std::unique_ptr<bronto_data> data_;
+  std::unique_ptr<state> state_;
+  server server_;
+};
+
+} // namespace quarry::sim

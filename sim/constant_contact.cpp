@@ -1,0 +1,735 @@
+// The Constant Contact v3 API on the wire (apis.md section 5). JSON bodies;
+// times RFC 3339 UTC with milliseconds ("2026-11-23T08:00:00.000Z").
+//
+// OAuth2 (Okta authorization server; not counted as an API call):
+// POST /oauth2/default/v1/token?refresh_token=RT&grant_type=refresh_token
+//   Authorization: Basic base64(client_id:client_secret), no body.
+//   200 {"token_type":"Bearer","expires_in":N,"access_token":"..","scope":"..","refresh_token":"RT2"}
+//   RT2 replaces RT, which is dead from then on (see constant_contact.hpp).
+//   Dead or unknown RT: 400 {"error":"invalid_grant","error_description":"unknown, invalid, or expired refresh token"}
+//   Bad client: 401 {"error":"invalid_client","error_description":"..."}
+//
+// Every /v3 call needs "Authorization: Bearer <access token>"; an unknown or
+// expired one: 401 [{"error_key":"unauthorized","error_message":"The Access Token used is invalid."}].
+// Limits: 429 {"error_key":"throttled","error_message":"Too Many Requests"} past
+// 4 calls/s, 429 {"error_key":"quota_exceeded","error_message":"Limit Exceeded"}
+// past 10,000 calls on a UTC day. No Retry-After, no rate headers. Every
+// answer carries a Date header (the sim clock).
+// Bad parameters: 400 [{"error_key":"query.param.invalid","error_message":".."}];
+// unknown ids: 404 [{"error_key":"not_found","error_message":".."}].
+//
+// Lists page with `limit` and answer `_links.next.href` ("/v3/...?cursor=C")
+// while more records follow; C is opaque (base64url of the query that
+// continues the read) and carries the filters: a client sends it alone.
+//
+// GET /v3/contacts?limit<=500(50)&updated_after=T&include=custom_fields,list_memberships
+//   {"contacts":[{contact_id, email_address{address,permission_to_send,created_at,updated_at,
+//     opt_in_source,confirm_status}, first_name, last_name, job_title, company_name,
+//     create_source, update_source, created_at, updated_at, [custom_fields[{custom_field_id,value}]],
+//     [list_memberships[list_id]]}], "_links":..}
+//   Sorted by (updated_at, contact_id); updated_after is inclusive [GUESS].
+// GET /v3/contact_lists?limit<=1000(50)   {"lists":[{list_id,name,description,favorite,
+//   created_at,updated_at,membership_count}], "lists_count":N, "_links":..}
+// GET /v3/contact_custom_fields?limit<=100(50)  {"custom_fields":[{custom_field_id,label,name,
+//   type,created_at,updated_at}], "_links":..}
+// GET /v3/emails?limit<=500(50)&after_date=T&before_date=T   (on updated_at, inclusive)
+//   {"campaigns":[{campaign_id,name,current_status,type,type_code,created_at,updated_at}], "_links":..}
+// GET /v3/emails/{campaign_id}   the campaign and
+//   "campaign_activities":[{campaign_activity_id, role, document_id}]
+// GET /v3/emails/activities/{campaign_activity_id}   {campaign_activity_id, campaign_id, role,
+//   contact_list_ids, current_status, format_type, from_email, from_name, reply_to_email,
+//   subject, preheader}
+// GET /v3/reports/email_reports/{campaign_activity_id}/tracking/{report}?limit<=500(500)
+//   report: sends opens unique_opens clicks bounces optouts forwards didnotopens
+//   {"tracking_activities":[{contact_id, campaign_activity_id, tracking_activity_type,
+//     email_address, first_name, last_name, created_time, (opens, clicks) device_type,
+//     (clicks) url_id, link_url, (bounces) bounce_code}], "_links":..}
+//   Newest first (created_time, then a hidden sequence, descending); only
+//   events whose time has come on the sim clock. A never-sent activity: 200
+//   {"tracking_activities":[]}. A permalink activity: 400 (reports exist only
+//   for primary_email and resend).
+//
+// Control (uncounted):
+//   POST /_sim/mutate {"touch_contacts":K,"send_campaigns":C}
+//   GET  /_sim/dataset/<stream>     see constant_contact_simulator::dataset_json
+//   GET  /_sim/oauth  {tokens_issued, refreshes, invalid_grant, invalid_client,
+//                      answered_401, refresh_token_seq, grace_reuses}
+//   POST /_sim/storm  {"throttled":N} the next N API calls get 429 throttled;
+//                     {"quota_exceeded":true[,"after_calls":N]} every call (after N more
+//                     answered normally) gets 429 quota_exceeded until the next 00:00 UTC.
+//                     GET: {"throttled_answered", "quota_answered", "throttled_pending"}
+
+#include "sim/constant_contact.hpp"
+
+#include "sim/page_cursor.hpp"
+#include "sim/timestamps.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace quarry::sim {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t day_s = 86400;
+constexpr const char* invalid_token = "The Access Token used is invalid.";
+constexpr const char* scope = "contact_data campaign_data offline_access";
+
+std::string cc_time(std::int64_t unix_seconds) {
+  auto text = format_rfc3339(unix_seconds);  // "...:09Z"
+  text.insert(text.size() - 1, ".000");
+  return text;
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+void api_error(response& res, int status, std::string_view key, std::string_view message) {
+  res.json(status, json::array({{{"error_key", key}, {"error_message", message}}}).dump());
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t n = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The parameters of a list read: the request's own, or those its cursor
+// carries (a cursor replaces the query).
+using params = std::map<std::string, std::string, std::less<>>;
+
+std::optional<params> read_params(const request& req) {
+  params out;
+  const auto cursor = req.query_param("cursor");
+  if (!cursor) {
+    for (const auto& [k, v] : req.query) out.emplace(k, v);
+    return out;
+  }
+  const auto text = base64url_decode(*cursor);
+  if (!text) return std::nullopt;
+  std::size_t start = 0;
+  while (start < text->size()) {
+    auto end = text->find('&', start);
+    if (end == std::string::npos) end = text->size();
+    const auto pair = std::string_view(*text).substr(start, end - start);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    out.emplace(std::string(pair.substr(0, eq)), percent_decode(pair.substr(eq + 1)));
+    start = end + 1;
+  }
+  if (!out.count("next")) return std::nullopt;
+  return out;
+}
+
+std::string next_href(const std::string& path, params p, const std::string& next) {
+  p["next"] = next;
+  std::string text;
+  for (const auto& [k, v] : p) {
+    if (k == "cursor") continue;
+    if (!text.empty()) text += '&';
+    text += k + "=" + percent_encode(v);
+  }
+  return path + "?cursor=" + base64url_encode(text);
+}
+
+// Fills `limit` from the parameters (default `fallback`, at most `max`);
+// false (with a 400 answered) when malformed.
+bool read_limit(const params& p, response& res, std::int64_t fallback, std::int64_t max,
+                std::int64_t& limit) {
+  limit = fallback;
+  const auto it = p.find("limit");
+  if (it == p.end()) return true;
+  const auto n = parse_int(it->second);
+  if (!n || *n < 1 || *n > max) {
+    api_error(res, 400, "query.param.invalid",
+              "limit must be an integer from 1 to " + std::to_string(max));
+    return false;
+  }
+  limit = *n;
+  return true;
+}
+
+// An optional RFC 3339 parameter in unix seconds; false (400 answered) when malformed.
+bool read_time(const params& p, response& res, std::string_view name, std::optional<std::int64_t>& out) {
+  const auto it = p.find(name);
+  if (it == p.end()) return true;
+  const auto us = parse_rfc3339_us(it->second);
+  if (!us) {
+    api_error(res, 400, "query.param.invalid", std::string(name) + " must be an ISO-8601 date-time");
+    return false;
+  }
+  out = *us / 1000000 + (*us % 1000000 > 0 ? 1 : 0);  // sim times are whole seconds
+  return true;
+}
+
+// Where a read stands: a row's position as cursor text, and whether a row
+// was served before the cursor `next`. Keyset cursors (a contact touched
+// while a read pages moves to the end, a new event to the front: neither is
+// skipped nor repeated); position cursors for the small static lists.
+template <class Row>
+struct cursor_rule {
+  std::function<std::string(const Row&, std::size_t index)> of;
+  std::function<bool(const Row&, std::size_t index, std::string_view next)> served;
+};
+
+template <class Row>
+cursor_rule<Row> by_position() {
+  return {[](const Row&, std::size_t i) { return std::to_string(i + 1); },
+          [](const Row&, std::size_t i, std::string_view next) {
+            return static_cast<std::int64_t>(i) < parse_int(next).value_or(0);
+          }};
+}
+
+// "<seconds>:<tie>" of a keyset cursor; nullopt when malformed.
+std::optional<std::pair<std::int64_t, std::string>> split_key(std::string_view next) {
+  const auto colon = next.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto t = parse_int(next.substr(0, colon));
+  if (!t) return std::nullopt;
+  return std::make_pair(*t, std::string(next.substr(colon + 1)));
+}
+
+// One page of `rows` (already filtered and sorted) after the cursor's
+// position; the answer's list is `list_key`.
+template <class Row, class ToJson>
+void answer_page(response& res, const std::string& path, const params& p, std::int64_t limit,
+                 const std::vector<Row>& rows, const std::string& list_key, ToJson to_json,
+                 const cursor_rule<Row>& rule, json extra = json::object()) {
+  std::size_t from = 0;
+  if (const auto it = p.find("next"); it != p.end())
+    while (from < rows.size() && rule.served(rows[from], from, it->second)) ++from;
+  json items = json::array();
+  const auto to = std::min(rows.size(), from + static_cast<std::size_t>(limit));
+  for (std::size_t i = from; i < to; ++i) items.push_back(to_json(rows[i]));
+  json body = std::move(extra);
+  body[list_key] = std::move(items);
+  if (to < rows.size())
+    body["_links"] = {{"next", {{"href", next_href(path, p, rule.of(rows[to - 1], to - 1))}}}};
+  res.json(200, body.dump());
+}
+
+std::string email_of(const cc_contact& c) { return "contact" + std::to_string(c.number) + "@example.com"; }
+
+std::optional<std::string> basic_credentials(const request& req) {
+  const auto h = req.header("authorization");
+  if (!h || h->rfind("Basic ", 0) != 0) return std::nullopt;
+  std::string b64 = h->substr(6);
+  for (auto& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return base64url_decode(b64);
+}
+
+} // namespace
+
+// Everything that changes while serving, under one mutex.
+struct constant_contact_simulator::state {
+  explicit state(const cc_shape& shape) : data(shape) {}
+  mutable std::mutex mu;
+  cc_data data;
+  // OAuth
+  std::map<std::string, std::int64_t> access_tokens;  // token -> expires at (sim unix s)
+  std::string refresh_token;                          // the one valid
+  std::string previous_refresh;                       // rotated away ...
+  std::int64_t rotated_at = 0;                        // ... at this time
+  std::int64_t refresh_seq = 0;
+  std::int64_t tokens_issued = 0, refreshes = 0, invalid_grant = 0, invalid_client = 0,
+               answered_401 = 0, grace_reuses = 0;
+  // storms
+  std::int64_t storm_throttled = 0;
+  std::optional<std::int64_t> quota_storm_after;  // calls still answered before it starts
+  std::optional<std::int64_t> quota_storm_until;
+  std::int64_t throttled_answered = 0, quota_answered = 0;
+};
+
+namespace {
+
+json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool lists) {
+  json out = {{"contact_id", c.id},
+              {"email_address",
+               {{"address", email_of(c)},
+                {"permission_to_send", c.number % 7 == 0 ? "unsubscribed" : "implicit"},
+                {"created_at", cc_time(c.created_at)},
+                {"updated_at", cc_time(c.updated_at)},
+                {"opt_in_source", "Contact"},
+                {"confirm_status", "confirmed"}}},
+              {"first_name", "First" + std::to_string(c.number)},
+              {"last_name", "Last" + std::to_string(c.number)},
+              {"job_title", c.revision == 0 ? "Musician" : "Musician r" + std::to_string(c.revision)},
+              {"company_name", "Company " + std::to_string(c.number % 17)},
+              {"create_source", "Account"},
+              {"update_source", c.revision == 0 ? "Account" : "Contact"},
+              {"created_at", cc_time(c.created_at)},
+              {"updated_at", cc_time(c.updated_at)}};
+  if (fields) {
+    json values = json::array();
+    for (std::size_t i = 0; i < data.custom_fields().size() && i < 2; ++i)
+      values.push_back({{"custom_field_id", data.custom_fields()[i].id},
+                        {"value", "v" + std::to_string(c.number) + "-" + std::to_string(c.revision)}});
+    out["custom_fields"] = std::move(values);
+  }
+  if (lists) {
+    json ids = json::array();
+    for (const int l : c.lists) ids.push_back(data.lists()[static_cast<std::size_t>(l)].id);
+    out["list_memberships"] = std::move(ids);
+  }
+  return out;
+}
+
+json list_json(const cc_list& l) {
+  return {{"list_id", l.id},          {"name", l.name},
+          {"description", "Members of " + l.name}, {"favorite", false},
+          {"created_at", cc_time(l.created_at)},   {"updated_at", cc_time(l.updated_at)},
+          {"membership_count", l.members}};
+}
+
+json field_json(const cc_custom_field& f) {
+  return {{"custom_field_id", f.id}, {"label", "Field " + f.name.substr(6)}, {"name", f.name},
+          {"type", f.type},          {"created_at", cc_time(f.created_at)},
+          {"updated_at", cc_time(f.created_at)}};
+}
+
+json campaign_json(const cc_campaign& c) {
+  return {{"campaign_id", c.id},         {"name", c.name},
+          {"current_status", c.status},  {"type", "NEWSLETTER"},
+          {"type_code", 10},             {"created_at", cc_time(c.created_at)},
+          {"updated_at", cc_time(c.updated_at)}};
+}
+
+json campaign_detail_json(const cc_campaign& c) {
+  auto out = campaign_json(c);
+  json acts = json::array();
+  for (const auto& a : c.activities)
+    acts.push_back({{"campaign_activity_id", a.id}, {"role", a.role},
+                    {"document_id", cc_uuid(std::hash<std::string>{}(a.id), 7)}});
+  out["campaign_activities"] = std::move(acts);
+  return out;
+}
+
+json activity_json(const cc_data& data, const cc_campaign& c, const cc_activity& a) {
+  return {{"campaign_activity_id", a.id},
+          {"campaign_id", c.id},
+          {"role", a.role},
+          {"contact_list_ids", json::array({data.lists()[static_cast<std::size_t>(a.list)].id})},
+          {"segment_ids", json::array()},
+          {"current_status", c.status == "Done" ? "DONE" : "DRAFT"},
+          {"format_type", 5},
+          {"from_email", "news@example.com"},
+          {"from_name", "Example News"},
+          {"reply_to_email", "reply@example.com"},
+          {"subject", c.name + " (" + a.role + ")"},
+          {"preheader", "Read " + c.name}};
+}
+
+const char* activity_type(cc_report r) {
+  switch (r) {
+    case cc_report::sends: return "em_sends";
+    case cc_report::opens: return "em_opens";
+    case cc_report::unique_opens: return "em_opens";
+    case cc_report::clicks: return "em_clicks";
+    case cc_report::bounces: return "em_bounces";
+    case cc_report::optouts: return "em_optouts";
+    case cc_report::forwards: return "em_forwards";
+    case cc_report::didnotopens: return "em_not_opened";  // [GUESS]: undocumented
+  }
+  return "";
+}
+
+json event_json(const cc_data& data, const cc_activity& a, const cc_event& e) {
+  const auto& c = data.contacts()[static_cast<std::size_t>(e.contact - 1)];
+  json out = {{"contact_id", c.id},
+              {"campaign_activity_id", a.id},
+              {"tracking_activity_type", activity_type(e.report)},
+              {"email_address", email_of(c)},
+              {"first_name", "First" + std::to_string(c.number)},
+              {"last_name", "Last" + std::to_string(c.number)},
+              {"created_time", cc_time(e.created_time)}};
+  if (e.report == cc_report::opens || e.report == cc_report::clicks)
+    out["device_type"] = (e.seq % 3 == 0) ? "mobile" : "computer";
+  if (e.report == cc_report::clicks) {
+    out["url_id"] = std::to_string(e.url);
+    out["link_url"] = "https://example.com/offer/" + std::to_string(e.url);
+  }
+  if (e.report == cc_report::bounces) out["bounce_code"] = std::string(1, e.bounce_code);
+  return out;
+}
+
+// Ascending (updated_at, id) keyset: contacts and campaigns.
+template <class Row>
+cursor_rule<const Row*> by_updated_at() {
+  return {[](const Row* r, std::size_t) { return std::to_string(r->updated_at) + ":" + r->id; },
+          [](const Row* r, std::size_t, std::string_view next) {
+            const auto key = split_key(next);
+            return key && std::make_pair(r->updated_at, r->id) <= *key;
+          }};
+}
+
+// Descending (created_time, seq) keyset: tracking events, newest first.
+cursor_rule<cc_event> by_event_time() {
+  return {[](const cc_event& e, std::size_t) {
+            return std::to_string(e.created_time) + ":" + std::to_string(e.seq);
+          },
+          [](const cc_event& e, std::size_t, std::string_view next) {
+            const auto key = split_key(next);
+            if (!key) return false;
+            const auto seq = parse_int(key->second).value_or(0);
+            return std::make_pair(e.created_time, e.seq) >= std::make_pair(key->first, seq);
+          }};
+}
+
+std::vector<const cc_contact*> sorted_contacts(const cc_data& data, std::optional<std::int64_t> after) {
+  std::vector<const cc_contact*> out;
+  for (const auto& c : data.contacts())
+    if (!after || c.updated_at >= *after) out.push_back(&c);
+  std::sort(out.begin(), out.end(), [](const cc_contact* x, const cc_contact* y) {
+    return x->updated_at != y->updated_at ? x->updated_at < y->updated_at : x->id < y->id;
+  });
+  return out;
+}
+
+std::vector<const cc_campaign*> sorted_campaigns(const cc_data& data, std::optional<std::int64_t> after,
+                                                 std::optional<std::int64_t> before) {
+  std::vector<const cc_campaign*> out;
+  for (const auto& c : data.campaigns())
+    if ((!after || c.updated_at >= *after) && (!before || c.updated_at <= *before)) out.push_back(&c);
+  std::sort(out.begin(), out.end(), [](const cc_campaign* x, const cc_campaign* y) {
+    return x->updated_at != y->updated_at ? x->updated_at < y->updated_at : x->id < y->id;
+  });
+  return out;
+}
+
+} // namespace
+
+constant_contact_simulator::constant_contact_simulator(constant_contact_options options)
+    : options_(std::move(options)),
+      state_(std::make_unique<state>(options_.data)),
+      server_([this] {
+        if (options_.access_ttl_s < 1 || options_.daily_limit < 1 || options_.rate_calls < 1 ||
+            !(options_.rate_seconds > 0) || options_.refresh_grace_s < 0 || options_.refresh_token.empty())
+          throw std::invalid_argument(
+              "constant_contact: access_ttl_s, daily_limit, rate_calls and rate_seconds must be "
+              "positive, refresh_grace_s >= 0, refresh_token non-empty");
+        auto s = options_.server;
+        s.limits = {};
+        s.limits.daily = options_.daily_limit;
+        window_limit per_second;
+        per_second.calls = options_.rate_calls;
+        per_second.seconds = options_.rate_seconds;
+        s.limits.windows = {per_second};
+        return s;
+      }()) {
+  state_->refresh_token = options_.refresh_token;
+  server_.set_rejection_handler([](const rejection& why, const request&, response& res) {
+    if (why.kind == limit_kind::daily)
+      res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
+    else
+      res.json(429, R"({"error_key":"throttled","error_message":"Too Many Requests"})");
+  });
+  add_oauth_routes();
+  add_routes();
+  add_control_routes();
+}
+
+constant_contact_simulator::~constant_contact_simulator() = default;
+
+void constant_contact_simulator::start() { server_.start(); }
+void constant_contact_simulator::stop() { server_.stop(); }
+
+void constant_contact_simulator::add_oauth_routes() {
+  server_.add_control_route("POST", "/oauth2/default/v1/token", [this](const request& req, response& res) {
+    const auto now = server_.clock().now_unix_seconds();
+    std::lock_guard lock(state_->mu);
+    auto& st = *state_;
+    if (basic_credentials(req) != options_.client_id + ":" + options_.client_secret) {
+      ++st.invalid_client;
+      res.json(401, R"({"error":"invalid_client","error_description":"Invalid value for 'client_id' or 'client_secret' parameter."})");
+      return;
+    }
+    if (req.query_param("grant_type") != "refresh_token") {
+      res.json(400, R"({"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported by the authorization server."})");
+      return;
+    }
+    const auto given = req.query_param("refresh_token").value_or("");
+    const bool current = !given.empty() && given == st.refresh_token;
+    const bool grace = !current && !given.empty() && given == st.previous_refresh &&
+                       now - st.rotated_at < options_.refresh_grace_s;
+    if (!current && !grace) {
+      ++st.invalid_grant;
+      res.json(400, R"({"error_description":"unknown, invalid, or expired refresh token","error":"invalid_grant"})");
+      return;
+    }
+    if (grace) ++st.grace_reuses;
+    // Rotate: the given token dies (a grace reuse kills both), a new one lives.
+    st.previous_refresh = current ? st.refresh_token : "";
+    st.rotated_at = now;
+    ++st.refresh_seq;
+    st.refresh_token = "rt." + cc_uuid(options_.data.seed * 7919 + static_cast<std::uint64_t>(st.refresh_seq),
+                                       static_cast<std::uint64_t>(now));
+    ++st.refreshes;
+    const auto access = "at." + cc_uuid(static_cast<std::uint64_t>(st.tokens_issued) + 17,
+                                        static_cast<std::uint64_t>(now)) +
+                        "." + std::to_string(st.tokens_issued);
+    ++st.tokens_issued;
+    st.access_tokens[access] = now + options_.access_ttl_s;
+    res.json(200, json{{"token_type", "Bearer"},
+                       {"expires_in", options_.access_ttl_s},
+                       {"access_token", access},
+                       {"scope", scope},
+                       {"refresh_token", st.refresh_token}}
+                      .dump());
+  });
+}
+
+void constant_contact_simulator::add_routes() {
+  // Bearer check, storms and the Date header around every /v3 handler; the
+  // handler runs under the state mutex.
+  auto api = [this](server::handler h) {
+    return [this, h = std::move(h)](const request& req, response& res) {
+      const auto now = server_.clock().now_unix_seconds();
+      res.headers.emplace_back("Date", http_date(now));
+      std::lock_guard lock(state_->mu);
+      auto& st = *state_;
+      const auto auth = req.header("authorization").value_or("");
+      const auto token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
+      const auto it = st.access_tokens.find(token);
+      if (it == st.access_tokens.end() || it->second <= now) {
+        ++st.answered_401;
+        api_error(res, 401, "unauthorized", invalid_token);
+        return;
+      }
+      if (st.quota_storm_after && (*st.quota_storm_after)-- <= 0) {
+        st.quota_storm_after.reset();
+        st.quota_storm_until = (now / day_s + 1) * day_s;
+      }
+      if (st.quota_storm_until && now < *st.quota_storm_until) {
+        ++st.quota_answered;
+        res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
+        return;
+      }
+      if (st.storm_throttled > 0) {
+        --st.storm_throttled;
+        ++st.throttled_answered;
+        res.json(429, R"({"error_key":"throttled","error_message":"Too Many Requests"})");
+        return;
+      }
+      h(req, res);
+    };
+  };
+
+  server_.add_api_route("GET", "/v3/contacts", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    std::optional<std::int64_t> after;
+    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after)) return;
+    const auto include = p->count("include") ? p->at("include") : std::string();
+    const bool fields = include.find("custom_fields") != std::string::npos;
+    const bool lists = include.find("list_memberships") != std::string::npos;
+    const auto& data = state_->data;
+    answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after), "contacts",
+                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists); },
+                by_updated_at<cc_contact>());
+  }));
+
+  server_.add_api_route("GET", "/v3/contact_lists", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    if (!read_limit(*p, res, 50, 1000, limit)) return;
+    const auto& rows = state_->data.lists();
+    answer_page(res, "/v3/contact_lists", *p, limit, rows, "lists", list_json, by_position<cc_list>(),
+                {{"lists_count", rows.size()}});
+  }));
+
+  server_.add_api_route("GET", "/v3/contact_custom_fields", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    if (!read_limit(*p, res, 50, 100, limit)) return;
+    answer_page(res, "/v3/contact_custom_fields", *p, limit, state_->data.custom_fields(),
+                "custom_fields", field_json, by_position<cc_custom_field>());
+  }));
+
+  server_.add_api_route("GET", "/v3/emails", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    std::optional<std::int64_t> after, before;
+    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "after_date", after) ||
+        !read_time(*p, res, "before_date", before))
+      return;
+    answer_page(res, "/v3/emails", *p, limit, sorted_campaigns(state_->data, after, before), "campaigns",
+                [](const cc_campaign* c) { return campaign_json(*c); }, by_updated_at<cc_campaign>());
+  }));
+
+  server_.add_api_route("GET", "/v3/emails/{campaign_id}", api([this](const request& req, response& res) {
+    const auto* c = state_->data.campaign(req.path_param("campaign_id"));
+    if (!c) return api_error(res, 404, "not_found", "The campaign was not found.");
+    res.json(200, campaign_detail_json(*c).dump());
+  }));
+
+  server_.add_api_route("GET", "/v3/emails/activities/{campaign_activity_id}",
+                        api([this](const request& req, response& res) {
+                          const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
+                          if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
+                          res.json(200, activity_json(state_->data, *found->first, *found->second).dump());
+                        }));
+
+  for (const auto report : all_cc_reports) {
+    const auto name = std::string(report_path_name(report));
+    const auto path = "/v3/reports/email_reports/{campaign_activity_id}/tracking/" + name;
+    server_.add_api_route("GET", path, api([this, report](const request& req, response& res) {
+      const auto p = read_params(req);
+      if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+      std::int64_t limit = 0;
+      if (!read_limit(*p, res, 500, 500, limit)) return;
+      const auto& id = req.path_param("campaign_activity_id");
+      const auto found = state_->data.activity(id);
+      if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
+      const auto& a = *found->second;
+      if (a.role != "primary_email" && a.role != "resend")
+        return api_error(res, 400, "campaign.activity.role",
+                         "Reports are available for primary_email and resend activities only.");
+      const auto events = state_->data.report(a, report, server_.clock().now_unix_seconds());
+      answer_page(res, req.path, *p, limit, events, "tracking_activities",
+                  [&](const cc_event& e) { return event_json(state_->data, a, e); }, by_event_time());
+    }));
+  }
+}
+
+void constant_contact_simulator::add_control_routes() {
+  server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    auto count = [&](const char* name) {
+      const auto v = body.value(name, json(0));
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 1000000)
+        throw std::invalid_argument(std::string(name) + " must be an integer from 0 to 1000000");
+      return static_cast<int>(v.get<std::int64_t>());
+    };
+    const auto m = mutate(count("touch_contacts"), count("send_campaigns"));
+    res.json(200, json{{"touched_contacts", m.touched_contacts}, {"sent_campaigns", m.sent_campaigns}}.dump());
+  });
+  server_.add_control_route("GET", "/_sim/dataset/{stream}", [this](const request& req, response& res) {
+    auto body = dataset_json(req.path_param("stream"));
+    if (body.empty()) res.json(404, R"({"error":"not_found"})");
+    else res.json(200, std::move(body));
+  });
+  server_.add_control_route("GET", "/_sim/oauth", [this](const request&, response& res) {
+    res.json(200, oauth_json());
+  });
+  server_.add_control_route("POST", "/_sim/storm", [this](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto now = server_.clock().now_unix_seconds();
+    std::lock_guard lock(state_->mu);
+    if (body.contains("throttled")) {
+      if (!body["throttled"].is_number_integer() || body["throttled"].get<std::int64_t>() < 0)
+        throw std::invalid_argument("throttled must be a non-negative integer");
+      state_->storm_throttled = body["throttled"].get<std::int64_t>();
+    }
+    if (body.value("quota_exceeded", false)) {
+      const auto after = body.value("after_calls", json(0));
+      if (!after.is_number_integer() || after.get<std::int64_t>() < 0)
+        throw std::invalid_argument("after_calls must be a non-negative integer");
+      if (after.get<std::int64_t>() == 0) state_->quota_storm_until = (now / day_s + 1) * day_s;
+      else state_->quota_storm_after = after.get<std::int64_t>();
+    }
+    res.json(200, R"({"ok":true})");
+  });
+  server_.add_control_route("GET", "/_sim/storm", [this](const request&, response& res) {
+    std::lock_guard lock(state_->mu);
+    res.json(200, json{{"throttled_answered", state_->throttled_answered},
+                       {"quota_answered", state_->quota_answered},
+                       {"throttled_pending", state_->storm_throttled}}
+                      .dump());
+  });
+}
+
+cc_data::mutation constant_contact_simulator::mutate(int touch_contacts, int send_campaigns) {
+  const auto now = server_.clock().now_unix_seconds();
+  std::lock_guard lock(state_->mu);
+  return state_->data.mutate(touch_contacts, send_campaigns, now);
+}
+
+std::string constant_contact_simulator::oauth_json() const {
+  std::lock_guard lock(state_->mu);
+  const auto& st = *state_;
+  return json{{"tokens_issued", st.tokens_issued}, {"refreshes", st.refreshes},
+              {"invalid_grant", st.invalid_grant}, {"invalid_client", st.invalid_client},
+              {"answered_401", st.answered_401},   {"refresh_token_seq", st.refresh_seq},
+              {"grace_reuses", st.grace_reuses}}
+      .dump();
+}
+
+std::string constant_contact_simulator::dataset_json(std::string_view stream) const {
+  const auto now = server_.clock().now_unix_seconds();
+  std::lock_guard lock(state_->mu);
+  const auto& data = state_->data;
+  json out = json::array();
+  if (stream == "contacts") {
+    for (const auto* c : sorted_contacts(data, std::nullopt)) out.push_back(contact_json(data, *c, true, true));
+  } else if (stream == "contact_lists") {
+    for (const auto& l : data.lists()) out.push_back(list_json(l));
+  } else if (stream == "contact_custom_fields") {
+    for (const auto& f : data.custom_fields()) out.push_back(field_json(f));
+  } else if (stream == "campaigns") {
+    for (const auto& c : data.campaigns()) out.push_back(campaign_json(c));
+  } else if (stream == "campaign_activities") {
+    for (const auto& c : data.campaigns())
+      for (const auto& a : c.activities) out.push_back(activity_json(data, c, a));
+  } else if (const auto report = report_of(stream)) {
+    for (const auto& c : data.campaigns())
+      for (const auto& a : c.activities)
+        if (a.role == "primary_email" || a.role == "resend")
+          for (const auto& e : data.report(a, *report, now)) out.push_back(event_json(data, a, e));
+  } else {
+    return {};
+  }
+  return out.dump();
+}
+
+} // namespace quarry::sim

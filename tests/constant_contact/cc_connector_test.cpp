@@ -1,0 +1,254 @@
+// The Constant Contact connector's pieces without a server: 429 bodies,
+// the token pair's rotation order and sharing, the durable credential file,
+// and the time parsing the bookmarks rely on. The session is a test double
+// that answers from a script and records what happened, in order.
+
+#include "connectors/constant_contact/cc_api.hpp"
+#include "connectors/core/credential_file.hpp"
+#include "connectors/core/timestamp.hpp"
+#include "connectors/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace quarry::connectors {
+namespace {
+
+using nlohmann::json;
+using namespace constant_contact;
+
+std::string unique_account(const std::string& stem) {
+  static std::atomic<int> n{0};
+  return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+}
+
+http::response answer(long status, std::string body) {
+  http::response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+// Answers token requests with a rotating chain and API requests with 200 {},
+// recording each event ("refresh <rt>", "store <value>", "call <bearer>").
+class scripted_session final : public session {
+ public:
+  explicit scripted_session(std::string account) {
+    job_.account = std::move(account);
+    job_.endpoint = "https://api.example.test";
+    job_.credentials = {{"client_id", "id"}, {"client_secret", "s3cret"}, {"refresh_token", "rt-0"}};
+  }
+
+  const job_context& job() const override { return job_; }
+  result<http::response> call(const http::request& req, const http::classifier& extra) override {
+    std::lock_guard lock(mu_);
+    http::response res;
+    if (req.url.find("/oauth2/default/v1/token") != std::string::npos) {
+      const auto at = req.url.find("refresh_token=") + 14;
+      const auto rt = req.url.substr(at, req.url.find('&', at) - at);
+      events.push_back("refresh " + rt);
+      if (rt != live_rt) {
+        res = answer(400, R"({"error_description":"unknown, invalid, or expired refresh token","error":"invalid_grant"})");
+      } else {
+        live_rt = "rt-" + std::to_string(++rotations);
+        res = answer(200, json{{"access_token", "at-" + std::to_string(rotations)},
+                               {"expires_in", 86400}, {"refresh_token", live_rt}}.dump());
+      }
+    } else {
+      std::string bearer;
+      for (const auto& [k, v] : req.headers)
+        if (k == "Authorization") bearer = v.substr(7);
+      events.push_back("call " + bearer);
+      res = api_answer ? api_answer() : answer(200, "{}");
+    }
+    // As http::client: a 401 not listed in also_accept is auth_expired.
+    if (res.status == 401 && std::find(req.also_accept.begin(), req.also_accept.end(), 401) == req.also_accept.end())
+      return make_error(error_kind::auth_expired, http::describe_request(req) + ": HTTP 401");
+    if (extra)
+      if (auto e = extra(req, res)) return *e;
+    return res;
+  }
+  result<http::response> download(const http::request&, const std::function<bool(std::string_view)>&,
+                                  const http::classifier&) override {
+    return make_error(error_kind::fatal, "not used");
+  }
+  status emit(std::string_view, const json&) override { return {}; }
+  status checkpoint(const json&) override { return {}; }
+  void spawn(task_spec) override {}
+  void declare(const stream_descriptor&) override {}
+  void warn(std::string_view) override {}
+  void report_usage(std::int64_t) override {}
+  bool cancelled() const override { return false; }
+  status store_credential(std::string_view name, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    events.push_back("store " + std::string(name) + " " + value);
+    if (fail_store) return make_error(error_kind::fatal, "cannot store credential refresh_token in /x: disk full");
+    return {};
+  }
+
+  job_context job_;
+  std::recursive_mutex mu_;
+  std::vector<std::string> events;
+  std::string live_rt = "rt-0";
+  int rotations = 0;
+  bool fail_store = false;
+  std::function<http::response()> api_answer;
+};
+
+TEST(cc_classify, the_two_429_bodies_are_told_apart) {
+  http::request req;
+  req.url = "https://api.example.test/v3/contacts?limit=500";
+  const auto throttled = classify(req, answer(429, R"({"error_key":"throttled","error_message":"Too Many Requests"})"));
+  ASSERT_TRUE(throttled);
+  EXPECT_EQ(throttled->kind, error_kind::rate_limited);
+  EXPECT_EQ(throttled->retry_after_s, 1);
+  const auto quota = classify(req, answer(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})"));
+  ASSERT_TRUE(quota);
+  EXPECT_EQ(quota->kind, error_kind::quota_exhausted);
+  EXPECT_NE(quota->message.find("GET /v3/contacts"), std::string::npos) << quota->message;
+  EXPECT_EQ(quota->message.find("limit=500"), std::string::npos) << "no query string in errors";
+  const auto other = classify(req, answer(429, "<html>slow down</html>"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->kind, error_kind::rate_limited);
+  EXPECT_FALSE(classify(req, answer(200, R"({"error_key":"quota_exceeded"})")));
+}
+
+TEST(cc_tokens, a_rotated_refresh_token_is_stored_before_the_new_access_token_is_used) {
+  scripted_session s(unique_account("order"));
+  api a(s);
+  ASSERT_TRUE(a.get("/v3/contact_lists", "GET /v3/contact_lists"));
+  ASSERT_TRUE(a.get("/v3/contact_lists", "GET /v3/contact_lists"));
+  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1"}));
+}
+
+TEST(cc_tokens, a_401_refreshes_once_with_the_rotated_token_and_retries) {
+  scripted_session s(unique_account("401"));
+  int n = 0;
+  s.api_answer = [&] { return answer(++n == 2 ? 401 : 200, "{}"); };
+  api a(s);
+  ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
+  ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
+  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1",
+                                                "refresh rt-1", "store refresh_token rt-2", "call at-2"}));
+}
+
+TEST(cc_tokens, a_failed_store_fails_the_task_before_the_token_is_used) {
+  scripted_session s(unique_account("store-fails"));
+  s.fail_store = true;
+  api a(s);
+  const auto r = a.get("/v3/contacts", "GET /v3/contacts");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::fatal);
+  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1"}));
+  // The process keeps the live token: a later attempt rotates from it, not from the dead one.
+  s.fail_store = false;
+  ASSERT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
+  EXPECT_EQ(s.events[2], "refresh rt-1");
+}
+
+TEST(cc_tokens, invalid_grant_is_fatal_and_names_no_token) {
+  scripted_session s(unique_account("dead"));
+  s.live_rt = "rt-elsewhere";  // another client rotated it
+  api a(s);
+  const auto r = a.get("/v3/contacts", "GET /v3/contacts");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::fatal);
+  EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("rt-0"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("s3cret"), std::string::npos) << r.error().message;
+}
+
+TEST(cc_tokens, tasks_of_one_account_on_many_threads_share_one_refresh) {
+  const auto account = unique_account("shared");
+  std::vector<std::unique_ptr<scripted_session>> sessions;
+  for (int i = 0; i < 6; ++i) sessions.push_back(std::make_unique<scripted_session>(account));
+  // One server: every session answers from the first one's chain.
+  std::atomic<int> refreshes{0};
+  std::vector<std::thread> threads;
+  for (auto& s : sessions)
+    threads.emplace_back([&, session = s.get()] {
+      api a(*session);
+      EXPECT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
+      for (const auto& e : session->events) refreshes += e.rfind("refresh", 0) == 0;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refreshes.load(), 1);
+}
+
+TEST(cc_credential_file, a_store_replaces_the_file_whole_and_keeps_its_mode) {
+  const auto dir = std::filesystem::temp_directory_path() / unique_account("cred");
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "refresh_token").string();
+  { std::ofstream(path) << "old-token\n"; }
+  ::chmod(path.c_str(), 0640);
+  ASSERT_TRUE(write_credential_file(path, "new-token", "refresh_token"));
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "new-token\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1)
+      << "no temp file left behind";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(cc_credential_file, a_failed_store_names_the_file_and_not_the_value) {
+  const auto r = write_credential_file("/nonexistent-dir/refresh_token", "new-token", "refresh_token");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::fatal);
+  EXPECT_NE(r.error().message.find("/nonexistent-dir/refresh_token"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("new-token"), std::string::npos) << r.error().message;
+}
+
+TEST(cc_credential_file, a_credential_without_a_file_cannot_be_stored) {
+  scripted_session s(unique_account("nofile"));
+  const auto r = s.session::store_credential("refresh_token", "new-token");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("{\"file\": PATH}"), std::string::npos) << r.error().message;
+}
+
+TEST(cc_timestamps, rfc3339_and_http_dates) {
+  struct row {
+    const char* text;
+    std::optional<std::int64_t> ms;
+  };
+  const row rows[] = {{"2019-05-16T21:14:00.000Z", 1558041240000},
+                      {"2019-05-16T21:14:00Z", 1558041240000},
+                      {"2019-05-16T21:14:00.5Z", 1558041240500},
+                      {"2016-03-03T10:56:29-05:00", 1457020589000},
+                      {"2016-03-03T15:56:29+0000", 1457020589000},
+                      {"2024-01-01", 1704067200000},
+                      {"2024-02-30T00:00:00Z", std::nullopt},
+                      {"2024-01-01T00:00:00", std::nullopt},
+                      {"yesterday", std::nullopt}};
+  for (const auto& r : rows) EXPECT_EQ(parse_rfc3339_ms(r.text), r.ms) << r.text;
+  EXPECT_EQ(format_rfc3339_ms(1558041240123), "2019-05-16T21:14:00.123Z");
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), std::nullopt);
+}
+
+TEST(cc_registry, constant_contact_rotates_its_refresh_token_and_keeps_cc_limits) {
+  auto c = make_connector("constant_contact");
+  ASSERT_TRUE(c);
+  bool rotating = false;
+  for (const auto& cred : c->credentials())
+    if (cred.name == "refresh_token") rotating = cred.rotates && cred.secret;
+  EXPECT_TRUE(rotating);
+  const auto q = c->default_quota();
+  EXPECT_EQ(q.daily_calls, 10000);
+  EXPECT_EQ(q.time_zone, "UTC");
+  EXPECT_EQ(q.windows, (std::vector<std::pair<int, int>>{{4, 1}}));
+}
+
+} // namespace
+} // namespace quarry::connectors

@@ -1,0 +1,460 @@
+// Constant Contact end to end: the real `quarry` binary against the Constant
+// Contact simulator over loopback and the real Kafka broker. What a
+// read_committed consumer sees is compared with the simulator's dataset; the
+// simulator's counters (calls by path, OAuth, storms, violations) show how
+// quarry got it.
+//
+// Tracking events accrue on the sim clock, which runs on while a test does:
+// a report topic is compared with the dataset read before the run (every
+// event in it delivered) and after it (nothing delivered that the API never
+// showed), each event exactly once.
+
+#include "kafka/topic_reader.hpp"
+#include "sim/constant_contact.hpp"
+#include "sim/timestamps.hpp"
+#include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace quarry {
+namespace {
+
+using nlohmann::json;
+using testing::process_result;
+using testing::quarry_process;
+using testing::temp_dir;
+
+constexpr std::int64_t day_s = 86'400;
+
+const std::vector<std::string>& report_streams() {
+  static const std::vector<std::string> all = {"sends",   "opens",    "unique_opens", "clicks",
+                                               "bounces", "optouts",  "forwards",     "didnotopens"};
+  return all;
+}
+
+// Key fields of each stream, as the connector declares them.
+std::vector<std::string> key_of(const std::string& stream) {
+  if (stream == "contacts") return {"contact_id"};
+  if (stream == "contact_lists") return {"list_id"};
+  if (stream == "contact_custom_fields") return {"custom_field_id"};
+  if (stream == "campaigns") return {"campaign_id"};
+  if (stream == "campaign_activities") return {"campaign_activity_id"};
+  std::vector<std::string> key = {"campaign_activity_id", "contact_id"};
+  if (stream == "opens" || stream == "clicks" || stream == "forwards") key.push_back("created_time");
+  if (stream == "clicks") key.push_back("url_id");
+  return key;
+}
+
+std::string key_json(const std::string& stream, const json& record) {
+  json key = json::object();
+  for (const auto& f : key_of(stream)) key[f] = record.at(f);
+  return key.dump();
+}
+
+// A small account: limits wide enough not to be the subject unless a test says so.
+sim::constant_contact_options small_account() {
+  sim::constant_contact_options o;
+  o.data.contacts = 620;  // two pages of contacts
+  o.data.lists = 5;
+  o.data.custom_fields = 3;
+  o.data.campaigns = 8;
+  o.data.recipients = 30;
+  o.data.days = 70;  // campaigns inside and outside the 30-day horizon
+  o.rate_calls = 200;
+  return o;
+}
+
+std::unique_ptr<sim::constant_contact_simulator> start(sim::constant_contact_options o) {
+  auto s = std::make_unique<sim::constant_contact_simulator>(std::move(o));
+  s->start();
+  return s;
+}
+
+std::string unique_prefix(const std::string& stem) {
+  return "t" + std::to_string(getpid()) + "-cc-" + stem + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+struct job_options {
+  json streams;  // null: every stream
+  json quota;    // null: mirror the simulator's limits
+  std::int64_t start_days_ago = 400;
+  json refresh_token;  // null: {"file": <dir>/refresh_token}
+};
+
+std::string make_config(const std::string& prefix, const sim::constant_contact_simulator& s, const temp_dir& dir,
+                        const job_options& o = {}) {
+  json account = {{"source", "constant_contact"},
+                  {"endpoint", s.base_url()},
+                  {"credentials",
+                   {{"client_id", s.options().client_id},
+                    {"client_secret", {{"env", "CC_SECRET"}}},
+                    {"refresh_token", o.refresh_token.is_null() ? json{{"file", dir.file("refresh_token")}}
+                                                                : o.refresh_token}}},
+                  {"settings", {{"auth_endpoint", s.base_url()}}}};
+  account["quota"] = o.quota.is_null()
+                         ? json{{"windows", {{{"calls", s.options().rate_calls},
+                                              {"seconds", static_cast<int>(s.options().rate_seconds)}}}}}
+                         : o.quota;
+  json job = {{"name", "cc"},
+              {"account", "cc"},
+              {"start_date", sim::format_rfc3339(s.http().clock().now_unix_seconds() - o.start_days_ago * day_s)}};
+  if (!o.streams.is_null()) job["streams"] = o.streams;
+  json cfg = {{"kafka",
+               {{"bootstrap_servers", testing::kafka_bootstrap()},
+                {"topic_prefix", prefix},
+                {"replication_factor", 1}}},
+              {"engine", {{"workers", 4}}},
+              {"accounts", {{"cc", account}}},
+              {"jobs", json::array({job})}};
+  return cfg.dump(2);
+}
+
+process_result extract(const temp_dir& dir, const std::string& config, const sim::constant_contact_simulator& s,
+                       testing::env_list extra = {}) {
+  extra.emplace_back("CC_SECRET", s.options().client_secret);
+  quarry_process p{{"extract", "--config", config}, extra, dir};
+  return p.wait(std::chrono::seconds(300));
+}
+
+// Committed records of a topic: key -> values in the order seen.
+std::map<std::string, std::vector<json>> committed(const std::string& topic) {
+  std::map<std::string, std::vector<json>> out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    if (m.value) out[m.key].push_back(json::parse(*m.value));
+  });
+  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
+  return out;
+}
+
+std::string topic(const std::string& prefix, const std::string& stream) {
+  return prefix + ".constant_contact." + stream;
+}
+
+json dataset(const sim::constant_contact_simulator& s, const std::string& stream) {
+  return json::parse(s.dataset_json(stream));
+}
+
+std::map<std::string, json> by_key(const std::string& stream, const json& rows) {
+  std::map<std::string, json> out;
+  for (const auto& r : rows) out[key_json(stream, r)] = r;
+  return out;
+}
+
+// Every record the API showed before the run is in the topic once, equal;
+// nothing is in it that the API did not show by the end.
+void expect_stream_matches(const std::string& prefix, const std::string& stream, const json& before,
+                           const json& after) {
+  SCOPED_TRACE(stream);
+  const auto seen = committed(topic(prefix, stream));
+  const auto last = by_key(stream, after);
+  for (const auto& [key, values] : seen) {
+    ASSERT_EQ(values.size(), 1u) << key << " delivered " << values.size() << " times";
+    const auto it = last.find(key);
+    ASSERT_NE(it, last.end()) << "the API never showed " << key;
+  }
+  for (const auto& [key, row] : by_key(stream, before)) {
+    const auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << "missing " << key;
+    EXPECT_EQ(it->second.front(), row) << key;
+  }
+}
+
+std::map<std::string, json> snapshot(const sim::constant_contact_simulator& s, const std::vector<std::string>& streams) {
+  std::map<std::string, json> out;
+  for (const auto& st : streams) out[st] = dataset(s, st);
+  return out;
+}
+
+std::vector<std::string> all_streams() {
+  std::vector<std::string> out = {"contacts", "contact_lists", "contact_custom_fields", "campaigns",
+                                  "campaign_activities"};
+  for (const auto& r : report_streams()) out.push_back(r);
+  return out;
+}
+
+std::int64_t calls_to(const sim::constant_contact_simulator& s, const std::string& path) {
+  const auto stats = s.http().stats();
+  const auto it = stats.calls_by_path.find(path);
+  return it == stats.calls_by_path.end() ? 0 : it->second;
+}
+
+std::string report_path(const std::string& report) {
+  return "/v3/reports/email_reports/{campaign_activity_id}/tracking/" + report;
+}
+
+json control(const sim::constant_contact_simulator& s, const std::string& method, const std::string& path,
+             const json& body = json::object()) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  auto r = method == "GET" ? c.Get(path) : c.Post(path, body.dump(), "application/json");
+  EXPECT_TRUE(r && r->status == 200) << path;
+  return r ? json::parse(r->body, nullptr, false) : json();
+}
+
+// Records per stream of the run, from the run summary on stdout.
+std::map<std::string, std::int64_t> summary_records(const std::string& out) {
+  std::map<std::string, std::int64_t> records;
+  std::istringstream in(out);
+  std::string line;
+  const auto streams = all_streams();
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string stream;
+    std::int64_t n = 0;
+    if (row >> stream >> n && std::find(streams.begin(), streams.end(), stream) != streams.end())
+      records[stream] = n;
+  }
+  return records;
+}
+
+void write_refresh_token(const temp_dir& dir, const std::string& token) { dir.write("refresh_token", token + "\n"); }
+
+std::string file_token(const temp_dir& dir) {
+  auto text = testing::read_file(dir.file("refresh_token"));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// The token in the file is the one the server holds valid: a refresh with it works.
+void expect_file_token_is_live(const sim::constant_contact_simulator& s, const temp_dir& dir) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  httplib::Headers h{httplib::make_basic_authentication_header(s.options().client_id, s.options().client_secret)};
+  auto r = c.Post("/oauth2/default/v1/token?refresh_token=" + file_token(dir) + "&grant_type=refresh_token", h, "",
+                  "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST(constant_contact_e2e, full_run_matches_the_dataset_and_a_second_run_reads_only_what_can_change) {
+  auto s = start(small_account());
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("full");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir));
+
+  const auto before = snapshot(*s, all_streams());
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const auto after = snapshot(*s, all_streams());
+  for (const auto& stream : all_streams()) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+  EXPECT_GT(before.at("opens").size(), 0u);
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+  const auto oauth = control(*s, "GET", "/_sim/oauth");
+  EXPECT_EQ(oauth["refreshes"], 1) << "one refresh for the whole run: " << oauth.dump();
+  EXPECT_EQ(oauth["invalid_grant"], 0);
+  EXPECT_NE(file_token(dir), s->options().refresh_token) << "the rotated token was saved";
+  EXPECT_EQ(first.err.find(file_token(dir)), std::string::npos) << "a token in the log";
+  EXPECT_EQ(first.out.find(file_token(dir)), std::string::npos) << "a token in the summary";
+  const auto campaigns = dataset(*s, "campaigns");
+  EXPECT_EQ(calls_to(*s, "/v3/emails/{campaign_id}"), static_cast<std::int64_t>(campaigns.size()));
+  std::int64_t sent = 0;
+  for (const auto& c : campaigns) sent += c["current_status"] != "Draft";
+  ASSERT_LT(sent, static_cast<std::int64_t>(campaigns.size())) << "the dataset must hold a draft";
+  EXPECT_EQ(calls_to(*s, report_path("sends")), sent) << "a draft has no reports to read";
+  const auto calls_first = s->http().stats().calls_total;
+
+  // A day later: 40 contacts changed, a campaign sent, and the events of the
+  // last month's campaigns went on accruing.
+  s->http().clock().advance(std::chrono::seconds(day_s));
+  const auto changed = s->mutate(40, 1);
+  const auto second_before = snapshot(*s, all_streams());
+  s->http().reset_stats();
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const auto second_after = snapshot(*s, all_streams());
+  const auto records = summary_records(second.out);
+  EXPECT_EQ(records.at("contacts"), changed.touched_contacts) << second.out;
+  EXPECT_EQ(records.at("campaigns"), 1) << second.out;
+  EXPECT_EQ(records.at("campaign_activities"), 2) << "the new campaign's two activities" << second.out;
+  // Every event delivered once over both runs.
+  for (const auto& stream : report_streams())
+    if (stream != "didnotopens")
+      expect_stream_matches(prefix, stream, second_before.at(stream), second_after.at(stream));
+  // Only campaigns sent within 30 days of the last read were read again.
+  const auto now_ms = s->http().clock().now_unix_seconds();
+  std::int64_t recent = 0;
+  for (const auto& c : dataset(*s, "campaigns")) {
+    const auto updated = sim::parse_rfc3339_us(c["updated_at"].get<std::string>()).value() / 1000000;
+    recent += c["current_status"] != "Draft" && updated >= now_ms - day_s - 30 * day_s;
+  }
+  ASSERT_LT(recent, static_cast<std::int64_t>(campaigns.size()) + 1) << "some campaigns must be older than 30 days";
+  EXPECT_EQ(calls_to(*s, "/v3/emails/{campaign_id}"), recent);
+  EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 2);
+  const auto calls_second = s->http().stats().calls_total;
+  EXPECT_LT(calls_second, calls_first) << second.out;
+}
+
+TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_reused) {
+  auto o = small_account();
+  o.access_ttl_s = 2;         // several refreshes in one run
+  o.server.latency_ms = 25;   // the run outlives a token or more
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("rotate");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir));
+  const auto before = snapshot(*s, all_streams());
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto oauth = control(*s, "GET", "/_sim/oauth");
+  EXPECT_GE(oauth["refreshes"].get<int>(), 2) << "no rotation mid-run: " << oauth.dump();
+  EXPECT_EQ(oauth["invalid_grant"], 0) << "a dead refresh token was used";
+  const auto after = snapshot(*s, all_streams());
+  for (const auto& stream : all_streams()) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+  expect_file_token_is_live(*s, dir);
+}
+
+TEST(constant_contact_e2e, a_crash_right_after_a_refresh_is_saved_restarts_without_a_lockout) {
+  auto s = start(small_account());
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("crash");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir));
+  const auto crashed = extract(dir, cfg, *s, {{"QUARRY_TEST_KILL_AFTER_CREDENTIAL_STORE", "1"}});
+  ASSERT_EQ(crashed.exit_code, -1) << "killed by SIGKILL right after the store" << crashed.out << crashed.err;
+  auto oauth = control(*s, "GET", "/_sim/oauth");
+  ASSERT_EQ(oauth["refreshes"], 1);
+  EXPECT_EQ(s->http().stats().calls_total, 0) << "the new token was not used before the crash";
+  EXPECT_NE(file_token(dir), s->options().refresh_token);
+
+  const auto before = snapshot(*s, all_streams());
+  const auto restarted = extract(dir, cfg, *s);
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.out << restarted.err;
+  oauth = control(*s, "GET", "/_sim/oauth");
+  EXPECT_EQ(oauth["invalid_grant"], 0);
+  EXPECT_EQ(oauth["refreshes"], 2);
+  const auto after = snapshot(*s, all_streams());
+  for (const auto& stream : all_streams()) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+  expect_file_token_is_live(*s, dir);
+}
+
+TEST(constant_contact_e2e, a_refresh_token_from_the_environment_is_refused_at_config_time) {
+  auto s = start(small_account());
+  temp_dir dir;
+  job_options o;
+  o.refresh_token = {{"env", "CC_REFRESH"}};
+  const auto cfg = dir.write("quarry.json", make_config(unique_prefix("env"), *s, dir, o));
+  const auto r = extract(dir, cfg, *s, {{"CC_REFRESH", "cc-refresh-0"}});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("/accounts/cc/credentials/refresh_token"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("{\"file\": PATH}"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cc-refresh-0"), std::string::npos) << "the token in an error";
+  EXPECT_EQ(control(*s, "GET", "/_sim/oauth")["refreshes"], 0);
+}
+
+TEST(constant_contact_e2e, a_throttled_storm_at_four_calls_a_second_slows_quarry_without_a_violation) {
+  auto o = small_account();
+  o.data.contacts = 300;
+  o.data.campaigns = 2;
+  o.rate_calls = 4;  // the real limit, and quarry's default budget
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("throttled");
+  job_options jo;
+  jo.quota = json::object();  // the connector's defaults: 4 calls/s, 10,000 a day
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  control(*s, "POST", "/_sim/storm", {{"throttled", 8}});  // another app spent the window
+  const auto before = snapshot(*s, all_streams());
+  const auto r = extract(dir, cfg, *s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto storm = control(*s, "GET", "/_sim/storm");
+  EXPECT_EQ(storm["throttled_answered"], 8);
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+  const auto after = snapshot(*s, all_streams());
+  for (const auto& stream : all_streams()) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+}
+
+TEST(constant_contact_e2e, quota_exceeded_ends_the_run_resumably_and_the_next_day_finishes_it) {
+  auto s = start(small_account());
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("quota");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir));
+  control(*s, "POST", "/_sim/storm", {{"quota_exceeded", true}, {"after_calls", 12}});  // other apps spend the day
+  const auto before = snapshot(*s, all_streams());
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 3) << first.out << first.err;
+  EXPECT_NE(first.out.find("incomplete"), std::string::npos) << first.out;
+  EXPECT_LE(control(*s, "GET", "/_sim/storm")["quota_answered"].get<int>(), 4)
+      << "quarry stops spending once told the day is spent";
+
+  // The next UTC day, for the simulator and for quarry's own budget.
+  const auto now = s->http().clock().now_unix_seconds();
+  const auto tomorrow = (now / day_s + 1) * day_s + 5;
+  s->http().clock().set_now(std::chrono::system_clock::time_point{std::chrono::seconds(tomorrow)});
+  const auto second = extract(dir, cfg, *s, {{"QUARRY_CLOCK_OFFSET_S", std::to_string(tomorrow - now)}});
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+  const auto after = snapshot(*s, all_streams());
+  // Incremental streams: every record once over both runs (full-table
+  // streams that finished on the first day are read again on the second).
+  for (const auto& stream : {"contacts", "campaigns", "campaign_activities", "sends", "opens", "clicks"})
+    expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+}
+
+TEST(constant_contact_e2e, a_campaign_with_50_activities_fans_out_400_report_tasks_that_bookmark) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  o.data.campaigns = 0;
+  o.data.activities_per_campaign = 50;
+  o.data.recipients = 12;
+  o.rate_calls = 400;
+  auto s = start(o);
+  s->mutate(0, 1);  // sent now: its reports are read again in the next runs
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("fanout");
+  job_options jo;
+  jo.streams = {{"campaigns", json::object()}, {"campaign_activities", json::object()}};
+  for (const auto& r : report_streams()) jo.streams[r] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  std::vector<std::string> streams = {"campaigns", "campaign_activities"};
+  for (const auto& r : report_streams()) streams.push_back(r);
+
+  const auto before = snapshot(*s, streams);
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const auto after = snapshot(*s, streams);
+  for (const auto& stream : streams) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+  EXPECT_EQ(committed(topic(prefix, "campaign_activities")).size(), 51u);  // 50 + the permalink
+  for (const auto& r : report_streams()) EXPECT_EQ(calls_to(*s, report_path(r)), 50) << r;
+  // A bookmark per (report, activity) in the state topic.
+  std::set<std::string> bookmarked;
+  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    const auto key = json::parse(m.key, nullptr, false);
+    if (m.value && key.is_array() && key.size() == 3 &&
+        std::find(report_streams().begin(), report_streams().end(), key[1].get<std::string>()) != report_streams().end())
+      bookmarked.insert(m.key);
+  });
+  ASSERT_TRUE(st.ok()) << st.error().describe();
+  EXPECT_EQ(bookmarked.size(), 400u);
+
+  // Two days on: each report is asked once more (one page from its newest
+  // event) and only what accrued meanwhile is delivered.
+  s->http().clock().advance(std::chrono::seconds(2 * day_s));
+  const auto second_before = snapshot(*s, streams);
+  s->http().reset_stats();
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const auto second_after = snapshot(*s, streams);
+  for (const auto& r : report_streams()) {
+    EXPECT_EQ(calls_to(*s, report_path(r)), 50) << r;
+    if (r != "didnotopens") expect_stream_matches(prefix, r, second_before.at(r), second_after.at(r));
+  }
+  EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 0) << "the campaign did not change";
+  EXPECT_GT(summary_records(second.out).at("opens"), 0) << "opens accrued over two days" << second.out;
+}
+
+} // namespace
+} // namespace quarry

@@ -1,0 +1,305 @@
+// The Constant Contact simulator over real HTTP on loopback: OAuth with
+// rotating refresh tokens, cursor paging, accruing tracking reports, and the
+// two 429s, each as apis.md section 5 describes the real API.
+
+#include "sim/constant_contact.hpp"
+#include "sim/timestamps.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <set>
+
+namespace quarry::sim {
+namespace {
+
+using nlohmann::json;
+
+struct reply {
+  int status = -1;
+  json body;
+  std::string text;
+};
+
+reply to_reply(const httplib::Result& r) {
+  reply out;
+  if (!r) return out;
+  out.status = r->status;
+  out.text = r->body;
+  out.body = json::parse(r->body, nullptr, false);
+  return out;
+}
+
+class cc_sim : public ::testing::Test {
+ protected:
+  // 230 contacts; limits wide unless a test is about them.
+  static constant_contact_options relaxed() {
+    constant_contact_options o;
+    o.data.contacts = 230;
+    o.rate_calls = 1000;
+    return o;
+  }
+  void start(constant_contact_options o = relaxed()) {
+    sim_ = std::make_unique<constant_contact_simulator>(std::move(o));
+    sim_->start();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sim_->port());
+  }
+
+  reply refresh(const std::string& rt, const std::string& secret = "cc-secret") {
+    httplib::Headers h{httplib::make_basic_authentication_header("cc-client", secret)};
+    return to_reply(client_->Post("/oauth2/default/v1/token?refresh_token=" + rt + "&grant_type=refresh_token", h,
+                                  "", "application/x-www-form-urlencoded"));
+  }
+  // A fresh access token (rotating the chain as a client would).
+  std::string token() {
+    const auto r = refresh(rt_);
+    EXPECT_EQ(r.status, 200) << r.text;
+    rt_ = r.body.value("refresh_token", "");
+    return r.body.value("access_token", "");
+  }
+  reply get(const std::string& path, const std::string& bearer) {
+    return to_reply(client_->Get(path, httplib::Headers{{"Authorization", "Bearer " + bearer}}));
+  }
+  json control(const std::string& path) { return to_reply(client_->Get(path)).body; }
+  // Every item of a cursor-paged list, following _links.next.href alone.
+  json read_all(const std::string& first, const std::string& key, const std::string& bearer, int* pages = nullptr) {
+    json all = json::array();
+    std::string href = first;
+    for (int n = 1;; ++n) {
+      const auto r = get(href, bearer);
+      EXPECT_EQ(r.status, 200) << href << " " << r.text;
+      if (r.status != 200) return all;
+      for (const auto& item : r.body[key]) all.push_back(item);
+      if (pages) *pages = n;
+      if (!r.body.contains("_links")) return all;
+      href = r.body["/_links/next/href"_json_pointer].get<std::string>();
+      EXPECT_EQ(href.rfind("/v3/", 0), 0u) << href;
+      EXPECT_NE(href.find("?cursor="), std::string::npos) << href;
+    }
+  }
+
+  std::unique_ptr<constant_contact_simulator> sim_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string rt_ = "cc-refresh-0";
+};
+
+TEST_F(cc_sim, a_refresh_rotates_the_refresh_token_and_the_old_one_is_dead) {
+  start();
+  const auto first = refresh("cc-refresh-0");
+  ASSERT_EQ(first.status, 200) << first.text;
+  EXPECT_EQ(first.body["token_type"], "Bearer");
+  EXPECT_EQ(first.body["expires_in"], 86400);
+  const auto rotated = first.body["refresh_token"].get<std::string>();
+  EXPECT_NE(rotated, "cc-refresh-0");
+  const auto reuse = refresh("cc-refresh-0");
+  EXPECT_EQ(reuse.status, 400);
+  EXPECT_EQ(reuse.body["error"], "invalid_grant");
+  EXPECT_EQ(reuse.body["error_description"], "unknown, invalid, or expired refresh token");
+  EXPECT_EQ(refresh(rotated, "wrong").status, 401);
+  EXPECT_EQ(refresh(rotated).status, 200);
+  const auto oauth = control("/_sim/oauth");
+  EXPECT_EQ(oauth["refreshes"], 2);
+  EXPECT_EQ(oauth["invalid_grant"], 1);
+  EXPECT_EQ(oauth["invalid_client"], 1);
+  EXPECT_EQ(oauth["refresh_token_seq"], 2);
+  EXPECT_EQ(sim_->http().stats().calls_total, 0) << "the token endpoint is not an API call";
+}
+
+TEST_F(cc_sim, a_grace_period_accepts_a_rotated_token_once_when_configured) {
+  auto o = relaxed();
+  o.refresh_grace_s = 30;
+  start(o);
+  ASSERT_EQ(refresh("cc-refresh-0").status, 200);
+  const auto again = refresh("cc-refresh-0");  // the answer was lost: retry within the grace period
+  ASSERT_EQ(again.status, 200) << again.text;
+  EXPECT_EQ(control("/_sim/oauth")["grace_reuses"], 1);
+  EXPECT_EQ(refresh("cc-refresh-0").status, 400) << "a grace reuse kills the token for good";
+}
+
+TEST_F(cc_sim, access_tokens_are_required_and_expire) {
+  auto o = relaxed();
+  o.access_ttl_s = 60;
+  start(o);
+  const auto none = get("/v3/contact_lists", "nope");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.body[0]["error_message"], "The Access Token used is invalid.");
+  const auto at = token();
+  EXPECT_EQ(get("/v3/contact_lists", at).status, 200);
+  sim_->http().clock().advance(std::chrono::seconds(61));
+  EXPECT_EQ(get("/v3/contact_lists", at).status, 401);
+  EXPECT_EQ(control("/_sim/oauth")["answered_401"], 2);
+}
+
+TEST_F(cc_sim, contacts_page_by_cursor_in_updated_order_with_the_filters_in_the_cursor) {
+  start();
+  const auto at = token();
+  int pages = 0;
+  const auto all = read_all("/v3/contacts?limit=50&include=list_memberships", "contacts", at, &pages);
+  EXPECT_EQ(all.size(), 230u);
+  EXPECT_EQ(pages, 5);
+  std::set<std::string> ids;
+  std::string previous;
+  for (const auto& c : all) {
+    ids.insert(c["contact_id"].get<std::string>());
+    EXPECT_TRUE(c.contains("list_memberships")) << "include survives the cursor";
+    EXPECT_FALSE(c.contains("custom_fields"));
+    EXPECT_LE(previous, c["updated_at"].get<std::string>());
+    previous = c["updated_at"];
+  }
+  EXPECT_EQ(ids.size(), 230u);
+  // updated_after is inclusive and travels in the cursor.
+  const auto cut = all[100]["updated_at"].get<std::string>();
+  const auto since = read_all("/v3/contacts?limit=20&updated_after=" + cut, "contacts", at);
+  std::size_t expected = 0;
+  for (const auto& c : all) expected += c["updated_at"].get<std::string>() >= cut;
+  EXPECT_EQ(since.size(), expected);
+  EXPECT_EQ(get("/v3/contacts?limit=501", at).status, 400);
+  EXPECT_EQ(get("/v3/contacts?updated_after=yesterday", at).status, 400);
+  EXPECT_EQ(get("/v3/contacts?cursor=!!", at).status, 400);
+}
+
+TEST_F(cc_sim, a_contact_changed_while_a_read_pages_is_not_skipped) {
+  start();
+  const auto at = token();
+  const auto page1 = get("/v3/contacts?limit=100", at);
+  ASSERT_EQ(page1.status, 200);
+  sim_->mutate(5, 0);  // five contacts move to the end of the order
+  auto rest = read_all(page1.body["/_links/next/href"_json_pointer].get<std::string>(), "contacts", at);
+  std::set<std::string> ids;
+  for (const auto& c : page1.body["contacts"]) ids.insert(c["contact_id"].get<std::string>());
+  for (const auto& c : rest) ids.insert(c["contact_id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 230u);
+}
+
+TEST_F(cc_sim, campaigns_activities_and_reports_link_up) {
+  auto o = relaxed();
+  o.data.campaigns = 6;
+  o.data.activities_per_campaign = 2;
+  o.data.recipients = 40;
+  start(o);
+  const auto at = token();
+  const auto campaigns = read_all("/v3/emails?limit=4", "campaigns", at);
+  ASSERT_EQ(campaigns.size(), 6u);
+  int sent = 0;
+  for (const auto& c : campaigns) {
+    const auto detail = get("/v3/emails/" + c["campaign_id"].get<std::string>(), at);
+    ASSERT_EQ(detail.status, 200);
+    ASSERT_EQ(detail.body["campaign_activities"].size(), 3u);  // 2 primary_email + a permalink
+    for (const auto& a : detail.body["campaign_activities"]) {
+      const auto id = a["campaign_activity_id"].get<std::string>();
+      const auto act = get("/v3/emails/activities/" + id, at);
+      ASSERT_EQ(act.status, 200);
+      EXPECT_EQ(act.body["campaign_id"], c["campaign_id"]);
+      const auto sends = get("/v3/reports/email_reports/" + id + "/tracking/sends", at);
+      if (a["role"] == "permalink") {
+        EXPECT_EQ(sends.status, 400);
+        continue;
+      }
+      ASSERT_EQ(sends.status, 200);
+      const auto n = sends.body["tracking_activities"].size();
+      EXPECT_TRUE(n == 0 || n == 40u) << n;
+      if (c["current_status"] == "Draft") {
+        EXPECT_EQ(n, 0u);
+      }
+      sent += n > 0;
+    }
+  }
+  EXPECT_GT(sent, 0);
+  EXPECT_EQ(get("/v3/emails/nope", at).status, 404);
+  EXPECT_EQ(get("/v3/reports/email_reports/nope/tracking/opens", at).status, 404);
+}
+
+TEST_F(cc_sim, tracking_events_accrue_newest_first_after_a_send) {
+  auto o = relaxed();
+  o.data.campaigns = 0;
+  o.data.recipients = 200;
+  start(o);
+  sim_->mutate(0, 1);  // a campaign sent now
+  const auto at = token();
+  const auto activity = json::parse(sim_->dataset_json("campaign_activities"))[0]["campaign_activity_id"].get<std::string>();
+  const auto path = "/v3/reports/email_reports/" + activity + "/tracking/";
+  const auto opens_now = read_all(path + "opens?limit=50", "tracking_activities", at).size();
+  const auto didnot_now = read_all(path + "didnotopens", "tracking_activities", at).size();
+  EXPECT_EQ(read_all(path + "sends", "tracking_activities", at).size(), 200u);
+  sim_->http().clock().advance(std::chrono::hours(24 * 40));  // past the horizon: everything is in
+  const auto later = token();  // the first one expired meanwhile
+  const auto opens = read_all(path + "opens?limit=50", "tracking_activities", later);
+  EXPECT_GT(opens.size(), opens_now);
+  EXPECT_LT(read_all(path + "didnotopens", "tracking_activities", later).size(), didnot_now);
+  std::string previous = "9999";
+  std::set<std::string> distinct;
+  for (const auto& e : opens) {
+    EXPECT_GE(previous, e["created_time"].get<std::string>()) << "newest first";
+    previous = e["created_time"];
+    EXPECT_EQ(e["tracking_activity_type"], "em_opens");
+    distinct.insert(e["contact_id"].get<std::string>() + e["created_time"].get<std::string>());
+  }
+  EXPECT_EQ(distinct.size(), opens.size()) << "an open is unique by contact and time";
+  const auto unique = read_all(path + "unique_opens", "tracking_activities", later);
+  std::set<std::string> openers;
+  for (const auto& e : opens) openers.insert(e["contact_id"].get<std::string>());
+  EXPECT_EQ(unique.size(), openers.size());
+  EXPECT_EQ(json::parse(sim_->dataset_json("opens")).size(), opens.size());
+}
+
+TEST_F(cc_sim, more_than_four_calls_a_second_are_throttled_and_recorded) {
+  auto o = relaxed();
+  o.rate_calls = 4;
+  start(o);
+  const auto at = token();
+  int throttled = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto r = get("/v3/contact_custom_fields", at);
+    if (r.status == 429) {  // 8 calls on loopback take far less than a second
+      ++throttled;
+      EXPECT_EQ(r.body["error_key"], "throttled");
+      EXPECT_EQ(r.body["error_message"], "Too Many Requests");
+    }
+  }
+  EXPECT_GE(throttled, 1);
+  EXPECT_FALSE(sim_->http().stats().violations.empty());
+}
+
+TEST_F(cc_sim, the_daily_limit_answers_quota_exceeded_until_midnight_utc) {
+  auto o = relaxed();
+  o.daily_limit = 3;
+  start(o);
+  const auto at = token();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/v3/contact_lists", at).status, 200);
+  const auto over = get("/v3/contact_lists", at);
+  EXPECT_EQ(over.status, 429);
+  EXPECT_EQ(over.body["error_key"], "quota_exceeded");
+  EXPECT_EQ(over.body["error_message"], "Limit Exceeded");
+  const auto now = sim_->http().clock().now_unix_seconds();
+  sim_->http().clock().set_now(std::chrono::system_clock::time_point{std::chrono::seconds((now / 86400 + 1) * 86400 + 1)});
+  const auto fresh = token();
+  EXPECT_EQ(get("/v3/contact_lists", fresh).status, 200);
+}
+
+TEST_F(cc_sim, storms_are_answered_like_limits_but_are_not_violations) {
+  start();
+  const auto at = token();
+  ASSERT_EQ(to_reply(client_->Post("/_sim/storm", R"({"throttled":3})", "application/json")).status, 200);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/v3/contact_lists", at).body["error_key"], "throttled");
+  EXPECT_EQ(get("/v3/contact_lists", at).status, 200);
+  ASSERT_EQ(to_reply(client_->Post("/_sim/storm", R"({"quota_exceeded":true})", "application/json")).status, 200);
+  EXPECT_EQ(get("/v3/contact_lists", at).body["error_key"], "quota_exceeded");
+  const auto storm = control("/_sim/storm");
+  EXPECT_EQ(storm["throttled_answered"], 3);
+  EXPECT_EQ(storm["quota_answered"], 1);
+  EXPECT_TRUE(sim_->http().stats().violations.empty());
+}
+
+TEST_F(cc_sim, every_answer_carries_the_sim_clock_as_its_date) {
+  start();
+  const auto at = token();
+  sim_->http().clock().set_now(std::chrono::system_clock::time_point{std::chrono::seconds(1'900'000'000)});
+  auto r = client_->Get("/v3/contact_lists", httplib::Headers{{"Authorization", "Bearer " + at}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Date"), "Sun, 17 Mar 2030 17:46:40 GMT");
+}
+
+} // namespace
+} // namespace quarry::sim
