@@ -8,6 +8,7 @@
 #include "sim/bronto.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -25,17 +26,14 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::committed;
+using testing::unix_now;
 using testing::process_result;
 using testing::quarry_process;
 using testing::temp_dir;
 
 constexpr std::int64_t day_s = 86'400;
 const std::vector<std::string> all_streams{"contact", "list", "unsubscribe", "inbound_activity", "outbound_activity"};
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // 25 days of records: every activity is inside Bronto's 30-day horizon.
 sim::bronto_options small_account() {
@@ -51,16 +49,9 @@ sim::bronto_options small_account() {
   return o;
 }
 
-std::unique_ptr<sim::bronto_simulator> start(sim::bronto_options o) {
-  auto s = std::make_unique<sim::bronto_simulator>(std::move(o));
-  s->start();
-  return s;
-}
+std::unique_ptr<sim::bronto_simulator> start(sim::bronto_options o) { return testing::start_simulator<sim::bronto_simulator>(std::move(o)); }
 
-std::string unique_prefix(const std::string& stem) {
-  return "t" + std::to_string(getpid()) + "-br-" + stem + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
+std::string unique_prefix(const std::string& stem) { return testing::unique_prefix("br", stem); }
 
 struct job_options {
   json streams;  // null: every stream
@@ -86,16 +77,6 @@ std::string make_config(const std::string& prefix, const sim::bronto_simulator& 
 process_result extract(const temp_dir& dir, const std::string& config, const std::string& token) {
   quarry_process p{{"extract", "--config", config}, {{"BRONTO_TOKEN", token}}, dir};
   return p.wait(std::chrono::seconds(120));
-}
-
-// Committed records of a topic: key -> values in the order seen.
-std::map<std::string, std::vector<json>> committed(const std::string& topic) {
-  std::map<std::string, std::vector<json>> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
-    if (m.value) out[m.key].push_back(json::parse(*m.value));
-  });
-  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
-  return out;
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) { return prefix + ".bronto." + stream; }

@@ -13,6 +13,7 @@
 #include "sim/constant_contact.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,8 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::committed;
+using testing::unix_now;
 using testing::process_result;
 using testing::quarry_process;
 using testing::temp_dir;
@@ -74,16 +77,9 @@ sim::constant_contact_options small_account() {
   return o;
 }
 
-std::unique_ptr<sim::constant_contact_simulator> start(sim::constant_contact_options o) {
-  auto s = std::make_unique<sim::constant_contact_simulator>(std::move(o));
-  s->start();
-  return s;
-}
+std::unique_ptr<sim::constant_contact_simulator> start(sim::constant_contact_options o) { return testing::start_simulator<sim::constant_contact_simulator>(std::move(o)); }
 
-std::string unique_prefix(const std::string& stem) {
-  return "t" + std::to_string(getpid()) + "-cc-" + stem + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
+std::string unique_prefix(const std::string& stem) { return testing::unique_prefix("cc", stem); }
 
 struct job_options {
   json streams;  // null: every stream
@@ -125,16 +121,6 @@ process_result extract(const temp_dir& dir, const std::string& config, const sim
   extra.emplace_back("CC_SECRET", s.options().client_secret);
   quarry_process p{{"extract", "--config", config}, extra, dir};
   return p.wait(std::chrono::seconds(300));
-}
-
-// Committed records of a topic: key -> values in the order seen.
-std::map<std::string, std::vector<json>> committed(const std::string& topic) {
-  std::map<std::string, std::vector<json>> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
-    if (m.value) out[m.key].push_back(json::parse(*m.value));
-  });
-  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
-  return out;
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) {

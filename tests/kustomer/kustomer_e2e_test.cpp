@@ -7,6 +7,7 @@
 #include "kafka/topic_reader.hpp"
 #include "sim/kustomer.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -38,16 +39,9 @@ sim::kustomer_options small_org() {
   return o;
 }
 
-std::unique_ptr<sim::kustomer_simulator> start(sim::kustomer_options o) {
-  auto s = std::make_unique<sim::kustomer_simulator>(std::move(o));
-  s->start();
-  return s;
-}
+std::unique_ptr<sim::kustomer_simulator> start(sim::kustomer_options o) { return testing::start_simulator<sim::kustomer_simulator>(std::move(o)); }
 
-std::string unique_prefix(const std::string& stem) {
-  return "t" + std::to_string(getpid()) + "-ku-" + stem + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
+std::string unique_prefix(const std::string& stem) { return testing::unique_prefix("ku", stem); }
 
 struct job_options {
   json settings = json::object();
@@ -77,13 +71,7 @@ process_result extract(const temp_dir& dir, const std::string& config, const sim
 
 // Committed records of a topic: key -> values in the order seen.
 std::map<std::string, std::vector<json>> committed(const std::string& prefix, const std::string& stream) {
-  std::map<std::string, std::vector<json>> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + ".kustomer." + stream,
-                               [&](kafka::consumed_message&& m) {
-                                 if (m.value) out[m.key].push_back(json::parse(*m.value));
-                               });
-  EXPECT_TRUE(st.ok()) << stream << ": " << st.error().describe();
-  return out;
+  return testing::committed(prefix + ".kustomer." + stream);
 }
 
 json dataset(const sim::kustomer_simulator& s, const std::string& stream) {

@@ -7,6 +7,7 @@
 #include "sim/listrak.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,7 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::unix_now;
 using testing::process_result;
 using testing::quarry_process;
 using testing::temp_dir;
@@ -59,11 +61,6 @@ const std::map<std::string, std::string>& operations() {
   return ops;
 }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Messages sent 60..30 days ago: past the bounce window, inside the job.
 sim::listrak_options account(int lists, int messages, int recipients, int subscribers) {
   sim::listrak_options o;
@@ -76,16 +73,9 @@ sim::listrak_options account(int lists, int messages, int recipients, int subscr
   return o;
 }
 
-std::unique_ptr<sim::listrak_simulator> start(sim::listrak_options o) {
-  auto s = std::make_unique<sim::listrak_simulator>(std::move(o));
-  s->start();
-  return s;
-}
+std::unique_ptr<sim::listrak_simulator> start(sim::listrak_options o) { return testing::start_simulator<sim::listrak_simulator>(std::move(o)); }
 
-std::string unique_prefix(const std::string& stem) {
-  return "t" + std::to_string(getpid()) + "-lr-" + stem + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
+std::string unique_prefix(const std::string& stem) { return testing::unique_prefix("lr", stem); }
 
 // interval_days 40 over a job that starts 100 days ago: 3 windows per list.
 constexpr int windows_per_list = 3;
@@ -124,16 +114,6 @@ std::string topic(const std::string& prefix, const std::string& stream) {
   return prefix + ".listrak." + stream;
 }
 
-// Committed records of a topic: key (re-serialised) -> values in order.
-std::map<std::string, std::vector<json>> committed(const std::string& topic) {
-  std::map<std::string, std::vector<json>> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
-    if (m.value) out[json::parse(m.key).dump()].push_back(json::parse(*m.value));
-  });
-  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
-  return out;
-}
-
 json dataset(const sim::listrak_simulator& s, const std::string& stream) {
   return json::parse(*s.dataset_json(stream));
 }
@@ -148,7 +128,7 @@ json key_of(const std::string& stream, const json& record) {
 // value equal to the dataset's), and nothing else.
 void expect_stream_matches(const std::string& prefix, const sim::listrak_simulator& s, const std::string& stream,
                            std::size_t times = 1) {
-  const auto seen = committed(topic(prefix, stream));
+  const auto seen = testing::committed(topic(prefix, stream), true);
   const auto rows = dataset(s, stream);
   ASSERT_EQ(seen.size(), rows.size()) << stream << ": distinct keys";
   for (const auto& row : rows) {
@@ -219,7 +199,7 @@ TEST(listrak_e2e, full_run_matches_the_dataset_and_an_incremental_run_reads_only
   expect_children_exactly_once(prefix, *s);
   // Repeat opens and clicks are all there, each under its own key.
   std::map<std::string, int> clicks_by_contact;
-  for (const auto& [key, values] : committed(topic(prefix, "message_clicks"))) {
+  for (const auto& [key, values] : testing::committed(topic(prefix, "message_clicks"), true)) {
     const auto k = json::parse(key);
     ++clicks_by_contact[k["MsgID"].dump() + k["EmailAddress"].get<std::string>()];
   }
@@ -246,7 +226,7 @@ TEST(listrak_e2e, full_run_matches_the_dataset_and_an_incremental_run_reads_only
   std::set<std::int64_t> new_message{changed["added_messages"][0].get<std::int64_t>()};
   expect_stream_matches(prefix, *s, "lists", 2);
   // Messages: every one again (its counters may change), the new one once.
-  const auto messages = committed(topic(prefix, "messages"));
+  const auto messages = testing::committed(topic(prefix, "messages"), true);
   for (const auto& m : dataset(*s, "messages")) {
     const auto& values = messages.at(key_of("messages", m).dump());
     EXPECT_EQ(values.size(), new_message.count(m["MsgID"]) ? 1u : 2u) << m;
@@ -379,7 +359,7 @@ TEST(listrak_e2e, a_column_selection_keeps_the_key_and_reads_only_the_selected_r
   const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 4, 0, {{"message_clicks", {{"columns", {"LinkDescription"}}}}}));
   const auto r = extract(dir, cfg, *s);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const auto clicks = committed(topic(prefix, "message_clicks"));
+  const auto clicks = testing::committed(topic(prefix, "message_clicks"), true);
   ASSERT_EQ(clicks.size(), dataset(*s, "message_clicks").size());
   for (const auto& [key, values] : clicks) {
     std::set<std::string> fields;

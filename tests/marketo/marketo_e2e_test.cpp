@@ -7,6 +7,7 @@
 #include "sim/marketo.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -25,17 +26,13 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::committed;
+using testing::unix_now;
 using testing::process_result;
 using testing::quarry_process;
 using testing::temp_dir;
 
 constexpr std::int64_t day_s = 86'400;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A dataset over the last 40 days, so a job starting 41 days ago walks two
 // export windows per stream; limits wide enough not to be the subject.
@@ -53,16 +50,9 @@ sim::marketo_options small_account(std::int64_t leads = 1500, std::int64_t activ
   return o;
 }
 
-std::unique_ptr<sim::marketo_simulator> start(sim::marketo_options o) {
-  auto s = std::make_unique<sim::marketo_simulator>(std::move(o));
-  s->start();
-  return s;
-}
+std::unique_ptr<sim::marketo_simulator> start(sim::marketo_options o) { return testing::start_simulator<sim::marketo_simulator>(std::move(o)); }
 
-std::string unique_prefix(const std::string& stem) {
-  return "t" + std::to_string(getpid()) + "-mk-" + stem + "-" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
+std::string unique_prefix(const std::string& stem) { return testing::unique_prefix("mk", stem); }
 
 struct job_options {
   json streams;                      // null: every stream
@@ -101,16 +91,6 @@ process_result extract(const temp_dir& dir, const std::string& config, const sim
                     {"QUARRY_CLOCK_OFFSET_S", std::to_string(clock_offset_s)}},
                    dir};
   return p.wait(std::chrono::seconds(300));
-}
-
-// Committed records of a topic: key -> values in the order seen.
-std::map<std::string, std::vector<json>> committed(const std::string& topic) {
-  std::map<std::string, std::vector<json>> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
-    if (m.value) out[m.key].push_back(json::parse(*m.value));
-  });
-  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
-  return out;
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) {

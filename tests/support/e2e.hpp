@@ -1,0 +1,55 @@
+#pragma once
+
+// What every end-to-end test of a source needs besides its simulator: the
+// time, topic prefixes no other run shares, a started simulator, and the
+// committed records of a topic as a read_committed consumer sees them.
+
+#include "kafka/topic_reader.hpp"
+#include "tests/support/kafka_broker.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace quarry::testing {
+
+inline std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "t<pid>-<tag>-<stem>-<clock>": unique per process and call.
+inline std::string unique_prefix(const std::string& tag, const std::string& stem) {
+  return "t" + std::to_string(getpid()) + "-" + tag + "-" + stem + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+}
+
+template <class Simulator, class Options>
+std::unique_ptr<Simulator> start_simulator(Options o) {
+  auto s = std::make_unique<Simulator>(std::move(o));
+  s->start();
+  return s;
+}
+
+// Committed records of a topic: key -> values in the order seen. With
+// `canonical_keys`, keys are re-serialised with sorted fields.
+inline std::map<std::string, std::vector<nlohmann::json>> committed(const std::string& topic,
+                                                                    bool canonical_keys = false) {
+  std::map<std::string, std::vector<nlohmann::json>> out;
+  auto st = kafka::read_to_end(kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    if (!m.value) return;
+    out[canonical_keys ? nlohmann::json::parse(m.key).dump() : m.key].push_back(nlohmann::json::parse(*m.value));
+  });
+  EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
+  return out;
+}
+
+} // namespace quarry::testing
