@@ -31,6 +31,10 @@
 #include <variant>
 #include <vector>
 
+namespace quarry::scheduling {
+class schedule;  // schedule/schedule.hpp
+}
+
 namespace quarry::config {
 
 enum class compression_codec { none, gzip, snappy, lz4, zstd };
@@ -125,12 +129,30 @@ struct job_config {
   // nullopt = every stream of the source; otherwise never empty.
   std::optional<std::vector<stream_selection>> streams;
   std::optional<std::string> topic_prefix;  // overrides kafka.topic_prefix
+  // When `quarry serve` runs the job by itself; nullptr: only when triggered.
+  // Include schedule/schedule.hpp to use it.
+  std::shared_ptr<const scheduling::schedule> schedule;
+};
+
+// /serve: settings of `quarry serve` only (extract ignores them).
+struct serve_config {
+  // The bearer token the admin API requires; nullopt: none. Not required at
+  // parse time: serve decides, with is_loopback_listen(telemetry.listen).
+  std::optional<secret> admin_token;
+  std::string cluster_listen;  // "host:port" where remote workers join; "" = none
+  int grace_period_s = 30;     // 1..3600: how long open work may take after SIGTERM
+  int heartbeat_ms = 1000;     // 100..60000: CAF middleman heartbeat interval
+  // 200..600000 and at least 2 * heartbeat_ms; absent = 5 * heartbeat_ms.
+  // A peer silent this long is lost.
+  int peer_timeout_ms = 5000;
+  int local_workers = 4;  // 0..256; absent = engine.workers; 0 = run nothing locally
 };
 
 struct quarry_config {
   kafka_config kafka;
   telemetry_config telemetry;
   engine_config engine;
+  serve_config serve;
   std::vector<account_config> accounts;  // sorted by name
   std::vector<job_config> jobs;          // in file order
 

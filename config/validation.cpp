@@ -1,6 +1,7 @@
 #include "config/validation.hpp"
 
 #include "config/json_pointer.hpp"
+#include "schedule/schedule.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -142,10 +143,11 @@ class validator {
       report_type("", "an object", doc);
       return cfg;
     }
-    check_known_fields(doc, "", {"kafka", "telemetry", "engine", "accounts", "jobs"});
+    check_known_fields(doc, "", {"kafka", "telemetry", "engine", "serve", "accounts", "jobs"});
     cfg.kafka = read_kafka(member(doc, "kafka"));
     if (const json* v = member(doc, "telemetry")) cfg.telemetry = read_telemetry(*v);
     if (const json* v = member(doc, "engine")) cfg.engine = read_engine(*v);
+    cfg.serve = read_serve(member(doc, "serve"), cfg.engine);
     const json* accounts = member(doc, "accounts");
     if (accounts) cfg.accounts = read_accounts(*accounts);
     if (const json* v = member(doc, "jobs")) cfg.jobs = read_jobs(*v, accounts);
@@ -470,6 +472,45 @@ class validator {
     return e;
   }
 
+  // ---- /serve -----------------------------------------------------------
+
+  serve_config read_serve(const json* v, const engine_config& engine) {
+    serve_config s;
+    s.local_workers = engine.workers;
+    const std::string ptr = "/serve";
+    if (!v || !require_object(*v, ptr)) return s;
+    check_known_fields(*v, ptr, {"admin_token", "cluster_listen", "grace_period_s", "heartbeat_ms",
+                                 "peer_timeout_ms", "local_workers"});
+    if (const json* t = member(*v, "admin_token"))
+      if (auto token = read_property_value(*t, ptr + "/admin_token", true))
+        s.admin_token = *token->as_secret();
+    if (const json* l = member(*v, "cluster_listen")) {
+      const std::string l_ptr = ptr + "/cluster_listen";
+      if (auto text = read_string(*l, l_ptr)) {
+        if (auto checked = check_host_port(*text, true); !text->empty() && !checked)
+          report(l_ptr, checked.error().message + "; got " + quote_value(*text) +
+                            R"( ("" or absent: no remote workers))");
+        else
+          s.cluster_listen = *text;
+      }
+    }
+    read_int_field(*v, ptr, "grace_period_s", 1, 3600, s.grace_period_s);
+    read_int_field(*v, ptr, "heartbeat_ms", 100, 60000, s.heartbeat_ms);
+    s.peer_timeout_ms = 5 * s.heartbeat_ms;
+    if (const json* p = member(*v, "peer_timeout_ms")) {
+      const std::string p_ptr = ptr + "/peer_timeout_ms";
+      if (auto n = read_int(*p, p_ptr, 200, 600000)) {
+        if (*n < 2 * s.heartbeat_ms)
+          report(p_ptr, "must be at least twice /serve/heartbeat_ms (" +
+                            std::to_string(2 * s.heartbeat_ms) + "), got " + p->dump());
+        else
+          s.peer_timeout_ms = static_cast<int>(*n);
+      }
+    }
+    read_int_field(*v, ptr, "local_workers", 0, 256, s.local_workers);
+    return s;
+  }
+
   // ---- /accounts -------------------------------------------------------
 
   std::vector<account_config> read_accounts(const json& v) {
@@ -670,7 +711,7 @@ class validator {
                       std::map<std::string, std::string, std::less<>>& name_pointers) {
     job_config j;
     if (!require_object(v, ptr)) return j;
-    check_known_fields(v, ptr, {"name", "account", "start_date", "streams", "topic_prefix"});
+    check_known_fields(v, ptr, {"name", "account", "start_date", "streams", "topic_prefix", "schedule"});
 
     const std::string n_ptr = ptr + "/name";
     if (const json* n = member(v, "name")) {
@@ -716,7 +757,88 @@ class validator {
 
     if (const json* s = member(v, "streams")) j.streams = read_streams(*s, ptr + "/streams");
     if (const json* p = member(v, "topic_prefix")) j.topic_prefix = read_topic_prefix(*p, ptr + "/topic_prefix");
+    if (const json* s = member(v, "schedule")) j.schedule = read_schedule(*s, ptr + "/schedule");
     return j;
+  }
+
+  // {"every": "1h", "anchor": "02:30", "time_zone": ...} or {"cron": "0 2 * * *", "time_zone": ...};
+  // nullptr after reporting what is wrong.
+  std::shared_ptr<const scheduling::schedule> read_schedule(const json& v, const std::string& ptr) {
+    if (!require_object(v, ptr)) return nullptr;
+    check_known_fields(v, ptr, {"every", "anchor", "cron", "time_zone"});
+    const json* every = member(v, "every");
+    const json* cron = member(v, "cron");
+    const json* anchor = member(v, "anchor");
+    auto where = read_schedule_zone(v, ptr + "/time_zone");
+    if (every && cron) {
+      report(ptr, R"(give exactly one of "every" or "cron")");
+      return nullptr;
+    }
+    if (!every && !cron) {
+      report(ptr, R"(missing "every" or "cron"; e.g. {"every": "1h", "anchor": "02:30"} or {"cron": "0 2 * * *"})");
+      return nullptr;
+    }
+    if (cron) {
+      if (anchor)
+        report(ptr + "/anchor", R"(only "every" schedules take an anchor; a cron expression names its own times)");
+      const std::string c_ptr = ptr + "/cron";
+      const auto text = read_string(*cron, c_ptr);
+      if (!text) return nullptr;
+      auto parsed = scheduling::cron_expression::parse(*text);
+      if (!parsed) report(c_ptr, parsed.error().message);
+      if (!parsed || !where || anchor) return nullptr;
+      return std::make_shared<const scheduling::schedule>(
+          scheduling::schedule::cron(std::move(parsed).value(), std::move(*where)));
+    }
+
+    const std::string e_ptr = ptr + "/every";
+    std::optional<std::chrono::seconds> interval;
+    if (every->is_number_integer()) {
+      if (auto n = read_int(*every, e_ptr, 1, scheduling::max_interval.count())) interval = std::chrono::seconds{*n};
+    } else if (auto text = read_string(*every, e_ptr)) {
+      auto parsed = scheduling::parse_interval(*text);
+      if (parsed)
+        interval = *parsed;
+      else
+        report(e_ptr, parsed.error().message + "; got " + quote_value(*text));
+    }
+    std::optional<scheduling::local_anchor> start = scheduling::local_anchor{};
+    const std::string a_ptr = ptr + "/anchor";
+    if (anchor) {
+      start.reset();
+      if (auto text = read_string(*anchor, a_ptr)) {
+        auto parsed = scheduling::parse_anchor(*text);
+        if (parsed)
+          start = *parsed;
+        else
+          report(a_ptr, parsed.error().message + "; got " + quote_value(*text));
+      }
+    }
+    if (!interval || !start || !where) return nullptr;
+    auto made = scheduling::schedule::every(*interval, *start, std::move(*where));
+    if (!made) {
+      report(anchor ? a_ptr : e_ptr, made.error().message);
+      return nullptr;
+    }
+    return std::make_shared<const scheduling::schedule>(std::move(made).value());
+  }
+
+  // /jobs/<i>/schedule/time_zone: a zone that exists; "UTC" when absent.
+  std::optional<scheduling::zone> read_schedule_zone(const json& schedule, const std::string& ptr) {
+    std::string name = "UTC";
+    if (const json* z = member(schedule, "time_zone")) {
+      auto text = read_string(*z, ptr);
+      if (!text) return std::nullopt;
+      name = *text;
+    }
+    auto located = scheduling::zone::locate(name);
+    if (located) return std::move(located).value();
+    const auto known = scheduling::zone_names();
+    if (auto close = closest_name(name, known))
+      report(ptr, "unknown time zone " + quote_value(name) + "; did you mean " + quote_value(*close) + "?");
+    else
+      report(ptr, located.error().message);
+    return std::nullopt;
   }
 
   std::optional<std::vector<stream_selection>> read_streams(const json& v, const std::string& ptr) {

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace quarry::config {
 namespace {
@@ -69,6 +73,24 @@ status check_host_port(std::string_view text, bool allow_any_port) {
     return invalid(allow_any_port ? "port must be between 0 (any free port) and 65535"
                                   : "port must be between 1 and 65535");
   return {};
+}
+
+bool is_loopback_listen(std::string_view listen) {
+  if (!check_host_port(listen, true)) return false;
+  const bool bracketed = listen.front() == '[';
+  const std::string host(bracketed ? listen.substr(1, listen.find(']') - 1)
+                                   : listen.substr(0, listen.rfind(':')));
+  std::string lower = host;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  if (!bracketed && lower == "localhost") return true;
+  in_addr v4{};
+  if (!bracketed && ::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (bracketed && ::inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return false;
 }
 
 result<timestamp> parse_utc_timestamp(std::string_view text) {

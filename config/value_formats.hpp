@@ -22,6 +22,11 @@ using timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 // `allow_any_port`: port 0 (bind any free port) is valid, for listen addresses.
 status check_host_port(std::string_view text, bool allow_any_port = false);
 
+// Whether a valid "host:port" binds only to loopback: localhost,
+// 127.0.0.0/8, ::1 (or ::ffff:127.x.y.z). False for anything else,
+// including "" and malformed text.
+bool is_loopback_listen(std::string_view listen);
+
 // RFC 3339 in UTC: "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)". Other offsets
 // are rejected (quarry keeps all times in UTC); fractions keep milliseconds.
 result<timestamp> parse_utc_timestamp(std::string_view text);
