@@ -33,6 +33,7 @@ class job_directory {
     return it == quotas_.end() ? caf::actor{} : it->second;
   }
   const std::map<std::string, job_entry>& jobs() const { return jobs_; }
+  const std::map<std::string, caf::actor>& quotas() const { return quotas_; }
 
  private:
   std::map<std::string, job_entry> jobs_;

@@ -54,7 +54,8 @@ status take_permit(const permit_source& from, permit_id& permit, bool byte_gated
             outcome =
                 make_error(error_kind::fatal, "quota actor unreachable: " + from.self->system().render(e));
           });
-  static auto& wait = telemetry::metrics().quota_wait.Add({}, telemetry::latency_buckets());
+  auto& wait = telemetry::metrics().quota_wait.Add({{"account", from.account.str()}},
+                                                  telemetry::latency_buckets());
   wait.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
   return outcome;
 }
@@ -77,13 +78,26 @@ quota_release release_of(permit_id permit, const result<http::response>& r, std:
   return out;
 }
 
-void return_permit(const permit_source& from, permit_id permit, const result<http::response>& r,
-                   std::int64_t bytes, const attempt_fn& on_attempt, const std::string& scope = {}) {
-  telemetry::metrics()
-      .api_calls
-      .Add({{"source", from.source},
-            {"outcome", r.ok() ? std::string{"ok"} : std::string{to_string(r.error().kind)}}})
+void count_call(const permit_source& from, const result<http::response>& r,
+                std::chrono::steady_clock::time_point started) {
+  auto& m = telemetry::metrics();
+  const std::string outcome = r.ok() ? std::string{"ok"} : std::string{to_string(r.error().kind)};
+  m.api_calls.Add({{"account", from.account.str()}, {"source", from.source}, {"outcome", outcome}})
       .Increment();
+  m.api_call_duration.Add({{"source", from.source}}, telemetry::latency_buckets())
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!r.ok() && (r.error().kind == error_kind::rate_limited ||
+                  r.error().kind == error_kind::quota_exhausted))
+    m.api_throttles
+        .Add({{"account", from.account.str()},
+              {"kind", r.error().kind == error_kind::rate_limited ? "throttled" : "quota_exhausted"}})
+        .Increment();
+}
+
+void return_permit(const permit_source& from, permit_id permit, const result<http::response>& r,
+                   std::int64_t bytes, const attempt_fn& on_attempt,
+                   std::chrono::steady_clock::time_point started, const std::string& scope = {}) {
+  count_call(from, r, started);
   if (on_attempt) on_attempt(r);
   if (permit == 0 || !from.quota) return;
   from.self->send(from.quota, release_of(permit, r, bytes, scope));
@@ -96,10 +110,15 @@ result<http::response> metered_call(const permit_source& from, http::client& cli
                                     const http::classifier& extra, const std::function<bool()>& cancelled,
                                     const attempt_fn& on_attempt) {
   permit_id permit = 0;
+  auto started = std::chrono::steady_clock::now();
   http::retry_hooks hooks;
-  hooks.before_attempt = [&] { return take_permit(from, permit, false, req.quota_scope); };
+  hooks.before_attempt = [&] {
+    auto st = take_permit(from, permit, false, req.quota_scope);
+    started = std::chrono::steady_clock::now();
+    return st;
+  };
   hooks.after_attempt = [&](const result<http::response>& r) {
-    return_permit(from, permit, r, 0, on_attempt, req.quota_scope);
+    return_permit(from, permit, r, 0, on_attempt, started, req.quota_scope);
   };
   hooks.cancelled = cancelled;
   return http::send_with_retries(client, req, backoff, extra, hooks);
@@ -111,6 +130,7 @@ result<http::response> metered_download(const permit_source& from, http::client&
                                         const http::classifier& extra, const attempt_fn& on_attempt) {
   permit_id permit = 0;
   if (auto st = take_permit(from, permit, true); !st) return std::move(st).error();
+  const auto started = std::chrono::steady_clock::now();
   std::int64_t bytes = 0;
   auto r = client.stream(req, [&](std::string_view chunk) {
     bytes += static_cast<std::int64_t>(chunk.size());
@@ -118,7 +138,7 @@ result<http::response> metered_download(const permit_source& from, http::client&
   });
   if (r.ok() && extra)
     if (auto e = extra(req, *r)) r = std::move(*e);
-  return_permit(from, permit, r, bytes, on_attempt);
+  return_permit(from, permit, r, bytes, on_attempt, started);
   return r;
 }
 

@@ -21,6 +21,7 @@ struct quota_state {
   caf::actor store;  // detached: blocking writes
   std::map<quota::waiter_id, caf::response_promise> waiting;
   std::map<caf::actor_addr, std::string> holders;  // monitored workers
+  std::uint64_t holders_seen = 0;
   std::optional<quota::mono_time> timer_at;
   bool persisting = false;
   prometheus::Gauge* remaining = nullptr;
@@ -101,6 +102,17 @@ caf::behavior usage_writer(caf::event_based_actor*, std::string account,
   };
 }
 
+// A holder is gone: its permits and queued requests come back.
+void reclaim(caf::stateful_actor<quota_state>* self,
+             std::map<caf::actor_addr, std::string>::iterator holder) {
+  auto& s = self->state;
+  auto freed = s.ledger->reclaim_holder(holder->second);
+  spdlog::info("quota {}: worker {} is gone; reclaimed {} permits and {} queued requests",
+               s.account, holder->second, freed.permits, freed.waiters);
+  s.holders.erase(holder);
+  poll(self);
+}
+
 caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string account,
                           quota::policy policy, std::optional<quota::persisted_usage> restored,
                           std::shared_ptr<usage_store> store) {
@@ -112,24 +124,30 @@ caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string ac
   auto& m = telemetry::metrics();
   st.remaining = &m.quota_remaining.Add({{"account", account}, {"budget", "daily_calls"}});
   st.in_flight = &m.quota_remaining.Add({{"account", account}, {"budget", "in_flight"}});
+  if (const auto limit = st.ledger->snapshot(quota_now()).daily_limit)
+    m.quota_daily_limit.Add({{"account", account}}).Set(static_cast<double>(*limit));
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& s = self->state;
-    auto it = s.holders.find(msg.source);
-    if (it == s.holders.end()) return;
-    auto freed = s.ledger->reclaim_holder(it->second);
-    spdlog::info("quota {}: worker {} is gone; reclaimed {} permits and {} queued requests",
-                 s.account, it->second, freed.permits, freed.waiters);
-    s.holders.erase(it);
-    poll(self);
+    auto it = self->state.holders.find(msg.source);
+    if (it != self->state.holders.end()) reclaim(self, it);
   });
   return {
       [=](quota_acquire& req) -> caf::result<quota_grant> {
         auto& s = self->state;
+        // Before make_response_promise, which takes the sender out of the
+        // current message.
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<quota_grant>();
-        if (auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-            sender && s.holders.emplace(sender.address(), req.holder.str()).second)
-          self->monitor(sender);
-        const auto waiter = s.ledger->enqueue(req.fairness_key, req.holder.str(), quota_now(),
+        // The ledger knows a holder by a name unique to the sending actor:
+        // a worker name can come back in another process (a reused slot),
+        // and the old holder's reclaim must not take the new one's permits.
+        std::string holder = req.holder.str();
+        if (sender) {
+          auto [it, added] = s.holders.try_emplace(
+              sender.address(), holder + "#" + std::to_string(++s.holders_seen));
+          if (added) self->monitor(sender);
+          holder = it->second;
+        }
+        const auto waiter = s.ledger->enqueue(req.fairness_key, holder, quota_now(),
                                               req.byte_gated, req.scope);
         s.waiting.emplace(waiter, rp);
         poll(self);

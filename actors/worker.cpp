@@ -20,6 +20,20 @@ using std::chrono::steady_clock;
 
 class worker_actor;
 
+// A child task as the state topic keeps it while pending.
+std::optional<connectors::task_spec> pending_child(const std::pair<std::string, std::string>& where,
+                                                   const std::string& text) {
+  auto spec = json::parse(text, nullptr, false);
+  if (!spec.is_object()) return std::nullopt;
+  connectors::task_spec c;
+  c.stream = where.first;
+  c.partition = where.second;
+  c.kind = spec.value("kind", "extract");
+  c.params = spec.value("params", json::object());
+  c.emits = spec.value("emits", std::vector<std::string>{});
+  return c;
+}
+
 // The session of one task: HTTP through the account's quota actor, records
 // and bookmarks into the worker's sink, children held until committed.
 // Lives on the worker's thread only.
@@ -65,6 +79,8 @@ class task_session final : public connectors::session {
     std::string name;             // the stream's
   };
   actors::permit_source permits() const;
+  prometheus::Gauge& bookmark_clock();
+  prometheus::Gauge* bookmark_clock_ = nullptr;
   const stream_keys* keys_of(std::string_view stream);
 
   worker_actor& worker_;
@@ -130,7 +146,9 @@ class worker_actor final : public caf::blocking_actor {
     if (cancelled_) return true;
     bool more = true;
     while (more) {
-      receive([&](cancel_atom, task_id id) { cancelled_ = cancelled_ || id == current_; },
+      receive([&](cancel_atom, task_id id) {
+                cancelled_ = cancelled_ || id == current_ || id == 0;
+              },
               caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
     }
     return cancelled_;
@@ -195,6 +213,14 @@ class worker_actor final : public caf::blocking_actor {
       fail(out, make_error(error_kind::fatal, "no connector for source " + t.source));
       send(config_.coordinator, std::move(out));
       return;
+    }
+    if (!t.recover_from.empty()) {
+      if (auto st = recover(t, *job); !st) {
+        fail(out, std::move(st).error());
+        send(config_.coordinator, std::move(out));
+        return;
+      }
+      out.bookmark = t.bookmark;
     }
     task_session session{*this, t, *job};
     status st = t.kind == "plan" ? plan(t, *job, *connector, session)
@@ -266,23 +292,40 @@ class worker_actor final : public caf::blocking_actor {
     std::set<std::pair<std::string, std::string>> in_plan;
     for (const auto& spec : *tasks) in_plan.emplace(spec.stream, spec.partition);
     std::vector<connectors::task_spec> unfinished;
-    for (const auto& [where, text] : state->pending) {
-      if (in_plan.count(where) != 0) continue;
-      auto spec = json::parse(text, nullptr, false);
-      if (!spec.is_object()) continue;
-      connectors::task_spec c;
-      c.stream = where.first;
-      c.partition = where.second;
-      c.kind = spec.value("kind", "extract");
-      c.params = spec.value("params", json::object());
-      c.emits = spec.value("emits", std::vector<std::string>{});
-      unfinished.push_back(std::move(c));
-    }
+    for (const auto& [where, text] : state->pending)
+      if (in_plan.count(where) == 0)
+        if (auto c = pending_child(where, text)) unfinished.push_back(std::move(*c));
     if (!unfinished.empty())
       spdlog::info("run {}: {} unfinished child tasks from earlier runs re-queued", t.run.str(),
                    unfinished.size());
     release_children(t, *tasks, false);
     release_children(t, unfinished, true);
+    return {};
+  }
+
+  // A task whose worker was lost: fence that worker's producer, so whatever
+  // it left open is settled and nothing it still holds can commit, then take
+  // the bookmark this run committed for the partition (the lost worker's
+  // progress) and hand the coordinator again any child this run left pending
+  // (it drops those it already has).
+  status recover(task& t, const job_entry& job) {
+    spdlog::info("task {} {} [{}]: recovering from lost worker {}", t.job.str(), t.stream.str(),
+                 t.partition, t.recover_from);
+    if (auto st = config_.sinks->fence(t.recover_from); !st) return st;
+    if (t.kind == "plan") return {};  // a plan reads the state itself
+    auto state = config_.load_state(job.prefix, t.job.str());
+    if (!state) return std::move(state).error();
+    const std::pair where{t.stream.str(), t.partition};
+    if (auto run = state->bookmark_runs.find(where);
+        run != state->bookmark_runs.end() && run->second == t.run.str())
+      t.bookmark = state->bookmarks.at(where);
+    std::vector<connectors::task_spec> orphans;
+    for (const auto& [where, text] : state->pending) {
+      auto run = state->pending_runs.find(where);
+      if (run != state->pending_runs.end() && run->second == t.run.str())
+        if (auto c = pending_child(where, text)) orphans.push_back(std::move(*c));
+    }
+    release_children(t, orphans, true);
     return {};
   }
 
@@ -331,6 +374,13 @@ result<http::response> task_session::download(
     const http::classifier& extra) {
   return actors::metered_download(permits(), worker_.http(), req, on_chunk, extra,
                                   [this](const result<http::response>&) { ++calls_; });
+}
+
+prometheus::Gauge& task_session::bookmark_clock() {
+  if (bookmark_clock_ == nullptr)
+    bookmark_clock_ = &telemetry::metrics().bookmark_committed.Add(
+        {{"job", task_.job.str()}, {"stream", task_.stream.str()}});
+  return *bookmark_clock_;
 }
 
 const task_session::stream_keys* task_session::keys_of(std::string_view stream) {
@@ -466,7 +516,13 @@ status task_session::commit(bool final) {
   if (clears_pending)
     states.push_back({update::kind::child_done, task_.stream.str(), task_.partition, ""});
   if (auto st = worker_.sink().commit(origin_, states); !st) return st;
-  if (!pending_bookmark_.empty()) committed_bookmark_ = std::move(pending_bookmark_);
+  if (!pending_bookmark_.empty()) {
+    committed_bookmark_ = std::move(pending_bookmark_);
+    bookmark_clock().Set(static_cast<double>(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count()));
+  }
   pending_bookmark_.clear();
   uncommitted_records_ = 0;
   dirty_ = false;

@@ -18,6 +18,7 @@
 #include "telemetry/status_server.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -235,8 +236,11 @@ struct engine::impl {
   std::shared_ptr<sinks::sink_factory> make_sinks(const std::vector<std::string>& job_names) {
     switch (options.output.kind) {
       case output_kind::kafka: {
+        // Serve and its worker processes share one set of names: any of
+        // them may have to fence a producer of another.
         std::string id = config.kafka.topic_prefix + "-" + options.instance;
-        for (const auto& j : job_names) id += "-" + j;
+        if (options.instance != "serve")
+          for (const auto& j : job_names) id += "-" + j;
         return sinks::make_kafka_sink_factory(kafka, id);
       }
       case output_kind::singer: {
@@ -285,6 +289,13 @@ struct engine::impl {
     system_config->add_message_types<caf::id_block::quarry>();
     system_config->set("scheduler.max-threads", 2);
     system_config->set("logger.console", caf::atom("none"));
+    if (options.distributed) {
+      // Heartbeats on: a silent peer is lost within peer_timeout, not after
+      // TCP's minutes.
+      system_config->load<caf::io::middleman>();
+      system_config->set("middleman.heartbeat-interval", caf::timespan{options.heartbeat});
+      system_config->set("middleman.connection-timeout", caf::timespan{options.peer_timeout});
+    }
     system = std::make_unique<caf::actor_system>(*system_config);
   }
 
@@ -336,31 +347,52 @@ struct engine::impl {
     }
   }
 
-  void start(const std::vector<std::string>& job_names) {
+  actors::worker_config worker_config_of(worker_id id, caf::actor coord,
+                                         std::shared_ptr<const actors::job_directory> directory,
+                                         std::shared_ptr<sinks::sink_factory> sinks) {
+    actors::worker_config wc;
+    wc.id = std::move(id);
+    wc.coordinator = std::move(coord);
+    wc.jobs = std::move(directory);
+    wc.sinks = std::move(sinks);
+    wc.load_state = make_state_loader();
+    wc.checkpoint_records = static_cast<std::uint64_t>(config.engine.checkpoint_records);
+    wc.checkpoint_interval = std::chrono::milliseconds(config.engine.checkpoint_interval_ms);
+    wc.http.total_timeout = std::chrono::milliseconds(config.engine.request_timeout_ms);
+    return wc;
+  }
+
+  void start(const std::vector<std::string>& job_names, const service_options* service = nullptr) {
     start_runtime();
     build_jobs(job_names);
-    const int n = options.workers > 0 ? options.workers : config.engine.workers;
+    const int n = options.workers >= 0 && (options.workers > 0 || service != nullptr)
+                      ? options.workers
+                      : config.engine.workers;
+    auto sinks = make_sinks(job_names);
     coordinator::coordinator_config cc;
     cc.jobs = jobs;
     cc.task_attempts = static_cast<std::uint32_t>(config.engine.task_attempts);
     cc.expected_workers = static_cast<std::size_t>(n);
-    coordinator = coordinator::spawn_coordinator(*system, cc);
-    auto sinks = make_sinks(job_names);
-    if (counters) sinks = make_counting_sink_factory(std::move(sinks), counters);
-    auto loader = make_state_loader();
-    for (int i = 0; i < n; ++i) {
-      actors::worker_config wc;
-      wc.id = worker_id{"w" + std::to_string(i)};
-      wc.coordinator = coordinator;
-      wc.jobs = jobs;
-      wc.sinks = sinks;
-      wc.load_state = loader;
-      wc.checkpoint_records = static_cast<std::uint64_t>(config.engine.checkpoint_records);
-      wc.checkpoint_interval = std::chrono::milliseconds(config.engine.checkpoint_interval_ms);
-      wc.http.total_timeout = std::chrono::milliseconds(config.engine.request_timeout_ms);
-      workers.push_back(actors::spawn_worker(*system, std::move(wc)));
+    if (service != nullptr) {
+      fence_remote_slots(*sinks, service->remote_slots_stored);
+      cc.remote_slots_stored = service->remote_slots_stored;
+      if (service->store_slots) cc.slot_log = spawn_slot_log(service->store_slots);
     }
-    if (!config.telemetry.listen.empty()) {
+    coordinator = coordinator::spawn_coordinator(*system, cc);
+    if (counters) sinks = make_counting_sink_factory(std::move(sinks), counters);
+    for (int i = 0; i < n; ++i)
+      workers.push_back(actors::spawn_worker(
+          *system, worker_config_of(worker_id{"w" + std::to_string(i)}, coordinator, jobs, sinks)));
+    if (service != nullptr && !service->cluster_listen.empty()) {
+      auto [host, port] = telemetry::split_host_port(service->cluster_listen);
+      auto bound = system->middleman().publish(coordinator, static_cast<std::uint16_t>(port),
+                                               host.c_str(), true);
+      if (!bound)
+        throw std::runtime_error("cannot listen for workers on " + service->cluster_listen + ": " +
+                                 system->render(bound.error()));
+      spdlog::info("workers join on port {}", *bound);
+    }
+    if (options.status_server && !config.telemetry.listen.empty()) {
       status = std::make_unique<telemetry::status_server>();
       const int port = status->start(config.telemetry.listen);
       spdlog::info("metrics and health on port {}", port);
@@ -368,14 +400,34 @@ struct engine::impl {
     }
   }
 
-  // Live counts (counters must be set) and each account's quota.
-  run_progress progress(std::chrono::steady_clock::time_point started, bool finished) {
-    run_progress out;
-    out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    out.finished = finished;
-    for (const auto& [key, c] : counters->snapshot())
-      out.streams.push_back({key.first, key.second, c.records, c.calls});
+  // Producers named after remote slots an earlier coordinator handed out:
+  // fenced (in parallel) before any run, so none can still commit.
+  void fence_remote_slots(sinks::sink_factory& sinks, std::uint32_t slots) {
+    std::vector<std::thread> fences;
+    std::mutex mutex;
+    std::vector<std::string> failures;
+    for (std::uint32_t i = 0; i < slots; ++i)
+      fences.emplace_back([&, i] {
+        if (auto st = sinks.fence("r" + std::to_string(i)); !st) {
+          std::lock_guard lock{mutex};
+          failures.push_back("r" + std::to_string(i) + ": " + st.error().message);
+        }
+      });
+    for (auto& t : fences) t.join();
+    if (!failures.empty())
+      throw std::runtime_error("cannot fence the producers of earlier workers: " + failures.front());
+    if (slots > 0) spdlog::info("fenced the producers of {} earlier remote worker slots", slots);
+  }
+
+  // A detached actor storing the remote slots' high-water mark (blocking).
+  caf::actor spawn_slot_log(std::function<bool(std::uint32_t)> store) {
+    return system->spawn<caf::detached>([store = std::move(store)]() -> caf::behavior {
+      return {[store](persisted_atom, std::uint32_t high) { return store(high); }};
+    });
+  }
+
+  std::vector<account_progress> quota_views() {
+    std::vector<account_progress> out;
     caf::scoped_actor self{*system};
     for (const auto& [name, quota] : quotas) {
       account_progress a;
@@ -389,8 +441,39 @@ struct engine::impl {
                 a.queued = snap.queued;
               },
               [&](caf::error&) {});
-      out.accounts.push_back(std::move(a));
+      out.push_back(std::move(a));
     }
+    return out;
+  }
+
+  // Waits for `actors` to exit, at most until `deadline`; true if they did.
+  bool await_exit(caf::scoped_actor& self, const std::vector<caf::actor>& actors,
+                  std::chrono::steady_clock::time_point deadline) {
+    std::set<caf::actor_addr> alive;
+    for (const auto& a : actors) {
+      alive.insert(a.address());
+      self->monitor(a);
+    }
+    bool in_time = true;
+    while (!alive.empty() && in_time) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      self->receive([&](caf::down_msg& d) { alive.erase(d.source); },
+                    caf::after(std::chrono::duration_cast<std::chrono::milliseconds>(left)) >>
+                        [&] { in_time = false; });
+    }
+    return alive.empty();
+  }
+
+  // Live counts (counters must be set) and each account's quota.
+  run_progress progress(std::chrono::steady_clock::time_point started, bool finished) {
+    run_progress out;
+    out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    out.finished = finished;
+    for (const auto& [key, c] : counters->snapshot())
+      out.streams.push_back({key.first, key.second, c.records, c.calls});
+    out.accounts = quota_views();
     return out;
   }
 
@@ -488,6 +571,132 @@ result<std::vector<connectors::stream_descriptor>> engine::discover(const std::s
 }
 
 std::string engine::kafka_bootstrap() const { return impl_->kafka.bootstrap_servers; }
+
+void engine::start_service(const std::vector<std::string>& jobs, const service_options& service) {
+  impl_->start(jobs, &service);
+}
+
+void engine::submit(const std::string& job, const std::string& run,
+                    std::function<void(const run_summary&)> done) {
+  // A short-lived actor waits for the summary (the coordinator answers when
+  // the run ends) and hands it over.
+  impl_->system->spawn([coord = impl_->coordinator, req = run_request{job_id{job}, run_id{run}},
+                        done = std::move(done)](caf::event_based_actor* self) {
+    // A coordinator that stops (serve drains) leaves its runs unfinished:
+    // no summary, the run resumes at the next start.
+    self->monitor(coord);
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+    self->request(coord, caf::infinite, start_run_atom_v, req)
+        .then([done](run_summary& s) { done(s); },
+              [done, req, self](caf::error& e) {
+                run_summary s;
+                s.run = req.run;
+                s.job = req.job;
+                s.outcome = "failed";
+                s.errors.push_back("coordinator: " + self->system().render(e));
+                done(s);
+              });
+  });
+}
+
+void engine::cancel(const std::string& run) {
+  caf::anon_send(impl_->coordinator, cancel_atom_v, run_id{run});
+}
+
+std::vector<account_progress> engine::quotas() { return impl_->quota_views(); }
+
+bool engine::drain(std::chrono::milliseconds grace) {
+  caf::scoped_actor self{*impl_->system};
+  self->send(impl_->coordinator, shutdown_atom_v);
+  return impl_->await_exit(self, impl_->workers, std::chrono::steady_clock::now() + grace);
+}
+
+int engine::work_for(const join_options& options) {
+  auto& im = *impl_;
+  im.start_runtime();
+  std::vector<std::string> names;
+  auto base = std::make_shared<actors::job_directory>();
+  for (const auto& job : im.config.jobs) {
+    names.push_back(job.name);
+    actors::job_entry entry;
+    entry.context = context_of(*im.config.find_account(job.account), &job);
+    entry.prefix = job.topic_prefix.value_or(im.config.kafka.topic_prefix);
+    base->add_job(std::move(entry));
+  }
+  auto sinks = im.make_sinks(names);
+  auto backoff = std::chrono::milliseconds(200);
+  // Sleeps up to `d`, waking early to leave.
+  auto pause = [&](std::chrono::milliseconds d) {
+    for (auto left = d; left.count() > 0 && !options.stopping(); left -= std::chrono::milliseconds(100))
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
+  };
+  while (!options.stopping()) {
+    auto coord = im.system->middleman().remote_actor(options.host,
+                                                     static_cast<std::uint16_t>(options.port));
+    caf::scoped_actor self{*im.system};
+    std::optional<join_reply> joined;
+    if (coord) {
+      self->request(*coord, std::chrono::seconds(30), join_atom_v,
+                    join_request{options.name, static_cast<std::uint32_t>(options.workers)})
+          .receive([&](join_reply& r) { joined = std::move(r); },
+                   [&](caf::error& e) {
+                     spdlog::warn("joining {}:{} failed: {}", options.host, options.port,
+                                  im.system->render(e));
+                   });
+    } else {
+      spdlog::warn("coordinator {}:{} unreachable: {}; retrying in {} ms", options.host,
+                   options.port, im.system->render(coord.error()), backoff.count());
+    }
+    if (!joined) {
+      pause(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(200);
+    auto directory = std::make_shared<actors::job_directory>(*base);
+    for (const auto& q : joined->quotas) directory->set_quota(q.account, q.quota);
+    std::vector<caf::actor> local;
+    for (const auto& slot : joined->slots)
+      local.push_back(actors::spawn_worker(*im.system, im.worker_config_of(slot, *coord, directory, sinks)));
+    spdlog::info("joined coordinator {}:{} with workers {}..{}", options.host, options.port,
+                 joined->slots.front().str(), joined->slots.back().str());
+    if (options.on_joined) options.on_joined(true);
+    self->monitor(*coord);
+    for (const auto& w : local) self->monitor(w);
+    std::size_t alive = local.size();
+    bool lost = false, leaving = false;
+    auto deadline = std::chrono::steady_clock::time_point::max();
+    while (alive > 0 && std::chrono::steady_clock::now() < deadline) {
+      self->receive(
+          [&](caf::down_msg& d) {
+            if (d.source == coord->address()) {
+              // Lost: stop the running tasks (they commit what they
+              // checkpointed, unless a new coordinator fenced them first).
+              spdlog::warn("coordinator lost; stopping tasks, then joining again");
+              lost = true;
+              for (const auto& w : local) self->send(w, cancel_atom_v, task_id{0});
+            } else {
+              --alive;
+            }
+          },
+          caf::after(std::chrono::milliseconds(200)) >> [&] {
+            if (leaving || lost || !options.stopping()) return;
+            leaving = true;
+            deadline = std::chrono::steady_clock::now() + options.grace;
+            for (const auto& slot : joined->slots) self->send(*coord, shutdown_atom_v, slot);
+          });
+    }
+    if (options.on_joined) options.on_joined(false);
+    if (alive > 0) return 1;  // the grace period ran out
+    if (leaving || options.stopping()) return 0;
+    // Every worker stopped while the coordinator lives: it is draining. Wait
+    // until it is gone, then join its successor.
+    while (!lost && !options.stopping())
+      self->receive([&](caf::down_msg& d) { lost = d.source == coord->address(); },
+                    caf::after(std::chrono::milliseconds(200)) >> [] {});
+  }
+  return 0;
+}
 
 int exit_code(const std::vector<run_summary>& summaries) {
   int code = 0;

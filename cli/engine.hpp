@@ -73,6 +73,37 @@ struct engine_options {
   // quota path).
   std::function<void(const run_progress&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  // Serves /metrics /healthz /readyz on telemetry.listen (serve runs its
+  // own server, with the admin API).
+  bool status_server = true;
+  // Loads CAF's middleman for workers in other processes (serve with a
+  // cluster_listen, worker).
+  bool distributed = false;
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds peer_timeout{5000};
+};
+
+// quarry serve: where remote workers join, and the slots earlier
+// coordinators handed out (each names a producer that must be fenced before
+// any run starts, so a worker still running for a lost coordinator cannot
+// commit what a new run repeats).
+struct service_options {
+  std::string cluster_listen;  // "" = no remote workers
+  std::uint32_t remote_slots_stored = 0;
+  // Stores a new high-water mark of remote slots; true once stored. Called
+  // on a thread of its own.
+  std::function<bool(std::uint32_t)> store_slots;
+};
+
+// quarry worker: the coordinator to join and how this process leaves.
+struct join_options {
+  std::string host;
+  int port = 0;
+  std::string name;  // for the coordinator's logs
+  int workers = 1;
+  std::chrono::milliseconds grace{30'000};
+  std::function<bool()> stopping;         // polled; true: leave (SIGTERM)
+  std::function<void(bool)> on_joined;  // readiness: joined, or not any more
 };
 
 class engine {
@@ -102,6 +133,31 @@ class engine {
   // address when kafka.embedded, which lives as long as the engine. Empty
   // before the first run() or discover().
   std::string kafka_bootstrap() const;
+
+  // --- long-running use (quarry serve) ---
+
+  // Starts the coordinator for `jobs` with the local workers, fences the
+  // slots of earlier coordinators, and publishes the coordinator for remote
+  // workers. Throws like the constructor.
+  void start_service(const std::vector<std::string>& jobs, const service_options& service);
+  // Starts a run; `done` gets its summary on an actor thread (it must not
+  // block).
+  void submit(const std::string& job, const std::string& run,
+              std::function<void(const run_summary&)> done);
+  void cancel(const std::string& run);
+  // Each account's quota as its quota actor counts it.
+  std::vector<account_progress> quotas();
+  // SIGTERM: no new work; running tasks commit what they checkpointed and
+  // are handed back (their runs stay unfinished, to resume). True when every
+  // local worker stopped within `grace`.
+  bool drain(std::chrono::milliseconds grace);
+
+  // --- quarry worker ---
+
+  // Joins the coordinator (again whenever it is lost) and runs its tasks
+  // until options.stopping(). 0 when every worker stopped within the grace
+  // period, 1 otherwise.
+  int work_for(const join_options& options);
 
  private:
   struct impl;

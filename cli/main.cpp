@@ -6,6 +6,7 @@
 #include "cli/demo.hpp"
 #include "cli/discover.hpp"
 #include "cli/engine.hpp"
+#include "cli/serve.hpp"
 #include "config/config.hpp"
 #include "connectors/registry.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -141,6 +142,21 @@ int run_discover(const common_options& common, const std::string& config_path,
   return cli::run_discover(cfg, config_path, job, account);
 }
 
+int run_serve(const common_options& common, const std::string& config_path) {
+  const auto cfg = config::load_file(config_path, source_rules());
+  init_logs(common, &cfg);
+  block_termination_signals();
+  return cli::run_serve(cfg);
+}
+
+int run_worker(const common_options& common, const std::string& config_path,
+               const cli::worker_command& command) {
+  const auto cfg = config::load_file(config_path, source_rules());
+  init_logs(common, &cfg);
+  block_termination_signals();
+  return cli::run_worker(cfg, command);
+}
+
 int run_demo(const common_options& common, const cli::demo_options& options) {
   // The progress display owns stderr: only errors are logged unless asked.
   common_options quiet = common;
@@ -195,6 +211,30 @@ int main(int argc, char** argv) {
   auto* discover_job = discover->add_option("--job", job, "The job whose account and selection to use");
   discover->add_option("--account", account, "An account (everything selected)")->excludes(discover_job);
 
+  auto* serve = app.add_subcommand(
+      "serve", "Run the jobs on their schedules, with the admin API, until SIGTERM");
+  serve->footer(
+      "Serves the admin API, /metrics, /healthz and /readyz on telemetry.listen; remote\n"
+      "workers join on serve.cluster_listen. Exit status: 0 stopped cleanly; 1 workers were\n"
+      "still busy when the grace period ended; 2 usage or config error.");
+  serve->add_option("--config", config_path, "Config file (JSON)")->required();
+
+  cli::worker_command worker_command;
+  auto* worker = app.add_subcommand("worker", "Join a coordinator (quarry serve) and run its tasks");
+  worker->footer(
+      "Uses the same config file as serve (jobs, accounts; credentials from this process's\n"
+      "environment and files). Joins again whenever the coordinator is lost. Exit status: 0\n"
+      "stopped cleanly; 1 tasks were still running when the grace period ended; 2 usage or\n"
+      "config error.");
+  worker->add_option("--config", config_path, "Config file (JSON)")->required();
+  worker->add_option("--join", worker_command.join, "The coordinator's cluster address, HOST:PORT")
+      ->required();
+  worker->add_option("--name", worker_command.name, "This process's name in logs (default: host name)");
+  worker->add_option("--listen", worker_command.listen,
+                     "Metrics and health HOST:PORT (default: telemetry.listen)");
+  worker->add_option("--workers", worker_command.workers, "Worker count (default: engine.workers)")
+      ->check(CLI::Range(1, 256));
+
   cli::demo_options demo_options;
   auto* demo = app.add_subcommand(
       "demo", "Run a Marketo job on an in-process simulator and Kafka, with live progress");
@@ -224,7 +264,8 @@ int main(int argc, char** argv) {
       continue;
     }
     if (arg.starts_with("-")) continue;
-    if (arg != "extract" && arg != "reset" && arg != "discover" && arg != "demo" && arg != "sim") {
+    if (arg != "extract" && arg != "reset" && arg != "discover" && arg != "demo" && arg != "sim" &&
+        arg != "serve" && arg != "worker") {
       std::cerr << "quarry: unknown subcommand \"" << arg
                 << "\"; run quarry --help for the list\n";
       return exit_usage;
@@ -247,6 +288,8 @@ int main(int argc, char** argv) {
     if (*reset) return run_reset(common, config_path, job, stream);
     if (*discover) return run_discover(common, config_path, job, account);
     if (*demo) return run_demo(common, demo_options);
+    if (*serve) return run_serve(common, config_path);
+    if (*worker) return run_worker(common, config_path, worker_command);
   } catch (const config::config_error& e) {
     std::cerr << e.what() << "\n";
     return exit_usage;

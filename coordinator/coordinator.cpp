@@ -40,13 +40,24 @@ struct waiting_worker {
   caf::response_promise reply;
 };
 
+struct worker_info {
+  worker_id id;
+  bool remote = false;
+};
+
 struct coordinator_state {
   coordinator_config config;
   std::deque<task> ready;
   std::deque<waiting_worker> idle;
   std::map<task_id, lease> leased;
   std::map<std::string, run_state> runs;
-  std::set<caf::actor_addr> workers;
+  std::map<caf::actor_addr, worker_info> workers;
+  // Remote worker slots ("r<N>"): held by a live worker, or by a lost one
+  // until every task it left has been recovered (fenced) elsewhere.
+  std::set<std::uint32_t> slots;
+  std::map<std::string, std::size_t> unfenced;  // lost worker -> tasks not yet recovered
+  std::uint32_t slots_stored = 0;               // high-water mark known to the slot log
+  std::set<std::string> leaving;                // workers told to stop (their process drains)
   std::vector<std::pair<run_request, caf::response_promise>> deferred_starts;
   task_id next_id = 1;
   bool shutting_down = false;
@@ -66,17 +77,26 @@ void publish_task_gauges(self_ptr self) {
   auto& tasks = telemetry::metrics().tasks;
   tasks.Add({{"state", "queued"}}).Set(static_cast<double>(st.ready.size()));
   tasks.Add({{"state", "running"}}).Set(static_cast<double>(st.leased.size()));
-  telemetry::metrics().workers.Add({{"location", "any"}}).Set(static_cast<double>(st.workers.size()));
+  std::size_t remote = 0;
+  for (const auto& [_, w] : st.workers) remote += w.remote ? 1 : 0;
+  auto& workers = telemetry::metrics().workers;
+  workers.Add({{"location", "local"}}).Set(static_cast<double>(st.workers.size() - remote));
+  workers.Add({{"location", "remote"}}).Set(static_cast<double>(remote));
 }
 
 // Pairs idle workers with queued tasks.
 void dispatch(self_ptr self) {
   auto& st = self->state;
-  while (!st.idle.empty() && !st.ready.empty()) {
+  while (!st.shutting_down && !st.idle.empty() && !st.ready.empty()) {
     auto w = std::move(st.idle.front());
     st.idle.pop_front();
     auto worker = caf::actor_cast<caf::actor>(w.worker);
     if (!worker) continue;  // died while waiting
+    if (auto info = st.workers.find(w.worker);
+        info != st.workers.end() && st.leaving.count(info->second.id.str()) != 0) {
+      w.reply.deliver(task_assignment{true, {}});
+      continue;
+    }
     task t = std::move(st.ready.front());
     st.ready.pop_front();
     st.leased[t.id] = lease{t, worker};
@@ -121,6 +141,9 @@ void finish_if_done(self_ptr self, const std::string& run_key) {
                                                                                  : "succeeded";
   const double seconds = std::chrono::duration<double>(steady_clock::now() - run.started).count();
   telemetry::metrics().runs.Add({{"job", summary.job.str()}, {"outcome", summary.outcome}}).Increment();
+  telemetry::metrics()
+      .run_finished.Add({{"job", summary.job.str()}, {"outcome", summary.outcome}})
+      .Set(static_cast<double>(summary.finished_ms) / 1000.0);
   telemetry::metrics()
       .run_duration.Add({{"job", summary.job.str()}},
                         prometheus::Histogram::BucketBoundaries{1, 5, 15, 60, 300, 900, 3600, 14400})
@@ -191,18 +214,45 @@ bool retriable_kind(const std::string& kind) {
   return kind == "retriable" || kind == "rate_limited" || kind == "auth_expired";
 }
 
+// A remote slot whose lost holder's tasks have all been recovered can be
+// handed out again.
+void recovered(self_ptr self, const std::string& lost_worker) {
+  auto& st = self->state;
+  auto it = st.unfenced.find(lost_worker);
+  if (it == st.unfenced.end() || --it->second > 0) return;
+  st.unfenced.erase(it);
+  if (lost_worker.size() > 1 && lost_worker[0] == 'r')
+    st.slots.erase(static_cast<std::uint32_t>(std::stoul(lost_worker.substr(1))));
+}
+
 void on_result(self_ptr self, task_result& res) {
   auto& st = self->state;
   auto lease_it = st.leased.find(res.id);
   if (lease_it == st.leased.end()) return;  // already re-queued after its worker died
   task t = std::move(lease_it->second.work);
   st.leased.erase(lease_it);
+  if (!t.recover_from.empty()) {
+    recovered(self, t.recover_from);
+    t.recover_from.clear();
+  }
   auto run_it = st.runs.find(t.run.str());
   if (run_it == st.runs.end()) {
     dispatch(self);
     return;
   }
   auto& run = run_it->second;
+  if (res.outcome == task_outcome::cancelled && !run.cancelled) {
+    // Its worker is leaving (SIGTERM, lost coordinator): it committed what
+    // it checkpointed; another worker goes on from there.
+    spdlog::info("run {}: task {} {} handed back by worker {}", t.run.str(), t.stream.str(),
+                 t.partition, res.worker.str());
+    t.bookmark = res.bookmark;
+    for (const auto& c : res.records) stream_of(run, c.stream).records += c.records;
+    stream_of(run, t.stream.str()).calls += res.calls;
+    st.ready.push_front(std::move(t));
+    dispatch(self);
+    return;
+  }
   const std::string stream = t.stream.str();
   auto& s = stream_of(run, stream);
   for (const auto& c : res.records) {
@@ -252,8 +302,14 @@ void on_result(self_ptr self, task_result& res) {
   finish_if_done(self, t.run.str());
 }
 
-void requeue_leases_of(self_ptr self, const caf::actor_addr& worker) {
+// A worker is gone (its process exited or stopped answering heartbeats):
+// its tasks go back to the queue, to be recovered by the next worker, which
+// fences the lost one's producer first. Its slot stays taken until then.
+void worker_lost(self_ptr self, const caf::actor_addr& worker) {
   auto& st = self->state;
+  auto info = st.workers.find(worker);
+  const std::string name = info == st.workers.end() ? "" : info->second.id.str();
+  std::size_t requeued = 0;
   for (auto it = st.leased.begin(); it != st.leased.end();) {
     if (it->second.worker.address() != worker) {
       ++it;
@@ -261,26 +317,72 @@ void requeue_leases_of(self_ptr self, const caf::actor_addr& worker) {
     }
     task t = std::move(it->second.work);
     it = st.leased.erase(it);
-    spdlog::warn("worker lost; task {} {} re-queued", t.stream.str(), t.partition);
+    spdlog::warn("worker {} lost; task {} {} re-queued", name, t.stream.str(), t.partition);
+    if (!t.recover_from.empty()) recovered(self, t.recover_from);
+    t.recover_from = name;
     ++t.attempt;
     st.ready.push_front(std::move(t));
+    ++requeued;
   }
+  if (info == st.workers.end()) return;
+  st.leaving.erase(name);
+  if (requeued > 0)
+    st.unfenced[name] += requeued;
+  else if (info->second.remote && name.size() > 1)
+    st.slots.erase(static_cast<std::uint32_t>(std::stoul(name.substr(1))));
+  st.workers.erase(info);
+}
+
+// Hands a joining worker process one slot per worker actor, lowest free
+// first; the slot log stores a new high-water mark before the answer goes
+// out, so a restarted coordinator knows every producer it must fence.
+void join(self_ptr self, const join_request& req, caf::response_promise rp) {
+  auto& st = self->state;
+  join_reply reply;
+  std::uint32_t next = 0;
+  for (std::uint32_t i = 0; i < req.workers; ++i) {
+    while (st.slots.count(next) != 0) ++next;
+    st.slots.insert(next);
+    reply.slots.emplace_back("r" + std::to_string(next));
+  }
+  for (const auto& [account, quota] : st.config.jobs->quotas())
+    reply.quotas.push_back({account, quota});
+  const std::uint32_t high = st.slots.empty() ? 0 : *st.slots.rbegin() + 1;
+  spdlog::info("worker process {} joined with {} workers", req.name, req.workers);
+  if (high <= st.slots_stored || !st.config.slot_log) {
+    rp.deliver(std::move(reply));
+    return;
+  }
+  self->request(st.config.slot_log, std::chrono::seconds(30), persisted_atom_v, high)
+      .then(
+          [=](bool) mutable {
+            auto& s = self->state;
+            s.slots_stored = std::max(s.slots_stored, high);
+            rp.deliver(std::move(reply));
+          },
+          [=](caf::error& e) mutable {
+            spdlog::error("cannot store remote worker slots: {}", self->system().render(e));
+            for (const auto& slot : reply.slots)
+              self->state.slots.erase(static_cast<std::uint32_t>(std::stoul(slot.str().substr(1))));
+            rp.deliver(caf::make_error(caf::sec::runtime_error, "cannot store worker slots"));
+          });
 }
 
 caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
   self->state.config = std::move(config);
+  self->state.slots_stored = self->state.config.remote_slots_stored;
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& st = self->state;
-    st.workers.erase(msg.source);
-    requeue_leases_of(self, msg.source);
+    worker_lost(self, msg.source);
     dispatch(self);
   });
   return {
-      [=](pull_atom, const worker_id&) -> caf::result<task_assignment> {
+      [=](pull_atom, const worker_id& id) -> caf::result<task_assignment> {
         auto& st = self->state;
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise<task_assignment>();
-        if (sender && st.workers.insert(sender.address()).second) {
+        if (sender &&
+            st.workers.try_emplace(sender.address(), worker_info{id, sender.node() != self->node()})
+                .second) {
           self->monitor(sender);
           if (st.workers.size() >= st.config.expected_workers && !st.deferred_starts.empty()) {
             auto starts = std::move(st.deferred_starts);
@@ -290,6 +392,11 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         }
         st.idle.push_back({sender ? sender.address() : caf::actor_addr{}, rp});
         dispatch(self);
+        return rp;
+      },
+      [=](join_atom, const join_request& req) -> caf::result<join_reply> {
+        auto rp = self->make_response_promise<join_reply>();
+        join(self, req, rp);
         return rp;
       },
       [=](start_run_atom, run_request& req) -> caf::result<run_summary> {
@@ -355,8 +462,30 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         finish_if_done(self, run.str());
       },
       [=](shutdown_atom) {
-        self->state.shutting_down = true;
+        // Stop taking work: idle workers are told to stop, running tasks to
+        // commit what they checkpointed and hand the rest back.
+        auto& st = self->state;
+        st.shutting_down = true;
+        for (auto& [id, l] : st.leased) self->send(l.worker, cancel_atom_v, id);
         dispatch(self);
+      },
+      [=](shutdown_atom, const worker_id& worker) {
+        // One worker leaves (its process got SIGTERM): the same for it alone.
+        auto& st = self->state;
+        st.leaving.insert(worker.str());
+        for (auto& [id, l] : st.leased)
+          if (auto info = st.workers.find(l.worker.address());
+              info != st.workers.end() && info->second.id == worker)
+            self->send(l.worker, cancel_atom_v, id);
+        for (auto it = st.idle.begin(); it != st.idle.end();) {
+          auto info = st.workers.find(it->worker);
+          if (info != st.workers.end() && info->second.id == worker) {
+            it->reply.deliver(task_assignment{true, {}});
+            it = st.idle.erase(it);
+          } else {
+            ++it;
+          }
+        }
       },
   };
 }

@@ -43,6 +43,14 @@ struct coordinator_config {
   // worker's transactional producer has fenced its predecessor (and settled
   // that one's open transaction) before bookmarks are read.
   std::size_t expected_workers = 0;
+  // Remote workers (quarry worker --join): each worker actor gets a slot,
+  // "r<N>", which names its transactional producer. A restarted coordinator
+  // must fence every slot an earlier one handed out, so the high-water mark
+  // is stored before a join is answered: `slot_log` answers
+  // (persisted_atom, uint32 high_water) with true once stored. Without it,
+  // slots are not stored (tests, extract).
+  caf::actor slot_log;
+  std::uint32_t remote_slots_stored = 0;
 };
 
 caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config);

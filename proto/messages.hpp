@@ -21,11 +21,15 @@
 //     quota_release                        a permit back, with what the server said
 //     quota_usage_report                   the server's own count (reconcile)
 //     (get_atom)                           -> quota_snapshot
+//     (join_atom, join_request)            -> join_reply (a worker process joins:
+//                                          slots for its workers, the quota actors)
 //   worker
 //     (cancel_atom, task_id)               stop the running task at the next call
+//                                          (task 0: whatever runs; the worker is leaving)
 
 #include "proto/ids.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/type_id.hpp>
@@ -73,6 +77,11 @@ struct task {
   // Spawned by another task: its spec is in the state topic as pending until
   // it finishes, so a run cut short (quota, crash) re-queues it next time.
   bool child = false;
+  // Set when the task was re-queued because its worker was lost: that
+  // worker's name. The next worker first fences the lost worker's
+  // transactional producer (so nothing it left open can still commit), then
+  // resumes from the bookmark this run last committed for the partition.
+  std::string recover_from;
 };
 
 // The answer to a worker's pull: its next task, or the order to stop.
@@ -131,6 +140,25 @@ struct checkpoint_note {
 struct run_request {
   job_id job;
   run_id run;
+};
+
+// A worker process joining a coordinator (quarry worker --join).
+struct join_request {
+  std::string name;          // the process's name (host name by default), for logs
+  std::uint32_t workers = 1;  // how many worker actors it runs
+};
+
+struct quota_handle {
+  std::string account;
+  caf::actor quota;
+};
+
+// The answer to join_request: a name per worker actor (it names the
+// worker's transactional producer, so a slot's next holder fences the last),
+// and the one quota actor of each account.
+struct join_reply {
+  std::vector<worker_id> slots;
+  std::vector<quota_handle> quotas;
 };
 
 struct quota_acquire {
@@ -209,7 +237,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("quarry.task"), x.id, x.run, x.job, x.account, x.source, x.kind,
            x.stream, x.partition, x.params, x.bookmark, x.emits, x.streams, x.attempt,
-           x.child);
+           x.child, x.recover_from);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_request& x) {
+  return f(caf::meta::type_name("quarry.join_request"), x.name, x.workers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quota_handle& x) {
+  return f(caf::meta::type_name("quarry.quota_handle"), x.account, x.quota);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
+  return f(caf::meta::type_name("quarry.join_reply"), x.slots, x.quotas);
 }
 
 template <class Inspector>
@@ -332,10 +375,16 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (quarry::stream_summary))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_summary>))
   CAF_ADD_TYPE_ID(quarry, (quarry::run_summary))
+  CAF_ADD_TYPE_ID(quarry, (quarry::join_request))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_handle))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::quota_handle>))
+  CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::worker_id>))
+  CAF_ADD_TYPE_ID(quarry, (quarry::join_reply))
   CAF_ADD_ATOM(quarry, quarry, pull_atom, "pull")
   CAF_ADD_ATOM(quarry, quarry, shutdown_atom, "shutdown")
   CAF_ADD_ATOM(quarry, quarry, start_run_atom, "start_run")
   CAF_ADD_ATOM(quarry, quarry, cancel_atom, "cancel")
   CAF_ADD_ATOM(quarry, quarry, tick_atom, "tick")
   CAF_ADD_ATOM(quarry, quarry, persisted_atom, "persisted")
+  CAF_ADD_ATOM(quarry, quarry, join_atom, "join")
 CAF_END_TYPE_ID_BLOCK(quarry)

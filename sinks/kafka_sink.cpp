@@ -147,6 +147,8 @@ class kafka_sink_factory final : public sink_factory {
     return std::make_unique<kafka_sink>(settings_, prefix_ + "-" + worker_name);
   }
 
+  status fence(const std::string& worker_name) override { return make(worker_name)->open(); }
+
  private:
   kafka::client_settings settings_;
   std::string prefix_;

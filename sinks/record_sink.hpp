@@ -63,6 +63,14 @@ class sink_factory {
  public:
   virtual ~sink_factory() = default;
   virtual std::unique_ptr<record_sink> make(const std::string& worker_name) = 0;
+  // Makes sure nothing the named worker (perhaps in a process that was lost)
+  // left open can still commit. Kafka: a producer with that worker's
+  // transactional id fences the old one and settles its open transaction.
+  // Blocks; call on a worker's thread.
+  virtual status fence(const std::string& worker_name) {
+    (void)worker_name;
+    return {};
+  }
 };
 
 } // namespace quarry::sinks

@@ -47,9 +47,11 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
                         "malformed entry in " + contract::state_topic(prefix) + " with key " +
                             key.substr(0, 120));
     if (k[0] != job) continue;
+    std::pair where{k[1].get<std::string>(), k[2].get<std::string>()};
     auto& table = pending ? out.pending : out.bookmarks;
-    table[{k[1].get<std::string>(), k[2].get<std::string>()}] =
-        v[pending ? "pending" : "bookmark"].dump();
+    table[where] = v[pending ? "pending" : "bookmark"].dump();
+    if (const auto run = v.find("run"); run != v.end() && run->is_string())
+      (pending ? out.pending_runs : out.bookmark_runs)[where] = run->get<std::string>();
   }
   return out;
 }

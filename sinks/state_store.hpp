@@ -24,6 +24,10 @@ using bookmark_table = std::map<std::pair<std::string, std::string>, std::string
 struct job_state {
   bookmark_table bookmarks;
   bookmark_table pending;  // (stream, partition) -> child task spec JSON
+  // The run that wrote each entry (Kafka only): a task recovered from a lost
+  // worker takes what its own run committed.
+  bookmark_table bookmark_runs;
+  bookmark_table pending_runs;
 };
 
 result<job_state> load_kafka_state(const kafka::client_settings& settings,

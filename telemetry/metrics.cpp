@@ -20,7 +20,9 @@ instruments make_instruments(prometheus::Registry& r) {
       BuildCounter().Name("quarry_api_throttles_total")
           .Help("Slow-down and quota-exhausted answers from servers.").Register(r),
       BuildGauge().Name("quarry_quota_remaining")
-          .Help("Calls or bytes left in a quota budget.").Register(r),
+          .Help("Calls left in an account's daily budget, and permits in flight.").Register(r),
+      BuildGauge().Name("quarry_quota_daily_limit")
+          .Help("An account's daily call budget (absent: unlimited).").Register(r),
       BuildHistogram().Name("quarry_quota_wait_seconds")
           .Help("Time spent waiting for a quota permit.").Register(r),
       BuildGauge().Name("quarry_tasks")
@@ -31,12 +33,15 @@ instruments make_instruments(prometheus::Registry& r) {
           .Help("Time from produce to delivery report.").Register(r),
       BuildCounter().Name("quarry_kafka_transactions_total")
           .Help("Kafka transactions, by outcome (committed, aborted, failed).").Register(r),
-      BuildGauge().Name("quarry_bookmark_lag_seconds")
-          .Help("Age of a stream's committed bookmark.").Register(r),
+      BuildGauge().Name("quarry_bookmark_last_commit_timestamp_seconds")
+          .Help("Unix time a stream's bookmark was last committed (lag: time() minus this).")
+          .Register(r),
       BuildCounter().Name("quarry_runs_total")
           .Help("Finished runs, by outcome.").Register(r),
       BuildHistogram().Name("quarry_run_duration_seconds")
           .Help("Wall time of finished runs.").Register(r),
+      BuildGauge().Name("quarry_run_last_finish_timestamp_seconds")
+          .Help("Unix time a job's last run with this outcome finished.").Register(r),
       BuildGauge().Name("quarry_workers")
           .Help("Workers connected to this coordinator.").Register(r),
   };

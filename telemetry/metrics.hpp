@@ -25,15 +25,17 @@ struct instruments {
   prometheus::Family<prometheus::Histogram>& api_call_duration;// {source}
   prometheus::Family<prometheus::Counter>& api_throttles;      // {account, kind}
   prometheus::Family<prometheus::Gauge>& quota_remaining;      // {account, budget}
+  prometheus::Family<prometheus::Gauge>& quota_daily_limit;    // {account}
   prometheus::Family<prometheus::Histogram>& quota_wait;       // {account}
   prometheus::Family<prometheus::Gauge>& tasks;                // {state}
   prometheus::Family<prometheus::Counter>& kafka_messages;     // {outcome}
   prometheus::Family<prometheus::Histogram>& kafka_delivery_latency;
   prometheus::Family<prometheus::Counter>& kafka_transactions; // {outcome}
-  prometheus::Family<prometheus::Gauge>& bookmark_lag;         // {job, stream}
+  prometheus::Family<prometheus::Gauge>& bookmark_committed;   // {job, stream}
   prometheus::Family<prometheus::Counter>& runs;               // {job, outcome}
   prometheus::Family<prometheus::Histogram>& run_duration;     // {job}
-  prometheus::Family<prometheus::Gauge>& workers;              // {location}
+  prometheus::Family<prometheus::Gauge>& run_finished;         // {job, outcome}
+  prometheus::Family<prometheus::Gauge>& workers;              // {location: local | remote}
 };
 
 // The process registry and its instruments, created on first use.

@@ -1,0 +1,312 @@
+// quarry serve and quarry worker end to end: the real binary in several
+// processes, the synthetic simulator over loopback HTTP, the real broker.
+// Workers in other processes, a worker killed with -9, the coordinator
+// killed and restarted, SIGTERM in the middle of transactions, and the admin
+// API.
+
+#include "kafka/topic_reader.hpp"
+#include "sim/synthetic.hpp"
+#include "tests/support/e2e.hpp"
+#include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+
+namespace quarry {
+namespace {
+
+using nlohmann::json;
+using testing::quarry_process;
+using testing::temp_dir;
+
+const testing::env_list env = {{"SYN_KEY", "synthetic-key"}, {"ADMIN_TOKEN", "s3cret-admin"}};
+
+// A port nobody listens on now.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct cluster {
+  std::unique_ptr<sim::synthetic_simulator> sim;
+  temp_dir dir;
+  std::string prefix;
+  int admin_port = free_port();
+  int cluster_port = free_port();
+  std::string config;
+
+  cluster(const std::string& stem, int accounts, int latency_ms, int local_workers,
+          json serve_extra = json::object(), std::string listen_host = "127.0.0.1") {
+    sim::synthetic_options o;
+    o.accounts = accounts;
+    o.events_per_account = 2;
+    o.users = 10;
+    o.server.latency_ms = latency_ms;
+    // One budget for every process: 8 calls in flight, 400 per 2 s.
+    o.server.limits.concurrency = 8;
+    o.server.limits.windows.push_back({400, 2});
+    sim = testing::start_simulator<sim::synthetic_simulator>(o);
+    prefix = testing::unique_prefix("serve", stem);
+    json serve = {{"cluster_listen", "127.0.0.1:" + std::to_string(cluster_port)},
+                  {"local_workers", local_workers},
+                  {"heartbeat_ms", 200},
+                  {"peer_timeout_ms", 1000},
+                  {"grace_period_s", 20}};
+    serve.update(serve_extra);
+    json cfg = {{"kafka",
+                 {{"bootstrap_servers", testing::kafka_bootstrap()},
+                  {"topic_prefix", prefix},
+                  {"replication_factor", 1}}},
+                {"engine", {{"workers", 2}, {"checkpoint_records", 20}}},
+                {"telemetry", {{"listen", listen_host + ":" + std::to_string(admin_port)}}},
+                {"serve", serve},
+                {"accounts",
+                 {{"syn",
+                   {{"source", "synthetic"},
+                    {"endpoint", sim->base_url()},
+                    {"credentials", {{"api_key", {{"env", "SYN_KEY"}}}}},
+                    {"quota", {{"concurrency", 8}, {"windows", {{{"calls", 400}, {"seconds", 2}}}}}}}}}},
+                {"jobs",
+                 {{{"name", "syn"},
+                   {"account", "syn"},
+                   {"start_date", "2024-01-01T00:00:00Z"},
+                   {"streams", {"accounts", "events"}}}}}};
+    config = dir.write("quarry.json", cfg.dump(2));
+  }
+
+  std::unique_ptr<quarry_process> serve() {
+    return std::make_unique<quarry_process>(std::vector<std::string>{"serve", "--config", config},
+                                            env, dir);
+  }
+  std::unique_ptr<quarry_process> worker(const std::string& name) {
+    return std::make_unique<quarry_process>(
+        std::vector<std::string>{"worker", "--config", config, "--join",
+                                 "127.0.0.1:" + std::to_string(cluster_port), "--name", name,
+                                 "--workers", "2", "--listen", "127.0.0.1:0"},
+        env, dir);
+  }
+
+  httplib::Client admin(const std::string& token = "") const {
+    httplib::Client c{"127.0.0.1", admin_port};
+    c.set_connection_timeout(2);
+    c.set_read_timeout(30);
+    if (!token.empty()) c.set_bearer_token_auth(token);
+    return c;
+  }
+
+  // Polls `GET path` until `ok` holds for its JSON (or the deadline).
+  bool await(const std::string& path, const std::function<bool(const json&)>& ok,
+             std::chrono::seconds limit = std::chrono::seconds(120)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    auto c = admin("s3cret-admin");
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto r = c.Get(path.c_str()); r && r->status == 200) {
+        auto j = json::parse(r->body, nullptr, false);
+        if (!j.is_discarded() && ok(j)) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  bool await_calls(std::int64_t calls) const {
+    for (int i = 0; i < 1200; ++i) {
+      if (sim->http().stats().calls_total >= calls) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+
+  std::string trigger() const {
+    auto r = admin().Post("/api/v1/jobs/syn/runs");
+    EXPECT_TRUE(r) << "admin API unreachable";
+    if (!r) return "";
+    EXPECT_EQ(r->status, 202) << r->body;
+    return json::parse(r->body).value("run", "");
+  }
+
+  // Waits for the job's last run to be a finished one other than `not_run`.
+  json await_finished(const std::string& not_run = "") const {
+    json last;
+    await("/api/v1/jobs/syn", [&](const json& j) {
+      if (!j.contains("last_run") || j.value("running", true)) return false;
+      last = j["last_run"];
+      return last.value("run", "") != not_run || not_run.empty();
+    });
+    return last;
+  }
+
+  void expect_exactly_once() const {
+    for (auto [stream, dataset] : {std::pair{"accounts", sim::synthetic_dataset::accounts},
+                                   std::pair{"events", sim::synthetic_dataset::events}}) {
+      const auto topic = prefix + ".synthetic." + stream;
+      std::map<std::string, int> seen;
+      auto st = kafka::read_to_end(testing::kafka_settings(), topic,
+                                   [&](kafka::consumed_message&& m) { ++seen[m.key]; });
+      ASSERT_TRUE(st.ok()) << st.error().describe();
+      const auto records = json::parse(sim->dataset_json(dataset));
+      ASSERT_EQ(seen.size(), records.size()) << topic;
+      for (const auto& r : records) {
+        const auto key = json{{"id", r["id"]}}.dump();
+        ASSERT_EQ(seen[key], 1) << topic << " has " << key << " " << seen[key] << " times";
+      }
+    }
+  }
+
+  void expect_no_limit_broken() const {
+    const auto stats = sim->http().stats();
+    EXPECT_TRUE(stats.violations.empty()) << sim::to_json(stats);
+  }
+};
+
+bool ready(const cluster& c) {
+  return c.await("/api/v1/jobs", [](const json&) { return true; }, std::chrono::seconds(60));
+}
+
+TEST(serve, three_worker_processes_one_killed_with_9_the_run_completes_exactly_once) {
+  cluster c{"kill-worker", 600, 15, 0};
+  auto coordinator = c.serve();
+  ASSERT_TRUE(ready(c));
+  auto a = c.worker("a");
+  auto b = c.worker("b");
+  auto victim = c.worker("victim");
+  const auto run = c.trigger();
+  ASSERT_TRUE(c.await_calls(150));
+  victim->kill(SIGKILL);
+  EXPECT_EQ(victim->wait().exit_code, -1);
+  const auto killed_at = std::chrono::steady_clock::now();
+  // The lost worker's permits come back well within the lease (300 s): the
+  // quota counts nothing in flight once its heartbeats stop.
+  const auto last = c.await_finished();
+  EXPECT_EQ(last.value("run", ""), run);
+  EXPECT_EQ(last.value("outcome", ""), "succeeded") << last.dump();
+  ASSERT_TRUE(c.await("/api/v1/quota", [](const json& j) {
+    return j["accounts"].size() == 1 && j["accounts"][0]["in_flight"] == 0;
+  }));
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, std::chrono::seconds(120));
+  c.expect_exactly_once();
+  c.expect_no_limit_broken();
+  coordinator->kill(SIGTERM);
+  EXPECT_EQ(coordinator->wait(std::chrono::seconds(60)).exit_code, 0);
+  for (auto* w : {a.get(), b.get()}) {
+    w->kill(SIGTERM);
+    EXPECT_EQ(w->wait(std::chrono::seconds(60)).exit_code, 0);
+  }
+}
+
+TEST(serve, coordinator_killed_and_restarted_workers_rejoin_and_the_run_finishes) {
+  cluster c{"kill-coordinator", 500, 15, 0};
+  auto coordinator = c.serve();
+  ASSERT_TRUE(ready(c));
+  auto a = c.worker("a");
+  auto b = c.worker("b");
+  c.trigger();
+  ASSERT_TRUE(c.await_calls(150));
+  coordinator->kill(SIGKILL);
+  EXPECT_EQ(coordinator->wait().exit_code, -1);
+  const auto calls_at_kill = c.sim->http().stats().calls_total;
+  ASSERT_LT(calls_at_kill, 502) << "the run must be cut short";
+  auto restarted = c.serve();
+  // The run cut short starts again by itself, on the workers that rejoined.
+  const auto last = c.await_finished();
+  EXPECT_EQ(last.value("outcome", ""), "succeeded") << last.dump();
+  EXPECT_LT(c.sim->http().stats().calls_total - calls_at_kill, 502)
+      << "the restart went on from committed bookmarks";
+  c.expect_exactly_once();
+  c.expect_no_limit_broken();
+  restarted->kill(SIGTERM);
+  EXPECT_EQ(restarted->wait(std::chrono::seconds(60)).exit_code, 0);
+  for (auto* w : {a.get(), b.get()}) {
+    w->kill(SIGTERM);
+    EXPECT_EQ(w->wait(std::chrono::seconds(60)).exit_code, 0);
+  }
+}
+
+TEST(serve, sigterm_mid_transaction_then_restart_loses_and_duplicates_nothing) {
+  cluster c{"sigterm", 400, 10, 2};
+  auto first = c.serve();
+  ASSERT_TRUE(ready(c));
+  c.trigger();
+  ASSERT_TRUE(c.await_calls(100));
+  first->kill(SIGTERM);
+  const auto stopped = first->wait(std::chrono::seconds(60));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  ASSERT_LT(c.sim->http().stats().calls_total, 402) << "the run must be cut short";
+  auto second = c.serve();
+  const auto last = c.await_finished();
+  EXPECT_EQ(last.value("outcome", ""), "succeeded") << last.dump();
+  c.expect_exactly_once();
+  second->kill(SIGTERM);
+  EXPECT_EQ(second->wait(std::chrono::seconds(60)).exit_code, 0);
+}
+
+TEST(serve, admin_api_needs_the_token_off_loopback_and_answers_each_endpoint) {
+  cluster c{"admin", 60, 20, 1, {{"admin_token", {{"env", "ADMIN_TOKEN"}}}}, "0.0.0.0"};
+  auto server = c.serve();
+  ASSERT_TRUE(ready(c));
+  EXPECT_EQ(c.admin().Get("/api/v1/jobs")->status, 401);
+  EXPECT_EQ(c.admin("wrong").Get("/api/v1/jobs")->status, 401);
+  EXPECT_EQ(c.admin().Get("/metrics")->status, 200) << "metrics and probes need no token";
+  auto api = c.admin("s3cret-admin");
+  auto jobs = api.Get("/api/v1/jobs");
+  ASSERT_EQ(jobs->status, 200);
+  EXPECT_EQ(json::parse(jobs->body)["jobs"][0]["job"], "syn");
+  EXPECT_EQ(json::parse(jobs->body)["jobs"][0]["schedule"], "manual");
+  EXPECT_EQ(api.Get("/api/v1/jobs/nope")->status, 404);
+  EXPECT_EQ(api.Post("/api/v1/jobs/nope/runs")->status, 404);
+  EXPECT_EQ(api.Get("/api/v1/nothing")->status, 404);
+  // Pause: no run by hand either, until resumed.
+  EXPECT_EQ(api.Post("/api/v1/jobs/syn/pause")->status, 200);
+  EXPECT_TRUE(json::parse(api.Get("/api/v1/jobs/syn")->body)["paused"]);
+  EXPECT_EQ(api.Post("/api/v1/jobs/syn/runs")->status, 409);
+  EXPECT_EQ(api.Post("/api/v1/jobs/syn/resume")->status, 200);
+  auto started = api.Post("/api/v1/jobs/syn/runs");
+  ASSERT_EQ(started->status, 202) << started->body;
+  // While it runs: a second trigger and a reset are refused.
+  auto again = api.Post("/api/v1/jobs/syn/runs");
+  auto reset_running = api.Post("/api/v1/jobs/syn/reset");
+  const bool still_running = json::parse(api.Get("/api/v1/jobs/syn")->body)["running"];
+  if (still_running) {
+    EXPECT_EQ(again->status, 409) << again->body;
+    EXPECT_EQ(reset_running->status, 409) << reset_running->body;
+  }
+  const auto last = c.await_finished();
+  EXPECT_EQ(last.value("outcome", ""), "succeeded");
+  auto quota = json::parse(api.Get("/api/v1/quota")->body);
+  EXPECT_EQ(quota["accounts"][0]["account"], "syn");
+  EXPECT_GE(quota["accounts"][0]["calls_today"].get<int>(), 62);
+  EXPECT_EQ(api.Post("/api/v1/jobs/syn/reset", "{not json", "application/json")->status, 400);
+  EXPECT_EQ(api.Post("/api/v1/jobs/syn/reset", R"({"streem": "events"})", "application/json")->status, 400);
+  auto reset = api.Post("/api/v1/jobs/syn/reset", R"({"stream": "events"})", "application/json");
+  ASSERT_EQ(reset->status, 200) << reset->body;
+  EXPECT_EQ(json::parse(reset->body)["reset"], 60) << "one bookmark per account's events";
+  const auto metrics = c.admin().Get("/metrics")->body;
+  EXPECT_NE(metrics.find("quarry_records_total{"), std::string::npos);
+  EXPECT_EQ(metrics.find("s3cret-admin"), std::string::npos);
+  server->kill(SIGTERM);
+  EXPECT_EQ(server->wait(std::chrono::seconds(60)).exit_code, 0);
+}
+
+TEST(serve, refuses_an_admin_api_off_loopback_without_a_token) {
+  cluster c{"no-token", 1, 0, 1, json::object(), "0.0.0.0"};
+  auto r = testing::run_quarry({"serve", "--config", c.config}, env, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("serve.admin_token"), std::string::npos) << r.err;
+}
+
+} // namespace
+} // namespace quarry
