@@ -666,15 +666,11 @@ int engine::work_for(const join_options& options) {
     std::size_t alive = local.size();
     bool lost = false, leaving = false;
     auto deadline = std::chrono::steady_clock::time_point::max();
-    while (alive > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (alive > 0 && !lost && std::chrono::steady_clock::now() < deadline) {
       self->receive(
           [&](caf::down_msg& d) {
             if (d.source == coord->address()) {
-              // Lost: stop the running tasks (they commit what they
-              // checkpointed, unless a new coordinator fenced them first).
-              spdlog::warn("coordinator lost; stopping tasks, then joining again");
               lost = true;
-              for (const auto& w : local) self->send(w, cancel_atom_v, task_id{0});
             } else {
               --alive;
             }
@@ -687,6 +683,11 @@ int engine::work_for(const join_options& options) {
           });
     }
     if (options.on_joined) options.on_joined(false);
+    // Lost: the workers may wait forever on answers from the dead node
+    // (CAF 0.17 does not bounce requests already delivered), so the process
+    // starts afresh. Its producers' open transactions are fenced by the next
+    // coordinator before any run, which resumes from committed state.
+    if (lost) return rejoin_exit;
     if (alive > 0) return 1;  // the grace period ran out
     if (leaving || options.stopping()) return 0;
     // Every worker stopped while the coordinator lives: it is draining. Wait

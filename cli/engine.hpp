@@ -154,9 +154,11 @@ class engine {
 
   // --- quarry worker ---
 
-  // Joins the coordinator (again whenever it is lost) and runs its tasks
-  // until options.stopping(). 0 when every worker stopped within the grace
-  // period, 1 otherwise.
+  // Joins the coordinator and runs its tasks until options.stopping(). 0
+  // when every worker stopped within the grace period, 1 otherwise,
+  // rejoin_exit when the coordinator was lost: the caller starts the process
+  // afresh (exec), which joins the coordinator's successor.
+  static constexpr int rejoin_exit = 75;
   int work_for(const join_options& options);
 
  private:

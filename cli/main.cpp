@@ -289,7 +289,10 @@ int main(int argc, char** argv) {
     if (*discover) return run_discover(common, config_path, job, account);
     if (*demo) return run_demo(common, demo_options);
     if (*serve) return run_serve(common, config_path);
-    if (*worker) return run_worker(common, config_path, worker_command);
+    if (*worker) {
+      worker_command.argv.assign(argv, argv + argc);
+      return run_worker(common, config_path, worker_command);
+    }
   } catch (const config::config_error& e) {
     std::cerr << e.what() << "\n";
     return exit_usage;

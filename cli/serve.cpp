@@ -24,6 +24,10 @@
 #include <random>
 #include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 
 namespace quarry::cli {
 namespace {
@@ -300,6 +304,27 @@ class service final : public admin_control {
   std::deque<run_summary> finished_;
 };
 
+// Replaces this process with a fresh copy of itself (same pid, same
+// arguments): no descriptor is inherited. Returns only if exec fails.
+[[noreturn]] void restart_process(const std::vector<std::string>& argv) {
+  spdlog::warn("coordinator lost; starting afresh to join its successor");
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  if (auto* dir = opendir("/proc/self/fd")) {
+    while (auto* entry = readdir(dir)) {
+      const int fd = std::atoi(entry->d_name);
+      if (fd > 2) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    closedir(dir);
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv("/proc/self/exe", args.data());
+  spdlog::error("cannot restart: {}", std::strerror(errno));
+  std::_Exit(1);
+}
+
 std::string host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "worker";
@@ -405,6 +430,7 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
   };
   const int rc = engine.work_for(join);
   if (status) status->stop();
+  if (rc == engine::rejoin_exit) restart_process(command.argv);
   if (rc != 0) {
     spdlog::error("workers still busy after the grace period; exiting");
     std::fflush(nullptr);

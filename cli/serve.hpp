@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 
 #include <string>
+#include <vector>
 
 namespace quarry::cli {
 
@@ -28,6 +29,7 @@ struct worker_command {
   std::string name;  // default: the host name
   int workers = 0;   // 0: engine.workers
   std::string listen;  // metrics and health; "" = telemetry.listen
+  std::vector<std::string> argv;  // the command line, to start afresh when the coordinator is lost
 };
 
 int run_worker(const config::quarry_config& config, const worker_command& command);
