@@ -282,7 +282,7 @@ TEST(constant_contact_e2e, full_run_matches_the_dataset_and_a_second_run_reads_o
 
 TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_reused) {
   auto o = small_account();
-  o.access_ttl_s = 2;         // several refreshes in one run
+  o.access_ttl_s = 1;         // several refreshes in one run
   o.server.latency_ms = 25;   // the run outlives a token or more
   auto s = start(o);
   temp_dir dir;
