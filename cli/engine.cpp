@@ -41,13 +41,6 @@ std::string format_time(config::timestamp t) {
   return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(t));
 }
 
-std::string new_run_id(const std::string& job) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  const auto now = date::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rng() & 0xffff));
-  return job + "-" + date::format("%Y%m%dT%H%M%SZ", now) + "-" + suffix;
-}
 
 kafka::client_settings kafka_settings_of(const config::kafka_config& k) {
   kafka::client_settings s;
@@ -175,6 +168,14 @@ class progress_ticker {
 };
 
 } // namespace
+
+std::string new_run_id(const std::string& job) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  const auto now = date::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rng() & 0xffff));
+  return job + "-" + date::format("%Y%m%dT%H%M%SZ", now) + "-" + suffix;
+}
 
 connectors::stream_selection selection_of(const config::job_config& job) {
   connectors::stream_selection sel;

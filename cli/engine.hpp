@@ -166,6 +166,9 @@ class engine {
   std::unique_ptr<impl> impl_;
 };
 
+// "<job>-<UTC time>-<4 hex digits>": a new run's id.
+std::string new_run_id(const std::string& job);
+
 // 0 succeeded, 1 failed or cancelled, 3 incomplete (a quota ran out; the next
 // run resumes).
 int exit_code(const std::vector<run_summary>& summaries);

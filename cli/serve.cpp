@@ -21,7 +21,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <random>
+#include <utility>
 #include <thread>
 #include <unistd.h>
 #include <cerrno>
@@ -103,14 +103,6 @@ class run_log {
   std::unique_ptr<kafka::producer> producer_;
 };
 
-std::string new_run_id(const std::string& job) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  const auto now = date::floor<std::chrono::seconds>(clock::now());
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rng() & 0xffff));
-  return job + "-" + date::format("%Y%m%dT%H%M%SZ", now) + "-" + suffix;
-}
-
 // SIGINT/SIGTERM (blocked in every thread by main) as a flag.
 class termination_watch {
  public:
@@ -171,15 +163,13 @@ class service final : public admin_control {
   void loop(const std::atomic<bool>& stopping) {
     std::unique_lock lock{mutex_};
     while (!stopping) {
-      while (!finished_.empty()) {
-        auto s = std::move(finished_.front());
-        finished_.pop_front();
-        record(s);
-      }
+      for (const auto& s : take_finished()) record(s);
       for (const auto& job : scheduler_.take_due(clock::now())) start(job);
       auto wake = clock::now() + std::chrono::seconds(1);
       if (auto next = scheduler_.next_wakeup()) wake = std::min(wake, *next);
-      wake_.wait_until(lock, wake, [&] { return stopping || !finished_.empty(); });
+      // A summary that arrives between the check and the wait is picked up
+      // at the latest a second later (the callback does not take mutex_).
+      wake_.wait_until(lock, wake, [&] { return stopping || has_finished(); });
     }
   }
 
@@ -274,12 +264,26 @@ class service final : public admin_control {
                      {"started_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                         clock::now().time_since_epoch())
                                         .count()}});
+    // Called on a CAF scheduler thread: it takes only inbox_mutex_, which
+    // is never held across I/O (mutex_ is, while run records are written).
     engine_.submit(job, run, [this](const run_summary& s) {
-      std::lock_guard lock{mutex_};
-      finished_.push_back(s);
+      {
+        std::lock_guard lock{inbox_mutex_};
+        finished_.push_back(s);
+      }
       wake_.notify_all();
     });
     return run;
+  }
+
+  std::deque<run_summary> take_finished() {
+    std::lock_guard lock{inbox_mutex_};
+    return std::exchange(finished_, {});
+  }
+
+  bool has_finished() {
+    std::lock_guard lock{inbox_mutex_};
+    return !finished_.empty();
   }
 
   // A run ended (mutex held).
@@ -301,7 +305,8 @@ class service final : public admin_control {
   scheduling::job_scheduler scheduler_;
   std::map<std::string, std::string> running_;  // job -> run
   std::map<std::string, json> last_run_;        // job -> its last summary
-  std::deque<run_summary> finished_;
+  std::mutex inbox_mutex_;
+  std::deque<run_summary> finished_;  // guarded by inbox_mutex_
 };
 
 // Replaces this process with a fresh copy of itself (same pid, same
