@@ -549,9 +549,6 @@ void bronto_simulator::add_routes() {
     }
     after_call(operation);
     if (hostile == "truncated") res.body.resize(res.body.size() / 2);
-    // cpp-httplib compresses with brotli at its best (slowest) quality:
-    // seconds for a page of 5000 activities. Large pages go out as they are.
-    res.uncompressed = res.body.size() > (std::size_t{256} << 10);
   });
 
   server_.add_control_route("GET", "/v4", [this](const request& req, response& res) {

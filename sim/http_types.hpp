@@ -32,8 +32,9 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  // Sent as it is, with its length up front and no content encoding: large
-  // files (compressing one in a piece would hold back the first byte).
+  // Sent as it is, with no content encoding even for clients that accept
+  // gzip (which the server otherwise uses): large export files, which real
+  // APIs serve as they are.
   bool uncompressed = false;
   // A test fault: announce the whole body, send this many bytes of it, then
   // drop the connection (a download cut short). Implies uncompressed.

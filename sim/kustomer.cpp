@@ -113,10 +113,6 @@ void answer_page(response& res, const std::string& path, const paging& p, kustom
                {"data", std::move(page.data)},
                {"links", std::move(links)}};
   res.json(200, body.dump());
-  // cpp-httplib would brotli-compress a page at quality 11 for clients that
-  // accept br (libcurl does): seconds per 500-record page, which no real API
-  // spends. Pages go out plain, for every client alike.
-  res.uncompressed = true;
 }
 
 // One `and` condition {"<ctx>_updated_at": {"gte": "..."}} into `filter`.

@@ -897,10 +897,8 @@ void marketo_simulator::add_routes() {
         served = std::min(served, exports_->cut_after_bytes);
         exports_->cut_after_bytes = 0;
       }
-      // The file goes out uncompressed: cpp-httplib would otherwise compress it
-      // whole before the first byte when the client accepts br or gzip
-      // (brotli at quality 11: minutes for a 60 MB file, past a client's
-      // stall timeout).
+      // The file goes out as it is: compressing tens of MB whole would hold
+      // back its first byte.
       res.uncompressed = true;
       exports_->served_by_day[export_day(now)] += served;
     }));

@@ -85,12 +85,6 @@ void soap_reply::send(response& res, int status) const {
   res.status = status;
   res.body = std::move(out).str();
   res.content_type = "text/xml; charset=utf-8";
-  // Identity encoding for every client: cpp-httplib would otherwise pick
-  // brotli at quality 11 for libcurl (quarry: ~100 KB/s of answer on this
-  // machine) and gzip for Python requests (the taps), so a race would
-  // measure the simulator's compressor (bench/README.md, "the simulator
-  // compressed export files whole").
-  res.uncompressed = true;
 }
 
 void send_soap_fault(response& res, std::string_view faultcode, std::string_view faultstring,

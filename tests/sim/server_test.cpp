@@ -49,6 +49,29 @@ TEST(sim_server, binds_any_port_and_passes_path_query_and_headers) {
   EXPECT_EQ(body["h"], "yes");
 }
 
+TEST(sim_server, answers_gzip_to_clients_that_accept_it_and_never_brotli) {
+  bare_server s;
+  httplib::Client raw("127.0.0.1", s.srv.port());
+  raw.set_decompress(false);
+  // libcurl's own list: br first. The answer is gzip all the same.
+  auto r = raw.Get("/v1/echo/abc", {{"Accept-Encoding", "br, deflate, gzip"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip");
+  ASSERT_GE(r->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(r->body[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(r->body[1]), 0x8b);
+  for (const char* refuses : {"br", "identity", "gzip;q=0"}) {
+    r = raw.Get("/v1/echo/abc", {{"Accept-Encoding", refuses}});
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->has_header("Content-Encoding")) << refuses;
+    EXPECT_EQ(nlohmann::json::parse(r->body)["name"], "abc") << refuses;
+  }
+  httplib::Client decoding("127.0.0.1", s.srv.port());
+  r = decoding.Get("/v1/echo/abc", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["name"], "abc");
+}
+
 TEST(sim_server, counts_api_calls_by_template_and_not_control_calls) {
   bare_server s;
   auto c = s.client();
