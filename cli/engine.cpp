@@ -289,6 +289,11 @@ struct engine::impl {
     system_config = std::make_unique<caf::actor_system_config>();
     system_config->add_message_types<caf::id_block::quarry>();
     system_config->set("scheduler.max-threads", 2);
+    // Work sharing: idle scheduler threads block on a condition variable.
+    // Work stealing polls, sleeping 50 us between polls while messages keep
+    // coming every few ms, which is quarry's load (actors wait on I/O done
+    // elsewhere): measured in bench/README.md ("Serve: scaling").
+    system_config->set("scheduler.policy", caf::atom("sharing"));
     system_config->set("logger.console", caf::atom("none"));
     if (options.distributed) {
       // Heartbeats on: a silent peer is lost within peer_timeout, not after
