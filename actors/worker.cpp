@@ -379,7 +379,7 @@ result<http::response> task_session::download(
 prometheus::Gauge& task_session::bookmark_clock() {
   if (bookmark_clock_ == nullptr)
     bookmark_clock_ = &telemetry::metrics().bookmark_committed.Add(
-        {{"job", task_.job.str()}, {"stream", task_.stream.str()}});
+        {{"quarry_job", task_.job.str()}, {"stream", task_.stream.str()}});
   return *bookmark_clock_;
 }
 

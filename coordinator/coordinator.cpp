@@ -140,12 +140,12 @@ void finish_if_done(self_ptr self, const std::string& run_key) {
   summary.outcome = run.cancelled ? "cancelled" : failed ? "failed" : incomplete ? "incomplete"
                                                                                  : "succeeded";
   const double seconds = std::chrono::duration<double>(steady_clock::now() - run.started).count();
-  telemetry::metrics().runs.Add({{"job", summary.job.str()}, {"outcome", summary.outcome}}).Increment();
+  telemetry::metrics().runs.Add({{"quarry_job", summary.job.str()}, {"outcome", summary.outcome}}).Increment();
   telemetry::metrics()
-      .run_finished.Add({{"job", summary.job.str()}, {"outcome", summary.outcome}})
+      .run_finished.Add({{"quarry_job", summary.job.str()}, {"outcome", summary.outcome}})
       .Set(static_cast<double>(summary.finished_ms) / 1000.0);
   telemetry::metrics()
-      .run_duration.Add({{"job", summary.job.str()}},
+      .run_duration.Add({{"quarry_job", summary.job.str()}},
                         prometheus::Histogram::BucketBoundaries{1, 5, 15, 60, 300, 900, 3600, 14400})
       .Observe(seconds);
   run.done.deliver(summary);
@@ -258,7 +258,7 @@ void on_result(self_ptr self, task_result& res) {
   for (const auto& c : res.records) {
     stream_of(run, c.stream).records += c.records;
     telemetry::metrics()
-        .records.Add({{"source", t.source}, {"stream", c.stream}, {"job", t.job.str()}})
+        .records.Add({{"source", t.source}, {"stream", c.stream}, {"quarry_job", t.job.str()}})
         .Increment(static_cast<double>(c.records));
   }
   s.calls += res.calls;

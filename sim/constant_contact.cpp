@@ -271,7 +271,9 @@ struct constant_contact_simulator::state {
   mutable std::mutex mu;
   cc_data data;
   // OAuth
-  std::map<std::string, std::int64_t> access_tokens;  // token -> expires at (sim unix s)
+  // token -> when it expires: expires_in after its issue, to the microsecond
+  // (whole seconds would cut a 1 s token's life to anything from 0 to 1 s).
+  std::map<std::string, sim_clock::time_point> access_tokens;
   std::string refresh_token;                          // the one valid
   std::string previous_refresh;                       // rotated away ...
   std::int64_t rotated_at = 0;                        // ... at this time
@@ -513,7 +515,7 @@ void constant_contact_simulator::add_oauth_routes() {
                                         static_cast<std::uint64_t>(now)) +
                         "." + std::to_string(st.tokens_issued);
     ++st.tokens_issued;
-    st.access_tokens[access] = now + options_.access_ttl_s;
+    st.access_tokens[access] = server_.clock().now() + std::chrono::seconds{options_.access_ttl_s};
     res.json(200, json{{"token_type", "Bearer"},
                        {"expires_in", options_.access_ttl_s},
                        {"access_token", access},
@@ -535,7 +537,7 @@ void constant_contact_simulator::add_routes() {
       const auto auth = req.header("authorization").value_or("");
       const auto token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
       const auto it = st.access_tokens.find(token);
-      if (it == st.access_tokens.end() || it->second <= now) {
+      if (it == st.access_tokens.end() || it->second <= server_.clock().now()) {
         ++st.answered_401;
         api_error(res, 401, "unauthorized", invalid_token);
         return;

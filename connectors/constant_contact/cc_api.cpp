@@ -1,5 +1,6 @@
 #include "connectors/constant_contact/cc_api.hpp"
 
+#include "connectors/core/credential_file.hpp"
 #include "connectors/core/timestamp.hpp"
 
 #include <map>
@@ -82,7 +83,45 @@ token_pair& token_pair::of(const job_context& job) {
 
 void token_pair::invalidate(const std::string& stale) {
   std::lock_guard lock(mutex_);
+  refused_ = stale;
   if (access_ == stale) access_.clear();
+}
+
+namespace {
+
+using ms = std::chrono::milliseconds;
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<ms>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A token is used until a quarter of its life (at most 60 s) is left.
+ms margin_of(ms life) { return std::min<ms>(std::chrono::seconds{60}, life / 4); }
+
+} // namespace
+
+result<bool> token_pair::adopt_shared(const std::string& file, steady::time_point now) {
+  auto on_disk = read_credential_file(file, "refresh_token");
+  if (!on_disk) return std::move(on_disk).error();
+  // The file has the newest token, unless storing ours failed: then the file's
+  // is the one the server already killed.
+  if (!unstored_ && !on_disk->empty()) refresh_ = *on_disk;
+  // "<file>.access" is missing before the first refresh, and only ever an
+  // optimisation: anything unreadable in it means "refresh".
+  auto text = read_credential_file(file + ".access", "refresh_token's access token");
+  if (!text) return false;
+  const auto shared = json::parse(*text, nullptr, false);
+  const auto access = json_text(shared, "access_token");
+  if (access.empty() || access == refused_ || !shared.contains("expires_at_ms") ||
+      !shared["expires_at_ms"].is_number_integer() || !shared.contains("life_ms") ||
+      !shared["life_ms"].is_number_integer())
+    return false;
+  const ms left{shared["expires_at_ms"].get<std::int64_t>() - unix_ms_now()};
+  const ms life{shared["life_ms"].get<std::int64_t>()};
+  if (left <= margin_of(life)) return false;
+  access_ = access;
+  expires_ = now + left - margin_of(life);
+  return true;
 }
 
 result<std::string> token_pair::access_token(session& s) {
@@ -94,7 +133,17 @@ result<std::string> token_pair::access_token(session& s) {
 
 result<std::string> token_pair::refresh(session& s, steady::time_point now) {
   const auto& job = s.job();
-  const auto& current = refresh_.empty() ? job.credential("refresh_token") : refresh_;
+  std::optional<credential_file_lock> shared_lock;
+  const std::string* file = job.credential_file("refresh_token");
+  if (file) {
+    auto lock = credential_file_lock::acquire(*file, "refresh_token");
+    if (!lock) return std::move(lock).error();
+    shared_lock.emplace(std::move(lock).value());
+    auto adopted = adopt_shared(*file, now);
+    if (!adopted) return std::move(adopted).error();
+    if (*adopted) return access_;
+  }
+  const auto current = refresh_.empty() ? job.credential("refresh_token") : refresh_;
   http::request req;
   req.method = "POST";
   req.url = auth_origin(job) + token_path + "?refresh_token=" + http::url_encode(current) +
@@ -131,11 +180,20 @@ result<std::string> token_pair::refresh(session& s, steady::time_point now) {
   if (!rotated.empty() && rotated != current) {
     // Durable before use: the old token is already dead at the server.
     refresh_ = rotated;
-    if (auto st = s.store_credential("refresh_token", rotated); !st) return std::move(st).error();
+    auto st = s.store_credential("refresh_token", rotated);
+    unstored_ = !st;
+    if (!st) return std::move(st).error();
   }
-  const auto life = std::chrono::seconds{std::max<std::int64_t>(0, body["expires_in"].get<std::int64_t>())};
+  const ms life = std::chrono::seconds{std::max<std::int64_t>(0, body["expires_in"].get<std::int64_t>())};
   access_ = access;
-  expires_ = now + life - std::min<std::chrono::seconds>(std::chrono::seconds{60}, life / 4);
+  expires_ = now + life - margin_of(life);
+  if (file) {
+    const json shared = {{"access_token", access},
+                         {"expires_at_ms", unix_ms_now() + life.count()},
+                         {"life_ms", life.count()}};
+    if (auto st = write_credential_file(*file + ".access", shared.dump(), "refresh_token's access token"); !st)
+      s.warn("other processes sharing the credential file will refresh for themselves: " + st.error().message);
+  }
   return access_;
 }
 

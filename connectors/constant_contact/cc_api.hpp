@@ -12,10 +12,16 @@
 //
 // Refresh tokens rotate: every refresh returns a new one and kills the old.
 // One token_pair per account in the process, so one refresh at a time and
-// every task reuses its outcome. A refresh goes:
+// every task reuses its outcome. Across processes sharing the credential
+// file (worker pods on one volume), a flock on "<file>.lock" does the same:
+// under it a process first reads the file's refresh token (another process
+// may have rotated it) and "<file>.access", the access token the last
+// refresh got with its expiry, and uses that if it is still good. Otherwise
+// it refreshes:
 //
 //   POST token (old RT) --> new AT + new RT --> store_credential(new RT)
 //        (durable write to the credential's file) --> new RT kept, AT used
+//        --> AT and its expiry to "<file>.access" (0600, beside the RT)
 //
 // The new RT is on disk before anything uses it or the old one is
 // forgotten, so after a crash past the store a restart reads a live token.
@@ -59,9 +65,14 @@ class token_pair {
 
  private:
   result<std::string> refresh(session& s, std::chrono::steady_clock::time_point now);
+  // Under the file lock: takes the file's refresh token and, if still good,
+  // the access token another process stored. True when that one is used.
+  result<bool> adopt_shared(const std::string& file, std::chrono::steady_clock::time_point now);
 
   std::mutex mutex_;  // held through a refresh: one at a time
   std::string access_;
+  std::string refused_;  // the last access token the API answered 401 to
+  bool unstored_ = false;  // refresh_ is newer than the file: its store failed
   std::chrono::steady_clock::time_point expires_{};
   std::string refresh_;  // "" until the first rotation: the job's credential
 };

@@ -9,6 +9,12 @@ const std::string& job_context::credential(std::string_view name) const {
   return none;
 }
 
+const std::string* job_context::credential_file(std::string_view name) const {
+  for (const auto& [k, path] : credential_files)
+    if (k == name) return &path;
+  return nullptr;
+}
+
 result<std::vector<task_spec>> connector::plan(session& s, const bookmark_map& bookmarks) {
   auto streams = discover(s);
   if (!streams) return std::move(streams).error();

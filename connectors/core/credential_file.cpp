@@ -9,6 +9,7 @@
 #include <string>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,47 @@ status write_credential_file(const std::string& path, std::string_view value, st
   fd_guard directory{::open(dir.c_str(), O_RDONLY | O_DIRECTORY)};
   if (directory.fd < 0 || ::fsync(directory.fd) != 0) return fail(what, path, "fsync of its directory", errno);
   return {};
+}
+
+result<credential_file_lock> credential_file_lock::acquire(const std::string& path, std::string_view what) {
+  const auto lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return make_error(error_kind::fatal, "cannot lock credential " + std::string(what) + ": opening " +
+                                             lock_path + ": " + std::strerror(errno));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(fd);
+    return make_error(error_kind::fatal, "cannot lock credential " + std::string(what) + ": flock on " +
+                                             lock_path + ": " + std::strerror(err));
+  }
+  return credential_file_lock{fd};
+}
+
+credential_file_lock::~credential_file_lock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+result<std::string> read_credential_file(const std::string& path, std::string_view what) {
+  fd_guard file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0)
+    return make_error(error_kind::fatal, "cannot read credential " + std::string(what) + " from " + path +
+                                             ": " + std::strerror(errno));
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(file.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      return make_error(error_kind::fatal, "cannot read credential " + std::string(what) + " from " + path +
+                                               ": " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
 }
 
 void kill_if_testing_a_crash_after_store() {

@@ -58,6 +58,8 @@ struct job_context {
   nlohmann::json settings;  // connector-specific account settings
   stream_selection selection;
   const std::string& credential(std::string_view name) const;
+  // The file credential `name` was given as, or nullptr.
+  const std::string* credential_file(std::string_view name) const;
 };
 
 class session {

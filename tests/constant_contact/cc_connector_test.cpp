@@ -15,8 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,7 +95,7 @@ class scripted_session final : public session {
     std::lock_guard lock(mu_);
     events.push_back("store " + std::string(name) + " " + value);
     if (fail_store) return make_error(error_kind::fatal, "cannot store credential refresh_token in /x: disk full");
-    return {};
+    return job_.credential_files.empty() ? status{} : session::store_credential(name, value);
   }
 
   job_context job_;
@@ -155,6 +158,53 @@ TEST(cc_tokens, a_failed_store_fails_the_task_before_the_token_is_used) {
   EXPECT_EQ(s.events[2], "refresh rt-1");
 }
 
+TEST(cc_tokens, with_a_token_file_a_failed_store_still_rotates_from_the_live_token_not_the_file) {
+  const auto dir = std::filesystem::temp_directory_path() / unique_account("file-store-fails");
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "refresh_token").string();
+  ASSERT_TRUE(write_credential_file(path, "rt-0", "refresh_token"));
+  scripted_session s(unique_account("file-store-fails"));
+  s.job_.credential_files = {{"refresh_token", path}};
+  s.fail_store = true;
+  api a(s);
+  ASSERT_FALSE(a.get("/v3/contacts", "GET /v3/contacts"));
+  s.fail_store = false;
+  ASSERT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
+  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "refresh rt-1",
+                                                "store refresh_token rt-2", "call at-2"}));
+  EXPECT_EQ(read_credential_file(path, "refresh_token").value(), "rt-2");
+  // The access token is shared beside the refresh token for other processes.
+  const auto shared = json::parse(read_credential_file(path + ".access", "access").value());
+  EXPECT_EQ(shared["access_token"], "at-2");
+  struct stat st {};
+  ASSERT_EQ(::stat((path + ".access").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(cc_tokens, a_second_process_takes_the_rotated_token_from_the_file_and_the_stored_access_token) {
+  const auto dir = std::filesystem::temp_directory_path() / unique_account("two-processes");
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "refresh_token").string();
+  ASSERT_TRUE(write_credential_file(path, "rt-0", "refresh_token"));
+  scripted_session first(unique_account("p1")), second(unique_account("p2"));
+  first.job_.credential_files = second.job_.credential_files = {{"refresh_token", path}};
+  token_pair one, two;  // each process has its own
+  ASSERT_EQ(one.access_token(first).value(), "at-1");
+  // The second process started with rt-0 in its config, which the server has
+  // killed: it reads rt-1 from the file, and needs no refresh at all.
+  ASSERT_EQ(two.access_token(second).value(), "at-1");
+  EXPECT_TRUE(second.events.empty()) << second.events.front();
+  // After a 401 it refreshes, from the file's token, and writes the next one.
+  two.invalidate("at-1");
+  second.live_rt = "rt-1";
+  second.rotations = 1;
+  ASSERT_EQ(two.access_token(second).value(), "at-2");
+  EXPECT_EQ(second.events, (std::vector<std::string>{"refresh rt-1", "store refresh_token rt-2"}));
+  EXPECT_EQ(read_credential_file(path, "refresh_token").value(), "rt-2");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(cc_tokens, invalid_grant_is_fatal_and_names_no_token) {
   scripted_session s(unique_account("dead"));
   s.live_rt = "rt-elsewhere";  // another client rotated it
@@ -208,6 +258,35 @@ TEST(cc_credential_file, a_failed_store_names_the_file_and_not_the_value) {
   EXPECT_EQ(r.error().kind, error_kind::fatal);
   EXPECT_NE(r.error().message.find("/nonexistent-dir/refresh_token"), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find("new-token"), std::string::npos) << r.error().message;
+}
+
+TEST(cc_credential_file, the_lock_is_exclusive_until_released_and_reads_strip_one_newline) {
+  const auto dir = std::filesystem::temp_directory_path() / unique_account("lock");
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "refresh_token").string();
+  ASSERT_TRUE(write_credential_file(path, "rt-7", "refresh_token"));
+  auto read = read_credential_file(path, "refresh_token");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, "rt-7");
+  // Another open of the lock file, as another process makes, cannot take it
+  // while it is held, and can once it is released.
+  const auto try_lock = [&] {
+    const int fd = ::open((path + ".lock").c_str(), O_RDWR);
+    EXPECT_GE(fd, 0);
+    const bool got = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return got;
+  };
+  {
+    auto held = credential_file_lock::acquire(path, "refresh_token");
+    ASSERT_TRUE(held);
+    EXPECT_FALSE(try_lock()) << "the lock was not exclusive";
+  }
+  EXPECT_TRUE(try_lock()) << "the lock was not released";
+  const auto missing = read_credential_file((dir / "nope").string(), "refresh_token");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find((dir / "nope").string()), std::string::npos) << missing.error().message;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(cc_credential_file, a_credential_without_a_file_cannot_be_stored) {

@@ -300,6 +300,37 @@ TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_re
   expect_file_token_is_live(*s, dir);
 }
 
+// Worker pods on one volume, or two runs on one machine: every process reads
+// the token file under its lock, so none presents a token another has spent.
+TEST(constant_contact_e2e, two_processes_sharing_the_token_file_rotate_in_turn_without_a_lockout) {
+  auto o = small_account();
+  o.access_ttl_s = 1;        // each run outlives several access tokens
+  o.server.latency_ms = 25;
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const std::vector<std::string> prefixes = {unique_prefix("share-a"), unique_prefix("share-b")};
+  const auto before = snapshot(*s, all_streams());
+  std::vector<std::unique_ptr<quarry_process>> runs;
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    const auto cfg = dir.write("quarry-" + std::to_string(i) + ".json", make_config(prefixes[i], *s, dir));
+    runs.push_back(std::make_unique<quarry_process>(std::vector<std::string>{"extract", "--config", cfg},
+                                                    testing::env_list{{"CC_SECRET", s->options().client_secret}},
+                                                    dir));
+  }
+  for (auto& run : runs) {
+    const auto r = run->wait(std::chrono::seconds(300));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  const auto oauth = control(*s, "GET", "/_sim/oauth");
+  EXPECT_EQ(oauth["invalid_grant"], 0) << "a process used a token the other had spent: " << oauth.dump();
+  EXPECT_GE(oauth["refreshes"].get<int>(), 3) << "both processes must rotate: " << oauth.dump();
+  const auto after = snapshot(*s, all_streams());
+  for (const auto& prefix : prefixes)
+    for (const auto& stream : all_streams()) expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+  expect_file_token_is_live(*s, dir);
+}
+
 TEST(constant_contact_e2e, a_crash_right_after_a_refresh_is_saved_restarts_without_a_lockout) {
   auto s = start(small_account());
   temp_dir dir;

@@ -263,7 +263,9 @@ class chart(unittest.TestCase):
         sm = one(self.all_on, "ServiceMonitor")
         self.assertEqual(sm["metadata"]["labels"]["release"], "kube-prometheus-stack")
         endpoint = sm["spec"]["endpoints"][0]
-        self.assertEqual((endpoint["port"], endpoint["path"], endpoint["honorLabels"]), ("http", "/metrics", True))
+        self.assertEqual((endpoint["port"], endpoint["path"]), ("http", "/metrics"))
+        # quarry_job, not job: Prometheus' own job label must not be overridden.
+        self.assertNotIn("honorLabels", endpoint)
         rules = yaml.safe_load(pathlib.Path(CHART, "files/alerts.yaml").read_text())
         self.assertEqual(one(self.all_on, "PrometheusRule")["spec"], rules)
         dash = next(c for c in by_kind(self.all_on, "ConfigMap") if "dashboard" in c["metadata"]["name"])

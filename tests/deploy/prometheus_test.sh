@@ -3,9 +3,9 @@
 # - quarry serves a job on the synthetic simulator (cron every minute), with
 #   2 local workers, into the test broker (QUARRY_TEST_KAFKA);
 # - Prometheus (a temp config, tsdb in a temp dir, free port) scrapes it
-#   every second with honor_labels, as the chart's ServiceMonitor does, and
+#   every second with default label handling, as the chart's ServiceMonitor does, and
 #   loads the chart's alert rules;
-# - the test waits until the PromQL query quarry_records_total{job="<job>"}
+# - the test waits until the PromQL query quarry_records_total{quarry_job="<job>"}
 #   answers a value > 0 through Prometheus' HTTP API;
 # - `promtool check metrics` passes on quarry's /metrics text;
 # - every alert rule evaluates without error on quarry's real series, and
@@ -74,7 +74,6 @@ global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: ["$alerts"]
 scrape_configs:
   - job_name: quarry-test
-    honor_labels: true
     static_configs:
       - targets: ["127.0.0.1:$quarry_port"]
         labels: {quarry_role: coordinator}
@@ -95,12 +94,12 @@ print(r["data"]["result"][0]["value"][1] if r["data"]["result"] else "")'
 records_counted() {
   local v
   serving
-  v=$(query_value "sum(quarry_records_total{job=\"$job\"})" 2>/dev/null) || return 1
+  v=$(query_value "sum(quarry_records_total{quarry_job=\"$job\"})" 2>/dev/null) || return 1
   [[ -n $v ]] && python3 -c "import sys; sys.exit(0 if float('$v') > 0 else 1)"
 }
 # The cron fires at the next minute; the run and a scrape follow.
-wait_for 150 "Prometheus to answer quarry_records_total{job=\"$job\"} > 0" records_counted
-echo "Prometheus: sum(quarry_records_total{job=\"$job\"}) = $(query_value "sum(quarry_records_total{job=\"$job\"})")"
+wait_for 150 "Prometheus to answer quarry_records_total{quarry_job=\"$job\"} > 0" records_counted
+echo "Prometheus: sum(quarry_records_total{quarry_job=\"$job\"}) = $(query_value "sum(quarry_records_total{quarry_job=\"$job\"})")"
 
 curl -fsS "http://127.0.0.1:$quarry_port/metrics" > "$work/metrics.txt"
 promtool check metrics < "$work/metrics.txt" > "$work/promtool.log" 2>&1 \
@@ -122,7 +121,7 @@ echo "alert rules: all evaluate"
 python3 - "$dashboard" "$api" <<'EOF'
 import json, sys, urllib.parse, urllib.request
 dash, api = json.load(open(sys.argv[1])), sys.argv[2]
-subst = {"$__rate_interval": "5s", "$__range": "1h", "$job": ".*", "$account": ".*"}
+subst = {"$__rate_interval": "5s", "$__range": "1h", "$quarry_job": ".*", "$account": ".*"}
 n = 0
 for p in dash["panels"]:
     for t in p.get("targets", []):

@@ -19,7 +19,7 @@ namespace quarry::telemetry {
 namespace {
 
 TEST(status_server, serves_health_readiness_and_metrics) {
-  metrics().records.Add({{"source", "synthetic"}, {"stream", "users"}, {"job", "j"}}).Increment(3);
+  metrics().records.Add({{"source", "synthetic"}, {"stream", "users"}, {"quarry_job", "j"}}).Increment(3);
   status_server server;
   const int port = server.start("127.0.0.1:0");
   ASSERT_GT(port, 0);
@@ -40,7 +40,7 @@ TEST(status_server, serves_health_readiness_and_metrics) {
   auto m = client.Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->body.find(R"(quarry_records_total{job="j",source="synthetic",stream="users"} 3)"),
+  EXPECT_NE(m->body.find(R"(quarry_records_total{quarry_job="j",source="synthetic",stream="users"} 3)"),
             std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("quarry_build_info{"), std::string::npos);
