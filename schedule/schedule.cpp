@@ -85,8 +85,15 @@ std::string anchor_text(const local_anchor& anchor) {
                   static_cast<unsigned>(anchor.date->day()));
     out = text;
   }
-  out += two_digits(s / 3600) + ":" + two_digits(s / 60 % 60);
-  if (s % 60 != 0) out += ":" + two_digits(s % 60);
+  // Appended piece by piece: `":" + std::string` trips GCC 12's false
+  // -Wrestrict at -O3 (GCC bug 105329), which breaks the Release build.
+  out += two_digits(s / 3600);
+  out += ':';
+  out += two_digits(s / 60 % 60);
+  if (s % 60 != 0) {
+    out += ':';
+    out += two_digits(s % 60);
+  }
   return out;
 }
 
