@@ -28,6 +28,7 @@ struct server_flags {
   std::int64_t daily = 0;
   std::int64_t concurrency = 0;
   std::vector<std::string> windows;
+  std::vector<std::string> readings;
   CLI::Option* daily_opt = nullptr;
   CLI::Option* concurrency_opt = nullptr;
 
@@ -58,6 +59,10 @@ struct server_flags {
                           ->check(CLI::PositiveNumber);
     cmd.add_option("--malformed-path", options.malformed_paths,
                    "path prefix whose responses are corrupt JSON");
+    cmd.add_option("--reading", readings,
+                   "how to read what the vendor's docs leave open, e.g. since_bound=exclusive "
+                   "(GET /_sim/readings lists them)")
+        ->type_name("NAME=VALUE");
   }
 
   server_options resolve() const {
@@ -65,6 +70,12 @@ struct server_flags {
     if (daily_opt->count() > 0) out.limits.daily = daily;
     if (concurrency_opt->count() > 0) out.limits.concurrency = concurrency;
     for (const auto& w : windows) out.limits.windows.push_back(*parse_window_limit(w));
+    for (const auto& r : readings) {
+      const auto eq = r.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw CLI::ValidationError("--reading", "expected NAME=VALUE, got " + r);
+      out.readings.emplace_back(r.substr(0, eq), r.substr(eq + 1));
+    }
     return out;
   }
 };

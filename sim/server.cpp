@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <cctype>
 #include <cmath>
 #include <condition_variable>
@@ -315,6 +317,20 @@ struct server::impl {
   std::condition_variable stop_cv;
   bool stopping = false;  // guarded by stop_mu
 
+  struct reading_slot {
+    std::vector<std::string> values;
+    std::string value;
+  };
+  mutable std::mutex readings_mu;
+  std::map<std::string, reading_slot, std::less<>> readings;  // guarded by readings_mu
+
+  std::string readings_json() const {
+    std::lock_guard lock(readings_mu);
+    auto out = nlohmann::json::object();
+    for (const auto& [name, slot] : readings) out[name] = {{"value", slot.value}, {"values", slot.values}};
+    return out.dump();
+  }
+
   bool started = false;
   int bound_port = -1;
   std::thread listener;
@@ -333,6 +349,50 @@ server::server(server_options options) : impl_(std::make_unique<impl>(std::move(
   });
   add_control_route("POST", "/_sim/clock",
                     [this](const request& req, response& res) { impl_->set_clock(req, res); });
+  add_control_route("GET", "/_sim/readings",
+                    [this](const request&, response& res) { res.json(200, impl_->readings_json()); });
+  add_control_route("POST", "/_sim/readings", [this](const request& req, response& res) {
+    const auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return res.json(400, R"({"error":"expected {\"<reading>\": \"<value>\"}"})");
+    {
+      std::lock_guard lock(impl_->readings_mu);
+      for (const auto& [name, value] : body.items()) {
+        const auto slot = impl_->readings.find(name);
+        if (slot == impl_->readings.end() || !value.is_string() ||
+            std::find(slot->second.values.begin(), slot->second.values.end(), value.get<std::string>()) ==
+                slot->second.values.end())
+          return res.json(400, nlohmann::json{{"error", "unknown reading or value: " + name + "=" + value.dump()}}.dump());
+      }
+      for (const auto& [name, value] : body.items()) impl_->readings.find(name)->second.value = value.get<std::string>();
+    }
+    res.json(200, impl_->readings_json());
+  });
+}
+
+void server::declare_reading(std::string name, std::vector<std::string> values) {
+  if (impl_->started) throw std::logic_error("readings must be declared before start()");
+  if (values.empty()) throw std::logic_error("reading " + name + " has no values");
+  std::lock_guard lock(impl_->readings_mu);
+  auto& slot = impl_->readings[std::move(name)];
+  slot.value = values.front();
+  slot.values = std::move(values);
+}
+
+std::string server::reading(std::string_view name) const {
+  std::lock_guard lock(impl_->readings_mu);
+  const auto slot = impl_->readings.find(name);
+  if (slot == impl_->readings.end()) throw std::logic_error("undeclared reading " + std::string(name));
+  return slot->second.value;
+}
+
+bool server::set_reading(std::string_view name, std::string_view value) {
+  std::lock_guard lock(impl_->readings_mu);
+  const auto slot = impl_->readings.find(name);
+  if (slot == impl_->readings.end() ||
+      std::find(slot->second.values.begin(), slot->second.values.end(), value) == slot->second.values.end())
+    return false;
+  slot->second.value = std::string(value);
+  return true;
 }
 
 server::~server() { stop(); }
@@ -367,6 +427,19 @@ void server::set_fault_handler(handler h) {
 void server::start() {
   auto& d = *impl_;
   if (d.started) throw std::logic_error("a simulator server starts only once");
+  for (const auto& [name, value] : d.options.readings)
+    if (!set_reading(name, value)) {
+      std::string known;
+      {
+        std::lock_guard lock(d.readings_mu);
+        for (const auto& [n, slot] : d.readings) {
+          known += (known.empty() ? "" : "; ") + n + ":";
+          for (const auto& v : slot.values) known += " " + v;
+        }
+      }
+      throw std::invalid_argument("unknown reading " + name + "=" + value +
+                                  (known.empty() ? " (this simulator has none)" : " (known: " + known + ")"));
+    }
   const auto& host = d.options.host;
   int port = d.options.port;
   if (port == 0) {

@@ -9,6 +9,16 @@
 //   POST /_sim/reset_stats  clear the counters (not the data)
 //   GET  /_sim/clock        {"now": "...Z", "offset_seconds": x}
 //   POST /_sim/clock        {"now": "2026-11-24T00:00:05Z"} or {"advance_seconds": 86400}
+//   GET  /_sim/readings     {"<name>": {"value": "...", "values": [...]}, ...}
+//   POST /_sim/readings     {"<name>": "<value>", ...}: 400 naming an unknown
+//                           reading or value, nothing changed then
+//
+// Readings: where the vendor's documentation is silent (a bound inclusive or
+// exclusive, an undocumented filter honoured or refused, a counter of people
+// or of events), a simulator declares a reading with every plausible value,
+// its default the documented or most likely one, and serves the one set. The
+// end-to-end tests run each connector under every value: the simulator is
+// the project's own reading of the docs, not the referee.
 //
 // What happens to one API call, in order:
 //
@@ -57,6 +67,9 @@ struct server_options {
   // API routes also match with a trailing "/" (counted under their template):
   // Kustomer's clients call "/v1/customers/search/".
   bool trailing_slash = false;
+  // Readings to set at start() (`--reading name=value`); start() throws
+  // std::invalid_argument naming an undeclared reading or value.
+  std::vector<std::pair<std::string, std::string>> readings;
 };
 
 // Why a call was rejected, for a simulator's own rejection response.
@@ -82,6 +95,15 @@ class server {
   void add_api_route(std::string_view method, std::string path_template, handler h);
   // An uncounted route, normally under /_sim/.
   void add_control_route(std::string_view method, std::string path_template, handler h);
+
+  // Declares a reading (see above): its values, the first being the
+  // default. Before start() only.
+  void declare_reading(std::string name, std::vector<std::string> values);
+  // The reading's value now (thread-safe; a test may change it while the
+  // server runs). Throws std::logic_error for an undeclared name.
+  std::string reading(std::string_view name) const;
+  // Sets a declared reading; false (nothing changed) for an unknown name or value.
+  bool set_reading(std::string_view name, std::string_view value);
 
   // How a rejected call is answered (default: 429 JSON, see server.cpp).
   void set_rejection_handler(rejection_handler h);

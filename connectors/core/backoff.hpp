@@ -24,6 +24,9 @@ struct backoff_policy {
   // A server's Retry-After is honoured even above `cap`, but no further than
   // this: a misconfigured server must not park a worker for hours.
   std::chrono::milliseconds max_retry_after{600'000};
+  // rate_limited answers do not use up attempts; their waits together are
+  // bounded by this (then the rate_limited error is returned).
+  std::chrono::milliseconds max_rate_limited_wait{3'600'000};
 };
 
 // The wait after failed attempt `attempt` (1-based; values below 1 count as

@@ -75,6 +75,13 @@ struct request {
   // of this scope as well as the general ones ("" = general only), e.g.
   // Kustomer's "search" (100/min for API keys inside the org's budget).
   std::string quota_scope;
+  // Downloads (client::stream) only: a body whose first byte is this one is
+  // the API's answer envelope, not the file (Marketo answers a bulk file
+  // request with HTTP 200 {"success":false,...}): up to 64 KiB of it are held
+  // back from on_chunk and handed to the classifier as the response body. An
+  // envelope the classifier accepts fails as bad_payload ("expected a file").
+  // '\0': none.
+  char envelope_prefix = '\0';
 };
 
 // `r.describe` if set, else "<method> <path>" taken from r.url without
@@ -182,6 +189,12 @@ struct retry_hooks {
 // attempts sleeps retry_delay(policy, attempt, error.retry_after_s) on the
 // calling thread.
 //
+// One wait policy for every request kind (calls, token requests, SOAP
+// operations, downloads): a rate_limited answer is waited out (the server's
+// Retry-After, else backoff) and never uses up an attempt; only
+// policy.max_rate_limited_wait in total bounds those waits, after which the
+// rate_limited error is returned.
+//
 //   [cancelled?] -> before_attempt -> send -> after_attempt -> ok? done
 //        ^                                                     | retriable,
 //        +---------------- sleep (cancellable) <---------------+ attempts left
@@ -189,5 +202,15 @@ quarry::result<response> send_with_retries(client& c, const request& r,
                                            const backoff_policy& policy,
                                            const classifier& extra = {},
                                            const retry_hooks& hooks = {});
+
+// client::stream with the same policy as send_with_retries, as far as it is
+// safe: rate_limited answers are waited out and retriable failures retried
+// while no byte has reached `on_chunk` (an error status or a held envelope);
+// once the file has started, a failure is returned and the caller resumes
+// from its own bookmark (request::range). `extra` classifies the response,
+// its body being the held envelope when request::envelope_prefix matched.
+quarry::result<response> stream_with_retries(client& c, const request& r, const chunk_sink& on_chunk,
+                                             const backoff_policy& policy, const classifier& extra = {},
+                                             const retry_hooks& hooks = {});
 
 } // namespace quarry::http

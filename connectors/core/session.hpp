@@ -5,9 +5,12 @@
 //
 // Contract:
 //  - call()/download() take a quota permit of the account for every attempt,
-//    retry retriable failures with backoff, and answer quota_exhausted when
-//    the account's budget is spent (the task should then return that error:
-//    it ends resumably with its bookmark kept).
+//    wait out rate_limited answers (never counted as attempts), retry
+//    retriable failures with backoff (download(): only while no byte of the
+//    file has reached on_chunk), and answer quota_exhausted when the
+//    account's budget is spent (the task should then return that error: it
+//    ends resumably with its bookmark kept). `extra` classifies every answer
+//    of both (http_client.hpp: send_with_retries, stream_with_retries).
 //  - emit() hands a record to the output; it is not visible downstream before
 //    the next committed checkpoint. When a task fails, what its last
 //    checkpoint covers is committed and what it emitted after it is dropped,
