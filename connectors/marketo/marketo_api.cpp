@@ -1,6 +1,6 @@
 #include "connectors/marketo/marketo_api.hpp"
 
-#include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 namespace quarry::connectors::marketo {
@@ -90,32 +90,16 @@ std::optional<quarry::error> classify(const http::request& req, const http::resp
   return with(error_kind::fatal, -1);
 }
 
-token_holder::token_holder(std::chrono::seconds margin, clock now)
-    : margin_(margin), now_(now ? std::move(now) : clock{[] { return std::chrono::steady_clock::now(); }}) {}
+api::api(session& s, token_holder& tokens) : s_(s), tokens_(tokens) {}
 
-int token_holder::fetches() const {
-  std::lock_guard lock(mutex_);
-  return fetches_;
-}
-
-void token_holder::invalidate(const std::string& stale) {
-  std::lock_guard lock(mutex_);
-  if (token_ == stale) token_.clear();
-}
-
-result<std::string> token_holder::token(session& s) {
-  // Held while fetching: concurrent tasks wait for one fetch instead of
-  // each asking Identity for the same token.
-  std::lock_guard lock(mutex_);
-  const auto now = now_();
-  if (!token_.empty() && now < expires_) return token_;
-  const auto& job = s.job();
+result<fetched_token> api::fetch_token() {
+  const auto& job = s_.job();
   http::request req;
-  req.url = base_url(s) + "/identity/oauth/token?grant_type=client_credentials&client_id=" +
+  req.url = base_url(s_) + "/identity/oauth/token?grant_type=client_credentials&client_id=" +
             url_encode(job.credential("client_id")) +
             "&client_secret=" + url_encode(job.credential("client_secret"));
   req.describe = "GET /identity/oauth/token";
-  auto res = s.call(req);
+  auto res = s_.call(req, [](const http::request& q, const http::response& r) { return classify(q, r); });
   if (!res) {
     auto err = std::move(res).error();
     // 401 from Identity: the client id or secret is wrong, re-trying won't help.
@@ -133,14 +117,9 @@ result<std::string> token_holder::token(session& s) {
       !body.contains("expires_in") || !body["expires_in"].is_number())
     return make_error(error_kind::bad_payload,
                       "marketo identity: expected access_token and expires_in in the answer");
-  token_ = body["access_token"].get<std::string>();
-  const auto life = std::chrono::seconds{body["expires_in"].get<std::int64_t>()};
-  expires_ = now + (life > margin_ ? life - margin_ : std::chrono::seconds{0});
-  ++fetches_;
-  return token_;
+  return fetched_token{body["access_token"].get<std::string>(),
+                       std::chrono::seconds{body["expires_in"].get<std::int64_t>()}};
 }
-
-api::api(session& s, token_holder& tokens) : s_(s), tokens_(tokens) {}
 
 http::request api::make(const std::string& method, const std::string& path,
                         const std::string& query) const {
@@ -151,20 +130,12 @@ http::request api::make(const std::string& method, const std::string& path,
   return req;
 }
 
-result<http::response> api::send(http::request req, const std::vector<std::string>& accepted,
+result<http::response> api::send(const http::request& req, const std::vector<std::string>& accepted,
                                  const std::function<bool(std::string_view)>* on_chunk) {
   const http::classifier extra = [accepted](const http::request& q, const http::response& r) {
     return classify(q, r, accepted);
   };
-  for (int attempt = 1;; ++attempt) {
-    auto token = tokens_.token(s_);
-    if (!token) return std::move(token).error();
-    auto sent = req;
-    sent.headers.emplace_back("Authorization", "Bearer " + *token);
-    auto res = on_chunk ? s_.download(sent, *on_chunk, extra) : s_.call(sent, extra);
-    if (res || res.error().kind != error_kind::auth_expired || attempt >= 2) return res;
-    tokens_.invalidate(*token);  // 601/602: fetch a new token and try once more
-  }
+  return authorized_call(s_, tokens_, [this] { return fetch_token(); }, req, extra, on_chunk);
 }
 
 // The answer's body as a JSON object, or bad_payload naming the request.
@@ -196,30 +167,9 @@ result<http::response> api::download(const std::string& path, std::int64_t first
   auto req = make("GET", path, "");
   if (first_byte > 0) req.range = std::make_pair(first_byte, std::int64_t{-1});
   // A file never starts with '{' (a CSV header, or the row end of a Range
-  // probe); a JSON body is Marketo's HTTP-200 error envelope and is kept
-  // away from the caller's parser, then classified.
-  for (int attempt = 1;; ++attempt) {
-    bool sniffed = false, envelope = false;
-    std::string captured;
-    const std::function<bool(std::string_view)> sniff = [&](std::string_view chunk) {
-      if (!sniffed && !chunk.empty()) {
-        sniffed = true;
-        envelope = chunk.front() == '{';
-      }
-      if (!envelope) return on_chunk(chunk);
-      if (captured.size() < 65536) captured.append(chunk.substr(0, 65536 - captured.size()));
-      return true;
-    };
-    auto res = send(req, {}, &sniff);
-    if (!res || !envelope) return res;
-    http::response r = *res;
-    r.body = captured;
-    auto e = classify(req, r);
-    if (!e) return make_error(error_kind::bad_payload, "marketo " + req.describe +
-                                                           ": expected a file, got \"" + captured.substr(0, 120) + "\"");
-    if (e->kind != error_kind::auth_expired || attempt >= 2) return *e;
-    if (auto stale = tokens_.token(s_)) tokens_.invalidate(*stale);
-  }
+  // probe): a body that does is Marketo's HTTP-200 error envelope.
+  req.envelope_prefix = '{';
+  return send(req, {}, &on_chunk);
 }
 
 } // namespace quarry::connectors::marketo

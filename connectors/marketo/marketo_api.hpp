@@ -6,7 +6,7 @@
 //   {"requestId":"..","success":false,"errors":[{"code":"606","message":".."}]}
 // `classify` reads that envelope into quarry's taxonomy:
 //
-//   601, 602                      auth_expired  (api re-authenticates once)
+//   601, 602                      auth_expired  (authorized_call re-authenticates once)
 //   606                           rate_limited, retry after 20 s
 //   615                           rate_limited, retry after 5 s
 //   607                           quota_exhausted (daily calls; resets 00:00 CT)
@@ -18,17 +18,22 @@
 //   success:false without codes   bad_payload
 // Bodies that are not JSON objects (a bulk CSV file) are left alone.
 //
+// The same reading applies to every request kind: REST calls, bulk export
+// calls, file.json downloads (whose error answer is an HTTP-200 envelope in
+// place of the file, held back by http::request::envelope_prefix) and the
+// identity request. The session waits out rate_limited answers (606, 615)
+// without counting them as attempts (connectors/core/http_client.hpp).
+//
 // Secrets: the client secret goes only into the identity request's URL
 // (which is never logged: requests are named by `describe`), the token only
 // into the Authorization header. No error text carries either.
 
 #include "connectors/core/session.hpp"
+#include "connectors/core/token_holder.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,32 +54,9 @@ std::vector<api_error> api_errors(const nlohmann::json& body);
 std::optional<quarry::error> classify(const http::request& req, const http::response& res,
                                       const std::vector<std::string>& accepted = {});
 
-// The access token of one client id, shared by every task of the connector.
-// Thread-safe (tasks run on several workers at once).
-class token_holder {
- public:
-  using clock = std::function<std::chrono::steady_clock::time_point()>;
-  // A token is refreshed `margin` before Marketo says it expires.
-  explicit token_holder(std::chrono::seconds margin = std::chrono::seconds{60}, clock now = {});
-
-  // The current token, fetched through the session (quota-paid) when there
-  // is none or it is about to expire.
-  result<std::string> token(session& s);
-  // Forgets `stale` (after a 601/602); a newer token is kept.
-  void invalidate(const std::string& stale);
-  int fetches() const;
-
- private:
-  std::chrono::seconds margin_;
-  clock now_;
-  mutable std::mutex mutex_;
-  std::string token_;
-  std::chrono::steady_clock::time_point expires_{};
-  int fetches_ = 0;
-};
-
 // One task's view of the API: URLs from the job's endpoint, the bearer
-// token, classification, and one re-authentication on 601/602.
+// token (core token_holder, shared by every task of the connector),
+// classification, and one re-authentication on 601/602 (authorized_call).
 class api {
  public:
   api(session& s, token_holder& tokens);
@@ -85,15 +67,19 @@ class api {
                              const std::vector<std::string>& accepted = {});
   result<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
                               const std::vector<std::string>& accepted = {});
-  // Streams a file; `first_byte` > 0 sends Range: bytes=first_byte-.
+  // Streams a file; `first_byte` > 0 sends Range: bytes=first_byte-. A JSON
+  // envelope in place of the file never reaches on_chunk: it is classified
+  // (606/615 waited out before the first byte, 601/602 re-authenticated).
   result<http::response> download(const std::string& path, std::int64_t first_byte,
                                    const std::function<bool(std::string_view)>& on_chunk);
 
   session& s() { return s_; }
 
  private:
-  result<http::response> send(http::request req, const std::vector<std::string>& accepted,
+  result<http::response> send(const http::request& req, const std::vector<std::string>& accepted,
                               const std::function<bool(std::string_view)>* on_chunk);
+  // The identity request (client credentials) through the session.
+  result<fetched_token> fetch_token();
   http::request make(const std::string& method, const std::string& path,
                      const std::string& query) const;
 

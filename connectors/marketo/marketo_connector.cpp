@@ -1,11 +1,12 @@
 #include "connectors/marketo/marketo_connector.hpp"
 
+#include "connectors/core/boundary.hpp"
+#include "connectors/core/paginator.hpp"
+#include "connectors/core/timestamp.hpp"
 #include "connectors/marketo/marketo_api.hpp"
 #include "connectors/marketo/marketo_streams.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <functional>
 #include <map>
 #include <optional>
@@ -19,59 +20,37 @@ using http::url_encode;
 using sys_seconds = std::chrono::sys_seconds;
 
 constexpr std::int64_t day_s = 86'400;
+constexpr std::chrono::seconds one_second{1};
+// Marketo refuses an export filter longer than 31 days (1003). A window asks
+// from one second before its start, so it spans at most 31 days - 1 s.
+constexpr std::chrono::seconds max_window{31 * day_s - 1};
 
-// RFC 3339 / ISO 8601 ("2024-05-01T00:00:00Z", "...+00:00", "...-0800",
-// fractions ignored) -> seconds since the epoch.
-std::optional<sys_seconds> parse_time(const std::string& text) {
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &used) < 6) {
-    used = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) < 3) return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  std::int64_t t = static_cast<std::int64_t>(timegm(&tm));
-  std::size_t i = static_cast<std::size_t>(used);
-  if (i < text.size() && text[i] == '.')
-    while (++i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {}
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-    const int sign = text[i] == '+' ? 1 : -1;
-    int oh = 0, om = 0;
-    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2 ||
-        std::sscanf(text.c_str() + i + 1, "%2d%2d", &oh, &om) >= 1)
-      t -= sign * (oh * 3600 + om * 60);
-  }
-  return sys_seconds{std::chrono::seconds{t}};
-}
-
-std::string format_time(sys_seconds t) {
-  const std::time_t tt = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+// Marketo's dates are whole seconds: windows and date ranges are planned in
+// seconds; boundaries keep whatever precision a bookmark holds.
+instant instant_of(sys_seconds t) { return {t.time_since_epoch().count() * 1'000'000'000, 0}; }
+sys_seconds seconds_of(const instant& t) { return sys_seconds{std::chrono::seconds{t.seconds()}}; }
+std::string text_of(sys_seconds t) { return format_rfc3339(instant_of(t)); }
 
 std::optional<sys_seconds> time_of(const json& bookmark, const char* key) {
-  if (!bookmark.is_object() || !bookmark.contains(key) || !bookmark[key].is_string())
-    return std::nullopt;
-  return parse_time(bookmark[key].get<std::string>());
+  if (!bookmark.is_object() || !bookmark.contains(key) || !bookmark[key].is_string()) return std::nullopt;
+  const auto t = parse_instant(bookmark[key].get<std::string>());
+  if (!t) return std::nullopt;
+  return seconds_of(*t);
 }
 
-// [from, to) cut into windows of at most `days` days. A last window under
-// 2 s waits for the next run: its inclusive end would not be after its start.
+std::optional<sys_seconds> time_of(const json& text) {
+  if (!text.is_string()) return std::nullopt;
+  const auto t = parse_instant(text.get<std::string>());
+  if (!t) return std::nullopt;
+  return seconds_of(*t);
+}
+
+// [from, to) cut into windows of at most `days` days (and max_window).
 json windows(sys_seconds from, sys_seconds to, int days) {
   json out = json::array();
-  const std::chrono::seconds step{days * day_s};
-  for (auto start = from; to - start >= std::chrono::seconds{2}; start += step)
-    out.push_back({format_time(start), format_time(std::min(start + step, to))});
+  const auto step = std::min<std::chrono::seconds>(std::chrono::seconds{days * day_s}, max_window);
+  for (auto start = from; to - start >= one_second; start += step)
+    out.push_back({text_of(start), text_of(std::min(start + step, to))});
   return out;
 }
 
@@ -79,10 +58,9 @@ json windows(sys_seconds from, sys_seconds to, int days) {
 // exact window, even if "now" has moved since, so its job is reused.
 json plan_windows(sys_seconds from, sys_seconds to, int days, const json& bookmark) {
   if (bookmark.is_object() && bookmark.contains("export") && bookmark.contains("window") &&
-      bookmark["window"].is_array() && bookmark["window"].size() == 2 && bookmark["window"][0].is_string() &&
-      bookmark["window"][1].is_string()) {
-    const auto a = parse_time(bookmark["window"][0].get<std::string>());
-    const auto b = parse_time(bookmark["window"][1].get<std::string>());
+      bookmark["window"].is_array() && bookmark["window"].size() == 2) {
+    const auto a = time_of(bookmark["window"][0]);
+    const auto b = time_of(bookmark["window"][1]);
     if (a && b && *a == from && *b > *a) {
       json out = json::array({bookmark["window"]});
       for (const auto& w : windows(*b, to, days)) out.push_back(w);
@@ -92,12 +70,32 @@ json plan_windows(sys_seconds from, sys_seconds to, int days, const json& bookma
   return windows(from, to, days);
 }
 
-// Marketo's endAt is inclusive and its dates are whole seconds: a window
-// [a, b) asks for a .. b-1s, so a record stamped b is exported once.
-std::string inclusive_end(const json& end) {
-  const auto t = parse_time(end.get<std::string>());
-  return t ? format_time(*t - std::chrono::seconds{1}) : end.get<std::string>();
+// The export filter of window [a, b): {startAt: a - 1 s, endAt: b}.
+// [GUESS: the docs do not say whether startAt and endAt are inclusive.]
+// Asked this way, every record in [a, b] is in the answer whichever bound is
+// inclusive; window_gate then delivers exactly [a, b) and drops what the
+// bookmark already holds, so consecutive windows overlap on the server and
+// never on the topic.
+// `window` holds two readable times (walk_windows checks).
+json export_range(const json& window) {
+  return {{"startAt", text_of(*time_of(window[0]) - one_second)}, {"endAt", text_of(*time_of(window[1]))}};
 }
+
+// Which rows of the window being exported are delivered: those the
+// boundary admits (at or after the window's start, minus the keys the
+// bookmark already holds there) and before the window's end (a row stamped
+// exactly at the end belongs to the next window, which asks from a second
+// before it). A row whose date is unreadable is delivered: it cannot be
+// placed, and dropping it could lose it.
+struct window_gate {
+  std::optional<boundary> since;
+  instant end;
+
+  bool admits(std::string_view when, std::string_view key) {
+    const auto t = parse_instant(when);
+    return !t || (*t < end && since->admit(*t, key));
+  }
+};
 
 bool is_checksum_mismatch(const quarry::error& e) {
   return e.kind == error_kind::bad_payload && e.message.find("checksum mismatch") != std::string::npos;
@@ -154,7 +152,7 @@ class marketo_connector final : public connector {
 
     const auto& sel = s.job().selection;
     const auto now = std::chrono::floor<std::chrono::seconds>(options_.now());
-    const auto start = parse_time(s.job().start_date).value_or(now - std::chrono::seconds{30 * day_s});
+    const auto start = time_of(json(s.job().start_date)).value_or(now - std::chrono::seconds{30 * day_s});
     const int days = std::clamp(setting_int(s, "export_days", 31), 1, 31);
     auto bookmark_of = [&](const std::string& stream) -> json {
       auto it = bookmarks.find({stream, ""});
@@ -183,6 +181,7 @@ class marketo_connector final : public connector {
       std::string filter = setting_string(s, "leads_filter", "updatedAt");
       if (t.bookmark.is_object() && t.bookmark.value("filter", "") == "createdAt") filter = "createdAt";
       t.params = {{"windows", plan_windows(from, now, days, t.bookmark)},
+                  {"from", text_of(from)},
                   {"fields", fields},
                   {"properties", props},
                   {"filter", filter}};
@@ -244,7 +243,7 @@ class marketo_connector final : public connector {
       t.bookmark = bookmark_of(t.stream);
       if (!t.bookmark.is_object() || t.bookmark.value("activity_type_ids", json::array()) != ids)
         t.bookmark = nullptr;  // a different group: its in-flight export is not ours
-      t.params = {{"types", group}, {"activity_type_ids", ids}, {"from", format_time(*from)},
+      t.params = {{"types", group}, {"activity_type_ids", ids}, {"from", text_of(*from)},
                   {"windows", plan_windows(*from, now, days, t.bookmark)}};
       tasks.push_back(std::move(t));
     }
@@ -255,7 +254,7 @@ class marketo_connector final : public connector {
       task_spec t;
       t.stream = r.name;
       t.bookmark = bookmark_of(r.name);
-      t.params = {{"start_date", format_time(start)}};
+      t.params = {{"start_date", text_of(start)}};
       tasks.push_back(std::move(t));
     }
     return tasks;
@@ -278,6 +277,11 @@ class marketo_connector final : public connector {
   }
 
  private:
+  // body[key] when it is a string, else "".
+  static std::string string_of(const json& body, const char* key) {
+    const auto it = body.find(key);
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  }
   static json result_of(const json& body) {
     if (body.contains("result") && body["result"].is_array()) return body["result"];
     return json::array();
@@ -304,20 +308,27 @@ class marketo_connector final : public connector {
 
   using body_fn = std::function<json(const json& window)>;
 
-  // Exports `windows` in order into `on_row`. While one window's file
-  // downloads, the next window's job is already created and queued, so
-  // Marketo processes it meanwhile; its id rides in the bookmark ("next") so
-  // that a crash does not orphan it. `base` is the bookmark between windows,
-  // `mark` its key for how far the windows reached.
+  // Exports `windows` in order into `on_row`, with `gate` set to each
+  // window in turn (the first one's boundary from the bookmark `resume`,
+  // at `from`). While one window's file downloads, the next window's job is
+  // already created and queued, so Marketo processes it meanwhile; its id
+  // rides in the bookmark ("next") so that a crash does not orphan it.
+  // `base` is the bookmark between windows, `mark` its field for how far
+  // the windows reached: {mark: end of the last finished window, keys_at: []}.
   status walk_windows(api& a, bulk_export& bx, json base, const char* mark, const json& windows,
-                      const std::optional<sys_seconds>& done, const json& resume, const body_fn& body_of,
+                      const json& resume, const std::string& from, window_gate& gate, const body_fn& body_of,
                       const bulk_export::row_fn& on_row, std::string* filter) {
     auto& s = a.s();
+    for (const auto& window : windows)
+      if (!window.is_array() || window.size() != 2 || !time_of(window[0]) || !time_of(window[1]))
+        return make_error(error_kind::fatal, "marketo " + bx.entity() + ": unreadable export window " +
+                                                 window.dump().substr(0, 80));
+    if (windows.empty()) return {};
+    auto resumed = boundary::resume(resume, mark, from.empty() ? windows[0][0].get<std::string>() : from);
+    if (!resumed) return std::move(resumed).error();
     std::vector<json> todo;
-    for (const auto& window : windows) {
-      const auto end = parse_time(window[1].get<std::string>());
-      if (!(done && end && *end <= *done)) todo.push_back(window);
-    }
+    for (const auto& window : windows)
+      if (instant_of(*time_of(window[1])) > resumed->since()) todo.push_back(window);
     json next = resume.is_object() ? resume.value("next", json()) : json();
     if (next.is_object() &&
         std::find(todo.begin(), todo.end(), next.value("window", json())) == todo.end()) {
@@ -327,12 +338,16 @@ class marketo_connector final : public connector {
     for (std::size_t i = 0; i < todo.size(); ++i) {
       if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + bx.entity() + ": cancelled");
       for (const char* k : {"export", "window", "next"}) base.erase(k);
+      if (i == 0) {
+        gate.since = *resumed;
+      } else {
+        gate.since.emplace(mark, instant_of(*time_of(todo[i][0])));
+      }
+      gate.end = instant_of(*time_of(todo[i][1]));
       const json* following = i + 1 < todo.size() ? &todo[i + 1] : nullptr;
-      if (auto st = export_window(a, bx, base, todo[i], body_of(todo[i]), resume, next, following, body_of,
-                                  on_row, filter);
-          !st)
+      if (auto st = export_window(a, bx, base, todo[i], resume, next, following, body_of, on_row, filter); !st)
         return st;
-      base[mark] = todo[i][1];
+      base.update(boundary(mark, gate.end).bookmark());
       if (filter) base["filter"] = *filter;
       json b = base;
       if (next.is_object()) b["next"] = next;
@@ -345,8 +360,8 @@ class marketo_connector final : public connector {
   // bookmark, or the one queued ahead in `next`), waits, queues the job of
   // the `following` window, streams the file into `on_row`. `base` is the
   // bookmark that holds before the window; the export progress is added.
-  status export_window(api& a, bulk_export& bx, const json& base, const json& window, json create_body,
-                       const json& resume, json& next, const json* following, const body_fn& body_of,
+  status export_window(api& a, bulk_export& bx, const json& base, const json& window, const json& resume,
+                       json& next, const json* following, const body_fn& body_of,
                        const bulk_export::row_fn& on_row, std::string* filter) {
     auto& s = a.s();
     auto with = [&](const export_progress* p) {
@@ -372,16 +387,14 @@ class marketo_connector final : public connector {
     // replaced by a new one, a few times, before the task gives up.
     for (int attempt = 1;; ++attempt) {
       if (progress.id.empty()) {
-        auto created = bx.create(create_body);
+        auto created = bx.create(body_of(window));
         if (!created) return std::move(created).error();
         if (created->filter_unsupported && filter && *filter == "updatedAt") {
           s.warn("leads: this subscription refuses the updatedAt filter (1035); exporting by "
                  "createdAt instead, so changes to older leads are not seen (ask Marketo to "
                  "enable it)");
           *filter = "createdAt";
-          json f = create_body["filter"]["updatedAt"];
-          create_body["filter"] = {{"createdAt", f}};
-          created = bx.create(create_body);
+          created = bx.create(body_of(window));
           if (!created) return std::move(created).error();
         }
         if (created->filter_unsupported)
@@ -445,25 +458,39 @@ class marketo_connector final : public connector {
     return {};
   }
 
+  // The index of `name` in `header` (header.size() when absent).
+  static std::size_t column_of(const std::vector<std::string>& header, std::string_view name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  }
+
   status run_leads(const task_spec& task, api& a) {
     auto& s = a.s();
     bulk_export bx(a, "leads", export_settings(s));
     std::string filter = task.params.value("filter", std::string{"updatedAt"});
     const json props = task.params.value("properties", json::object());
-    const auto done = time_of(task.bookmark, "updatedAt");
-    json fields = task.params.value("fields", json::array());
-    // The export holds exactly the selected columns: rows go out as JSON
-    // text without a DOM.
+    const json fields = task.params.value("fields", json::array());
+    const json windows = task.params.value("windows", json::array());
+    // The export holds the selected columns (and createdAt when the windows
+    // are by createdAt, to place each row; left out of the record unless
+    // selected): rows go out as JSON text without a DOM.
+    window_gate gate;
     std::optional<lead_row_writer> writer;
     std::vector<std::string> writer_header;
+    std::string writer_filter;
+    std::size_t id_at = 0, when_at = 0;
     std::string key_json, record_json;
     const bulk_export::row_fn on_row = [&](const std::vector<std::string>& header,
                                            const std::vector<std::string>& values,
                                            std::int64_t line) -> status {
-      if (!writer || header != writer_header) {
+      if (!writer || header != writer_header || filter != writer_filter) {
         writer.emplace(header, props);
         writer_header = header;
+        writer_filter = filter;
+        id_at = column_of(header, "id");
+        when_at = column_of(header, filter);
       }
+      if (id_at >= values.size() || when_at >= values.size() || !gate.admits(values[when_at], values[id_at]))
+        return {};
       if (!writer->write(values, key_json, record_json)) {
         s.warn("leads: line " + std::to_string(line) + " has no id; skipped");
         return {};
@@ -471,13 +498,12 @@ class marketo_connector final : public connector {
       return s.emit_serialized("leads", key_json, record_json);
     };
     const body_fn body_of = [&](const json& window) {
-      return json{{"format", "CSV"},
-                  {"fields", fields},
-                  {"filter", {{filter, {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}}}}};
+      json exported = fields;
+      if (std::find(exported.begin(), exported.end(), filter) == exported.end()) exported.push_back(filter);
+      return json{{"format", "CSV"}, {"fields", exported}, {"filter", {{filter, export_range(window)}}}};
     };
-    return walk_windows(a, bx, task.bookmark.is_object() ? task.bookmark : json::object(), "updatedAt",
-                        task.params.value("windows", json::array()), done, task.bookmark, body_of, on_row,
-                        &filter);
+    return walk_windows(a, bx, task.bookmark.is_object() ? task.bookmark : json::object(), "updatedAt", windows,
+                        task.bookmark, task.params.value("from", std::string{}), gate, body_of, on_row, &filter);
   }
 
   struct activity_kind {
@@ -495,23 +521,28 @@ class marketo_connector final : public connector {
     return out;
   }
 
+  // The committed bookmark of an activity group's task, when it is this
+  // group's (the stream's bookmark may be another group's).
+  static json group_bookmark(const task_spec& task, const json& ids) {
+    return task.bookmark.is_object() && task.bookmark.value("activity_type_ids", json()) == ids ? task.bookmark
+                                                                                                  : json(nullptr);
+  }
+
   status run_activities_bulk(const task_spec& task, api& a) {
     auto& s = a.s();
     bulk_export bx(a, "activities", export_settings(s));
     const auto kinds = kinds_of(task);
     const json ids = task.params.value("activity_type_ids", json::array());
-    // The committed bookmark of this stream may be another group's.
-    const json mine = task.bookmark.is_object() && task.bookmark.value("activity_type_ids", json()) == ids
-                          ? task.bookmark
-                          : json(nullptr);
-    const auto done = time_of(mine, "activityDate");
+    const json mine = group_bookmark(task, ids);
     std::int64_t unknown = 0;
     // Rows go out as JSON text without a DOM, unless a stream of the group
     // has a column selection (then through emit(), which applies it).
     bool selective = false;
     for (const auto& [id, k] : kinds) selective = selective || s.job().selection.columns_of(k.stream) != nullptr;
+    window_gate gate;
     std::optional<activity_row_writer> writer;
     std::vector<std::string> writer_header;
+    std::size_t guid_at = 0, date_at = 0;
     std::string key_json, record_json;
     const bulk_export::row_fn on_row = [&](const std::vector<std::string>& header,
                                            const std::vector<std::string>& values, std::int64_t line) -> status {
@@ -519,7 +550,11 @@ class marketo_connector final : public connector {
         writer.emplace(header);
         for (const auto& [id, k] : kinds) writer->add_type(k.type, k.stream);
         writer_header = header;
+        guid_at = column_of(header, "marketoGUID");
+        date_at = column_of(header, "activityDate");
       }
+      if (guid_at < values.size() && date_at < values.size() && !gate.admits(values[date_at], values[guid_at]))
+        return {};
       const auto type_id = writer->type_of(values);
       auto it = kinds.find(type_id);
       if (it == kinds.end()) {
@@ -540,65 +575,79 @@ class marketo_connector final : public connector {
       for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) raw[header[i]] = values[i];
       return s.emit(it->second.stream, activity_record(raw, it->second.type, it->second.properties));
     };
-    json base = json::object();
+    json base = mine.is_object() ? mine : json::object();
     base["activity_type_ids"] = ids;
-    base["activityDate"] = done ? format_time(*done) : task.params.value("from", std::string{});
     const body_fn body_of = [&](const json& window) {
-      return json{{"format", "CSV"},
-                  {"filter",
-                   {{"createdAt", {{"startAt", window[0]}, {"endAt", inclusive_end(window[1])}}},
-                    {"activityTypeIds", ids}}}};
+      return json{{"format", "CSV"}, {"filter", {{"createdAt", export_range(window)}, {"activityTypeIds", ids}}}};
     };
-    return walk_windows(a, bx, base, "activityDate", task.params.value("windows", json::array()), done, mine,
-                        body_of, on_row, nullptr);
+    return walk_windows(a, bx, base, "activityDate", task.params.value("windows", json::array()), mine,
+                        task.params.value("from", std::string{}), gate, body_of, on_row, nullptr);
   }
 
+  // Activities through REST: a paging token from sinceDatetime, then pages
+  // of up to 300 while moreResult. [GUESS: the docs do not say whether
+  // sinceDatetime is inclusive, nor in which order activities come; they
+  // come oldest first in every answer seen.] The token is asked from a
+  // second before the bookmark and the boundary drops what it holds, so
+  // either reading of sinceDatetime delivers each activity once; the
+  // bookmark after each page is the newest activity and the keys at it,
+  // with the token of the next page.
   status run_activities_rest(const task_spec& task, api& a) {
     auto& s = a.s();
     const auto kinds = kinds_of(task);
     const json ids = task.params.value("activity_type_ids", json::array());
     std::string id_list;
     for (const auto& id : ids) id_list += (id_list.empty() ? "" : ",") + id.dump();
-    const json mine = task.bookmark.is_object() && task.bookmark.value("activity_type_ids", json()) == ids
-                          ? task.bookmark
-                          : json(nullptr);
-    std::string since = task.params.value("from", std::string{});
-    if (auto t = time_of(mine, "activityDate")) since = format_time(*t);
-    std::string token;
+    const json mine = group_bookmark(task, ids);
+    auto since = boundary::resume(mine, "activityDate", task.params.value("from", std::string{}));
+    if (!since) return std::move(since).error();
+    auto bookmark = [&](const std::string& token) {
+      json b = since->bookmark();
+      b["activity_type_ids"] = ids;
+      if (!token.empty()) b["next_page_token"] = token;
+      return b;
+    };
+    std::string first;
     if (mine.is_object() && mine.value("next_page_token", json()).is_string())
-      token = mine["next_page_token"].get<std::string>();
-    if (token.empty()) {
-      auto res = a.get("/rest/v1/activities/pagingtoken.json", "sinceDatetime=" + url_encode(since));
+      first = mine["next_page_token"].get<std::string>();
+    if (first.empty()) {
+      auto res = a.get("/rest/v1/activities/pagingtoken.json",
+                       "sinceDatetime=" + url_encode(format_rfc3339(since->query_after(one_second), 0)));
       if (!res) return std::move(res).error();
-      token = res->value("nextPageToken", std::string{});
-      if (token.empty())
+      first = string_of(*res, "nextPageToken");
+      if (first.empty())
         return make_error(error_kind::bad_payload, "marketo GET /rest/v1/activities/pagingtoken.json: no nextPageToken");
     }
-    std::string newest = since;
+    auto pages = paginator::token("marketo GET /rest/v1/activities.json", first);
     for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, "marketo activities: cancelled");
       auto res = a.get("/rest/v1/activities.json", "activityTypeIds=" + url_encode(id_list) +
-                                                       "&nextPageToken=" + url_encode(token) + "&batchSize=300");
+                                                       "&nextPageToken=" + url_encode(pages.cursor()) +
+                                                       "&batchSize=300");
       if (!res) return std::move(res).error();
-      for (const auto& act : result_of(*res)) {
+      const auto rows = result_of(*res);
+      for (const auto& act : rows) {
+        if (!act.is_object()) continue;
         auto it = kinds.find(act.value("activityTypeId", std::int64_t{0}));
         if (it == kinds.end()) continue;
+        const auto when = parse_instant(string_of(act, "activityDate"));
+        const auto& guid = act.value("marketoGUID", json());
+        if (when && !since->admit(*when, guid.is_string() ? guid.get<std::string>() : guid.dump())) continue;
         if (auto st = s.emit(it->second.stream, activity_record(act, it->second.type, it->second.properties)); !st)
           return st;
-        const auto when = act.value("activityDate", std::string{});
-        const auto tw = parse_time(when), tn = parse_time(newest);
-        if (tw && (!tn || *tw > *tn)) newest = format_time(*tw);
       }
       // "This endpoint always returns nextPageToken"; moreResult says whether
       // to go on, even after a page shorter than batchSize.
-      const bool more = res->value("moreResult", false);
-      token = res->value("nextPageToken", std::string{});
-      if (!more || token.empty()) break;
-      if (auto st = s.checkpoint({{"activityDate", since}, {"activity_type_ids", ids}, {"next_page_token", token}});
-          !st)
-        return st;
+      page_seen seen;
+      seen.records = rows.size();
+      seen.last = res->value("moreResult", json()) != true;
+      seen.next = string_of(*res, "nextPageToken");
+      auto more = pages.advance(seen);
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+      if (auto st = s.checkpoint(bookmark(pages.cursor())); !st) return st;
     }
-    return s.checkpoint({{"activityDate", newest}, {"activity_type_ids", ids}});
+    return s.checkpoint(bookmark(""));
   }
 
   status run_activity_types(const task_spec& task, api& a) {
@@ -614,64 +663,80 @@ class marketo_connector final : public connector {
     return s.checkpoint({{"full_table_completed", true}});
   }
 
+  // campaigns, lists (the whole list by nextPageToken, filtered here) and
+  // programs (a server-side updatedAt range by offset). Both keep the
+  // boundary's bookmark of the newest record delivered and the ids at it,
+  // and deliver only what changed before `until`: a record stamped at or
+  // after it may change again unseen in the same second, so it waits for
+  // the next run.
   status run_rest(const task_spec& task, const rest_stream& r, api& a) {
     auto& s = a.s();
-    const auto& b = task.bookmark;
-    const auto start = task.params.value("start_date", std::string{});
+    auto since = boundary::resume(task.bookmark, "updatedAt", task.params.value("start_date", std::string{}));
+    if (!since) return std::move(since).error();
+    const auto until = instant_of(std::chrono::floor<std::chrono::seconds>(options_.now()));
+    const json props = r.descriptor().schema["properties"];
+    const auto deliver = [&](json& rec) -> status {
+      if (!rec.is_object()) return {};
+      const auto& id = rec.value("id", json());
+      const auto when = parse_instant(string_of(rec, "updatedAt"));
+      if (when && (*when >= until || !since->admit(*when, id.dump()))) return {};
+      normalise_date_times(rec, props);
+      return s.emit(r.name, rec);
+    };
+    const std::string what = "marketo GET " + r.path;
     if (r.pager == paging::offset_until_warning) {
-      // Server-side date range; the end is pinned so paging sees one set.
-      const auto now = std::chrono::floor<std::chrono::seconds>(options_.now());
-      const auto since = time_of(b, "updatedAt").value_or(parse_time(start).value_or(now));
-      if (since >= now) return {};  // a future start answers 701
-      const std::string range = "&" + r.earliest_param + "=" + url_encode(format_time(since)) + "&" +
-                                r.latest_param + "=" + url_encode(format_time(now));
-      for (std::int64_t offset = 0;; offset += r.page_size) {
+      // [GUESS: the docs do not say whether earliestUpdatedAt and
+      // latestUpdatedAt are inclusive.] The range starts a second before the
+      // bookmark and ends at `until`, pinned so that paging sees one set.
+      if (since->since() >= until) return {};  // a future start answers 701
+      const std::string range = "&" + r.earliest_param + "=" +
+                                url_encode(format_rfc3339(since->query_after(one_second), 0)) + "&" +
+                                r.latest_param + "=" + url_encode(format_rfc3339(until));
+      // Offsets 0, n, 2n ... until the "No assets found" warning or an empty
+      // page (a short page is not taken as the end: tap-marketo does not).
+      auto pages = paginator::page_number(what, 0, 0);
+      for (;;) {
         if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.name + ": cancelled");
-        auto res = a.get(r.path, "maxReturn=" + std::to_string(r.page_size) + "&offset=" + std::to_string(offset) + range);
+        auto res = a.get(r.path, "maxReturn=" + std::to_string(r.page_size) +
+                                     "&offset=" + std::to_string(pages.page() * r.page_size) + range);
         if (!res) return std::move(res).error();
         bool end = false;
         for (const auto& w : res->value("warnings", json::array()))
           if (w.is_string() && w.get<std::string>().find("No assets found") != std::string::npos) end = true;
-        const auto rows = result_of(*res);
-        if (end || rows.empty()) break;
-        for (const auto& rec : rows)
-          if (auto st = s.emit(r.name, rec); !st) return st;
+        auto rows = result_of(*res);
+        for (auto& rec : rows)
+          if (auto st = deliver(rec); !st) return st;
+        page_seen seen;
+        seen.records = rows.size();
+        seen.last = end || rows.empty();
+        if (!rows.empty() && rows.front().is_object() && rows.back().is_object())
+          seen.fingerprint = rows.front().value("id", json()).dump() + "/" + rows.back().value("id", json()).dump();
+        auto more = pages.advance(seen);
+        if (!more) return std::move(more).error();
+        if (!*more) break;
       }
-      return s.checkpoint({{"updatedAt", format_time(now)}});
+      return s.checkpoint(since->bookmark());
     }
-    // Token paging over the whole list, filtered here by updatedAt: from
-    // start_date inclusive, then strictly after the bookmark. The bookmark
-    // stays a second before this scan began, so a record changed during the
-    // scan, in the bookmark's second, is still newer than it next time.
-    const auto bookmarked = time_of(b, "updatedAt");
-    const auto since = bookmarked.value_or(parse_time(start).value_or(sys_seconds{}));
-    const auto scan_began = time_of(b, "scan_began").value_or(
-        std::chrono::floor<std::chrono::seconds>(options_.now()));
-    auto newest = since;
-    if (auto m = time_of(b, "max_seen")) newest = std::max(newest, *m);
-    std::string token = b.is_object() ? b.value("next_page_token", std::string{}) : std::string{};
+    // No date filter on the server: the whole list every run, one
+    // transaction (a few pages; a failed scan starts again).
+    auto pages = paginator::token(what);
     for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.name + ": cancelled");
       std::string query = "batchSize=" + std::to_string(r.page_size);
-      if (!token.empty()) query += "&nextPageToken=" + url_encode(token);
+      if (!pages.cursor().empty()) query += "&nextPageToken=" + url_encode(pages.cursor());
       auto res = a.get(r.path, query);
       if (!res) return std::move(res).error();
-      for (const auto& rec : result_of(*res)) {
-        const auto updated = rec.contains("updatedAt") && rec["updatedAt"].is_string()
-                                 ? parse_time(rec["updatedAt"].get<std::string>())
-                                 : std::nullopt;
-        if (updated && (*updated < since || (bookmarked && *updated == since))) continue;
-        if (updated) newest = std::max(newest, *updated);
-        if (auto st = s.emit(r.name, rec); !st) return st;
-      }
-      token = res->value("nextPageToken", std::string{});
-      if (token.empty()) break;
-      json mid = {{"next_page_token", token}, {"max_seen", format_time(newest)},
-                  {"scan_began", format_time(scan_began)}};
-      if (bookmarked) mid["updatedAt"] = format_time(since);
-      if (auto st = s.checkpoint(mid); !st) return st;
+      auto rows = result_of(*res);
+      for (auto& rec : rows)
+        if (auto st = deliver(rec); !st) return st;
+      page_seen seen;
+      seen.records = rows.size();
+      seen.next = string_of(*res, "nextPageToken");
+      auto more = pages.advance(seen);
+      if (!more) return std::move(more).error();
+      if (!*more) break;
     }
-    return s.checkpoint({{"updatedAt", format_time(std::max(since, std::min(newest, scan_began - std::chrono::seconds{1})))}});
+    return s.checkpoint(since->bookmark());
   }
 
   marketo_options options_;

@@ -31,14 +31,23 @@
 // window per attempt). Rows go out as JSON text (marketo_streams' row
 // writers) unless a column selection on an activity stream needs emit().
 //
+// Boundaries (connectors/core/boundary.hpp), correct whether Marketo's date
+// bounds are inclusive or exclusive [GUESS: the docs say neither]: a bulk
+// window [a, b) asks Marketo for startAt a - 1 s .. endAt b and delivers
+// exactly the rows stamped in [a, b) that the bookmark does not hold; REST
+// activities ask sinceDatetime a second before the bookmark; programs ask
+// earliestUpdatedAt a second before it, latestUpdatedAt now; campaigns and
+// lists are read whole and filtered here. Rows stamped at or after the end
+// of what was asked (a window's end, the run's start for REST) wait for the
+// next window or run.
+//
 // Bookmarks:
-//   leads               {"updatedAt", "filter", "export"?: export_progress, "window"?,
+//   leads               {"updatedAt", "keys_at", "filter", "export"?: export_progress, "window"?,
 //                        "next"?: {"window", "id"}}
-//   activity group      {"activityDate", "activity_type_ids", "export"?, "window"?, "next"?}
-//                       (REST mode: {"activityDate", "activity_type_ids", "next_page_token"?})
-//   campaigns, lists    {"updatedAt"?, "next_page_token"?, "max_seen"?, "scan_began"?}
-//                       (records strictly after updatedAt; it stays before the scan began)
-//   programs            {"updatedAt"}
+//   activity group      {"activityDate", "keys_at", "activity_type_ids", "export"?, "window"?, "next"?}
+//                       (REST mode: {"activityDate", "keys_at", "activity_type_ids", "next_page_token"?})
+//   campaigns, lists,   {"updatedAt", "keys_at"}: the newest record delivered and the ids at it
+//   programs
 //   activity_types      {"full_table_completed": true}
 
 #include "connectors/core/connector.hpp"

@@ -1,5 +1,7 @@
 #include "connectors/marketo/marketo_streams.hpp"
 
+#include "connectors/core/timestamp.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <functional>
@@ -12,6 +14,21 @@ using nlohmann::json;
 
 json nullable(const char* type) { return {{"type", {type, "null"}}}; }
 json date_time() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
+json date() { return {{"type", {"string", "null"}}, {"format", "date"}}; }
+
+bool is_digits(std::string_view t, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to; ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ" exactly, as Marketo writes most of its dates: the
+// shape format_rfc3339 would give back, so it is copied without parsing.
+bool is_plain_utc(std::string_view t) {
+  return t.size() == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' &&
+         t[19] == 'Z' && is_digits(t, 0, 4) && is_digits(t, 5, 7) && is_digits(t, 8, 10) &&
+         is_digits(t, 11, 13) && is_digits(t, 14, 16) && is_digits(t, 17, 19);
+}
 
 json object_schema(json properties) {
   return {{"type", "object"}, {"properties", std::move(properties)}};
@@ -25,8 +42,47 @@ std::string snake(std::string_view name) {
   return out;
 }
 
+bool is_date_time(const json& property) {
+  return property.is_object() && property.value("format", std::string{}) == "date-time";
+}
+
+void append_date_time(std::string& out, std::string_view text) {
+  if (text.empty() || text == "null") {
+    out += "null";
+    return;
+  }
+  if (is_plain_utc(text)) return json_text::append_string(out, text);
+  // Programs' "2015-11-18T15:25:35Z+0000", offsets, fractions: RFC 3339 in
+  // UTC with the precision written. Unreadable text stays as written, as
+  // every cell that does not fit its type (json_text::append_typed).
+  if (const auto t = parse_instant(text)) return json_text::append_string(out, format_rfc3339(*t));
+  json_text::append_string(out, text);
+}
+
+cell_kind cell_kind_of(const json& property) {
+  return {json_text::kind_of(property), is_date_time(property)};
+}
+
+void append_cell(std::string& out, std::string_view text, cell_kind k) {
+  if (k.date_time) return append_date_time(out, text);
+  json_text::append_typed(out, text, k.kind);
+}
+
+void normalise_date_times(json& record, const json& properties) {
+  if (!record.is_object()) return;
+  for (auto& [name, value] : record.items()) {
+    if (!value.is_string()) continue;
+    const auto p = properties.find(name);
+    if (p == properties.end() || !is_date_time(*p)) continue;
+    std::string out;
+    append_date_time(out, value.get_ref<const std::string&>());
+    value = json::parse(out);
+  }
+}
+
 json schema_for_type(std::string_view t) {
-  if (t == "datetime" || t == "date") return date_time();
+  if (t == "datetime") return date_time();
+  if (t == "date") return date();
   if (t == "integer" || t == "percent" || t == "score") return nullable("integer");
   if (t == "float" || t == "currency") return nullable("number");
   if (t == "boolean") return nullable("boolean");
@@ -71,13 +127,14 @@ stream_descriptor lists_stream() {
 }
 
 stream_descriptor programs_stream() {
-  // createdAt/updatedAt come as "2015-11-18T15:25:35Z+0000": kept as text.
+  // createdAt/updatedAt come as "2015-11-18T15:25:35Z+0000" and go out
+  // as RFC 3339 (normalise_date_times).
   return {"programs", {"id"}, replication_method::incremental, "updatedAt",
           object_schema({{"id", {{"type", "integer"}}},
                          {"name", nullable("string")},
                          {"description", nullable("string")},
-                         {"createdAt", nullable("string")},
-                         {"updatedAt", nullable("string")},
+                         {"createdAt", date_time()},
+                         {"updatedAt", date_time()},
                          {"url", nullable("string")},
                          {"type", nullable("string")},
                          {"channel", nullable("string")},
@@ -113,6 +170,10 @@ stream_descriptor leads_stream(const json& describe) {
   return {"leads", {"id"}, replication_method::incremental, "updatedAt", object_schema(props)};
 }
 
+std::string primary_attribute_name(const json& type) {
+  return snake(type["primaryAttribute"].value("name", std::string{}));
+}
+
 std::string activity_stream_name(const json& type) {
   return "activities_" + snake(type.value("name", std::string{}));
 }
@@ -138,9 +199,10 @@ stream_descriptor activity_stream(const json& type) {
 }
 
 json typed_value(std::string_view text, const json& property) {
-  // One set of rules for both paths: the DOM one parses what json_text writes.
+  // One set of rules for both paths: the DOM one parses what the row
+  // writers write.
   std::string out;
-  json_text::append_typed(out, text, json_text::kind_of(property));
+  append_cell(out, text, cell_kind_of(property));
   return json::parse(out);
 }
 
@@ -165,7 +227,7 @@ json activity_record(const json& activity, const json& type, const json& props) 
     };
     out["primary_attribute_value"] = text_of("primaryAttributeValue");
     out["primary_attribute_value_id"] = text_of("primaryAttributeValueId");
-    out["primary_attribute_name"] = type["primaryAttribute"].value("name", std::string{});
+    out["primary_attribute_name"] = primary_attribute_name(type);
   }
   // REST: [{"name","value"}]; bulk CSV: a JSON object as text.
   json attributes = activity.value("attributes", json(nullptr));
@@ -209,7 +271,7 @@ const std::set<std::string, std::less<>>& activity_base_columns() {
 class attribute_flattener {
  public:
   // (key text `"col":`, kind, typed) of an attribute; false: leave it out.
-  using lookup_fn = std::function<bool(const std::string& name, std::string& key, json_text::kind& kind,
+  using lookup_fn = std::function<bool(const std::string& name, std::string& key, cell_kind& kind,
                                        bool& typed)>;
   attribute_flattener(std::string& out, const lookup_fn& lookup) : out_(out), lookup_(lookup) {}
 
@@ -220,7 +282,7 @@ class attribute_flattener {
   bool number_float(double, const std::string& text) { return value([&] { out_ += text; }); }
   bool string(std::string& v) {
     return value([&] {
-      if (typed_) json_text::append_typed(out_, v, kind_);
+      if (typed_) append_cell(out_, v, kind_);
       else json_text::append_string(out_, v);
     });
   }
@@ -250,7 +312,7 @@ class attribute_flattener {
   std::string& out_;
   const lookup_fn& lookup_;
   std::string key_;
-  json_text::kind kind_ = json_text::kind::string;
+  cell_kind kind_;
   bool typed_ = false;
   bool keep_ = false;
   int depth_ = 0;
@@ -262,7 +324,7 @@ lead_row_writer::lead_row_writer(const std::vector<std::string>& header, const j
   for (std::size_t i = 0; i < header.size(); ++i) {
     keys_.push_back(json_text::key(header[i]));
     const auto it = properties.find(header[i]);
-    kinds_.push_back(it == properties.end() ? json_text::kind::string : json_text::kind_of(*it));
+    kinds_.push_back(it == properties.end() ? cell_kind{} : cell_kind_of(*it));
     if (header[i] == "id") id_ = i;
   }
 }
@@ -271,14 +333,14 @@ bool lead_row_writer::write(const std::vector<std::string>& values, std::string&
                             std::string& record_json) const {
   if (id_ >= values.size() || values[id_].empty() || values[id_] == "null") return false;
   key_json = "{\"id\":";
-  json_text::append_typed(key_json, values[id_], kinds_[id_]);
+  append_cell(key_json, values[id_], kinds_[id_]);
   key_json += '}';
   record_json.clear();
   record_json += '{';
   for (std::size_t i = 0; i < keys_.size() && i < values.size(); ++i) {
     if (i > 0) record_json += ',';
     record_json += keys_[i];
-    json_text::append_typed(record_json, values[i], kinds_[i]);
+    append_cell(record_json, values[i], kinds_[i]);
   }
   record_json += '}';
   return true;
@@ -308,7 +370,7 @@ void activity_row_writer::add_type(const json& type, const std::string& stream) 
   p.properties = activity_stream(type).schema["properties"];
   if (type.contains("primaryAttribute") && type["primaryAttribute"].is_object()) {
     p.has_primary = true;
-    json_text::append_string(p.primary_name, type["primaryAttribute"].value("name", std::string{}));
+    json_text::append_string(p.primary_name, primary_attribute_name(type));
   }
   if (type.contains("attributes") && type["attributes"].is_array())
     for (const auto& a : type["attributes"]) {
@@ -318,7 +380,7 @@ void activity_row_writer::add_type(const json& type, const std::string& stream) 
       if (activity_base_columns().contains(column)) continue;
       const auto prop = p.properties.find(column);
       p.attributes[name] = {json_text::key(column),
-                            prop == p.properties.end() ? json_text::kind::string : json_text::kind_of(*prop)};
+                            prop == p.properties.end() ? cell_kind{} : cell_kind_of(*prop)};
     }
   types_[type.value("id", std::int64_t{0})] = std::move(p);
 }
@@ -351,7 +413,7 @@ bool activity_row_writer::write(const std::vector<std::string>& values, const st
   out += ",\"leadId\":";
   json_text::append_typed(out, cell(lead_), json_text::kind::integer);
   out += ",\"activityDate\":";
-  json_text::append_typed(out, cell(date_), json_text::kind::string);
+  append_date_time(out, cell(date_));
   out += ",\"activityTypeId\":";
   json_text::append_typed(out, cell(type_), json_text::kind::integer);
   out += ",\"campaignId\":";
@@ -367,7 +429,7 @@ bool activity_row_writer::write(const std::vector<std::string>& values, const st
   const auto attributes = cell(attributes_);
   if (attributes != "null" && !attributes.empty()) {
     const attribute_flattener::lookup_fn lookup = [&](const std::string& name, std::string& key,
-                                                      json_text::kind& kind, bool& typed) {
+                                                      cell_kind& kind, bool& typed) {
       if (const auto a = plan.attributes.find(name); a != plan.attributes.end()) {
         key = a->second.key;
         kind = a->second.kind;
@@ -380,7 +442,7 @@ bool activity_row_writer::write(const std::vector<std::string>& values, const st
       key = json_text::key(column);
       const auto prop = plan.properties.find(column);
       typed = prop != plan.properties.end();
-      kind = typed ? json_text::kind_of(*prop) : json_text::kind::string;
+      kind = typed ? cell_kind_of(*prop) : cell_kind{};
       return true;
     };
     attribute_flattener sax(out, lookup);

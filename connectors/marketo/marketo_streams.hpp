@@ -53,8 +53,26 @@ stream_descriptor programs_stream();
 // "Fill Out Form" -> "fill_out_form"
 std::string snake(std::string_view name);
 
-// Marketo dataType -> nullable JSON Schema (tap-marketo's mapping).
+// Marketo dataType -> nullable JSON Schema: tap-marketo's mapping, except
+// that `date` is format date (Marketo writes plain dates, "1975-11-01"),
+// not date-time.
 nlohmann::json schema_for_type(std::string_view data_type);
+
+// How a text cell is written: as its JSON type (json_text::append_typed),
+// or, for a date-time property, as RFC 3339 in UTC with the precision
+// written (Marketo's "2015-11-18T15:25:35Z+0000", offsets); text that is no
+// date-time stays as written.
+struct cell_kind {
+  json_text::kind kind = json_text::kind::string;
+  bool date_time = false;
+};
+cell_kind cell_kind_of(const nlohmann::json& property);
+void append_cell(std::string& out, std::string_view text, cell_kind k);
+void append_date_time(std::string& out, std::string_view text);
+
+// Every string value of `record` whose property is a date-time, as
+// append_date_time writes it (REST records: programs' dates).
+void normalise_date_times(nlohmann::json& record, const nlohmann::json& properties);
 
 // leads from a describe.json envelope: fields without a `rest` block are
 // skipped; id, createdAt, updatedAt always present.
@@ -63,6 +81,10 @@ stream_descriptor leads_stream(const nlohmann::json& describe);
 // activities_<snake(name)> from one entry of types.json.
 stream_descriptor activity_stream(const nlohmann::json& type);
 std::string activity_stream_name(const nlohmann::json& type);
+// The primary_attribute_name column: snake(primaryAttribute.name), as
+// tap-marketo writes it ("Webpage ID" -> "webpage_id"). `type` must have a
+// primaryAttribute object.
+std::string primary_attribute_name(const nlohmann::json& type);
 
 // A CSV cell as the JSON type of `property` ({"type": [...]}): "" and "null"
 // become null; integers drop a fraction; unparsable numbers stay strings.
@@ -86,7 +108,7 @@ class lead_row_writer {
 
  private:
   std::vector<std::string> keys_;  // `"name":`
-  std::vector<json_text::kind> kinds_;
+  std::vector<cell_kind> kinds_;
   std::size_t id_ = static_cast<std::size_t>(-1);
 };
 
@@ -104,7 +126,7 @@ class activity_row_writer {
  private:
   struct column {
     std::string key;  // `"name":`
-    json_text::kind kind = json_text::kind::string;
+    cell_kind kind;
   };
   struct type_plan {
     std::string stream;
