@@ -19,6 +19,8 @@
 // GET /rest/v1/leads/describe.json            result: lead fields
 // GET /rest/v1/activities/types.json          result: activity types
 // GET /rest/v1/activities/pagingtoken.json?sinceDatetime=T    {"nextPageToken":...}
+//   from the first activity at or after T (reading since_datetime=inclusive)
+//   or after T (exclusive)
 // GET /rest/v1/activities.json?nextPageToken=&activityTypeIds=1,12[&leadIds=][&batchSize<=300]
 //   nextPageToken always returned; moreResult true while activities remain
 //   (a page may be short, even empty, while moreResult is true); "result" is
@@ -27,7 +29,8 @@
 // GET /rest/v1/campaigns.json|lists.json?batchSize<=300&nextPageToken=
 //   nextPageToken (and moreResult true) only when more records follow.
 // GET /rest/asset/v1/programs.json?offset=&maxReturn<=200&earliestUpdatedAt=&latestUpdatedAt=
-//   past the end: success, no result, warnings ["No assets found for the given search criteria."]
+//   past the end: success, no result, warnings ["No assets found for the given search criteria."];
+//   which bounds are inclusive: reading programs_bounds (as export_bounds)
 // GET /rest/v1/stats/usage.json  result[0] {date, total: API calls today incl. this one, users}
 //
 // Bulk, {kind} = leads | activities:
@@ -37,7 +40,10 @@
 //   optional (<= 10), fields optional (subset of the default columns).
 //   Range longer than 31 days, startAt >= endAt, unknown field, bad JSON:
 //   1003. updatedAt with updated_at_filter off: 1035. Quota used: 1029
-//   "Export daily quota exceeded".
+//   "Export daily quota exceeded". Which of startAt and endAt are inclusive:
+//   reading export_bounds = start_inclusive_end_inclusive (default),
+//   start_inclusive_end_exclusive, start_exclusive_end_inclusive,
+//   start_exclusive_end_exclusive (the docs say neither).
 // POST .../{exportId}/enqueue.json   1029 "Too many jobs in queue" (10 queued
 //   incl. processing), 1029 "Job already queued", 1029 "Export daily quota exceeded"
 // GET  .../{exportId}/status.json    exportId, format, status, createdAt,
@@ -59,7 +65,13 @@
 //   unquoted field (the checksum is of the broken file; /_sim/exports shows
 //   the job's "malformed_line"), and/or
 //   {"cut_after_bytes":B}: the next whole-file answer announces the full
-//   length, sends B bytes and drops the connection. Each fault fires once.
+//   length, sends B bytes and drops the connection, and/or
+//   {"file_errors":["606","615",...]}: the next file.json calls are answered,
+//   one code each in order, with that limit's HTTP-200 envelope instead of
+//   the file (counted as calls; /_sim/exports shows "file_errors_answered").
+//   Each fault fires once.
+// Readings (GET|POST /_sim/readings, --reading NAME=VALUE): export_bounds,
+// programs_bounds, since_datetime (above).
 
 #include "sim/marketo.hpp"
 
@@ -73,6 +85,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -109,6 +122,8 @@ std::string uuid_from(std::uint64_t a, std::uint64_t b) {
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return buf;
 }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t n = 0;
@@ -231,7 +246,7 @@ struct marketo_simulator::exports {
     std::string format = "CSV";
     std::vector<std::string> fields;
     bool by_updated = false;
-    std::int64_t start = 0, end = 0;
+    std::int64_t start = 0, end = 0;  // the records exported: [start, end], after the bounds reading
     std::vector<int> type_ids;
     std::int64_t created_at = 0;
     std::optional<std::int64_t> queued_at, started_at, finished_at;
@@ -249,6 +264,8 @@ struct marketo_simulator::exports {
   // Test faults (POST /_sim/export_faults), each used once; guarded by mu.
   std::map<std::string, std::int64_t> malformed_row;  // kind -> data row to break
   std::int64_t cut_after_bytes = 0;                    // next whole-file answer
+  std::deque<std::string> file_errors;                 // codes answered to the next file.json calls
+  std::int64_t file_errors_answered = 0;
 
   std::shared_ptr<job> find(std::string_view kind, std::string_view id) {
     for (auto& j : jobs)
@@ -295,6 +312,13 @@ marketo_simulator::marketo_simulator(marketo_options options)
         s.limits.day_offset_s = chicago_offset_s;  // 607 and usage.json count CST days
         return s;
       }()) {
+  // Where the docs are silent (apis.md 1.3, 1.4): which bounds of a date
+  // filter are inclusive. First value: the most likely reading.
+  const std::vector<std::string> bounds{"start_inclusive_end_inclusive", "start_inclusive_end_exclusive",
+                                        "start_exclusive_end_inclusive", "start_exclusive_end_exclusive"};
+  server_.declare_reading("export_bounds", bounds);    // bulk createdAt/updatedAt startAt, endAt
+  server_.declare_reading("programs_bounds", bounds);  // programs.json earliestUpdatedAt, latestUpdatedAt
+  server_.declare_reading("since_datetime", {"inclusive", "exclusive"});  // activities/pagingtoken.json
   add_routes();
 }
 
@@ -466,7 +490,10 @@ void marketo_simulator::add_routes() {
     const auto since = req.query_param("sinceDatetime");
     const auto us = since ? parse_rfc3339_us(*since) : std::nullopt;
     if (!us) return fail(res, {"1003", "sinceDatetime must be an ISO 8601 date-time"});
-    const auto seconds = *us / 1000000 + (*us % 1000000 > 0 ? 1 : 0);
+    // The first activity at or after (inclusive) or after (exclusive)
+    // sinceDatetime; activity dates are whole seconds.
+    const bool exclusive = server_.reading("since_datetime") == "exclusive";
+    const auto seconds = exclusive ? floor_div(*us, 1000000) + 1 : -floor_div(-*us, 1000000);
     const auto index = data_->first_activity_at(seconds);
     succeed(res, nullptr, {{"nextPageToken", encode_page_token({index, "a"})}});
   }));
@@ -581,13 +608,16 @@ void marketo_simulator::add_routes() {
     }
     if (earliest && latest && *earliest >= *latest)
       return fail(res, {"701", "earliestUpdatedAt must be before latestUpdatedAt"});
+    const auto bounds = server_.reading("programs_bounds");
+    const bool start_open = bounds.starts_with("start_exclusive"), end_open = bounds.ends_with("end_exclusive");
     json result = json::array();
     std::int64_t matched = 0;
     for (int i = 0;
          i < options_.data.programs && static_cast<std::int64_t>(result.size()) < max_return;
          ++i) {
       const auto updated = data_->program_updated_at(i);
-      if ((earliest && updated < *earliest) || (latest && updated > *latest)) continue;
+      if (earliest && (updated < *earliest || (start_open && updated == *earliest))) continue;
+      if (latest && (updated > *latest || (end_open && updated == *latest))) continue;
       if (matched++ < offset) continue;
       result.push_back(json::parse(data_->program_json(i)));
     }
@@ -796,6 +826,11 @@ void marketo_simulator::add_routes() {
         return fail(res, {"1003", range_name + ": startAt must be before endAt"});
       if (j->end - j->start > max_filter_days * day_seconds)
         return fail(res, {"1003", "Date range of filter " + range_name + " exceeds 31 days"});
+      // The docs do not say which bounds are inclusive: a reading (dates
+      // are whole seconds here).
+      const auto bounds = server_.reading("export_bounds");
+      if (bounds.starts_with("start_exclusive")) j->start += 1;
+      if (bounds.ends_with("end_exclusive")) j->end -= 1;
 
       const auto now = now_s();
       std::lock_guard lock(exports_->mu);
@@ -861,6 +896,21 @@ void marketo_simulator::add_routes() {
 
     server_.add_api_route("GET", base + "/{exportId}/file.json",
                           with_job([=, this](exports::job& j, const request& req, response& res) {
+      if (!exports_->file_errors.empty()) {
+        // A test fault: the limit answers Marketo gives to any call, here in
+        // place of the file (HTTP 200, a JSON envelope).
+        const auto code = exports_->file_errors.front();
+        exports_->file_errors.pop_front();
+        ++exports_->file_errors_answered;
+        char message[160];
+        if (code == "606")
+          std::snprintf(message, sizeof message, "Max rate limit '%lld' exceeded with in '%g' secs",
+                        static_cast<long long>(options_.rate_calls), options_.rate_seconds);
+        else
+          std::snprintf(message, sizeof message, "Concurrent access limit '%lld' reached",
+                        static_cast<long long>(options_.concurrency));
+        return fail(res, {code, message});
+      }
       const auto now = now_s();
       if (j.status != "Completed" || !j.file || now > *j.finished_at + file_retention_s) {
         res.status = 404;
@@ -981,6 +1031,14 @@ void marketo_simulator::add_routes() {
         throw std::invalid_argument("malformed_row must be a data row number (1 or more)");
       exports_->malformed_row[kind] = body["malformed_row"].get<std::int64_t>();
     }
+    if (body.contains("file_errors")) {
+      const auto& codes = body["file_errors"];
+      if (!codes.is_array()) throw std::invalid_argument("file_errors must be an array of \"606\" and \"615\"");
+      for (const auto& c : codes)
+        if (!c.is_string() || (c != "606" && c != "615"))
+          throw std::invalid_argument("file_errors must be an array of \"606\" and \"615\"");
+      for (const auto& c : codes) exports_->file_errors.push_back(c.get<std::string>());
+    }
     if (body.contains("cut_after_bytes")) {
       if (!body["cut_after_bytes"].is_number_integer() || body["cut_after_bytes"].get<std::int64_t>() < 1)
         throw std::invalid_argument("cut_after_bytes must be a positive integer");
@@ -1008,6 +1066,7 @@ void marketo_simulator::add_routes() {
                        {"export_bytes_served_today",
                         served == exports_->served_by_day.end() ? 0 : served->second},
                        {"export_daily_limit_bytes", daily_bytes},
+                       {"file_errors_answered", exports_->file_errors_answered},
                        {"jobs", std::move(jobs)}}
                       .dump());
   });

@@ -85,7 +85,13 @@ std::uint64_t marketo_data::mix(std::uint64_t salt, std::uint64_t index) const {
 
 std::int64_t marketo_data::spread(std::int64_t index, std::int64_t count) const {
   if (count <= 0) return base_time;
-  return base_time + index * span_seconds / count;  // < 2^63 below 290 billion rows
+  return on_grid(base_time + index * span_seconds / count);  // < 2^63 below 290 billion rows
+}
+
+std::int64_t marketo_data::on_grid(std::int64_t t) const {
+  const auto grid = shape_.time_grid_s;
+  if (grid <= 0 || t < base_time) return t;
+  return base_time + (t - base_time) / grid * grid;
 }
 
 const std::vector<marketo_field>& marketo_data::lead_fields() {
@@ -101,6 +107,7 @@ const std::vector<marketo_field>& marketo_data::lead_fields() {
       {9, "Unsubscribed", "boolean", 0, "unsubscribed", "Unsubscribed", false},
       {10, "Created At", "datetime", 0, "createdAt", "CreatedAt", true},
       {11, "Updated At", "datetime", 0, "updatedAt", "UpdatedAt", true},
+      {13, "Date of Birth", "date", 0, "dateOfBirth", "DateOfBirth", false},
       // SOAP-only: clients must skip fields without a rest block.
       {12, "Lead Partition Id", "integer", 0, "", "LeadPartitionId", true},
   };
@@ -154,6 +161,14 @@ marketo_lead marketo_data::lead(std::int64_t index) const {
   l.phone = "+1 312 555 " + std::to_string(1000 + (h >> 36) % 9000);
   if ((h >> 44) % 5 != 0) l.score = static_cast<std::int64_t>((h >> 48) % 200);
   l.unsubscribed = ((h >> 56) % 10) == 0;
+  if ((h >> 60) % 4 != 0) {
+    // A plain date between 1940 and 2005, as Marketo's `date` fields hold.
+    const auto d = mix(7, static_cast<std::uint64_t>(index));
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", 1940 + static_cast<int>(d % 66),
+                  1 + static_cast<int>((d >> 8) % 12), 1 + static_cast<int>((d >> 16) % 28));
+    l.date_of_birth = buf;
+  }
   return l;
 }
 
@@ -167,6 +182,8 @@ std::optional<std::string> marketo_data::lead_value(const marketo_lead& l, std::
   if (f == "phone") return l.phone;
   if (f == "leadScore") return l.score ? std::optional(std::to_string(*l.score)) : std::nullopt;
   if (f == "unsubscribed") return std::string(l.unsubscribed ? "true" : "false");
+  if (f == "dateOfBirth")
+    return l.date_of_birth.empty() ? std::nullopt : std::optional<std::string>(l.date_of_birth);
   if (f == "createdAt") return format_rfc3339(l.created_at);
   if (f == "updatedAt") return format_rfc3339(l.updated_at);
   return std::nullopt;
@@ -265,7 +282,7 @@ marketo_activity marketo_data::activity(std::int64_t index) const {
 
 std::string marketo_data::campaign_json(int i) const {
   const auto h = mix(4, static_cast<std::uint64_t>(i));
-  const auto created = base_time + static_cast<std::int64_t>(h % span_seconds);
+  const auto created = on_grid(base_time + static_cast<std::int64_t>(h % span_seconds));
   return nlohmann::json{{"id", 1001 + i},
                         {"name", "Campaign " + std::to_string(i + 1)},
                         {"description", (h & 1) ? "" : "Runs nightly, \"batch\""},
@@ -275,35 +292,35 @@ std::string marketo_data::campaign_json(int i) const {
                         {"programName", "Program " + std::to_string(1 + (h >> 8) % 20)},
                         {"workspaceName", "Default"},
                         {"createdAt", format_rfc3339(created)},
-                        {"updatedAt", format_rfc3339(created + touched_after(h))}}
+                        {"updatedAt", format_rfc3339(on_grid(created + touched_after(h)))}}
       .dump();
 }
 
 std::string marketo_data::list_json(int i) const {
   const auto h = mix(5, static_cast<std::uint64_t>(i));
-  const auto created = base_time + static_cast<std::int64_t>(h % span_seconds);
+  const auto created = on_grid(base_time + static_cast<std::int64_t>(h % span_seconds));
   return nlohmann::json{{"id", 1021 + i},
                         {"name", "List " + std::to_string(i + 1)},
                         {"description", ""},
                         {"programName", "Ops"},
                         {"workspaceName", "Default"},
                         {"createdAt", format_rfc3339(created)},
-                        {"updatedAt", format_rfc3339(created + touched_after(h))}}
+                        {"updatedAt", format_rfc3339(on_grid(created + touched_after(h)))}}
       .dump();
 }
 
 std::int64_t marketo_data::program_updated_at(int i) const {
   const auto h = mix(6, static_cast<std::uint64_t>(i));
-  return std::min(base_time + static_cast<std::int64_t>(h % span_seconds) + 3600,
-                  base_time + span_seconds - 1);
+  return on_grid(std::min(base_time + static_cast<std::int64_t>(h % span_seconds) + 3600,
+                          base_time + span_seconds - 1));
 }
 
 std::int64_t marketo_data::first_update(std::int64_t index) const {
   // Up to 60 days after creation, never past the end of the data's span.
   const auto created = spread(index, shape_.leads);
   const auto room = std::clamp<std::int64_t>(base_time + span_seconds - created, 1, 60 * 86400);
-  return created + static_cast<std::int64_t>(mix(1, static_cast<std::uint64_t>(index)) %
-                                             static_cast<std::uint64_t>(room));
+  return on_grid(created + static_cast<std::int64_t>(mix(1, static_cast<std::uint64_t>(index)) %
+                                                     static_cast<std::uint64_t>(room)));
 }
 
 std::string marketo_data::program_json(int i) const {
@@ -339,8 +356,9 @@ marketo_mutation marketo_data::mutate(std::int64_t touch, std::int64_t add, std:
     }
   }
   // Never before an existing activity, so (date, index) order is index order.
-  auto date = std::max(now, base_time + span_seconds);
+  auto date = now;
   if (!added_dates_.empty()) date = std::max(date, added_dates_.back());
+  else if (shape_.activities > 0) date = std::max(date, spread(shape_.activities - 1, shape_.activities));
   for (std::int64_t k = 0; k < add; ++k) added_dates_.push_back(date);
   out.added_activities = add;
   return out;

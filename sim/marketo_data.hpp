@@ -7,7 +7,9 @@
 //
 // Leads: index i in [0, leads) is lead id i+1; createdAt(i) =
 // base + floor(i * span / leads) (non-decreasing in i), updatedAt = createdAt
-// plus up to 60 days, or the time of the last mutation that touched it.
+// plus up to 60 days, or the time of the last mutation that touched it;
+// dateOfBirth a plain date (or null). Times are rounded down to
+// shape.time_grid_s when it is set.
 // Activities: index j in [0, activities) has activityDate(j) = base +
 // floor(j * span / activities); added activities follow with the sim-clock
 // time at which they were added, so activities are sorted by (date, index)
@@ -39,6 +41,11 @@ struct marketo_shape {
   // Records are created over [start, start + days) (unix seconds).
   std::int64_t start = 1704067200;  // 2024-01-01T00:00:00Z
   std::int64_t days = 366;
+  // > 0: every generated time (createdAt, updatedAt, activityDate, programs'
+  // and campaigns' dates) falls on start + k * time_grid_s, so that many
+  // records share one second and tests can put records exactly on the
+  // edges of a connector's windows. 0: times to the second.
+  std::int64_t time_grid_s = 0;
 };
 
 // A lead field as describe.json lists it. rest_name empty: SOAP-only.
@@ -72,6 +79,7 @@ struct marketo_lead {
   std::string email, first_name, last_name, company, city, phone;
   std::optional<std::int64_t> score;  // nullopt exports as null
   bool unsubscribed = false;
+  std::string date_of_birth;          // "1975-11-01"; empty exports as null
 };
 
 struct marketo_activity {
@@ -124,12 +132,15 @@ class marketo_data {
   std::string program_json(int index) const;
 
   // touch: that many leads get updatedAt = now (spread over the lead range by
-  // a counter, deterministic); add: that many activities dated now.
+  // a counter, deterministic); add: that many activities dated now, or the
+  // newest activity's date when that is later (activities stay in date order).
   marketo_mutation mutate(std::int64_t touch, std::int64_t add, std::int64_t now);
 
  private:
   std::uint64_t mix(std::uint64_t salt, std::uint64_t index) const;
   std::int64_t spread(std::int64_t index, std::int64_t count) const;
+  // `t` rounded down to the shape's time grid (t itself without one).
+  std::int64_t on_grid(std::int64_t t) const;
 
   // A lead's updatedAt until a mutation touches it.
   std::int64_t first_update(std::int64_t index) const;

@@ -638,11 +638,7 @@ class marketo_connector final : public connector {
       }
       // "This endpoint always returns nextPageToken"; moreResult says whether
       // to go on, even after a page shorter than batchSize.
-      page_seen seen;
-      seen.records = rows.size();
-      seen.last = res->value("moreResult", json()) != true;
-      seen.next = string_of(*res, "nextPageToken");
-      auto more = pages.advance(seen);
+      auto more = pages.next_cursor(string_of(*res, "nextPageToken"), res->value("moreResult", json()) != true);
       if (!more) return std::move(more).error();
       if (!*more) break;
       if (auto st = s.checkpoint(bookmark(pages.cursor())); !st) return st;
@@ -706,12 +702,10 @@ class marketo_connector final : public connector {
         auto rows = result_of(*res);
         for (auto& rec : rows)
           if (auto st = deliver(rec); !st) return st;
-        page_seen seen;
-        seen.records = rows.size();
-        seen.last = end || rows.empty();
+        std::string fingerprint;
         if (!rows.empty() && rows.front().is_object() && rows.back().is_object())
-          seen.fingerprint = rows.front().value("id", json()).dump() + "/" + rows.back().value("id", json()).dump();
-        auto more = pages.advance(seen);
+          fingerprint = rows.front().value("id", json()).dump() + "/" + rows.back().value("id", json()).dump();
+        auto more = pages.next_page(rows.size(), fingerprint, end);
         if (!more) return std::move(more).error();
         if (!*more) break;
       }
@@ -729,10 +723,7 @@ class marketo_connector final : public connector {
       auto rows = result_of(*res);
       for (auto& rec : rows)
         if (auto st = deliver(rec); !st) return st;
-      page_seen seen;
-      seen.records = rows.size();
-      seen.next = string_of(*res, "nextPageToken");
-      auto more = pages.advance(seen);
+      auto more = pages.next_cursor(string_of(*res, "nextPageToken"));
       if (!more) return std::move(more).error();
       if (!*more) break;
     }
