@@ -280,6 +280,12 @@ marketo_activity marketo_data::activity(std::int64_t index) const {
   return a;
 }
 
+// Up to a day after `created`, never past the end of the data's span (no
+// record is changed in the future).
+std::int64_t marketo_data::updated_after(std::int64_t created, std::uint64_t h) const {
+  return on_grid(std::min(created + touched_after(h), base_time + span_seconds - 1));
+}
+
 std::string marketo_data::campaign_json(int i) const {
   const auto h = mix(4, static_cast<std::uint64_t>(i));
   const auto created = on_grid(base_time + static_cast<std::int64_t>(h % span_seconds));
@@ -292,7 +298,7 @@ std::string marketo_data::campaign_json(int i) const {
                         {"programName", "Program " + std::to_string(1 + (h >> 8) % 20)},
                         {"workspaceName", "Default"},
                         {"createdAt", format_rfc3339(created)},
-                        {"updatedAt", format_rfc3339(on_grid(created + touched_after(h)))}}
+                        {"updatedAt", format_rfc3339(updated_after(created, h))}}
       .dump();
 }
 
@@ -305,7 +311,7 @@ std::string marketo_data::list_json(int i) const {
                         {"programName", "Ops"},
                         {"workspaceName", "Default"},
                         {"createdAt", format_rfc3339(created)},
-                        {"updatedAt", format_rfc3339(on_grid(created + touched_after(h)))}}
+                        {"updatedAt", format_rfc3339(updated_after(created, h))}}
       .dump();
 }
 

@@ -141,6 +141,7 @@ class marketo_data {
   std::int64_t spread(std::int64_t index, std::int64_t count) const;
   // `t` rounded down to the shape's time grid (t itself without one).
   std::int64_t on_grid(std::int64_t t) const;
+  std::int64_t updated_after(std::int64_t created, std::uint64_t h) const;
 
   // A lead's updatedAt until a mutation touches it.
   std::int64_t first_update(std::int64_t index) const;
