@@ -115,8 +115,8 @@ class marketo_data {
   marketo_lead lead(std::int64_t index) const;
   // A lead field by REST name, as exported (nullopt: null).
   static std::optional<std::string> lead_value(const marketo_lead& lead, std::string_view field);
-  // Indices of leads whose createdAt (or updatedAt) is in [start, end]: Marketo's
-  // endAt is inclusive.
+  // Indices of leads whose createdAt (or updatedAt) is in [start, end] (the
+  // export filter's bounds after the export_bounds reading).
   std::vector<std::int64_t> leads_in(bool by_updated, std::int64_t start, std::int64_t end) const;
 
   std::int64_t activity_count() const;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -576,6 +577,63 @@ TEST_F(marketo, updated_at_filter_finds_mutated_leads_or_is_1035_when_off) {
   const auto r = post("/bulk/v1/leads/export/create.json",
                       leads_export("2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z", "updatedAt", {"id"}));
   EXPECT_EQ(error_code(r), "1035");
+}
+
+TEST_F(marketo, the_bounds_readings_decide_whether_records_on_a_filters_edges_are_in) {
+  // Records on 1-hour marks: an export of [09:00, 12:00] holds 4 marks'
+  // leads, 2 to 4 as the bounds are read.
+  marketo_options o;
+  o.data.leads = 24 * 366;  // one lead created every hour
+  o.data.time_grid_s = 3600;
+  o.export_seconds_per_mb = 0;
+  start(o);
+  const std::string from = "2024-03-01T09:00:00Z", to = "2024-03-01T12:00:00Z";
+  std::map<std::string, std::size_t> rows;
+  for (const auto* reading : {"start_inclusive_end_inclusive", "start_inclusive_end_exclusive",
+                              "start_exclusive_end_inclusive", "start_exclusive_end_exclusive"}) {
+    sim().http().set_reading("export_bounds", reading);
+    const auto id = create_and_enqueue("leads", leads_export(from, to, "createdAt", {"id", "createdAt"}));
+    ASSERT_EQ(status("leads", id)["status"], "Completed");
+    const auto file = get("/bulk/v1/leads/export/" + id + "/file.json");
+    rows[reading] = parse_csv(file.body).size() - 1;
+  }
+  EXPECT_EQ(rows["start_inclusive_end_inclusive"], 4u);
+  EXPECT_EQ(rows["start_inclusive_end_exclusive"], 3u);
+  EXPECT_EQ(rows["start_exclusive_end_inclusive"], 3u);
+  EXPECT_EQ(rows["start_exclusive_end_exclusive"], 2u);
+
+  // sinceDatetime on an activity's date: that activity first, or the next one.
+  const auto first = sim().data().activity(0);
+  const auto since = format_rfc3339(first.date);
+  std::map<std::string, std::string> first_guid;
+  for (const auto* reading : {"inclusive", "exclusive"}) {
+    sim().http().set_reading("since_datetime", reading);
+    const auto p = get("/rest/v1/activities/pagingtoken.json?sinceDatetime=" + since);
+    const auto page = get("/rest/v1/activities.json?activityTypeIds=1,2,6,7,10,11,12,13&batchSize=1&nextPageToken=" +
+                          p.json["nextPageToken"].get<std::string>());
+    ASSERT_EQ(page.json["success"], true) << page.body;
+    first_guid[reading] = page.json["result"][0]["activityDate"];
+  }
+  EXPECT_EQ(first_guid["inclusive"], since);
+  EXPECT_GT(first_guid["exclusive"], since);
+}
+
+TEST_F(marketo, file_errors_answer_the_next_file_calls_with_limit_envelopes) {
+  marketo_options o;
+  o.export_seconds_per_mb = 0;
+  start(o);
+  const auto id = create_and_enqueue("leads", leads_export("2024-01-01T00:00:00Z", "2024-01-20T00:00:00Z"));
+  ASSERT_EQ(status("leads", id)["status"], "Completed");
+  ASSERT_EQ(to_reply(http_->Post("/_sim/export_faults", R"({"file_errors":["606","615"]})", "application/json")).status,
+            200);
+  const auto path = "/bulk/v1/leads/export/" + id + "/file.json";
+  EXPECT_EQ(error_code(get(path)), "606");
+  EXPECT_EQ(error_code(get(path)), "615");
+  const auto file = get(path);
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(file.body.rfind("id,", 0), 0u) << file.body.substr(0, 80);
+  EXPECT_EQ(control_get("/_sim/exports")["file_errors_answered"], 2);
+  EXPECT_EQ(to_reply(http_->Post("/_sim/export_faults", R"({"file_errors":["601"]})", "application/json")).status, 400);
 }
 
 TEST_F(marketo, a_failing_export_ends_failed_without_a_file) {
