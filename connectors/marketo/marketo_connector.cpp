@@ -31,18 +31,16 @@ instant instant_of(sys_seconds t) { return {t.time_since_epoch().count() * 1'000
 sys_seconds seconds_of(const instant& t) { return sys_seconds{std::chrono::seconds{t.seconds()}}; }
 std::string text_of(sys_seconds t) { return format_rfc3339(instant_of(t)); }
 
-std::optional<sys_seconds> time_of(const json& bookmark, const char* key) {
-  if (!bookmark.is_object() || !bookmark.contains(key) || !bookmark[key].is_string()) return std::nullopt;
-  const auto t = parse_instant(bookmark[key].get<std::string>());
-  if (!t) return std::nullopt;
-  return seconds_of(*t);
-}
-
 std::optional<sys_seconds> time_of(const json& text) {
   if (!text.is_string()) return std::nullopt;
   const auto t = parse_instant(text.get<std::string>());
   if (!t) return std::nullopt;
   return seconds_of(*t);
+}
+
+std::optional<sys_seconds> time_of(const json& bookmark, const char* key) {
+  if (!bookmark.is_object() || !bookmark.contains(key)) return std::nullopt;
+  return time_of(bookmark[key]);
 }
 
 // [from, to) cut into windows of at most `days` days (and max_window).
@@ -72,10 +70,10 @@ json plan_windows(sys_seconds from, sys_seconds to, int days, const json& bookma
 
 // The export filter of window [a, b): {startAt: a - 1 s, endAt: b}.
 // [GUESS: the docs do not say whether startAt and endAt are inclusive.]
-// Asked this way, every record in [a, b] is in the answer whichever bound is
-// inclusive; window_gate then delivers exactly [a, b) and drops what the
-// bookmark already holds, so consecutive windows overlap on the server and
-// never on the topic.
+// Asked this way (Marketo's dates are whole seconds), every record of
+// [a, b) is in the answer whichever bound is inclusive; window_gate then
+// delivers exactly [a, b) minus what the bookmark already holds, so
+// consecutive windows overlap on the server and never on the topic.
 // `window` holds two readable times (walk_windows checks).
 json export_range(const json& window) {
   return {{"startAt", text_of(*time_of(window[0]) - one_second)}, {"endAt", text_of(*time_of(window[1]))}};

@@ -322,8 +322,8 @@ class attribute_flattener {
 
 lead_row_writer::lead_row_writer(const std::vector<std::string>& header, const json& properties) {
   for (std::size_t i = 0; i < header.size(); ++i) {
-    keys_.push_back(json_text::key(header[i]));
     const auto it = properties.find(header[i]);
+    keys_.push_back(it == properties.end() ? std::string{} : json_text::key(header[i]));
     kinds_.push_back(it == properties.end() ? cell_kind{} : cell_kind_of(*it));
     if (header[i] == "id") id_ = i;
   }
@@ -337,8 +337,11 @@ bool lead_row_writer::write(const std::vector<std::string>& values, std::string&
   key_json += '}';
   record_json.clear();
   record_json += '{';
+  bool first = true;
   for (std::size_t i = 0; i < keys_.size() && i < values.size(); ++i) {
-    if (i > 0) record_json += ',';
+    if (keys_[i].empty()) continue;  // exported to place the row, not selected
+    if (!first) record_json += ',';
+    first = false;
     record_json += keys_[i];
     append_cell(record_json, values[i], kinds_[i]);
   }

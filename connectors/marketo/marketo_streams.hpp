@@ -101,13 +101,14 @@ nlohmann::json activity_record(const nlohmann::json& activity, const nlohmann::j
 // one file's header and reused for every row of it.
 class lead_row_writer {
  public:
-  // `properties`: the leads schema's properties of the exported columns.
+  // `properties`: the leads schema's properties of the selected columns; a
+  // column of `header` not among them is left out of the record.
   lead_row_writer(const std::vector<std::string>& header, const nlohmann::json& properties);
   // False when the row has no id (the caller reports it and goes on).
   bool write(const std::vector<std::string>& values, std::string& key_json, std::string& record_json) const;
 
  private:
-  std::vector<std::string> keys_;  // `"name":`
+  std::vector<std::string> keys_;  // `"name":`, or "" for a column left out
   std::vector<cell_kind> kinds_;
   std::size_t id_ = static_cast<std::size_t>(-1);
 };

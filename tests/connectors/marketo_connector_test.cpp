@@ -12,6 +12,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace {
@@ -704,6 +705,32 @@ TEST(marketo_bulk, falls_back_to_created_at_on_1035) {
   bool warned = false;
   for (const auto& w : s.session_warnings) warned = warned || w.find("1035") != std::string::npos;
   EXPECT_TRUE(warned);
+}
+
+TEST(marketo_bulk, windows_by_created_at_place_rows_by_it_without_selecting_it) {
+  fake_session s;
+  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
+  harness h;
+  const auto all = marketo::leads_stream(json::parse(data("leads_describe.json"))).schema["properties"];
+  task_spec t = leads_task(json::array({json::array({"2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z"})}));
+  t.params["filter"] = "createdAt";
+  t.params["fields"] = {"id", "email", "updatedAt"};
+  t.params["properties"] = {{"id", all["id"]}, {"email", all["email"]}, {"updatedAt", all["updatedAt"]}};
+  auto st = h.c->run(t, s);
+  ASSERT_TRUE(st) << st.error().describe();
+  const auto body = json::parse(s.requests_to("POST /bulk/v1/leads/export/create.json")[0]->body);
+  EXPECT_EQ(body["fields"], json::array({"id", "email", "updatedAt", "createdAt"}));
+  EXPECT_EQ(body["filter"]["createdAt"]["startAt"], "2023-12-31T23:59:59Z");
+  // Rows created 01-02 .. 01-04 are in [01-01, 01-05); the rest wait for
+  // the window that holds them. Only the selected columns go out.
+  const auto recs = s.records_of("leads");
+  ASSERT_EQ(recs.size(), 3u);
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(recs[i]["id"], i + 1);
+    std::set<std::string> columns;
+    for (const auto& [k, v] : recs[i].items()) columns.insert(k);
+    EXPECT_EQ(columns, (std::set<std::string>{"id", "email", "updatedAt"}));
+  }
 }
 
 TEST(marketo_bulk, create_errors_end_the_task_with_the_right_kind) {
