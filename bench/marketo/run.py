@@ -245,10 +245,10 @@ def call_summary(stats):
             "max_in_flight": stats["max_in_flight"], "bytes_served": stats["bytes_served"]}
 
 
-def bench_one(a, tool, latency_ms, quarry, outdir):
+def bench_one(a, tool, latency_ms, quarry, sim_quarry, outdir):
     workdir = os.path.join(outdir, "%s-%dms" % (tool, latency_ms))
     os.makedirs(workdir, exist_ok=True)
-    sim = Simulator(quarry, workdir, a, latency_ms)
+    sim = Simulator(sim_quarry, workdir, a, latency_ms)
     result = {"tool": tool, "latency_ms": latency_ms, "sim_cmd": sim.cmd}
     try:
         if tool == "tap":
@@ -376,6 +376,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quarry", default=os.path.join(ROOT, "build", "cli", "quarry"),
                     help="quarry binary (copied into the results dir first)")
+    ap.add_argument("--sim", default=None,
+                    help="quarry binary that serves the simulator (default: --quarry); to race two "
+                         "quarry builds on one simulator's data")
     ap.add_argument("--venv", default=os.path.join(ROOT, "bench", ".venv-marketo"))
     ap.add_argument("--tools", default="quarry,tap")
     ap.add_argument("--latency-ms", default="0,100")
@@ -399,6 +402,10 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     quarry = os.path.join(outdir, "quarry")
     shutil.copy2(a.quarry, quarry)  # the tree's binary may be rebuilt during a long run
+    sim_quarry = quarry
+    if a.sim:
+        sim_quarry = os.path.join(outdir, "quarry-sim")
+        shutil.copy2(a.sim, sim_quarry)
     log("results in %s" % outdir)
     machine = {"load_at_start": open("/proc/loadavg").read().split()[:3], "nproc": os.cpu_count(),
                "commit": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
@@ -409,7 +416,7 @@ def main():
     results = []
     for ms in [int(x) for x in a.latency_ms.split(",") if x]:
         for tool in [t for t in a.tools.split(",") if t]:
-            results.append(bench_one(a, tool, ms, quarry, outdir))
+            results.append(bench_one(a, tool, ms, quarry, sim_quarry, outdir))
             with open(os.path.join(outdir, "results.json"), "w") as f:
                 json.dump({"args": vars(a), "machine": machine, "results": results}, f, indent=1)
     report(results, a)
