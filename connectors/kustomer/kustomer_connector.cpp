@@ -64,11 +64,7 @@ class kustomer_connector final : public connector {
         if (b->admit(t->at, t->id))
           if (auto st = ks::emit_record(s, task.stream, wire); !st) return st;
       }
-      page_seen seen;
-      seen.records = p->data().size();
-      seen.last = p->last;
-      if (!first.empty()) seen.fingerprint = first + "/" + last;
-      auto more = pages.advance(seen);
+      auto more = pages.next_page(p->data().size(), first.empty() ? std::string() : first + "/" + last, p->last);
       if (!more) return std::move(more).error();
       if (!*more) return s.checkpoint(b->bookmark());
     }

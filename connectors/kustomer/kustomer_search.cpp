@@ -390,11 +390,8 @@ class search_reader {
         }
         last_total = p.total.value_or(-1);
         if (auto st = emit_new(g, p, *hits); !st) return st;
-        page_seen seen;
-        seen.records = hits->size();
-        seen.last = p.last;
-        if (!hits->empty()) seen.fingerprint = hits->front().id + "/" + hits->back().id;
-        auto more = pages.advance(seen);
+        auto more = pages.next_page(hits->size(),
+                                    hits->empty() ? std::string() : hits->front().id + "/" + hits->back().id, p.last);
         if (!more) return std::move(more).error();
         if (!*more) break;
         g.page = number;
