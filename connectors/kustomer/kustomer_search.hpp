@@ -14,10 +14,12 @@
 // A TIE GROUP is a full page whose records all share one updatedAt t (an
 // import, a bulk edit): paging on from t cannot get past it, so the group
 // is read by the exact-time search `<ctx>_updated_at gte t, lt t + 1 ms`
-// (the whole millisecond: right whether the server compares milliseconds or
-// finer [GUESS]), then the stream goes on from t + 1 ms:
+// (the whole millisecond [GUESS: Kustomer may compare times finer than the
+// milliseconds it prints; "lte t" would then miss most of the group]), then
+// the stream goes on from t + 1 ms:
 //
-//   [by id]  the undocumented `<ctx>_id gt X` keyset, an optimisation only:
+//   [by id]  the `<ctx>_id gt X` keyset [GUESS: Kustomer documents neither
+//            the filter nor the order of ties], an optimisation only:
 //            a page is emitted once the next search proves it complete
 //            (meta.total of "id gt X" minus that of "id gt max" equals the
 //            page's size), so a server that orders ties otherwise, ignores
@@ -25,8 +27,9 @@
 //            search and never a record. Then, for the rest of the task:
 //   [by page] the documented way: page the exact-time search by page
 //            number (core paginator), de-duplicating by id. A group the
-//            depth limit cannot page through (meta.total at or past it,
-//            which is also what a total capped at the limit looks like) is
+//            depth limit cannot page through (meta.total at or past it
+//            [GUESS: a search engine may cap the total it reports at the
+//            limit]) is
 //            split by `<ctx>_created_at` ranges, at the median createdAt of
 //            the range's first page, until each range fits; the ranges are
 //            read in createdAt order. A range that loses records while it
