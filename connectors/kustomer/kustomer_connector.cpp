@@ -47,7 +47,7 @@ class kustomer_connector final : public connector {
   // emitted was never committed).
   static status run_list(const ks::stream_spec& spec, const std::string& base, const task_spec& task, session& s) {
     auto b = boundary::resume(task.bookmark, "updated_at", s.job().start_date);
-    if (!b) return std::move(b).error();
+    if (!b) return make_error(b.error().kind, task.stream + ": " + b.error().message);
     auto pages = paginator::page_number("kustomer GET " + std::string(spec.path), spec.page_size);
     for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, task.stream + ": cancelled");

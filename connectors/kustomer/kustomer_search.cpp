@@ -55,12 +55,12 @@ class search_reader {
  public:
   search_reader(const stream_spec& spec, const search_depth& depth, const std::string& base, const task_spec& task,
                 session& s)
-      : spec_(spec), depth_(depth), base_(base), task_(task), s_(s), context_(spec.context) {}
+      : depth_(depth), base_(base), task_(task), s_(s), context_(spec.context) {}
 
   status run() {
     json anchor = task_.bookmark.is_object() ? task_.bookmark : json();
     auto b = boundary::resume(anchor, "updated_at", s_.job().start_date);
-    if (!b) return std::move(b).error();
+    if (!b) return make_error(b.error().kind, task_.stream + ": " + b.error().message);
     if (anchor.is_object() && anchor.contains("tie")) {
       auto g = group_from(anchor, b->since());
       if (!g) return std::move(g).error();
@@ -330,6 +330,7 @@ class search_reader {
                                                        ", outside its created_at condition");
       created.push_back(t->at);
     }
+    if (created.empty()) return no_records_but_more(c);
     std::sort(created.begin(), created.end());
     const auto first = created.front();
     if (created[created.size() / 2] > first) return created[created.size() / 2];
@@ -350,6 +351,7 @@ class search_reader {
     const std::int64_t max_page = depth_.capacity() / size;
     std::int64_t first_page = g.page + 1;
     std::int64_t last_total = g.total.value_or(-1);  // -1: unknown
+    bool too_deep = false;  // the range paged past the depth limit: split it whatever its total says
     for (;;) {  // one created_at range after the other
       auto c = group_criteria(g);
       c.created_from = g.created_from;
@@ -359,10 +361,10 @@ class search_reader {
       for (;;) {
         if (s_.cancelled()) return make_error(error_kind::cancelled, task_.stream + ": cancelled");
         const auto number = pages.page();
-        if (number > max_page) {  // the range grew past the depth limit: read it again, split
+        if (number > max_page) {  // the range grew past the depth limit: split it, read it again
           s_.warn(task_.stream + ": the records sharing updatedAt " + wire_time(g.t) +
-                  " grew past the search depth while read; reading their range again");
-          split = true;
+                  " went past the search depth while read; reading their range again, split");
+          too_deep = split = true;
           break;
         }
         auto answer = search(c, number);
@@ -370,10 +372,11 @@ class search_reader {
         auto& p = **answer;
         auto hits = read_hits(p, c);
         if (!hits) return std::move(hits).error();
-        if (number == 1 && !fits(p)) {
+        if (number == 1 && !p.last && (too_deep || !fits(p))) {
           auto m = split_point(p, c);
           if (!m) return std::move(m).error();
           g.created_before = *m;
+          too_deep = false;
           split = true;
           break;
         }
@@ -411,7 +414,6 @@ class search_reader {
     }
   }
 
-  const stream_spec& spec_;
   const search_depth depth_;
   const std::string& base_;
   const task_spec& task_;
