@@ -236,8 +236,7 @@ status api::pages(const std::string& first, const std::string& describe, const s
     auto more = page(*body, next);
     if (!more) return std::move(more).error();
     if (!*more) return {};
-    auto advanced = pager.advance(
-        {.records = (*body)[list_key].size(), .last = next.empty(), .next = next, .fingerprint = {}});
+    auto advanced = pager.next_cursor(next);
     if (!advanced) return std::move(advanced).error();
     if (!*advanced) return {};
   }
