@@ -125,21 +125,31 @@ result<http::response> metered_call(const permit_source& from, http::client& cli
 }
 
 result<http::response> metered_download(const permit_source& from, http::client& client,
-                                        const http::request& req,
+                                        const http::backoff_policy& backoff, const http::request& req,
                                         const std::function<bool(std::string_view)>& on_chunk,
-                                        const http::classifier& extra, const attempt_fn& on_attempt) {
+                                        const http::classifier& extra, const std::function<bool()>& cancelled,
+                                        const attempt_fn& on_attempt) {
   permit_id permit = 0;
-  if (auto st = take_permit(from, permit, true); !st) return std::move(st).error();
-  const auto started = std::chrono::steady_clock::now();
+  auto started = std::chrono::steady_clock::now();
   std::int64_t bytes = 0;
-  auto r = client.stream(req, [&](std::string_view chunk) {
-    bytes += static_cast<std::int64_t>(chunk.size());
-    return on_chunk(chunk);
-  });
-  if (r.ok() && extra)
-    if (auto e = extra(req, *r)) r = std::move(*e);
-  return_permit(from, permit, r, bytes, on_attempt, started);
-  return r;
+  http::retry_hooks hooks;
+  hooks.before_attempt = [&] {
+    auto st = take_permit(from, permit, true);
+    started = std::chrono::steady_clock::now();
+    bytes = 0;
+    return st;
+  };
+  hooks.after_attempt = [&](const result<http::response>& r) {
+    return_permit(from, permit, r, bytes, on_attempt, started);
+  };
+  hooks.cancelled = cancelled;
+  return http::stream_with_retries(
+      client, req,
+      [&](std::string_view chunk) {
+        bytes += static_cast<std::int64_t>(chunk.size());
+        return on_chunk(chunk);
+      },
+      backoff, extra, hooks);
 }
 
 } // namespace quarry::actors

@@ -35,11 +35,14 @@ result<http::response> metered_call(const permit_source& from, http::client& cli
                                     const http::classifier& extra, const std::function<bool()>& cancelled,
                                     const attempt_fn& on_attempt = {});
 
-// One attempt, no retry: a download resumes from the caller's own bookmark.
-// Needs the account's daily bytes as well as a call.
+// A download under the same wait policy as a call (http::stream_with_retries):
+// rate_limited answers are waited out and failures retried while no byte of
+// the file has been delivered; after that the caller resumes from its own
+// bookmark. Every attempt needs the account's daily bytes as well as a call.
 result<http::response> metered_download(const permit_source& from, http::client& client,
-                                        const http::request& req,
+                                        const http::backoff_policy& backoff, const http::request& req,
                                         const std::function<bool(std::string_view)>& on_chunk,
-                                        const http::classifier& extra, const attempt_fn& on_attempt = {});
+                                        const http::classifier& extra, const std::function<bool()>& cancelled,
+                                        const attempt_fn& on_attempt = {});
 
 } // namespace quarry::actors

@@ -372,7 +372,8 @@ result<http::response> task_session::call(const http::request& req,
 result<http::response> task_session::download(
     const http::request& req, const std::function<bool(std::string_view)>& on_chunk,
     const http::classifier& extra) {
-  return actors::metered_download(permits(), worker_.http(), req, on_chunk, extra,
+  return actors::metered_download(permits(), worker_.http(), worker_.config().backoff, req, on_chunk, extra,
+                                  [this] { return cancelled(); },
                                   [this](const result<http::response>&) { ++calls_; });
 }
 

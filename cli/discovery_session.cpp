@@ -26,7 +26,7 @@ class discovery_session final : public connectors::session {
   result<http::response> download(const http::request& req,
                                   const std::function<bool(std::string_view)>& on_chunk,
                                   const http::classifier& extra) override {
-    return actors::metered_download(permits(), http_, req, on_chunk, extra);
+    return actors::metered_download(permits(), http_, backoff_, req, on_chunk, extra, [] { return false; });
   }
 
   status emit(std::string_view stream, const nlohmann::json&) override {

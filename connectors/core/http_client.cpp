@@ -511,47 +511,114 @@ quarry::result<response> client::stream(const request& r, const chunk_sink& on_c
 
 // ---------------------------------------------------------------------------
 
-quarry::result<response> send_with_retries(client& c, const request& r,
-                                           const backoff_policy& policy,
-                                           const classifier& extra, const retry_hooks& hooks) {
+namespace {
+
+// The one retry loop: `attempt_once` makes one attempt and says whether a
+// failure may be retried at all (a download that has delivered bytes may
+// not). rate_limited answers wait (Retry-After, else backoff) without using
+// up an attempt, bounded in total by policy.max_rate_limited_wait.
+//
+//   [cancelled?] -> before_attempt -> attempt -> after_attempt -> ok? done
+//        ^                                                         |
+//        +---- sleep (cancellable) <-- rate_limited (wait left) ---+
+//        +---- sleep (cancellable) <-- retriable (attempts left) --+
+template <class Attempt>
+quarry::result<response> retry_loop(const request& r, const backoff_policy& policy, const retry_hooks& hooks,
+                                    Attempt&& attempt_once) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const int max_attempts = std::max(1, policy.max_attempts);
   const auto cancelled = [&](int attempts) -> std::optional<quarry::error> {
     if (!hooks.cancelled || !hooks.cancelled()) return std::nullopt;
     return quarry::make_error(error_kind::cancelled,
-                              describe_request(r) + ": cancelled after " +
-                                  std::to_string(attempts) + " attempt(s)");
+                              describe_request(r) + ": cancelled after " + std::to_string(attempts) + " attempt(s)");
   };
 
-  for (int attempt = 1;; ++attempt) {
-    if (auto err = cancelled(attempt - 1)) return std::move(*err);
+  int failures = 0, throttles = 0;
+  std::chrono::milliseconds throttled_for{0};
+  for (;;) {
+    if (auto err = cancelled(failures + throttles)) return std::move(*err);
     if (hooks.before_attempt) {
       quarry::status permit = hooks.before_attempt();
       if (!permit.ok()) return std::move(permit).error();
     }
-    quarry::result<response> out = c.send(r, extra);
+    bool may_retry = true;
+    quarry::result<response> out = attempt_once(may_retry);
     if (hooks.after_attempt) hooks.after_attempt(out);
-    if (out.ok() || !out.error().retriable()) return out;
-    if (attempt >= max_attempts) {
-      quarry::error last = std::move(out).error();
-      last.message += " (gave up after " + std::to_string(attempt) + " attempts)";
-      return last;
-    }
+    if (out.ok() || !out.error().retriable() || !may_retry) return out;
 
-    const auto wait = retry_delay(policy, attempt, out.error().retry_after_s, rng);
+    std::chrono::milliseconds wait{0};
+    if (out.error().kind == error_kind::rate_limited) {
+      wait = retry_delay(policy, ++throttles, out.error().retry_after_s, rng);
+      if (throttled_for + wait > policy.max_rate_limited_wait) {
+        quarry::error last = std::move(out).error();
+        last.message += " (still rate limited after " + std::to_string(throttled_for.count() / 1000) +
+                        " s of waiting)";
+        return last;
+      }
+      throttled_for += wait;
+    } else {
+      if (++failures >= max_attempts) {
+        quarry::error last = std::move(out).error();
+        last.message += " (gave up after " + std::to_string(failures) + " attempts)";
+        return last;
+      }
+      wait = retry_delay(policy, failures, out.error().retry_after_s, rng);
+    }
     if (!hooks.cancelled) {
       std::this_thread::sleep_for(wait);
       continue;
     }
     // Sleep in slices so that a cancellation is seen within 100 ms.
     const auto deadline = std::chrono::steady_clock::now() + wait;
-    for (auto now = std::chrono::steady_clock::now(); now < deadline;
-         now = std::chrono::steady_clock::now()) {
-      if (auto err = cancelled(attempt)) return std::move(*err);
+    for (auto now = std::chrono::steady_clock::now(); now < deadline; now = std::chrono::steady_clock::now()) {
+      if (auto err = cancelled(failures + throttles)) return std::move(*err);
       std::this_thread::sleep_for(
           std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds{100}));
     }
   }
+}
+
+} // namespace
+
+quarry::result<response> send_with_retries(client& c, const request& r, const backoff_policy& policy,
+                                           const classifier& extra, const retry_hooks& hooks) {
+  return retry_loop(r, policy, hooks, [&](bool&) { return c.send(r, extra); });
+}
+
+quarry::result<response> stream_with_retries(client& c, const request& r, const chunk_sink& on_chunk,
+                                             const backoff_policy& policy, const classifier& extra,
+                                             const retry_hooks& hooks) {
+  constexpr std::size_t envelope_cap = 64 * 1024;
+  return retry_loop(r, policy, hooks, [&](bool& may_retry) -> quarry::result<response> {
+    bool started = false, envelope = false, delivered = false;
+    std::string held;
+    const chunk_sink sink = [&](std::string_view chunk) {
+      if (chunk.empty()) return true;
+      if (!started) {
+        started = true;
+        envelope = r.envelope_prefix != '\0' && chunk.front() == r.envelope_prefix;
+      }
+      if (envelope) {
+        if (held.size() < envelope_cap) held.append(chunk.substr(0, envelope_cap - held.size()));
+        return true;
+      }
+      delivered = true;
+      return on_chunk(chunk);
+    };
+    auto out = c.stream(r, sink);
+    may_retry = !delivered;
+    if (!out.ok()) return out;
+    out->body = std::move(held);
+    if (extra)
+      if (std::optional<quarry::error> err = extra(r, *out)) {
+        err->message = redact(std::move(err->message), r.url);
+        return std::move(*err);
+      }
+    if (envelope)
+      return quarry::make_error(error_kind::bad_payload, describe_request(r) + ": expected a file, got \"" +
+                                                             out->body.substr(0, 120) + "\"");
+    return out;
+  });
 }
 
 }  // namespace quarry::http

@@ -75,7 +75,7 @@ struct request {
   // of this scope as well as the general ones ("" = general only), e.g.
   // Kustomer's "search" (100/min for API keys inside the org's budget).
   std::string quota_scope;
-  // Downloads (client::stream) only: a body whose first byte is this one is
+  // Downloads (stream_with_retries) only: a body whose first byte is this one is
   // the API's answer envelope, not the file (Marketo answers a bulk file
   // request with HTTP 200 {"success":false,...}): up to 64 KiB of it are held
   // back from on_chunk and handed to the classifier as the response body. An

@@ -18,7 +18,7 @@
 //   auto pages = paginator::page_number("listrak ReportRangeMessageContactOpen");
 //   for (;;) {
 //     ... fetch page pages.page() ...
-//     auto more = pages.advance({.records = n, .fingerprint = first_id + "/" + last_id});
+//     auto more = pages.next_page(n, first_id + "/" + last_id);
 //     if (!more) return std::move(more).error();
 //     if (!*more) break;
 //   }
@@ -34,17 +34,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace quarry::connectors {
-
-// What one page told the paginator.
-struct page_seen {
-  std::size_t records = 0;   // records on the page
-  bool last = false;         // the server said so (hasMore false, moreResult false, ...)
-  std::string next;          // next-page token or link (token and next_link kinds)
-  std::string fingerprint;   // identity of the page's content (page_number and offset kinds)
-};
 
 class paginator {
  public:
@@ -65,9 +58,16 @@ class paginator {
   // Pages advanced past so far.
   std::int64_t pages() const { return pages_; }
 
-  // Moves on: true when there is another page to fetch, false when done, a
-  // bad_payload error when the server repeated a token, link or page.
-  result<bool> advance(const page_seen& seen);
+  // Moves on after a page (page_number and offset kinds) of `records`
+  // records whose content is identified by `fingerprint` (e.g. its first and
+  // last keys; "" = not compared); `last` when the server said so. True when
+  // there is another page to fetch, false when done, a bad_payload error
+  // when the page repeats the one before it.
+  result<bool> next_page(std::size_t records, std::string_view fingerprint, bool last = false);
+  // Moves on after a page (token and next_link kinds) that named `next` as
+  // the next token or link ("" = none); `last` when the server said so
+  // otherwise. A bad_payload error when `next` was seen before.
+  result<bool> next_cursor(std::string_view next, bool last = false);
 
  private:
   paginator(kind k, std::string what, std::int64_t page_size, std::int64_t page, std::string cursor);

@@ -138,6 +138,17 @@ class http_client_test : public ::testing::Test {
       res.set_content(R"({"success":false,"errors":[{"code":"606","message":"Max rate limit exceeded"}]})",
                       "application/json");
     });
+    svr_.Get("/export-file", [this](const httplib::Request&, httplib::Response& res) {
+      const int n = ++file_attempts_;
+      if (n <= file_envelopes_) {
+        // Marketo's HTTP-200 answers: 606 (window), then 615 (concurrency).
+        res.set_content(n % 2 ? R"({"success":false,"errors":[{"code":"606","message":"Max rate limit"}]})"
+                              : R"({"success":false,"errors":[{"code":"615","message":"Concurrent access"}]})",
+                        "application/json");
+      } else {
+        res.set_content("id,email\n1,a@x.test\n", "text/csv");
+      }
+    });
     svr_.Get("/flaky", [this](const httplib::Request&, httplib::Response& res) {
       const int n = ++flaky_attempts_;
       if (n <= flaky_failures_) {
@@ -213,6 +224,8 @@ class http_client_test : public ::testing::Test {
   std::atomic<int> flaky_attempts_{0};
   int flaky_failures_ = 0;  // set before the first request
   int flaky_status_ = 500;
+  std::atomic<int> file_attempts_{0};
+  int file_envelopes_ = 0;  // set before the first request
 };
 
 // --- one attempt: statuses ---------------------------------------------------
@@ -716,6 +729,83 @@ TEST(backoff, retry_after_is_honoured_up_to_its_limit) {
     EXPECT_LE(none, 1000ms);
     EXPECT_LE(retry_delay(p, 3, std::nan(""), rng), 1000ms);
   }
+}
+
+
+// --- one wait policy for every request kind ---------------------------------------
+
+TEST_F(http_client_test, rate_limited_answers_do_not_use_up_attempts) {
+  flaky_failures_ = 6;
+  flaky_status_ = 429;  // with Retry-After: 0
+  client c;
+  hook_counts counts;
+  auto out = send_with_retries(c, get("/flaky"), fast_policy(2), {}, counts.hooks());
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(flaky_attempts_.load(), 7);
+  EXPECT_EQ(counts.before, 7);
+}
+
+TEST_F(http_client_test, rate_limited_waits_are_bounded_in_total) {
+  flaky_failures_ = 1000;
+  flaky_status_ = 429;
+  client c;
+  auto policy = fast_policy(5);
+  policy.max_rate_limited_wait = 20ms;  // backoff of at most 4 ms a wait
+  auto out = send_with_retries(c, get("/flaky"), policy);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, error_kind::rate_limited);
+  EXPECT_NE(out.error().message.find("still rate limited"), std::string::npos) << out.error().message;
+  EXPECT_GE(flaky_attempts_.load(), 5);  // at least 20 ms / 4 ms waits
+}
+
+const classifier marketo_envelopes = [](const request&, const response& res) -> std::optional<error> {
+  if (res.body.find("\"606\"") != std::string::npos || res.body.find("\"615\"") != std::string::npos) {
+    auto e = make_error(error_kind::rate_limited, "marketo: " + res.body.substr(0, 40));
+    e.retry_after_s = 0;
+    return e;
+  }
+  return std::nullopt;
+};
+
+TEST_F(http_client_test, a_download_waits_out_rate_limit_envelopes_and_delivers_only_the_file) {
+  file_envelopes_ = 6;
+  client c;
+  hook_counts counts;
+  request r = get("/export-file");
+  r.envelope_prefix = '{';
+  std::string received;
+  auto out = stream_with_retries(
+      c, r, [&](std::string_view chunk) { received.append(chunk); return true; }, fast_policy(2),
+      marketo_envelopes, counts.hooks());
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(received, "id,email\n1,a@x.test\n");
+  EXPECT_EQ(file_attempts_.load(), 7);
+  EXPECT_EQ(counts.before, 7);
+  EXPECT_EQ(counts.after, 7);
+}
+
+TEST_F(http_client_test, a_download_answered_by_an_accepted_envelope_is_bad_payload) {
+  client c;
+  request r = get("/marketo");  // a 606 envelope, but no classifier reads it
+  r.envelope_prefix = '{';
+  std::string received;
+  auto out = stream_with_retries(c, r, [&](std::string_view chunk) { received.append(chunk); return true; },
+                                 fast_policy(3));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, error_kind::bad_payload);
+  EXPECT_NE(out.error().message.find("expected a file"), std::string::npos) << out.error().message;
+  EXPECT_TRUE(received.empty());
+}
+
+TEST_F(http_client_test, a_download_retries_server_errors_that_came_before_any_byte) {
+  flaky_failures_ = 2;
+  client c;
+  std::string received;
+  auto out = stream_with_retries(c, get("/flaky"), [&](std::string_view chunk) { received.append(chunk); return true; },
+                                 fast_policy(3));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(received, "finally");
+  EXPECT_EQ(flaky_attempts_.load(), 3);
 }
 
 }  // namespace
