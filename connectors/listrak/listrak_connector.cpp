@@ -504,7 +504,7 @@ class listrak_connector final : public connector {
         if (auto st = out.emit(r, id, spec.ordinal ? ordinal : -1); !st) return st;
       }
       if (auto st = s.checkpoint(b->bookmark()); !st) return st;
-      auto more = pages.advance({rows, false, {}, rows == 0 ? "" : hash::md5_hex(page_content)});
+      auto more = pages.next_page(rows, rows == 0 ? "" : hash::md5_hex(page_content));
       if (!more) return std::move(more).error();
       if (!*more) return {};
     }
@@ -538,7 +538,7 @@ class listrak_connector final : public connector {
         ++emitted;
       }
       if (auto st = s.checkpoint({{"emitted", emitted}}); !st) return st;
-      auto more = pages.advance({rows, false, {}, rows == 0 ? "" : hash::md5_hex(page_content)});
+      auto more = pages.next_page(rows, rows == 0 ? "" : hash::md5_hex(page_content));
       if (!more) return std::move(more).error();
       if (!*more) return {};
     }
