@@ -154,6 +154,27 @@ bool nil(pugi::xml_node e) {
   return false;
 }
 
+// The rows of one page, each row's content, and the page's fingerprint for
+// the paginator's repeat check ("" for an empty page).
+struct page_of_rows {
+  std::vector<pugi::xml_node> rows;
+  std::vector<std::string> contents;
+  std::string fingerprint;
+};
+
+page_of_rows page_rows(pugi::xml_node payload, const stream_spec& spec) {
+  page_of_rows out;
+  std::string all;
+  for (auto r : soap::children(soap::child(payload, spec.operation + "Result"), spec.item)) {
+    out.rows.push_back(r);
+    out.contents.push_back(content_of(r));
+    all += out.contents.back();
+    all += '\n';
+  }
+  if (!out.rows.empty()) out.fingerprint = hash::md5_hex(all);
+  return out;
+}
+
 void set_null(pugi::xml_node e) {
   e.remove_children();
   e.append_attribute("xsi:nil") = "true";
@@ -480,32 +501,30 @@ class listrak_connector final : public connector {
           },
           about + " page " + std::to_string(pages.page()));
       if (!ans) return std::move(ans).error();
-      std::size_t rows = 0;
-      std::string page_content;
-      for (auto r : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
-        ++rows;
+      // The page is checked before anything on it is emitted: a server
+      // that repeats a page fails the task, its rows never delivered.
+      const auto page = page_rows(ans->payload, spec);
+      auto more = pages.next_page(page.rows.size(), page.fingerprint);
+      if (!more) return std::move(more).error();
+      for (std::size_t i = 0; i < page.rows.size(); ++i) {
+        const auto r = page.rows[i];
         const auto date_text = soap::child_text(r, spec.replication_key);
         const auto at = read_date(date_text, cfg.time_zone);
         if (!at)
           return make_error(error_kind::bad_payload, "listrak " + spec.operation + " (" + about + "): " + spec.item +
                                                          " with an unreadable " + spec.replication_key + " \"" +
                                                          std::string{date_text}.substr(0, 40) + "\"");
-        const auto content = content_of(r);
-        page_content += content;
-        page_content += '\n';
         if (copies_at != at) {
           copies.clear();
           copies_at = at;
         }
-        auto digest = hash::md5_hex(content);
+        auto digest = hash::md5_hex(page.contents[i]);
         const int ordinal = copies[digest]++;
         if (!b->admit(*at, digest + "#" + std::to_string(ordinal))) continue;
         out.normalise(r);
         if (auto st = out.emit(r, id, spec.ordinal ? ordinal : -1); !st) return st;
       }
       if (auto st = s.checkpoint(b->bookmark()); !st) return st;
-      auto more = pages.next_page(rows, rows == 0 ? "" : hash::md5_hex(page_content));
-      if (!more) return std::move(more).error();
       if (!*more) return {};
     }
   }
@@ -527,19 +546,15 @@ class listrak_connector final : public connector {
           [&](soap::envelope& e) { e.leaf("MsgID", std::to_string(msg_id)).leaf("Page", std::to_string(pages.page())); },
           "MsgID " + std::to_string(msg_id) + " page " + std::to_string(pages.page()));
       if (!ans) return std::move(ans).error();
-      std::size_t rows = 0;
-      std::string page_content;
-      for (auto r : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
-        ++rows;
-        page_content += content_of(r);
-        page_content += '\n';
-        if (position++ < emitted) continue;
+      const auto page = page_rows(ans->payload, spec);
+      auto more = pages.next_page(page.rows.size(), page.fingerprint);
+      if (!more) return std::move(more).error();
+      for (auto r : page.rows) {
+        if (position++ < emitted) continue;  // sent before: recipients come in send order
         if (auto st = out.emit(r, msg_id); !st) return st;
         ++emitted;
       }
       if (auto st = s.checkpoint({{"emitted", emitted}}); !st) return st;
-      auto more = pages.next_page(rows, rows == 0 ? "" : hash::md5_hex(page_content));
-      if (!more) return std::move(more).error();
       if (!*more) return {};
     }
   }
