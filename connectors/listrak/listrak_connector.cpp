@@ -150,7 +150,8 @@ std::string content_of(pugi::xml_node record) {
 // xsi:nil="true", whatever the prefix.
 bool nil(pugi::xml_node e) {
   for (auto a : e.attributes())
-    if (std::string_view{a.name()}.ends_with("nil") && std::string_view{a.value()} == "true") return true;
+    if (const std::string_view n = a.name(); (n == "nil" || n.ends_with(":nil")) && std::string_view{a.value()} == "true")
+      return true;
   return false;
 }
 
