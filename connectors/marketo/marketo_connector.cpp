@@ -91,7 +91,13 @@ struct window_gate {
 
   bool admits(std::string_view when, std::string_view key) {
     const auto t = parse_instant(when);
-    return !t || (*t < end && since->admit(*t, key));
+    if (!t) return true;
+    if (*t >= end) return false;
+    // After the window's start nothing is held yet; at or before it the
+    // boundary decides. (Its newest value is not needed: the bookmark after
+    // a window is the window's end. Skipping it keeps a million-row file
+    // free of per-row key bookkeeping.)
+    return *t > since->since() || since->admit(*t, key);
   }
 };
 
@@ -658,11 +664,11 @@ class marketo_connector final : public connector {
   }
 
   // campaigns, lists (the whole list by nextPageToken, filtered here) and
-  // programs (a server-side updatedAt range by offset). Both keep the
-  // boundary's bookmark of the newest record delivered and the ids at it,
-  // and deliver only what changed before `until`: a record stamped at or
+  // programs (a server-side updatedAt range by offset). Both deliver only
+  // what changed before `until`, the run's start: a record stamped at or
   // after it may change again unseen in the same second, so it waits for
-  // the next run.
+  // the next run. Bookmarks: campaigns and lists the newest record
+  // delivered and the ids at it; programs `until`.
   status run_rest(const task_spec& task, const rest_stream& r, api& a) {
     auto& s = a.s();
     auto since = boundary::resume(task.bookmark, "updatedAt", task.params.value("start_date", std::string{}));
@@ -707,7 +713,10 @@ class marketo_connector final : public connector {
         if (!more) return std::move(more).error();
         if (!*more) break;
       }
-      return s.checkpoint(since->bookmark());
+      // Every program stamped before `until` is delivered: the next run
+      // starts there (and its first page is the "No assets" answer when
+      // nothing changed).
+      return s.checkpoint(boundary("updatedAt", until).bookmark());
     }
     // No date filter on the server: the whole list every run, one
     // transaction (a few pages; a failed scan starts again).

@@ -46,8 +46,8 @@
 //                        "next"?: {"window", "id"}}
 //   activity group      {"activityDate", "keys_at", "activity_type_ids", "export"?, "window"?, "next"?}
 //                       (REST mode: {"activityDate", "keys_at", "activity_type_ids", "next_page_token"?})
-//   campaigns, lists,   {"updatedAt", "keys_at"}: the newest record delivered and the ids at it
-//   programs
+//   campaigns, lists    {"updatedAt", "keys_at"}: the newest record delivered and the ids at it
+//   programs            {"updatedAt", "keys_at": []}: the start of the run that delivered up to it
 //   activity_types      {"full_table_completed": true}
 
 #include "connectors/core/connector.hpp"
