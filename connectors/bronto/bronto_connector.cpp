@@ -194,6 +194,47 @@ std::string fingerprint(const std::string& first, const std::string& last, std::
   return first + "/" + last + "/" + std::to_string(n);
 }
 
+// What one read delivers: records older than the cutoff that the boundary
+// admits and that this read has not delivered already (a read made again).
+class delivery {
+ public:
+  delivery(emitter& out, boundary& bound, const instant& cutoff) : out_(out), bound_(bound), cutoff_(cutoff) {}
+
+  struct page {
+    std::size_t records = 0;
+    std::string fingerprint;
+    bool key_again = false;  // a key this read met before
+  };
+
+  // Emits what is new on one answer's page.
+  result<page> take(const soap::answer& ans) {
+    page pg;
+    std::string first, last;
+    for (auto r : soap::children(ans.payload, "return")) {
+      auto p = out_.prepare(r);
+      if (!p) return std::move(p).error();
+      (pg.records++ == 0 ? first : last) = p->key;
+      if (!keys_.insert(std::hash<std::string>{}(p->key)).second) pg.key_again = true;
+      const auto version = hash_of(p->version);
+      if (p->t >= cutoff_ || delivered_.contains(version) || !bound_.admit(p->t, p->version)) continue;
+      delivered_.insert(version);
+      if (auto st = out_.emit(*p); !st) return st.error();
+    }
+    pg.fingerprint = fingerprint(first, last, pg.records);
+    return pg;
+  }
+
+  // Starts the read again: keys met so far are forgotten, deliveries not.
+  void again() { keys_.clear(); }
+
+ private:
+  emitter& out_;
+  boundary& bound_;
+  instant cutoff_;
+  std::unordered_set<std::uint64_t> delivered_;  // record versions
+  std::unordered_set<std::uint64_t> keys_;       // key hashes met in this read
+};
+
 class bronto_connector final : public connector {
  public:
   explicit bronto_connector(bronto_options options) : options_(std::move(options)) {
@@ -332,36 +373,28 @@ class bronto_connector final : public connector {
   static status read_pages(api& a, emitter& out, session& s, boundary& bound, const instant& cutoff,
                            const std::function<void(soap::envelope&, std::int64_t)>& fill) {
     const auto& what = out.operation();
-    std::unordered_set<std::uint64_t> delivered;  // versions emitted by this task
-    for (int read = 1;; ++read) {
-      std::unordered_set<std::string> keys;  // met in this read
+    delivery read(out, bound, cutoff);
+    for (int reads = 1;; ++reads) {
       bool moved = false;
       auto pages = paginator::page_number("bronto " + what);
       for (;;) {
         auto ans = a.call(what, [&](soap::envelope& e) { fill(e, pages.page()); });
         if (!ans) return std::move(ans).error();
         if (ans->fault) return make_error(error_kind::fatal, "bronto " + what + ": " + soap::describe(*ans->fault));
-        std::size_t n = 0;
-        std::string first, last;
-        for (auto r : soap::children(ans->payload, "return")) {
-          auto p = out.prepare(r);
-          if (!p) return std::move(p).error();
-          (n++ == 0 ? first : last) = p->key;
-          if (!keys.insert(p->key).second) moved = true;
-          if (p->t >= cutoff || delivered.contains(hash_of(p->version)) || !bound.admit(p->t, p->version)) continue;
-          delivered.insert(hash_of(p->version));
-          if (auto st = out.emit(*p); !st) return st;
-        }
-        auto more = pages.next_page(n, fingerprint(first, last, n));
+        auto page = read.take(*ans);
+        if (!page) return std::move(page).error();
+        moved = moved || page->key_again;
+        auto more = pages.next_page(page->records, page->fingerprint);
         if (!more) return std::move(more).error();
         if (!*more) break;
       }
       if (!moved) break;
-      if (read == max_reads)
+      if (reads == max_reads)
         return make_error(error_kind::retriable, "bronto " + what + ": records moved between pages in " +
                                                      std::to_string(max_reads) +
                                                      " reads in a row (modified while being paged); trying later");
       s.warn("bronto " + what + ": records moved between pages while they were read; reading again");
+      read.again();
     }
     return s.checkpoint(bookmark_of(bound, out.replication_key()));
   }
@@ -400,8 +433,8 @@ class bronto_connector final : public connector {
 
   static status read_window(api& a, emitter& out, const stream_spec& spec, boundary& bound, const instant& cutoff,
                             const instant& start, const instant& end) {
-    std::unordered_set<std::uint64_t> delivered;  // versions emitted in this window
-    for (int read = 1;; ++read) {
+    delivery read(out, bound, cutoff);
+    for (int reads = 1;; ++reads) {
       auto pages = paginator::page_number("bronto " + spec.operation + " from " + query_start(start));
       bool session_lost = false;
       for (;;) {
@@ -426,24 +459,17 @@ class bronto_connector final : public connector {
           }
           return make_error(error_kind::fatal, "bronto " + spec.operation + ": " + soap::describe(*ans->fault));
         }
-        std::size_t n = 0;
-        std::string first, last;
-        for (auto r : soap::children(ans->payload, "return")) {
-          auto p = out.prepare(r);
-          if (!p) return std::move(p).error();
-          (n++ == 0 ? first : last) = p->key;
-          if (p->t >= cutoff || delivered.contains(hash_of(p->version)) || !bound.admit(p->t, p->version)) continue;
-          delivered.insert(hash_of(p->version));
-          if (auto st = out.emit(*p); !st) return st;
-        }
-        auto more = pages.next_page(n, fingerprint(first, last, n));
+        auto page = read.take(*ans);
+        if (!page) return std::move(page).error();
+        auto more = pages.next_page(page->records, page->fingerprint);
         if (!more) return std::move(more).error();
         if (!*more) break;
       }
       if (!session_lost) return {};
-      if (read == max_reads)
+      if (reads == max_reads)
         return make_error(error_kind::auth_expired, "bronto " + spec.operation + ": the session expired in " +
                                                         std::to_string(max_reads) + " reads of one window in a row");
+      read.again();
     }
   }
 
