@@ -15,6 +15,7 @@
 #include "sinks/kafka_sink.hpp"
 #include "sinks/state_store.hpp"
 #include "sinks/stream_sinks.hpp"
+#include "telemetry/metrics.hpp"
 #include "telemetry/status_server.hpp"
 
 #include <caf/all.hpp>
@@ -483,6 +484,59 @@ struct engine::impl {
     return out;
   }
 
+  // A stream that fails at the same bookmarks in consecutive runs is stuck:
+  // count the streak in the state topic (contract::failures_key), in the
+  // summary and in quarry_stream_consecutive_failures. A stream that
+  // succeeds ends its streak; an incomplete one (quota) leaves it as it is.
+  // Blocking (reads and writes Kafka): never on a CAF scheduler thread.
+  void count_failure_streaks(run_summary& s) {
+    if (options.output.kind != output_kind::kafka || s.streams.empty()) return;
+    const auto& prefix = config.kafka.topic_prefix;
+    auto state = sinks::load_kafka_state(kafka, prefix, s.job.str());
+    if (!state) {
+      spdlog::warn("failure streaks of job {} not counted: {}", s.job.str(), state.error().message);
+      return;
+    }
+    auto p = kafka::producer::create(kafka);
+    if (!p) {
+      spdlog::warn("failure streaks of job {} not counted: {}", s.job.str(), p.error().message);
+      return;
+    }
+    const auto topic = contract::state_topic(prefix);
+    for (auto& st : s.streams) {
+      auto& gauge = telemetry::metrics().stream_failures.Add({{"quarry_job", s.job.str()}, {"stream", st.stream}});
+      const auto key = contract::failures_key(s.job.str(), st.stream);
+      const auto previous = state->failures.find(st.stream);
+      if (st.status == "ok") {
+        gauge.Set(0);
+        if (previous != state->failures.end())
+          if (auto done = (*p)->produce(topic, key, std::nullopt); !done)
+            spdlog::warn("{}", done.error().message);
+        continue;
+      }
+      if (st.status != "failed") continue;
+      // Where the stream stands now: every bookmark of it, any partition.
+      std::string at;
+      for (const auto& [where, bookmark] : state->bookmarks)
+        if (where.first == st.stream) at += where.second + "\n" + bookmark + "\n";
+      at = contract::fingerprint(at);
+      std::uint32_t count = 1;
+      if (previous != state->failures.end()) {
+        const auto before = nlohmann::json::parse(previous->second, nullptr, false);
+        if (before.is_object() && before.value("at", "") == at)
+          count = before.value("count", std::uint32_t{0}) + 1;
+      }
+      st.consecutive_failures = count;
+      gauge.Set(count);
+      if (count > 1)
+        st.error += " (failed " + std::to_string(count) + " runs in a row at the same bookmark)";
+      const nlohmann::json value = {
+          {"failures", {{"count", count}, {"at", at}, {"error", st.error}, {"run", s.run.str()}}}};
+      if (auto done = (*p)->produce(topic, key, value.dump()); !done) spdlog::warn("{}", done.error().message);
+    }
+    if (auto st = (*p)->flush(); !st) spdlog::warn("failure streaks of job {}: {}", s.job.str(), st.error().message);
+  }
+
   void write_summaries(const std::vector<run_summary>& summaries) {
     if (options.output.kind != output_kind::kafka) return;
     auto p = kafka::producer::create(kafka);
@@ -551,6 +605,7 @@ std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) 
     ticker.reset();
     impl_->options.on_progress(impl_->progress(started, true));
   }
+  for (auto& s : summaries) impl_->count_failure_streaks(s);
   impl_->write_summaries(summaries);
   for (const auto& s : summaries) spdlog::info("run summary {}", summary_json(s));
   return summaries;
@@ -585,15 +640,21 @@ void engine::start_service(const std::vector<std::string>& jobs, const service_o
 void engine::submit(const std::string& job, const std::string& run,
                     std::function<void(const run_summary&)> done) {
   // A short-lived actor waits for the summary (the coordinator answers when
-  // the run ends) and hands it over.
-  impl_->system->spawn([coord = impl_->coordinator, req = run_request{job_id{job}, run_id{run}},
-                        done = std::move(done)](caf::event_based_actor* self) {
+  // the run ends), counts failure streaks (Kafka I/O: detached, so it blocks
+  // a thread of its own) and hands the summary over.
+  impl_->system->spawn<caf::detached>([impl = impl_.get(), coord = impl_->coordinator,
+                                       req = run_request{job_id{job}, run_id{run}},
+                                       done = std::move(done)](caf::event_based_actor* self) {
     // A coordinator that stops (serve drains) leaves its runs unfinished:
     // no summary, the run resumes at the next start.
     self->monitor(coord);
     self->set_down_handler([self](caf::down_msg&) { self->quit(); });
     self->request(coord, caf::infinite, start_run_atom_v, req)
-        .then([done](run_summary& s) { done(s); },
+        .then(
+            [done, impl](run_summary& s) {
+              impl->count_failure_streaks(s);
+              done(s);
+            },
               [done, req, self](caf::error& e) {
                 run_summary s;
                 s.run = req.run;
@@ -724,7 +785,8 @@ std::string summary_json(const run_summary& s) {
                        {"tasks_failed", st.tasks_failed},
                        {"tasks_resumable", st.tasks_resumable},
                        {"status", st.status},
-                       {"error", st.error}});
+                       {"error", st.error},
+                       {"consecutive_failures", st.consecutive_failures}});
   nlohmann::json j = {{"run", s.run.str()},
                       {"job", s.job.str()},
                       {"source", s.source},

@@ -215,6 +215,9 @@ struct stream_summary {
   std::uint32_t tasks_resumable = 0;
   std::string status;  // ok | failed | incomplete
   std::string error;
+  // Runs in a row, this one included, that failed without moving the
+  // stream's bookmarks (0 unless failed; Kafka output only).
+  std::uint32_t consecutive_failures = 0;
 };
 
 struct run_summary {
@@ -334,7 +337,7 @@ typename Inspector::result_type inspect(Inspector& f, quota_snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_summary& x) {
   return f(caf::meta::type_name("quarry.stream_summary"), x.stream, x.records, x.calls, x.tasks,
-           x.tasks_failed, x.tasks_resumable, x.status, x.error);
+           x.tasks_failed, x.tasks_resumable, x.status, x.error, x.consecutive_failures);
 }
 
 template <class Inspector>

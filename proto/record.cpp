@@ -65,6 +65,13 @@ std::string pending_key(std::string_view job, std::string_view stream, std::stri
   return out;
 }
 
+std::string failures_key(std::string_view job, std::string_view stream) {
+  std::string out = state_key(job, stream, "");
+  out.pop_back();
+  out += R"(,"failures"])";
+  return out;
+}
+
 std::string fingerprint(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {

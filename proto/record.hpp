@@ -38,6 +38,12 @@ std::string state_key(std::string_view job, std::string_view stream, std::string
 // ["job","stream","partition","pending"]: a spawned child task that has not
 // finished yet; a tombstone once it has.
 std::string pending_key(std::string_view job, std::string_view stream, std::string_view partition);
+// Key of a stream's failure streak in the state topic:
+// ["<job>","<stream>","","failures"]; value
+// {"failures": {"count": N, "at": "<fingerprint of the stream's bookmarks>",
+// "error": "...", "run": "..."}}. N counts the consecutive runs that failed
+// without moving the stream's bookmarks; a successful run deletes it.
+std::string failures_key(std::string_view job, std::string_view stream);
 
 // 16 hex digits of FNV-1a 64 over the text (the schema fingerprint).
 std::string fingerprint(std::string_view text);

@@ -27,12 +27,15 @@
 //     opt_in_source,confirm_status}, first_name, last_name, job_title, company_name,
 //     create_source, update_source, created_at, updated_at, [custom_fields[{custom_field_id,value}]],
 //     [list_memberships[list_id]]}], "_links":..}
-//   Sorted by (updated_at, contact_id); updated_after is inclusive [GUESS].
+//   Sorted by (updated_at, contact_id) [GUESS: the docs give no order].
+//   updated_after is compared to the microsecond, inclusively or exclusively
+//   as the reading updated_after_bound says (below).
 // GET /v3/contact_lists?limit<=1000(50)   {"lists":[{list_id,name,description,favorite,
 //   created_at,updated_at,membership_count}], "lists_count":N, "_links":..}
 // GET /v3/contact_custom_fields?limit<=100(50)  {"custom_fields":[{custom_field_id,label,name,
 //   type,created_at,updated_at}], "_links":..}
-// GET /v3/emails?limit<=500(50)&after_date=T&before_date=T   (on updated_at, inclusive)
+// GET /v3/emails?limit<=500(50)&after_date=T&before_date=T   on updated_at, sorted by it;
+//   after_date per the reading after_date_bound, before_date inclusive
 //   {"campaigns":[{campaign_id,name,current_status,type,type_code,created_at,updated_at}], "_links":..}
 // GET /v3/emails/{campaign_id}   the campaign and
 //   "campaign_activities":[{campaign_activity_id, role, document_id}]
@@ -49,8 +52,20 @@
 //   {"tracking_activities":[]}. A permalink activity: 400 (reports exist only
 //   for primary_email and resend).
 //
+// Readings (sim/server.hpp; the first value is the default). The docs say
+// "updated after the date you specify" and "updated_at timestamps that are
+// after a specific date" and no more:
+//   updated_after_bound  exclusive | inclusive   /v3/contacts updated_after
+//   after_date_bound     exclusive | inclusive   /v3/emails after_date
+//   [GUESS: exclusive by default, "after" read literally]
+//
 // Control (uncounted):
-//   POST /_sim/mutate {"touch_contacts":K,"send_campaigns":C}
+//   POST /_sim/mutate {"touch_contacts":K,"send_campaigns":C}  K distinct contacts
+//                     (as many as there are) changed at the sim clock's now
+//   POST /_sim/hold   {"path":"/v3/contacts","after_calls":N} the next N calls to
+//                     that path are answered, later ones wait until {} releases
+//                     them (or the simulator stops): a test's fixed point to
+//                     kill a client at. GET: {"held": calls waiting now}
 //   GET  /_sim/dataset/<stream>     see constant_contact_simulator::dataset_json
 //   GET  /_sim/oauth  {tokens_issued, refreshes, invalid_grant, invalid_client,
 //                      answered_401, refresh_token_seq, grace_reuses}
@@ -68,6 +83,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <condition_variable>
 #include <functional>
 #include <ctime>
 #include <map>
@@ -193,7 +209,8 @@ bool read_limit(const params& p, response& res, std::int64_t fallback, std::int6
   return true;
 }
 
-// An optional RFC 3339 parameter in unix seconds; false (400 answered) when malformed.
+// An optional RFC 3339 parameter in unix microseconds; false (400 answered)
+// when malformed.
 bool read_time(const params& p, response& res, std::string_view name, std::optional<std::int64_t>& out) {
   const auto it = p.find(name);
   if (it == p.end()) return true;
@@ -202,9 +219,20 @@ bool read_time(const params& p, response& res, std::string_view name, std::optio
     api_error(res, 400, "query.param.invalid", std::string(name) + " must be an ISO-8601 date-time");
     return false;
   }
-  out = *us / 1000000 + (*us % 1000000 > 0 ? 1 : 0);  // sim times are whole seconds
+  out = *us;
   return true;
 }
+
+// A lower bound on a time of whole seconds (sim times are), in microseconds.
+struct after_bound {
+  std::optional<std::int64_t> us;
+  bool inclusive = true;
+  bool admits(std::int64_t unix_seconds) const {
+    if (!us) return true;
+    const auto t = unix_seconds * 1'000'000;
+    return inclusive ? t >= *us : t > *us;
+  }
+};
 
 // Where a read stands: a row's position as cursor text, and whether a row
 // was served before the cursor `next`. Keyset cursors (a contact touched
@@ -285,6 +313,36 @@ struct constant_contact_simulator::state {
   std::optional<std::int64_t> quota_storm_after;  // calls still answered before it starts
   std::optional<std::int64_t> quota_storm_until;
   std::int64_t throttled_answered = 0, quota_answered = 0;
+
+  // /_sim/hold: its own mutex, never held with `mu` (a held call waits
+  // outside the state).
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+  std::string hold_path;          // "" : nothing held
+  std::int64_t hold_passing = 0;  // calls still answered before the hold
+  std::int64_t held = 0;          // calls waiting now
+  bool stopping = false;
+
+  // Waits while `path` is held (the server's pool thread of this call).
+  void pass_hold(const std::string& path) {
+    std::unique_lock lock(hold_mu);
+    if (hold_path.empty() || path != hold_path) return;
+    if (hold_passing > 0) {
+      --hold_passing;
+      return;
+    }
+    ++held;
+    hold_cv.wait(lock, [&] { return stopping || hold_path != path; });
+    --held;
+  }
+  void release_holds(bool stop) {
+    {
+      std::lock_guard lock(hold_mu);
+      hold_path.clear();
+      stopping = stopping || stop;
+    }
+    hold_cv.notify_all();
+  }
 };
 
 namespace {
@@ -422,21 +480,21 @@ cursor_rule<cc_event> by_event_time() {
           }};
 }
 
-std::vector<const cc_contact*> sorted_contacts(const cc_data& data, std::optional<std::int64_t> after) {
+std::vector<const cc_contact*> sorted_contacts(const cc_data& data, const after_bound& after) {
   std::vector<const cc_contact*> out;
   for (const auto& c : data.contacts())
-    if (!after || c.updated_at >= *after) out.push_back(&c);
+    if (after.admits(c.updated_at)) out.push_back(&c);
   std::sort(out.begin(), out.end(), [](const cc_contact* x, const cc_contact* y) {
     return x->updated_at != y->updated_at ? x->updated_at < y->updated_at : x->id < y->id;
   });
   return out;
 }
 
-std::vector<const cc_campaign*> sorted_campaigns(const cc_data& data, std::optional<std::int64_t> after,
-                                                 std::optional<std::int64_t> before) {
+std::vector<const cc_campaign*> sorted_campaigns(const cc_data& data, const after_bound& after,
+                                                 std::optional<std::int64_t> before_us) {
   std::vector<const cc_campaign*> out;
   for (const auto& c : data.campaigns())
-    if ((!after || c.updated_at >= *after) && (!before || c.updated_at <= *before)) out.push_back(&c);
+    if (after.admits(c.updated_at) && (!before_us || c.updated_at * 1'000'000 <= *before_us)) out.push_back(&c);
   std::sort(out.begin(), out.end(), [](const cc_campaign* x, const cc_campaign* y) {
     return x->updated_at != y->updated_at ? x->updated_at < y->updated_at : x->id < y->id;
   });
@@ -464,6 +522,9 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
         return s;
       }()) {
   state_->refresh_token = options_.refresh_token;
+  // [GUESS: "after" read literally]; the connector must not care.
+  server_.declare_reading("updated_after_bound", {"exclusive", "inclusive"});
+  server_.declare_reading("after_date_bound", {"exclusive", "inclusive"});
   server_.set_rejection_handler([](const rejection& why, const request&, response& res) {
     if (why.kind == limit_kind::daily)
       res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
@@ -475,10 +536,13 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
   add_control_routes();
 }
 
-constant_contact_simulator::~constant_contact_simulator() = default;
+constant_contact_simulator::~constant_contact_simulator() { state_->release_holds(true); }
 
 void constant_contact_simulator::start() { server_.start(); }
-void constant_contact_simulator::stop() { server_.stop(); }
+void constant_contact_simulator::stop() {
+  state_->release_holds(true);
+  server_.stop();
+}
 
 void constant_contact_simulator::add_oauth_routes() {
   server_.add_control_route("POST", "/oauth2/default/v1/token", [this](const request& req, response& res) {
@@ -530,6 +594,7 @@ void constant_contact_simulator::add_routes() {
   // handler runs under the state mutex.
   auto api = [this](server::handler h) {
     return [this, h = std::move(h)](const request& req, response& res) {
+      state_->pass_hold(req.path);
       const auto now = server_.clock().now_unix_seconds();
       res.headers.emplace_back("Date", http_date(now));
       std::lock_guard lock(state_->mu);
@@ -565,8 +630,8 @@ void constant_contact_simulator::add_routes() {
     const auto p = read_params(req);
     if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
     std::int64_t limit = 0;
-    std::optional<std::int64_t> after;
-    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after)) return;
+    after_bound after{.us = std::nullopt, .inclusive = server_.reading("updated_after_bound") == "inclusive"};
+    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after.us)) return;
     const auto include = p->count("include") ? p->at("include") : std::string();
     const bool fields = include.find("custom_fields") != std::string::npos;
     const bool lists = include.find("list_memberships") != std::string::npos;
@@ -599,8 +664,9 @@ void constant_contact_simulator::add_routes() {
     const auto p = read_params(req);
     if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
     std::int64_t limit = 0;
-    std::optional<std::int64_t> after, before;
-    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "after_date", after) ||
+    after_bound after{.us = std::nullopt, .inclusive = server_.reading("after_date_bound") == "inclusive"};
+    std::optional<std::int64_t> before;
+    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "after_date", after.us) ||
         !read_time(*p, res, "before_date", before))
       return;
     answer_page(res, "/v3/emails", *p, limit, sorted_campaigns(state_->data, after, before), "campaigns",
@@ -682,6 +748,25 @@ void constant_contact_simulator::add_control_routes() {
     }
     res.json(200, R"({"ok":true})");
   });
+  server_.add_control_route("POST", "/_sim/hold", [this](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto path = body.value("path", json(""));
+    const auto after = body.value("after_calls", json(0));
+    if (!path.is_string() || !after.is_number_integer() || after.get<std::int64_t>() < 0)
+      throw std::invalid_argument("path must be a string, after_calls a non-negative integer");
+    state_->release_holds(false);
+    {
+      std::lock_guard lock(state_->hold_mu);
+      state_->hold_path = path.get<std::string>();
+      state_->hold_passing = after.get<std::int64_t>();
+    }
+    res.json(200, R"({"ok":true})");
+  });
+  server_.add_control_route("GET", "/_sim/hold", [this](const request&, response& res) {
+    std::lock_guard lock(state_->hold_mu);
+    res.json(200, json{{"held", state_->held}}.dump());
+  });
   server_.add_control_route("GET", "/_sim/storm", [this](const request&, response& res) {
     std::lock_guard lock(state_->mu);
     res.json(200, json{{"throttled_answered", state_->throttled_answered},
@@ -713,7 +798,7 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
   const auto& data = state_->data;
   json out = json::array();
   if (stream == "contacts") {
-    for (const auto* c : sorted_contacts(data, std::nullopt)) out.push_back(contact_json(data, *c, true, true));
+    for (const auto* c : sorted_contacts(data, {})) out.push_back(contact_json(data, *c, true, true));
   } else if (stream == "contact_lists") {
     for (const auto& l : data.lists()) out.push_back(list_json(l));
   } else if (stream == "contact_custom_fields") {

@@ -220,9 +220,14 @@ std::vector<cc_event> cc_data::report(const cc_activity& a, cc_report r, std::in
 
 cc_data::mutation cc_data::mutate(int touch_contacts, int send_campaigns, std::int64_t now) {
   mutation m;
-  for (int i = 0; i < touch_contacts && !contacts_.empty(); ++i) {
-    auto& c = contacts_[static_cast<std::size_t>(mix(shape_.seed ^ (0xc0ffee + touches_++)) % contacts_.size())];
-    if (c.updated_at == now) continue;  // already touched in this mutation
+  const auto n = contacts_.size();
+  std::vector<bool> touched(n, false);
+  for (int i = 0; i < touch_contacts && static_cast<std::size_t>(m.touched_contacts) < n; ++i) {
+    // A random contact; the next one not yet touched in this mutation.
+    auto at = static_cast<std::size_t>(mix(shape_.seed ^ (0xc0ffee + touches_++)) % n);
+    while (touched[at]) at = (at + 1) % n;
+    touched[at] = true;
+    auto& c = contacts_[at];
     c.updated_at = now;
     ++c.revision;
     ++m.touched_contacts;

@@ -114,8 +114,9 @@ class cc_data {
   // visible open or bounce, stamped with the send time.
   std::vector<cc_event> report(const cc_activity& a, cc_report r, std::int64_t now) const;
 
-  // /_sim/mutate: `touch_contacts` contacts changed at `now`; `send_campaigns`
-  // new campaigns sent at `now` (their events accrue from then on).
+  // /_sim/mutate: `touch_contacts` distinct contacts (at most all) changed
+  // at `now`; `send_campaigns` new campaigns sent at `now` (their events
+  // accrue from then on).
   struct mutation {
     int touched_contacts = 0;
     int sent_campaigns = 0;

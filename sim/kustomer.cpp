@@ -10,21 +10,42 @@
 //   and meta.pageSize and the links say so [GUESS].
 //   {"queryContext":"customer|conversation|message|note|kobject",
 //    "and":[{"<ctx>_updated_at":{"gte":"2024-01-01T00:00:00.000Z"}},
+//           {"<ctx>_created_at":{"lt":"2024-01-01T00:00:00.000Z"}},
 //           {"<ctx>_id":{"gt":"5e00..."}}],           (gt|gte|lt|lte, any number)
 //    "sort":[{"<ctx>_updated_at":"asc"}]}
-//   Results are ordered by (updatedAt, id) ascending [GUESS: the id tie
-//   order and the id filter; Kustomer documents neither]. Answer:
+//   Results are ordered by updatedAt ascending, ties by id. Answer:
 //   {"meta":{"pageSize":N,"page":P,"total":T,"totalPages":ceil(T/N)},
 //    "data":[...],
 //    "links":{"self","first","prev","next","last"}}    (paths, null when none)
 //   links.next is null on the last page and on the last page inside the
 //   search window (max_search_hits, default 10,000): the client re-anchors a
-//   new search after its last record. A page that starts at or past the
-//   window: 400 {"errors":[{"status":400,"code":"invalid_request",
-//   "title":"Bad Request","detail":"search results are limited to 10000 hits"}]}
-//   [GUESS]. Unknown context, field, operator, sort, a descending sort or a
-//   body that is not JSON: 400 code "bad_request". The paths also answer
-//   with a trailing "/" (tap-kustomer calls "/v1/customers/search/").
+//   new search after its last record. A page past the window: 400
+//   {"errors":[{"status":400,"code":"invalid_request","title":"Bad Request",
+//   "detail":"search results are limited to 10000 hits"}]} [GUESS]. Unknown
+//   context, field, operator, sort, a descending sort or a body that is not
+//   JSON: 400 code "bad_request". The paths also answer with a trailing "/"
+//   (tap-kustomer calls "/v1/customers/search/").
+//
+// Readings (server.hpp; `quarry sim kustomer --reading NAME=VALUE`, or POST
+// /_sim/readings), the first value the default, for what Kustomer's docs
+// leave open:
+//   id_filter       honoured | refused | ignored: the undocumented <ctx>_id
+//                   condition filters; or is answered 400 {"errors":[{
+//                   "status":400,"code":"bad_request","title":"Unsupported
+//                   filter","detail":"customer_id is not a searchable
+//                   attribute","source":{"pointer":"/and/1"}}]}; or is
+//                   silently dropped.
+//   time_precision  ms | us: times compare to the millisecond the wire shows,
+//                   or to a microsecond the wire does not show (each record
+//                   has one inside its millisecond): "lte <t>" then misses
+//                   most records shown at t.
+//   tie_order       id | unordered: records sharing updatedAt come in id
+//                   order, or in an order unrelated to their ids.
+//   search_total    exact | capped: meta.total counts every match, or at most
+//                   max_search_hits (as search engines report deep results).
+//   search_depth    hits | pages: the window is max_search_hits results, or
+//                   max_search_pages pages of any size (the docs' "100-page
+//                   limit").
 // GET /v1/users|teams|tags|shortcuts?page=P&pageSize=N   (N <= 500 for users and
 //   teams, 100 for tags and shortcuts; default 100) records in id order, the
 //   same meta and links. GET /v1/users/current: {"data": <the first user>}.
@@ -98,10 +119,11 @@ json page_link(const std::string& path, std::int64_t page, std::int64_t size) {
   return path + "?page=" + std::to_string(page) + "&pageSize=" + std::to_string(size);
 }
 
-// The envelope of a page; `last_page` is the last page a client may ask for.
+// The envelope of a page; `last_page` is the last page a client may ask for,
+// `matching` how many records match (page.total is what meta.total says).
 void answer_page(response& res, const std::string& path, const paging& p, kustomer_page page,
-                 std::int64_t last_page) {
-  const std::int64_t total_pages = (page.total + p.size - 1) / p.size;
+                 std::int64_t last_page, std::int64_t matching) {
+  const std::int64_t total_pages = (matching + p.size - 1) / p.size;
   json links = {{"self", page_link(path, p.page, p.size)},
                 {"first", page_link(path, 1, p.size)},
                 {"prev", p.page > 1 ? page_link(path, p.page - 1, p.size) : json()},
@@ -115,63 +137,82 @@ void answer_page(response& res, const std::string& path, const paging& p, kustom
   res.json(200, body.dump());
 }
 
-// One `and` condition {"<ctx>_updated_at": {"gte": "..."}} into `filter`.
-// Returns the problem, or "" when it is understood.
-std::string read_condition(std::string_view context, const json& condition, kustomer_filter& filter) {
-  if (!condition.is_object() || condition.size() != 1) return "each and[] item must be one {field: {op: value}}";
+// What a search body asks, or why it is refused.
+struct search_problem {
+  search_problem(std::string why = {}, std::string name = "Bad Request")
+      : detail(std::move(why)), title(std::move(name)) {}
+  std::string detail;  // "" when understood
+  std::string title;   // "Unsupported filter" for a refused <ctx>_id
+  std::string pointer; // the JSON pointer of the refused condition
+};
+
+// One `and` condition {"<ctx>_updated_at": {"gte": "..."}} into `filter`;
+// `id_filter` is the reading of the undocumented <ctx>_id condition.
+search_problem read_condition(std::string_view context, const json& condition, std::string_view id_filter,
+                              kustomer_filter& filter) {
+  if (!condition.is_object() || condition.size() != 1) return {"each and[] item must be one {field: {op: value}}"};
   const auto& field = condition.begin().key();
   const auto& ops = condition.begin().value();
   const auto prefix = std::string(context) + "_";
-  const bool on_time = field == prefix + "updated_at";
-  if (!on_time && field != prefix + "id") return "unsupported search field " + field;
-  if (!ops.is_object() || ops.empty()) return field + " needs an operator object";
+  kustomer_time_bounds* time = field == prefix + "updated_at"   ? &filter.updated
+                               : field == prefix + "created_at" ? &filter.created
+                                                                : nullptr;
+  if (!time && field != prefix + "id") return {"unsupported search field " + field};
+  if (!time && id_filter == "refused")
+    return {field + " is not a searchable attribute", "Unsupported filter"};
+  if (!time && id_filter == "ignored") return {};
+  if (!ops.is_object() || ops.empty()) return {field + " needs an operator object"};
   for (const auto& [op, value] : ops.items()) {
-    if (!value.is_string()) return field + "." + op + " must be a string";
+    if (!value.is_string()) return {field + "." + op + " must be a string"};
     const auto text = value.get<std::string>();
-    if (on_time) {
+    if (time) {
       const auto us = parse_rfc3339_us(text);
-      if (!us) return field + "." + op + " must be an ISO 8601 time";
-      const std::int64_t ms = *us >= 0 ? *us / 1000 : -((-*us + 999) / 1000);
-      if (op == "gt") filter.updated_gt = ms;
-      else if (op == "gte") filter.updated_gte = ms;
-      else if (op == "lt") filter.updated_lt = ms;
-      else if (op == "lte") filter.updated_lte = ms;
-      else return "unsupported operator " + op;
+      if (!us) return {field + "." + op + " must be an ISO 8601 time"};
+      if (op == "gt") time->gt = *us;
+      else if (op == "gte") time->gte = *us;
+      else if (op == "lt") time->lt = *us;
+      else if (op == "lte") time->lte = *us;
+      else return {"unsupported operator " + op};
     } else {
       if (op == "gt") filter.id_gt = text;
       else if (op == "gte") filter.id_gte = text;
       else if (op == "lt") filter.id_lt = text;
       else if (op == "lte") filter.id_lte = text;
-      else return "unsupported operator " + op;
+      else return {"unsupported operator " + op};
     }
   }
   return {};
 }
 
-// The search body into a context and filter; returns the problem or "".
-std::string read_search(const std::string& body_text, kustomer_kind& kind, kustomer_filter& filter) {
+// The search body into a context and filter.
+search_problem read_search(const std::string& body_text, std::string_view id_filter, kustomer_kind& kind,
+                           kustomer_filter& filter) {
   const auto body = json::parse(body_text, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return "the body must be a JSON object";
+  if (body.is_discarded() || !body.is_object()) return {"the body must be a JSON object"};
   for (const auto& [key, value] : body.items())
-    if (key != "queryContext" && key != "and" && key != "sort") return "unsupported search key " + key;
-  if (!body.contains("queryContext") || !body["queryContext"].is_string()) return "queryContext is required";
+    if (key != "queryContext" && key != "and" && key != "sort") return {"unsupported search key " + key};
+  if (!body.contains("queryContext") || !body["queryContext"].is_string()) return {"queryContext is required"};
   const auto context = body["queryContext"].get<std::string>();
   const auto found = kind_of_context(context);
-  if (!found || !searchable(*found)) return "unknown queryContext " + context;
+  if (!found || !searchable(*found)) return {"unknown queryContext " + context};
   kind = *found;
   if (body.contains("and")) {
-    if (!body["and"].is_array()) return "and must be an array";
-    for (const auto& condition : body["and"])
-      if (auto problem = read_condition(context, condition, filter); !problem.empty()) return problem;
+    if (!body["and"].is_array()) return {"and must be an array"};
+    for (std::size_t i = 0; i < body["and"].size(); ++i)
+      if (auto problem = read_condition(context, body["and"][i], id_filter, filter); !problem.detail.empty()) {
+        problem.pointer = "/and/" + std::to_string(i);
+        return problem;
+      }
   }
   if (body.contains("sort")) {
-    if (!body["sort"].is_array()) return "sort must be an array";
+    if (!body["sort"].is_array()) return {"sort must be an array"};
     for (const auto& item : body["sort"]) {
-      if (!item.is_object() || item.size() != 1) return "each sort item must be one {field: order}";
+      if (!item.is_object() || item.size() != 1) return {"each sort item must be one {field: order}"};
       const auto& field = item.begin().key();
       const auto& order = item.begin().value();
-      if (field != context + "_updated_at" && field != context + "_id") return "unsupported sort field " + field;
-      if (order != "asc") return "the simulator sorts ascending only";
+      if (field != context + "_updated_at" && field != context + "_created_at" && field != context + "_id")
+        return {"unsupported sort field " + field};
+      if (order != "asc") return {"the simulator sorts ascending only"};
     }
   }
   return {};
@@ -218,7 +259,7 @@ kustomer_simulator::kustomer_simulator(kustomer_options options)
       data_(std::make_unique<kustomer_data>(options_.data)),
       server_([this] {
         if (options_.org_per_minute < 1 || options_.search_per_minute < 1 ||
-            !(options_.window_seconds > 0) || options_.max_search_hits < 1)
+            !(options_.window_seconds > 0) || options_.max_search_hits < 1 || options_.max_search_pages < 1)
           throw std::invalid_argument("kustomer limits must be positive");
         auto s = options_.server;
         s.limits.windows = {{options_.org_per_minute, options_.window_seconds}};
@@ -239,6 +280,11 @@ kustomer_simulator::kustomer_simulator(kustomer_options options)
         };
         return s;
       }()) {
+  server_.declare_reading("id_filter", {"honoured", "refused", "ignored"});
+  server_.declare_reading("time_precision", {"ms", "us"});
+  server_.declare_reading("tie_order", {"id", "unordered"});
+  server_.declare_reading("search_total", {"exact", "capped"});
+  server_.declare_reading("search_depth", {"hits", "pages"});
   add_routes();
 }
 
@@ -266,18 +312,29 @@ void kustomer_simulator::add_routes() {
     if (!read_paging(req, res, 500, p)) return;
     kustomer_kind kind{};
     kustomer_filter filter;
-    if (auto problem = read_search(req.body, kind, filter); !problem.empty()) {
-      bad_request(res, problem);
+    if (auto problem = read_search(req.body, server_.reading("id_filter"), kind, filter); !problem.detail.empty()) {
+      json error = {{"status", 400}, {"code", "bad_request"}, {"title", problem.title}, {"detail", problem.detail}};
+      if (!problem.pointer.empty()) error["source"] = {{"pointer", problem.pointer}};
+      res.json(400, json{{"errors", json::array({std::move(error)})}}.dump());
       return;
     }
-    const std::int64_t offset = (p.page - 1) * p.size;
-    if (offset >= options_.max_search_hits) {
+    // The window: max_search_hits results, or max_search_pages pages of any size.
+    const bool by_pages = server_.reading("search_depth") == "pages";
+    const std::int64_t last_page =
+        by_pages ? options_.max_search_pages : (options_.max_search_hits + p.size - 1) / p.size;
+    if (p.page > last_page) {
       answer_error(res, 400, "invalid_request", "Bad Request",
-                   "search results are limited to " + std::to_string(options_.max_search_hits) + " hits");
+                   by_pages ? "search results are limited to " + std::to_string(options_.max_search_pages) + " pages"
+                            : "search results are limited to " + std::to_string(options_.max_search_hits) + " hits");
       return;
     }
-    const std::int64_t last_page = (options_.max_search_hits + p.size - 1) / p.size;
-    answer_page(res, "/v1/customers/search", p, data_->search(kind, filter, offset, p.size), last_page);
+    kustomer_search_view view;
+    view.precise = server_.reading("time_precision") == "us";
+    view.ties_by_id = server_.reading("tie_order") == "id";
+    auto found = data_->search(kind, filter, (p.page - 1) * p.size, p.size, view);
+    const auto total = found.total;
+    if (server_.reading("search_total") == "capped") found.total = std::min(found.total, options_.max_search_hits);
+    answer_page(res, "/v1/customers/search", p, std::move(found), last_page, total);
   }));
 
   for (const auto kind : {kustomer_kind::user, kustomer_kind::team, kustomer_kind::tag, kustomer_kind::shortcut}) {
@@ -286,8 +343,9 @@ void kustomer_simulator::add_routes() {
     server_.add_api_route("GET", path, authed([this, kind, path, max_size](const request& req, response& res) {
       paging p;
       if (!read_paging(req, res, max_size, p)) return;
-      answer_page(res, path, p, data_->list(kind, (p.page - 1) * p.size, p.size),
-                  std::numeric_limits<std::int64_t>::max());
+      auto found = data_->list(kind, (p.page - 1) * p.size, p.size);
+      const auto total = found.total;
+      answer_page(res, path, p, std::move(found), std::numeric_limits<std::int64_t>::max(), total);
     }));
   }
 

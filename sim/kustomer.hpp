@@ -32,6 +32,9 @@ struct kustomer_options {
   // (400) and links.next is null on the last page inside it. [GUESS: 100
   // pages of 100, from MeltanoLabs' restart at page 101]
   std::int64_t max_search_hits = 10000;
+  // The same window read as pages (the docs' "100-page limit"), under the
+  // search_depth=pages reading: any page past this one is refused.
+  std::int64_t max_search_pages = 100;
   // host, port, latency_ms, fault_rate, malformed_paths, concurrency; its
   // windows are replaced by the two above.
   server_options server;

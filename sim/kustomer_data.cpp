@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 
@@ -21,6 +22,11 @@ constexpr std::array<std::string_view, kustomer_kind_count> plurals{
     "users",     "teams",         "tags",     "shortcuts"};
 
 std::size_t index(kustomer_kind kind) { return static_cast<std::size_t>(kind); }
+
+std::int64_t floor_ms(std::int64_t us) { return us >= 0 ? us / 1000 : -((-us + 999) / 1000); }
+
+// A record's microsecond within its millisecond, fixed by its id.
+std::int64_t sub_ms_us(const std::string& id) { return static_cast<std::int64_t>(std::hash<std::string>{}(id) % 1000); }
 
 std::string iso_ms(std::int64_t ms) {
   return format_rfc3339_ms(std::chrono::system_clock::time_point{std::chrono::milliseconds{ms}});
@@ -57,11 +63,13 @@ std::optional<kustomer_kind> kind_of_plural(std::string_view plural) noexcept {
 
 bool searchable(kustomer_kind kind) noexcept { return index(kind) <= index(kustomer_kind::kobject); }
 
-bool kustomer_filter::matches(const kustomer_record& r) const {
-  const auto t = r.updated_ms;
-  if ((updated_gt && t <= *updated_gt) || (updated_gte && t < *updated_gte) ||
-      (updated_lt && t >= *updated_lt) || (updated_lte && t > *updated_lte))
-    return false;
+bool kustomer_time_bounds::matches(std::int64_t us) const {
+  return !((gt && us <= *gt) || (gte && us < *gte) || (lt && us >= *lt) || (lte && us > *lte));
+}
+
+bool kustomer_filter::matches(const kustomer_record& r, bool precise) const {
+  const auto shown = [&](std::int64_t us) { return precise ? us : floor_ms(us) * 1000; };
+  if (!updated.matches(shown(r.updated_us)) || !created.matches(shown(r.created_us))) return false;
   return !((id_gt && r.id <= *id_gt) || (id_gte && r.id < *id_gte) || (id_lt && r.id >= *id_lt) ||
            (id_lte && r.id > *id_lte));
 }
@@ -84,9 +92,14 @@ kustomer_data::kustomer_data(kustomer_shape shape) : shape_(shape), rng_(shape.s
     list.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
       std::int64_t updated = shape_.start * 1000 + offset(rng_);
-      if (kind == kustomer_kind::customer && i < shape_.same_updated_at)
-        updated = shape_.start * 1000 + span_ms / 2 + 123;
+      const bool tied = kind == kustomer_kind::customer && i < shape_.same_updated_at;
+      if (tied) updated = shape_.start * 1000 + span_ms / 2 + 123;
       list.push_back(make(kind, updated));
+      if (tied && shape_.same_created_at) {
+        auto& r = list.back();
+        r.created_us = updated * 1000 + r.updated_us % 1000;
+        r.wire["attributes"]["createdAt"] = iso_ms(updated);
+      }
     }
     sort(kind);
   }
@@ -209,25 +222,33 @@ kustomer_record kustomer_data::make(kustomer_kind kind, std::int64_t updated_ms)
   }
   json wire = {{"type", type}, {"id", id}, {"attributes", std::move(attributes)},
                {"relationships", std::move(relationships)}, {"links", {{"self", self}}}};
-  return {id, updated_ms, std::move(wire)};
+  return {id, updated_ms, updated_ms * 1000 + sub_ms_us(id), created_ms * 1000 + sub_ms_us(id), std::move(wire)};
 }
 
-kustomer_page kustomer_data::search(kustomer_kind kind, const kustomer_filter& filter,
-                                    std::int64_t offset, std::int64_t limit) const {
+kustomer_page kustomer_data::search(kustomer_kind kind, const kustomer_filter& filter, std::int64_t offset,
+                                    std::int64_t limit, kustomer_search_view view) const {
   std::shared_lock lock(mu_);
   const auto& list = records_[index(kind)];
   auto it = list.begin();
-  if (const auto from = filter.updated_gte ? filter.updated_gte
-                        : filter.updated_gt ? std::optional(*filter.updated_gt + 1)
+  if (const auto from = filter.updated.gte ? filter.updated.gte
+                        : filter.updated.gt ? std::optional(*filter.updated.gt + 1)
                                             : std::nullopt)
-    it = std::lower_bound(list.begin(), list.end(), *from,
+    it = std::lower_bound(list.begin(), list.end(), floor_ms(*from),
                           [](const kustomer_record& r, std::int64_t t) { return r.updated_ms < t; });
-  kustomer_page out;
-  for (; it != list.end(); ++it) {
-    if (!filter.matches(*it)) continue;
-    if (out.total >= offset && out.total < offset + limit) out.data.push_back(it->wire);
-    ++out.total;
+  std::vector<const kustomer_record*> matching;
+  for (; it != list.end(); ++it)
+    if (filter.matches(*it, view.precise)) matching.push_back(&*it);
+  if (view.precise || !view.ties_by_id) {  // the list is kept in (updatedAt ms, id) order
+    const auto key = [&](const kustomer_record* r) {
+      return std::pair(view.precise ? r->updated_us : r->updated_ms * 1000,
+                       view.ties_by_id ? std::size_t{0} : std::hash<std::string>{}(r->id));
+    };
+    std::stable_sort(matching.begin(), matching.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
   }
+  kustomer_page out;
+  out.total = static_cast<std::int64_t>(matching.size());
+  for (std::int64_t i = offset; i < out.total && i < offset + limit; ++i)
+    out.data.push_back(matching[static_cast<std::size_t>(i)]->wire);
   return out;
 }
 
@@ -262,6 +283,7 @@ kustomer_mutation kustomer_data::mutate(std::int64_t touch, std::int64_t add, st
     for (std::int64_t i = 0; i < touched; ++i) {
       auto& r = list[static_cast<std::size_t>(i)];
       r.updated_ms = now_ms;
+      r.updated_us = now_ms * 1000 + sub_ms_us(r.id);
       auto& attributes = r.wire["attributes"];
       attributes["updatedAt"] = iso_ms(now_ms);
       if (attributes.contains("rev")) attributes["rev"] = attributes["rev"].get<int>() + 1;

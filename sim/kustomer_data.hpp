@@ -7,8 +7,9 @@
 //
 // Ids are 24 lower-case hex digits (Mongo ObjectIds): a 4-digit kind prefix
 // and 20 seeded random digits, so (updatedAt, id) is a total order.
-// Timestamps are milliseconds since the epoch ("2024-01-03T10:00:00.123Z" on
-// the wire).
+// Timestamps are milliseconds on the wire ("2024-01-03T10:00:00.123Z"); each
+// record also has a microsecond within its millisecond (from its id), which
+// a search compares only under the time_precision=us reading.
 
 #include <nlohmann/json.hpp>
 
@@ -41,21 +42,41 @@ struct kustomer_shape {
   std::int64_t start = 1704067200;  // Unix seconds; records are updated over `days` after it
   int days = 30;
   std::array<int, kustomer_kind_count> counts{200, 300, 600, 150, 100, 20, 5, 15, 10};
-  // The first this-many customers share one updatedAt (the tie-break test).
+  // The first this-many customers share one updatedAt (the tie-break test),
+  // and with same_created_at one createdAt as well (an import).
   int same_updated_at = 0;
+  bool same_created_at = false;
 };
 
 struct kustomer_record {
   std::string id;
   std::int64_t updated_ms = 0;
+  std::int64_t updated_us = 0;  // within updated_ms
+  std::int64_t created_us = 0;
   nlohmann::json wire;  // the JSON:API object as the API sends it
 };
 
-// A search's filters on one query context: bounds on updatedAt (ms) and on id.
+// Bounds on one time attribute, in microseconds.
+struct kustomer_time_bounds {
+  std::optional<std::int64_t> gt, gte, lt, lte;
+  bool matches(std::int64_t us) const;
+};
+
+// A search's filters on one query context: bounds on updatedAt, createdAt
+// and id.
 struct kustomer_filter {
-  std::optional<std::int64_t> updated_gt, updated_gte, updated_lt, updated_lte;
+  kustomer_time_bounds updated, created;
   std::optional<std::string> id_gt, id_gte, id_lt, id_lte;
-  bool matches(const kustomer_record& r) const;
+  // `precise`: compare times to the microsecond, else to the millisecond
+  // shown on the wire.
+  bool matches(const kustomer_record& r, bool precise) const;
+};
+
+// How a search reads what Kustomer's docs leave open (the simulator's
+// readings, kustomer.cpp).
+struct kustomer_search_view {
+  bool precise = false;    // time_precision=us
+  bool ties_by_id = true;  // tie_order=id: records sharing updatedAt in id order
 };
 
 struct kustomer_page {
@@ -73,10 +94,11 @@ class kustomer_data {
   // Throws std::invalid_argument for negative counts or days < 1.
   explicit kustomer_data(kustomer_shape shape);
 
-  // Records of `kind` matching `filter`, sorted by (updatedAt, id), from
-  // `offset` on, at most `limit`.
+  // Records of `kind` matching `filter`, sorted by updatedAt (to the
+  // microsecond when view.precise), ties by id (or, unless view.ties_by_id,
+  // by a hash of it), from `offset` on, at most `limit`.
   kustomer_page search(kustomer_kind kind, const kustomer_filter& filter, std::int64_t offset,
-                       std::int64_t limit) const;
+                       std::int64_t limit, kustomer_search_view view = {}) const;
   // A list endpoint's page: records in id (creation) order.
   kustomer_page list(kustomer_kind kind, std::int64_t offset, std::int64_t limit) const;
   std::vector<nlohmann::json> all(kustomer_kind kind) const;  // sorted by (updatedAt, id)

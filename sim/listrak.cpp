@@ -19,18 +19,35 @@
 //
 //   GetContactListCollection()                       -> WSContactList[]
 //   ReportListMessageActivity(ListID, StartDate, EndDate, IncludeTestMessages)
-//     unpaged: messages with StartDate <= SendDate <= EndDate -> WSMessageActivity[]
+//     unpaged: messages sent in [StartDate, EndDate]  -> WSMessageActivity[]
 //   ReportRangeMessageContact{Open,Click,Read,Removal,Bounces}(MsgID, StartDate, EndDate, Page)
-//     events with StartDate <= date <= EndDate, by date (ties in the order
-//     they happened) -> WSContact{Open,Click,Read,RemovalInfo,Bounce}[]
+//     events in [StartDate, EndDate], by time (ties in the order they
+//     happened) -> WSContact{Open,Click,Read,RemovalInfo,Bounce}[]
 //   ReportMessageContactSent(MsgID, Page)            -> WSMessageRecipient[] in send order
 //   ReportRangeSubscribedContacts(ListID, StartDate, EndDate, Page)
 //     subscribers by AdditionDate in range           -> WSContactSubscriptionInfo[]
 //
 // Paged methods: Page 1.. of page_size records; a page past the end is an
 // empty <MethodResult /> (clients stop on it, not on a short page). Dates
-// are xsd:dateTime without a zone, in UTC ("2024-03-05T07:08:09"); request
-// dates may carry a zone. [GUESS: page size, inclusive ranges.]
+// are xsd:dateTime without a zone, wall time in the server's time zone
+// ("2024-03-05T02:08:09.042"); request dates without a zone are read in it
+// too, with one as they say. WSContactList.GoogleTrackingDomains is an
+// ArrayOfString: lists 201, 205, ... have two domains, 202, ... one, 203,
+// ... an empty element, 204, ... none (so a naive reader sees both
+// {"string":"a"} and {"string":["a","b"]}). [GUESS: page size.]
+//
+// Readings (sim/server.hpp; the first value is the default):
+//   counters          people | events: what OpenCount, ReadCount, ClickCount
+//                     and RemoveCount count (ClickerCount counts people)
+//   subsecond         on | off: dates carry milliseconds as .NET writes them
+//                     ("...09.042", ".19"), or whole seconds (two clicks at
+//                     .19 and .93 are then identical rows)
+//   server_time_zone  UTC | Etc/GMT+5 (a fixed UTC-05:00, IANA's name)
+//   range_bound       inclusive | exclusive | half_open: StartDate and
+//                     EndDate of every ranged report
+//   bounce_date       iso | dotnet: BounceDate (xsd:string in the WSDL) as
+//                     an xsd:dateTime, or as DateTime.ToString()
+//                     ("3/5/2024 2:08:09 AM", whole seconds)
 //
 // Errors:
 //   - no or unknown SOAPAction, a Body element that is not that method:
@@ -49,17 +66,22 @@
 // GET /v31/IntegrationService.asmx?WSDL serves listrak_wsdl (sim/wsdl.hpp).
 //
 // Control (uncounted):
-//   GET  /_sim/dataset/<stream>  records as the connector should emit them:
-//        lists, messages, subscribed_contacts (+ListID), message_sends,
-//        message_opens, message_clicks, message_reads, message_unsubs,
-//        message_bounces (+MsgID); dates with "Z".
+//   GET  /_sim/dataset/<stream>  records as the connector should emit them
+//        under the readings now set: lists, messages, subscribed_contacts
+//        (+ListID), message_sends, message_opens, message_clicks,
+//        message_reads, message_unsubs, message_bounces (+MsgID, and Ordinal
+//        on the event streams: 0, or 1, 2, ... for rows identical to an
+//        earlier one); dates RFC 3339 in UTC with "Z".
 //   POST /_sim/mutate {"touch_messages":K,"events_per_message":E,
-//        "add_messages":M,"add_subscribers":S} at the sim clock's now; answers
-//        {"touched_messages":[ids],"added_messages":[ids],"added_events":{stream:n},
-//        "added_subscribers":n}.
+//        "repeat_messages":R,"add_messages":M,"add_subscribers":S,
+//        "at":"<RFC 3339>"} at `at` (whole seconds; default the sim clock's
+//        now), see listrak_changes; answers {"touched_messages":[ids],
+//        "repeated_messages":[ids],"added_messages":[ids],
+//        "added_events":{stream:n},"added_subscribers":n}.
 //   POST /_sim/xml_faults {"operation":"ReportRangeMessageContactOpen","kind":
-//        "malformed"|"truncated"|"entity_bomb"|"external_entity","count":n}
-//        the next n answers of that operation come back broken (HTTP 200).
+//        "malformed"|"truncated"|"entity_bomb"|"external_entity"|"repeat_page",
+//        "count":n} the next n answers of that operation come back broken
+//        (HTTP 200), or (repeat_page) as page 1 whatever Page asked.
 
 #include "sim/listrak.hpp"
 
@@ -74,6 +96,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 namespace quarry::sim {
@@ -87,6 +110,52 @@ constexpr const char* asmx_path = "/v31/IntegrationService.asmx";
 
 // --- records, written once for the wire and once for /_sim/dataset --------
 
+// How one answer writes dates and counters: the readings it was made under,
+// and whether it is the wire or the dataset (UTC with "Z", as the connector
+// should write it).
+struct dialect {
+  std::int64_t offset_s = 0;  // server time zone: wall time = UTC + offset
+  bool subsecond = true;
+  bool dotnet_bounce = false;
+  bool people = true;  // counters count people
+  bool dataset = false;
+};
+
+// ".042", ".19", "" for whole seconds.
+std::string fraction(std::int32_t micros) {
+  if (micros <= 0) return {};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(micros % 1'000'000));
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  return out;
+}
+
+// DateTime.ToString() in en-US: "3/5/2024 2:08:09 AM".
+std::string dotnet_text(std::int64_t t) {
+  auto iso = format_rfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
+  const int y = std::stoi(iso.substr(0, 4)), mo = std::stoi(iso.substr(5, 2)), d = std::stoi(iso.substr(8, 2));
+  const int h = std::stoi(iso.substr(11, 2));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%d/%d/%d %d:%s %s", mo, d, y, h % 12 == 0 ? 12 : h % 12, iso.substr(14, 5).c_str(),
+                h < 12 ? "AM" : "PM");
+  return buf;
+}
+
+std::string date_text(const dialect& d, std::int64_t t, std::int32_t micros = 0, bool bounce = false) {
+  const bool dotnet = bounce && d.dotnet_bounce;
+  if (dotnet && !d.dataset) return dotnet_text(t + d.offset_s);
+  auto s = format_rfc3339(d.dataset ? t : t + d.offset_s);
+  s.pop_back();  // the API writes no zone
+  if (d.subsecond && !dotnet) s += fraction(micros);
+  return d.dataset ? s + "Z" : s;
+}
+
+// Microseconds of an event as the server compares it.
+std::int64_t event_us(const listrak_event& e, const dialect& d) {
+  return e.date * 1'000'000 + (d.subsecond ? e.micros : 0);
+}
+
 enum class kind { string, integer, number, boolean, date };
 
 struct field {
@@ -96,22 +165,16 @@ struct field {
 };
 using record = std::vector<field>;
 
-std::string wire_time(std::int64_t t) {
-  auto s = format_rfc3339(t);
-  s.pop_back();  // the API writes no zone
-  return s;
-}
-
 std::string percent(std::int64_t part, std::int64_t whole) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
   return buf;
 }
 
-record list_record(const listrak_list& l) {
+record list_record(const listrak_list& l, const dialect& d) {
   return {{"ListID", std::to_string(l.id), kind::integer},
           {"ListName", l.name},
-          {"CreateDate", wire_time(l.create_date), kind::date},
+          {"CreateDate", date_text(d, l.create_date), kind::date},
           {"FromName", "Shop & Co"},
           {"FromEmail", "news@example.com"},
           {"BounceUnsubscribeCount", std::to_string(3 + l.id % 3), kind::integer},
@@ -126,19 +189,35 @@ record list_record(const listrak_list& l) {
 // Vmta is the one nested element: {VmtaID, Description}.
 constexpr const char* vmta_description = "Shared pool";
 
-record message_record(const listrak_message& m) {
-  std::int64_t clickers = 0, repeat_clickers = 0;
+// GoogleTrackingDomains of a list: two, one, none (an empty element) or no
+// element at all, by ListID.
+std::optional<std::vector<std::string>> tracking_domains(const listrak_list& l) {
+  switch (l.id % 4) {
+    case 1: return std::vector<std::string>{"shop.example.com", "blog.example.com"};
+    case 2: return std::vector<std::string>{"shop.example.com"};
+    case 3: return std::vector<std::string>{};
+    default: return std::nullopt;
+  }
+}
+
+std::int64_t people(const std::vector<listrak_event>& events) {
+  std::set<std::int64_t> who;
+  for (const auto& e : events) who.insert(e.contact);
+  return static_cast<std::int64_t>(who.size());
+}
+
+record message_record(const listrak_message& m, const dialect& d) {
+  std::int64_t repeat_clickers = 0;
   std::map<std::int64_t, int> per_clicker;
   for (const auto& e : m.of(listrak_event_kind::click)) ++per_clicker[e.contact];
-  for (const auto& [c, n] : per_clicker) {
-    ++clickers;
-    if (n > 1) ++repeat_clickers;
-  }
+  for (const auto& [c, n] : per_clicker) repeat_clickers += n > 1;
+  const auto clickers = static_cast<std::int64_t>(per_clicker.size());
+  auto count = [&](listrak_event_kind k) {
+    return d.people ? people(m.of(k)) : static_cast<std::int64_t>(m.of(k).size());
+  };
   const auto deliver = static_cast<std::int64_t>(m.recipients.size());
-  const auto opens = static_cast<std::int64_t>(m.of(listrak_event_kind::open).size());
-  const auto reads = static_cast<std::int64_t>(m.of(listrak_event_kind::read).size());
-  const auto clicks = static_cast<std::int64_t>(m.of(listrak_event_kind::click).size());
-  const auto removes = static_cast<std::int64_t>(m.of(listrak_event_kind::removal).size());
+  const auto opens = count(listrak_event_kind::open), reads = count(listrak_event_kind::read);
+  const auto clicks = count(listrak_event_kind::click), removes = count(listrak_event_kind::removal);
   const auto conversions = clickers / 3;
   const auto order_cents = conversions * 4999;
   char total[32], average[32];
@@ -148,7 +227,7 @@ record message_record(const listrak_message& m) {
   return {{"MsgID", std::to_string(m.id), kind::integer},
           {"ListID", std::to_string(m.list_id), kind::integer},
           {"Subject", m.subject},
-          {"SendDate", wire_time(m.send_date), kind::date},
+          {"SendDate", date_text(d, m.send_date), kind::date},
           {"DeliverCount", std::to_string(deliver), kind::integer},
           {"OpenCount", std::to_string(opens), kind::integer},
           {"OpenPercent", percent(opens, deliver), kind::number},
@@ -173,35 +252,36 @@ std::int64_t addition_date_of(const listrak_list* list, std::int64_t contact) {
   return it != list->subscribers.end() && it->contact == contact ? it->addition_date : 0;
 }
 
-record event_record(listrak_event_kind k, const listrak_event& e, const listrak_list* list) {
+record event_record(listrak_event_kind k, const listrak_event& e, const listrak_list* list, const dialect& d) {
   record r{{"ContactID", std::to_string(e.contact)}, {"EmailAddress", listrak_data::email_of(e.contact)}};
+  const auto when = date_text(d, e.date, e.micros, k == listrak_event_kind::bounce);
   switch (k) {
-    case listrak_event_kind::open: r.push_back({"OpenDate", wire_time(e.date), kind::date}); break;
+    case listrak_event_kind::open: r.push_back({"OpenDate", when, kind::date}); break;
     case listrak_event_kind::click:
       r.push_back({"LinkUrl", listrak_data::link_url(e.variant)});
       r.push_back({"LinkDescription", listrak_data::link_description(e.variant)});
-      r.push_back({"ClickDate", wire_time(e.date), kind::date});
+      r.push_back({"ClickDate", when, kind::date});
       break;
-    case listrak_event_kind::read: r.push_back({"ReadDate", wire_time(e.date), kind::date}); break;
+    case listrak_event_kind::read: r.push_back({"ReadDate", when, kind::date}); break;
     case listrak_event_kind::removal:
-      r.push_back({"AdditionDate", wire_time(addition_date_of(list, e.contact)), kind::date});
-      r.push_back({"RemovalDate", wire_time(e.date), kind::date});
+      r.push_back({"AdditionDate", date_text(d, addition_date_of(list, e.contact)), kind::date});
+      r.push_back({"RemovalDate", when, kind::date});
       r.push_back({"RemovalMethod", listrak_data::removal_method(e.variant)});
       break;
     case listrak_event_kind::bounce:
       r.push_back({"BounceReason", listrak_data::bounce_reason(e.variant)});
       r.push_back({"BounceDetail", listrak_data::bounce_detail(e.variant)});
-      r.push_back({"BounceDate", wire_time(e.date), kind::date});  // xsd:string in the WSDL
+      r.push_back({"BounceDate", when, kind::date});  // xsd:string in the WSDL
       r.push_back({"BounceCount", std::to_string(1 + e.variant), kind::integer});
       break;
   }
   return r;
 }
 
-record subscriber_record(const listrak_subscriber& s) {
+record subscriber_record(const listrak_subscriber& s, const dialect& d) {
   return {{"ContactID", std::to_string(s.contact)},
           {"EmailAddress", listrak_data::email_of(s.contact)},
-          {"AdditionDate", wire_time(s.addition_date), kind::date},
+          {"AdditionDate", date_text(d, s.addition_date), kind::date},
           {"AdditionMethod", listrak_data::addition_method(s.method)}};
 }
 
@@ -213,13 +293,20 @@ void add_xml(pugi::xml_node parent, const char* element, const record& r) {
 json to_json(const record& r, json out = json::object()) {
   for (const auto& f : r) {
     switch (f.k) {
-      case kind::string: out[f.name] = f.text; break;
+      case kind::string:
+      case kind::date: out[f.name] = f.text; break;
       case kind::integer: out[f.name] = std::stoll(f.text); break;
       case kind::number: out[f.name] = std::stod(f.text); break;
       case kind::boolean: out[f.name] = f.text == "true"; break;
-      case kind::date: out[f.name] = f.text + "Z"; break;
     }
   }
+  return out;
+}
+
+// Every field's text: equal for rows identical in every field.
+std::string content_of(const record& r) {
+  std::string out;
+  for (const auto& f : r) out.append(f.name).append("=").append(f.text).append("\x1f");
   return out;
 }
 
@@ -272,21 +359,23 @@ std::int64_t int_param(pugi::xml_node op, const char* name) {
   return v;
 }
 
-// xsd:dateTime, a zone optional (none: UTC), as Unix microseconds.
-std::int64_t time_param(pugi::xml_node op, const char* name) {
+// xsd:dateTime as Unix microseconds: without a zone, wall time in the
+// server's time zone; with one, as it says.
+std::int64_t time_param(pugi::xml_node op, const char* name, const dialect& d) {
   auto text = child_text(op, name);
   const bool zoned = text.size() > 19 && (text.back() == 'Z' || text.find_first_of("+-", 19) != std::string::npos);
   const auto us = parse_rfc3339_us(zoned ? text : text + "Z");
   if (!us)
     throw client_fault{"Server was unable to read request. ---> There is an error in XML document. ---> " +
                        std::string{name} + ": the string \"" + text + "\" is not a valid AllXsd value."};
-  return *us;
+  return zoned ? *us : *us - d.offset_s * 1'000'000;
 }
 
-int page_param(pugi::xml_node op) {
+// `first_only`: a hostile server that ignores Page.
+int page_param(pugi::xml_node op, bool first_only) {
   const auto page = int_param(op, "Page");
   if (page < 1) throw client_fault{"Server was unable to read request. ---> Page must be 1 or more."};
-  return static_cast<int>(std::min<std::int64_t>(page, 1 << 30));
+  return first_only ? 1 : static_cast<int>(std::min<std::int64_t>(page, 1 << 30));
 }
 
 // [first, last) of page `page` within `total` items.
@@ -348,6 +437,11 @@ listrak_simulator::listrak_simulator(listrak_options options)
         s.operation_of = soap_operation;
         return s;
       }()) {
+  server_.declare_reading("counters", {"people", "events"});
+  server_.declare_reading("subsecond", {"on", "off"});
+  server_.declare_reading("server_time_zone", {"UTC", "Etc/GMT+5"});
+  server_.declare_reading("range_bound", {"inclusive", "exclusive", "half_open"});
+  server_.declare_reading("bounce_date", {"iso", "dotnet"});
   add_routes();
 }
 
@@ -357,27 +451,42 @@ void listrak_simulator::start() { server_.start(); }
 void listrak_simulator::stop() { server_.stop(); }
 std::string listrak_simulator::endpoint() const { return base_url() + asmx_path; }
 
-listrak_mutation listrak_simulator::mutate(std::int64_t touch_messages, std::int64_t events_per_message,
-                                           std::int64_t add_messages, std::int64_t add_subscribers) {
-  return data_->mutate(touch_messages, events_per_message, add_messages, add_subscribers,
-                       server_.clock().now_unix_seconds());
+listrak_mutation listrak_simulator::mutate(const listrak_changes& changes, std::optional<std::int64_t> at) {
+  return data_->mutate(changes, at.value_or(server_.clock().now_unix_seconds()));
 }
 
+namespace {
+
+// The readings now set, as a dialect of the wire (or of the dataset).
+dialect readings_of(const server& s, bool dataset) {
+  dialect d;
+  d.offset_s = s.reading("server_time_zone") == "Etc/GMT+5" ? -5 * 3600 : 0;
+  d.subsecond = s.reading("subsecond") == "on";
+  d.dotnet_bounce = s.reading("bounce_date") == "dotnet";
+  d.people = s.reading("counters") == "people";
+  d.dataset = dataset;
+  return d;
+}
+
+} // namespace
+
 std::optional<std::string> listrak_simulator::dataset_json(const std::string& stream) const {
+  const auto d = readings_of(server_, true);
   return data_->read([&](const std::vector<listrak_list>& lists,
                          const std::vector<listrak_message>& messages) -> std::optional<std::string> {
     json out = json::array();
     if (stream == "lists") {
       for (const auto& l : lists) {
-        auto r = to_json(list_record(l));
+        auto r = to_json(list_record(l, d));
         r["Vmta"] = {{"VmtaID", l.id % 4 + 1}, {"Description", vmta_description}};
+        r["GoogleTrackingDomains"] = tracking_domains(l).value_or(std::vector<std::string>{});
         out.push_back(std::move(r));
       }
     } else if (stream == "messages") {
-      for (const auto& m : messages) out.push_back(to_json(message_record(m)));
+      for (const auto& m : messages) out.push_back(to_json(message_record(m, d)));
     } else if (stream == "subscribed_contacts") {
       for (const auto& l : lists)
-        for (const auto& s : l.subscribers) out.push_back(to_json(subscriber_record(s), {{"ListID", l.id}}));
+        for (const auto& s : l.subscribers) out.push_back(to_json(subscriber_record(s, d), {{"ListID", l.id}}));
     } else if (stream == "message_sends") {
       for (const auto& m : messages)
         for (const auto c : m.recipients)
@@ -388,7 +497,11 @@ std::optional<std::string> listrak_simulator::dataset_json(const std::string& st
       if (es == std::end(event_streams)) return std::nullopt;
       for (const auto& m : messages) {
         const auto* list = find_list(lists, m.list_id);
-        for (const auto& e : m.of(es->kind)) out.push_back(to_json(event_record(es->kind, e, list), {{"MsgID", m.id}}));
+        std::map<std::string, int> copies;  // rows identical in every field
+        for (const auto& e : m.of(es->kind)) {
+          const auto r = event_record(es->kind, e, list, d);
+          out.push_back(to_json(r, {{"MsgID", m.id}, {"Ordinal", copies[content_of(r)]++}}));
+        }
       }
     }
     return out.dump();
@@ -396,20 +509,25 @@ std::optional<std::string> listrak_simulator::dataset_json(const std::string& st
 }
 
 void listrak_simulator::add_routes() {
-  // The answer to one call, or throws client_fault.
-  auto answer = [this](const std::string& method, pugi::xml_node op, soap_reply& reply) {
+  // The answer to one call, or throws client_fault. `first_page_only`: a
+  // hostile answer that ignores Page.
+  auto answer = [this](const std::string& method, pugi::xml_node op, soap_reply& reply, bool first_page_only) {
     auto response = reply.body().append_child((method + "Response").c_str());
     response.append_attribute("xmlns") = v31_ns;
     const auto now = server_.clock().now_unix_seconds();
+    const auto d = readings_of(server_, false);
     auto exception = [&](const std::string& description) {
       auto ex = response.append_child("WSException");
       add_leaf(ex, "SoapMethod", method);
-      add_leaf(ex, "DateTime", wire_time(now));
+      add_leaf(ex, "DateTime", date_text(d, now));
       add_leaf(ex, "Description", description);
       response.append_child((method + "Result").c_str());
     };
-    const auto in_range = [](std::int64_t t, std::int64_t from_us, std::int64_t to_us) {
-      return t * 1000000 >= from_us && t * 1000000 <= to_us;
+    const auto bound = server_.reading("range_bound");
+    const auto in_range = [&bound](std::int64_t us, std::int64_t from_us, std::int64_t to_us) {
+      if (bound == "exclusive") return us > from_us && us < to_us;
+      if (bound == "half_open") return us >= from_us && us < to_us;
+      return us >= from_us && us <= to_us;
     };
     const int page_size = options_.page_size;
 
@@ -417,43 +535,47 @@ void listrak_simulator::add_routes() {
       if (method == "GetContactListCollection") {
         auto result = response.append_child("GetContactListCollectionResult");
         for (const auto& l : lists) {
-          add_xml(result, "WSContactList", list_record(l));
+          add_xml(result, "WSContactList", list_record(l, d));
           auto vmta = result.last_child().append_child("Vmta");
           add_leaf(vmta, "VmtaID", std::to_string(l.id % 4 + 1));
           add_leaf(vmta, "Description", vmta_description);
+          if (const auto domains = tracking_domains(l)) {
+            auto array = result.last_child().append_child("GoogleTrackingDomains");
+            for (const auto& domain : *domains) add_leaf(array, "string", domain);
+          }
         }
         return;
       }
       if (method == "ReportListMessageActivity") {
         const auto list_id = int_param(op, "ListID");
-        const auto from = time_param(op, "StartDate"), to = time_param(op, "EndDate");
+        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
         if (find_list(lists, list_id) == nullptr)
           return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
         response.append_child("WSException").append_attribute("xsi:nil") = "true";
         auto result = response.append_child("ReportListMessageActivityResult");
         for (const auto& m : messages)
-          if (m.list_id == list_id && in_range(m.send_date, from, to))
-            add_xml(result, "WSMessageActivity", message_record(m));
+          if (m.list_id == list_id && in_range(m.send_date * 1'000'000, from, to))
+            add_xml(result, "WSMessageActivity", message_record(m, d));
         return;
       }
       if (method == "ReportRangeSubscribedContacts") {
         const auto list_id = int_param(op, "ListID");
-        const auto from = time_param(op, "StartDate"), to = time_param(op, "EndDate");
-        const int page = page_param(op);
+        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
+        const int page = page_param(op, first_page_only);
         const auto* list = find_list(lists, list_id);
         if (list == nullptr)
           return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
         std::vector<const listrak_subscriber*> hits;
         for (const auto& s : list->subscribers)
-          if (in_range(s.addition_date, from, to)) hits.push_back(&s);
+          if (in_range(s.addition_date * 1'000'000, from, to)) hits.push_back(&s);
         auto result = response.append_child("ReportRangeSubscribedContactsResult");
         const auto [a, b] = page_slice(hits.size(), page, page_size);
-        for (auto i = a; i < b; ++i) add_xml(result, "WSContactSubscriptionInfo", subscriber_record(*hits[i]));
+        for (auto i = a; i < b; ++i) add_xml(result, "WSContactSubscriptionInfo", subscriber_record(*hits[i], d));
         return;
       }
       if (method == "ReportMessageContactSent") {
         const auto msg_id = int_param(op, "MsgID");
-        const int page = page_param(op);
+        const int page = page_param(op, first_page_only);
         const auto* m = listrak_data::find_message(messages, msg_id);
         if (m == nullptr)
           return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
@@ -467,20 +589,22 @@ void listrak_simulator::add_routes() {
       for (const auto& es : event_streams) {
         if (method != es.operation) continue;
         const auto msg_id = int_param(op, "MsgID");
-        const auto from = time_param(op, "StartDate"), to = time_param(op, "EndDate");
-        const int page = page_param(op);
+        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
+        const int page = page_param(op, first_page_only);
         const auto* m = listrak_data::find_message(messages, msg_id);
         if (m == nullptr)
           return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
         const auto& events = m->of(es.kind);
-        const auto first = std::lower_bound(events.begin(), events.end(), from,
-                                            [](const listrak_event& e, std::int64_t us) { return e.date * 1000000 < us; });
-        auto last = first;
-        while (last != events.end() && in_range(last->date, from, to)) ++last;
+        // Events are sorted by time: from the first at or after StartDate.
+        auto it = std::lower_bound(events.begin(), events.end(), from,
+                                   [&d](const listrak_event& e, std::int64_t us) { return event_us(e, d) < us; });
+        std::vector<const listrak_event*> hits;
+        for (; it != events.end() && event_us(*it, d) <= to; ++it)
+          if (in_range(event_us(*it, d), from, to)) hits.push_back(&*it);
         auto result = response.append_child((method + "Result").c_str());
-        const auto [a, b] = page_slice(static_cast<std::size_t>(last - first), page, page_size);
+        const auto [a, b] = page_slice(hits.size(), page, page_size);
         const auto* list = find_list(lists, m->list_id);
-        for (auto i = a; i < b; ++i) add_xml(result, es.element, event_record(es.kind, first[static_cast<std::ptrdiff_t>(i)], list));
+        for (auto i = a; i < b; ++i) add_xml(result, es.element, event_record(es.kind, *hits[i], list, d));
         return;
       }
       throw client_fault{"Server did not recognize the value of HTTP Header SOAPAction: " + std::string{v31_ns} +
@@ -505,14 +629,16 @@ void listrak_simulator::add_routes() {
       return send_soap_fault(res, "soap:Client",
                              "System.Web.Services.Protocols.SoapException: [InvalidLogonAttempt] Invalid "
                              "user name or password.");
+    const auto fault = faults_->take(method);
+    const bool first_page_only = fault == "repeat_page";
     soap_reply reply;
     try {
-      answer(method, call->operation, reply);
+      answer(method, call->operation, reply, first_page_only);
     } catch (const client_fault& f) {
       return send_soap_fault(res, "soap:Client", f.message);
     }
     reply.send(res);
-    if (const auto kind_name = faults_->take(method)) res.body = broken(*kind_name, res.body);
+    if (fault && !first_page_only) res.body = broken(*fault, res.body);
   });
 
   server_.add_control_route("GET", asmx_path, [this](const request& req, response& res) {
@@ -544,11 +670,23 @@ void listrak_simulator::add_routes() {
         throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
       return std::min<std::int64_t>(v.get<std::int64_t>(), 1'000'000);
     };
-    const auto changed = mutate(count("touch_messages"), body.contains("events_per_message") ? count("events_per_message") : 1,
-                                count("add_messages"), count("add_subscribers"));
+    listrak_changes changes;
+    changes.touch_messages = count("touch_messages");
+    changes.events_per_message = body.contains("events_per_message") ? count("events_per_message") : 1;
+    changes.repeat_messages = count("repeat_messages");
+    changes.add_messages = count("add_messages");
+    changes.add_subscribers = count("add_subscribers");
+    std::optional<std::int64_t> at;
+    if (body.contains("at")) {
+      const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
+      if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
+      at = *us / 1'000'000;
+    }
+    const auto changed = mutate(changes, at);
     json added = json::object();
     for (const auto& es : event_streams) added[es.stream] = changed.added_events[static_cast<int>(es.kind)];
     res.json(200, json{{"touched_messages", changed.touched_messages},
+                       {"repeated_messages", changed.repeated_messages},
                        {"added_messages", changed.added_messages},
                        {"added_events", added},
                        {"added_subscribers", changed.added_subscribers}}
@@ -561,8 +699,8 @@ void listrak_simulator::add_routes() {
       throw std::invalid_argument("expected {\"operation\":..., \"kind\":..., \"count\":n}");
     const auto kind_name = body.value("kind", std::string{});
     if (kind_name != "malformed" && kind_name != "truncated" && kind_name != "entity_bomb" &&
-        kind_name != "external_entity")
-      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb or external_entity");
+        kind_name != "external_entity" && kind_name != "repeat_page")
+      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or repeat_page");
     const int count = body.value("count", 1);
     if (count < 0) throw std::invalid_argument("count must be non-negative");
     std::lock_guard lock(faults_->mu);

@@ -4,6 +4,10 @@
 // and quarry call it, with only the endpoint changed. The wire format in
 // detail: listrak.cpp's top comment.
 //
+// Where the documentation is silent the simulator has a reading per
+// ambiguity (counters, subsecond, server_time_zone, range_bound,
+// bounce_date; listrak.cpp's top comment).
+//
 // No rate limit is documented, so none is enforced by default; the shared
 // server flags (latency, fault rate, --daily-limit, --window, --concurrency)
 // apply as to any simulator. Every call is counted per SOAP operation in
@@ -13,6 +17,7 @@
 #include "sim/server.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace quarry::sim {
@@ -45,13 +50,12 @@ class listrak_simulator {
   const server& http() const { return server_; }
   const listrak_data& data() const { return *data_; }
 
-  // As POST /_sim/mutate, at the sim clock's now.
-  listrak_mutation mutate(std::int64_t touch_messages, std::int64_t events_per_message,
-                          std::int64_t add_messages, std::int64_t add_subscribers);
+  // As POST /_sim/mutate: at `at` (unix seconds), default the sim clock's now.
+  listrak_mutation mutate(const listrak_changes& changes, std::optional<std::int64_t> at = std::nullopt);
 
-  // Records of a stream exactly as a connector should emit them (parent ids
-  // included, dates in UTC with "Z"), as a JSON array; nullopt for an
-  // unknown stream.
+  // Records of a stream exactly as a connector should emit them under the
+  // readings now set (parent ids and Ordinal included, dates RFC 3339 in
+  // UTC with "Z"), as a JSON array; nullopt for an unknown stream.
   std::optional<std::string> dataset_json(const std::string& stream) const;
 
  private:

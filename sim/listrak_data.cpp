@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace quarry::sim {
@@ -35,16 +36,21 @@ constexpr std::array bounce_details{"550 5.1.1 <user> unknown", "421 try again l
                                     "552 mailbox full & over quota"};
 constexpr std::array addition_methods{"WebForm", "Import", "API"};
 
+bool earlier(const listrak_event& a, const listrak_event& b) {
+  return a.date != b.date ? a.date < b.date : a.micros < b.micros;
+}
+
 void insert_sorted(std::vector<listrak_event>& events, listrak_event e) {
-  const auto at = std::upper_bound(events.begin(), events.end(), e.date,
-                                   [](std::int64_t d, const listrak_event& x) { return d < x.date; });
-  events.insert(at, e);
+  events.insert(std::upper_bound(events.begin(), events.end(), e, earlier), e);
 }
 
 void sort_events(listrak_message& m) {
-  for (auto& v : m.events)
-    std::stable_sort(v.begin(), v.end(),
-                     [](const listrak_event& a, const listrak_event& b) { return a.date < b.date; });
+  for (auto& v : m.events) std::stable_sort(v.begin(), v.end(), earlier);
+}
+
+// Milliseconds from a hash, as microseconds; 0 for one in eight.
+std::int32_t millis_of(std::uint64_t h) {
+  return h % 8 == 0 ? 0 : static_cast<std::int32_t>((h >> 3) % 1000) * 1000;
 }
 
 } // namespace
@@ -137,59 +143,102 @@ void listrak_data::add_message(listrak_list& list, std::int64_t send, std::int64
                             static_cast<std::uint64_t>(c));
     const auto h2 = splitmix(h), h3 = splitmix(h2), h4 = splitmix(h3);
     if (h % 100 < 4) {  // bounced: no other event
-      bounces.push_back({at(h2, bounce_window_s), c, static_cast<int>(h3 % 3)});
+      bounces.push_back({at(h2, bounce_window_s), millis_of(h4), c, static_cast<int>(h3 % 3)});
       continue;
     }
     if (h % 100 < 50) {
       const auto d = at(h2, 7 * day_s);
-      opens.push_back({d, c, 0});
+      opens.push_back({d, millis_of(h3), c, 0});
       const auto again = d + 1 + static_cast<std::int64_t>(h3 % 3600);
-      if (h3 % 3 == 0 && again <= until) opens.push_back({again, c, 0});
+      if (h3 % 3 == 0 && again <= until) opens.push_back({again, millis_of(h4), c, 0});
     }
     if (h % 100 < 25) {
       const auto d = at(h3, 7 * day_s);
       const int link = static_cast<int>(h4 % links.size());
-      clicks.push_back({d, c, link});
-      if (h4 % 3 == 0) clicks.push_back({d, c, (link + 1) % static_cast<int>(links.size())});
+      const auto ms = millis_of(h2);
+      clicks.push_back({d, ms, c, link});
+      if (h4 % 3 == 0) clicks.push_back({d, ms, c, (link + 1) % static_cast<int>(links.size())});
       const auto again = d + 60 + static_cast<std::int64_t>(h4 % 7200);
-      if (h4 % 3 == 1 && again <= until) clicks.push_back({again, c, link});
+      if (h4 % 3 == 1 && again <= until) clicks.push_back({again, millis_of(h3), c, link});
+      if (h4 % 5 == 2 && d + 1 <= until) {  // one link twice in one second
+        clicks.push_back({d + 1, 190'000, c, link});
+        clicks.push_back({d + 1, 930'000, c, link});
+      }
     }
-    if ((h >> 8) % 100 < 30) reads.push_back({at(h4, 7 * day_s), c, 0});
-    if ((h >> 16) % 100 < 3) removals.push_back({at(h4 >> 3, 7 * day_s), c, static_cast<int>(h2 % 3)});
+    if ((h >> 8) % 100 < 30) reads.push_back({at(h4, 7 * day_s), millis_of(h >> 5), c, 0});
+    if ((h >> 16) % 100 < 3) removals.push_back({at(h4 >> 3, 7 * day_s), millis_of(h >> 7), c, static_cast<int>(h2 % 3)});
   }
   sort_events(m);
   messages_.push_back(std::move(m));
 }
 
-listrak_mutation listrak_data::mutate(std::int64_t touch, std::int64_t events,
-                                      std::int64_t add_messages, std::int64_t add_subscribers,
-                                      std::int64_t now) {
+namespace {
+
+// Up to n recipients of `m`, from `offset` round the list, who have (or,
+// with `had` false, have not) an event of `kind`.
+std::vector<std::int64_t> recipients_with(const listrak_message& m, listrak_event_kind kind, bool had,
+                                          std::int64_t offset, std::int64_t n) {
+  std::set<std::int64_t> with;
+  for (const auto& e : m.of(kind)) with.insert(e.contact);
+  std::vector<std::int64_t> out;
+  const auto R = static_cast<std::int64_t>(m.recipients.size());
+  for (std::int64_t i = 0; i < R && static_cast<std::int64_t>(out.size()) < n; ++i) {
+    const auto c = m.recipients[static_cast<std::size_t>((offset + i) % R)];
+    if ((with.count(c) != 0) == had) out.push_back(c);
+  }
+  return out;
+}
+
+} // namespace
+
+listrak_mutation listrak_data::mutate(const listrak_changes& changes, std::int64_t now) {
   std::unique_lock lock(mu_);
   listrak_mutation out;
   const auto n = static_cast<std::int64_t>(messages_.size());
-  for (std::int64_t k = 0; k < touch && k < n; ++k) {
-    const auto salt = touch_counter_++;
-    auto& m = messages_[static_cast<std::size_t>(salt % n)];
-    const auto R = static_cast<std::int64_t>(m.recipients.size());
-    if (R == 0) continue;
-    out.touched_messages.push_back(m.id);
-    auto add = [&](listrak_event_kind kind, std::int64_t contact, int variant) {
-      insert_sorted(m.events[static_cast<int>(kind)], {now, contact, variant});
+  const auto events = changes.events_per_message;
+  auto adder = [&](listrak_message& m) {
+    return [&out, &m, now](listrak_event_kind kind, std::int64_t contact, int variant, std::int32_t micros = 0) {
+      insert_sorted(m.events[static_cast<int>(kind)], {now, micros, contact, variant});
       ++out.added_events[static_cast<int>(kind)];
     };
-    for (std::int64_t j = 0; j < std::min(events, R); ++j) {
-      const auto c = m.recipients[static_cast<std::size_t>((salt + j) % R)];
-      add(listrak_event_kind::open, c, 0);
-      add(listrak_event_kind::click, c, static_cast<int>(j % 4));
-      add(listrak_event_kind::read, c, 0);
+  };
+  for (std::int64_t k = 0; k < changes.touch_messages && k < n; ++k) {
+    const auto salt = touch_counter_++;
+    auto& m = messages_[static_cast<std::size_t>(salt % n)];
+    if (m.recipients.empty()) continue;
+    out.touched_messages.push_back(m.id);
+    auto add = adder(m);
+    for (const auto kind : {listrak_event_kind::open, listrak_event_kind::click, listrak_event_kind::read}) {
+      std::int64_t j = 0;
+      for (const auto c : recipients_with(m, kind, false, salt, events)) add(kind, c, static_cast<int>(j++ % 4));
     }
     if (events > 0) {
-      add(listrak_event_kind::removal, m.recipients[static_cast<std::size_t>(salt % R)], 0);
+      for (const auto c : recipients_with(m, listrak_event_kind::removal, false, salt, 1))
+        add(listrak_event_kind::removal, c, 0);
       if (now - m.send_date <= bounce_window_s)
-        add(listrak_event_kind::bounce, m.recipients[static_cast<std::size_t>((salt + 1) % R)], 1);
+        for (const auto c : recipients_with(m, listrak_event_kind::bounce, false, salt + 1, 1))
+          add(listrak_event_kind::bounce, c, 1);
     }
   }
-  for (std::int64_t k = 0; k < add_messages && !lists_.empty(); ++k) {
+  for (std::int64_t k = 0; k < changes.repeat_messages && k < n; ++k) {
+    auto& m = messages_[static_cast<std::size_t>(repeat_counter_++ % n)];
+    out.repeated_messages.push_back(m.id);
+    auto add = adder(m);
+    for (const auto kind : {listrak_event_kind::open, listrak_event_kind::read})
+      for (const auto c : recipients_with(m, kind, true, 0, events)) add(kind, c, 0);
+    // Clicks again on links already clicked, by the first clickers.
+    std::vector<std::pair<std::int64_t, int>> clicked;
+    for (const auto& e : m.of(listrak_event_kind::click))
+      if (std::find(clicked.begin(), clicked.end(), std::pair{e.contact, e.variant}) == clicked.end())
+        clicked.emplace_back(e.contact, e.variant);
+    for (std::size_t j = 0; j < clicked.size() && static_cast<std::int64_t>(j) < events; ++j)
+      add(listrak_event_kind::click, clicked[j].first, clicked[j].second);
+    if (!clicked.empty()) {
+      add(listrak_event_kind::click, clicked[0].first, clicked[0].second, 190'000);
+      add(listrak_event_kind::click, clicked[0].first, clicked[0].second, 930'000);
+    }
+  }
+  for (std::int64_t k = 0; k < changes.add_messages && !lists_.empty(); ++k) {
     auto& list = lists_[static_cast<std::size_t>(add_counter_++ % static_cast<std::int64_t>(lists_.size()))];
     add_message(list, now, now, static_cast<std::uint64_t>(messages_.size()));
     const auto& m = messages_.back();
@@ -197,7 +246,7 @@ listrak_mutation listrak_data::mutate(std::int64_t touch, std::int64_t events,
     for (int kind = 0; kind < listrak_event_kinds; ++kind)
       out.added_events[kind] += static_cast<std::int64_t>(m.events[kind].size());
   }
-  for (std::int64_t k = 0; k < add_subscribers && !lists_.empty(); ++k) {
+  for (std::int64_t k = 0; k < changes.add_subscribers && !lists_.empty(); ++k) {
     auto& list = lists_[static_cast<std::size_t>(k % static_cast<std::int64_t>(lists_.size()))];
     list.subscribers.push_back({next_contact_++, now, 2});
     ++out.added_subscribers;

@@ -5,18 +5,18 @@
 // event (opens, clicks, reads, removals, bounces), generated from a seed and
 // kept in memory (the simulator serves test- and bench-sized accounts).
 //
-// Invariants the connector relies on, and the tests check:
-//   - A message's WSMessageActivity counters are its events: DeliverCount =
-//     recipients, OpenCount = opens, ClickCount = clicks, ReadCount = reads,
-//     RemoveCount = removals (ClickerCount = distinct clickers).
+// Invariants the tests rely on:
 //   - Bounces happen within 72 hours of the SendDate (bounce_window_s).
 //   - Repeat events exist: a contact opens a message again up to an hour
-//     later, clicks the same link again minutes later, and clicks two links
-//     in the same second. No contact has two events of one kind at the same
-//     second (for clicks: of the same link), so (MsgID, EmailAddress, event
-//     time[, LinkUrl]) identifies an event.
-//   - Events of a message are kept sorted by date, ties in insertion order;
+//     later, clicks the same link again minutes later, clicks two links in
+//     the same second, and (one in five clickers) clicks one link twice in
+//     one second, at .19 and .93: whole seconds make those two clicks
+//     identical rows.
+//   - Events carry milliseconds (micros, a multiple of 1000, 0 for some).
+//   - Events of a message are kept sorted by time, ties in insertion order;
 //     recipients in send order. Mutations only append, dated at `now`.
+// What the counters of a message count (people or events) is the
+// simulator's `counters` reading, not the data's.
 //
 // Thread-safe: queries share a lock, mutations take it alone.
 
@@ -45,7 +45,8 @@ enum class listrak_event_kind { open, click, read, removal, bounce };
 inline constexpr int listrak_event_kinds = 5;
 
 struct listrak_event {
-  std::int64_t date = 0;
+  std::int64_t date = 0;     // unix seconds
+  std::int32_t micros = 0;   // and microseconds, 0..999999
   std::int64_t contact = 0;  // ContactID
   int variant = 0;           // click: link index; removal: method; bounce: reason
 };
@@ -75,9 +76,31 @@ struct listrak_message {
   }
 };
 
+// A change to the account, all dated at one `now`.
+struct listrak_changes {
+  // That many messages (spread over all, by a counter) each get
+  // `events_per_message` opens, clicks and reads by recipients who had none
+  // of that kind (so counters of people move too), one removal, and one
+  // bounce if still within 72 h of sending.
+  std::int64_t touch_messages = 0;
+  std::int64_t events_per_message = 1;
+  // That many messages (by their own counter, from the first message) each
+  // get `events_per_message` repeat opens, reads and clicks by people who
+  // already opened, read or clicked that link (counters of people stay),
+  // and their first clicker clicks that link twice more at now + .19 s and
+  // now + .93 s.
+  std::int64_t repeat_messages = 0;
+  // New messages sent now, round robin over the lists, to the list's first
+  // recipients_per_message subscribers, with a few events each.
+  std::int64_t add_messages = 0;
+  // New contacts added to the lists now, round robin.
+  std::int64_t add_subscribers = 0;
+};
+
 // What a mutation changed.
 struct listrak_mutation {
   std::vector<std::int64_t> touched_messages;
+  std::vector<std::int64_t> repeated_messages;
   std::vector<std::int64_t> added_messages;
   std::int64_t added_events[listrak_event_kinds] = {};
   std::int64_t added_subscribers = 0;
@@ -108,14 +131,8 @@ class listrak_data {
   static std::string bounce_detail(int variant);
   static std::string addition_method(int variant);
 
-  // touch: that many messages (spread over all, by a counter) each get
-  // `events` opens, clicks and reads by distinct recipients, one removal,
-  // and one bounce if still within 72 h of sending. add_messages: new
-  // messages sent now, round robin over the lists, to the list's first
-  // recipients_per_message subscribers, with a few events each.
-  // add_subscribers: new contacts added to the lists now, round robin.
-  listrak_mutation mutate(std::int64_t touch, std::int64_t events, std::int64_t add_messages,
-                          std::int64_t add_subscribers, std::int64_t now);
+  // Applies `changes` at `now` (unix seconds).
+  listrak_mutation mutate(const listrak_changes& changes, std::int64_t now);
 
  private:
   void generate();
@@ -128,6 +145,7 @@ class listrak_data {
   std::vector<listrak_message> messages_;  // by id, guarded by mu_
   std::int64_t next_contact_ = 0;          // guarded by mu_
   std::int64_t touch_counter_ = 0;         // guarded by mu_
+  std::int64_t repeat_counter_ = 0;        // guarded by mu_
   std::int64_t add_counter_ = 0;           // guarded by mu_
 };
 

@@ -39,14 +39,19 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
     auto k = nlohmann::json::parse(key, nullptr, false);
     auto v = nlohmann::json::parse(value, nullptr, false);
     const bool pending = k.is_array() && k.size() == 4 && k[3] == "pending";
-    const bool shape_ok = k.is_array() && (k.size() == 3 || pending) && k[0].is_string() &&
-                          k[1].is_string() && k[2].is_string() && v.is_object() &&
-                          v.contains(pending ? "pending" : "bookmark");
+    const bool failures = k.is_array() && k.size() == 4 && k[3] == "failures";
+    const char* field = pending ? "pending" : failures ? "failures" : "bookmark";
+    const bool shape_ok = k.is_array() && (k.size() == 3 || pending || failures) && k[0].is_string() &&
+                          k[1].is_string() && k[2].is_string() && v.is_object() && v.contains(field);
     if (!shape_ok)
       return make_error(error_kind::bad_payload,
                         "malformed entry in " + contract::state_topic(prefix) + " with key " +
                             key.substr(0, 120));
     if (k[0] != job) continue;
+    if (failures) {
+      out.failures[k[1].get<std::string>()] = v["failures"].dump();
+      continue;
+    }
     std::pair where{k[1].get<std::string>(), k[2].get<std::string>()};
     auto& table = pending ? out.pending : out.bookmarks;
     table[where] = v[pending ? "pending" : "bookmark"].dump();

@@ -28,6 +28,8 @@ struct job_state {
   // worker takes what its own run committed.
   bookmark_table bookmark_runs;
   bookmark_table pending_runs;
+  // stream -> its failure streak (the value under contract::failures_key).
+  std::map<std::string, std::string> failures;
 };
 
 result<job_state> load_kafka_state(const kafka::client_settings& settings,

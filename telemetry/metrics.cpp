@@ -44,6 +44,9 @@ instruments make_instruments(prometheus::Registry& r) {
           .Help("Unix time a job's last run with this outcome finished.").Register(r),
       BuildGauge().Name("quarry_workers")
           .Help("Workers connected to this coordinator.").Register(r),
+      BuildGauge().Name("quarry_stream_consecutive_failures")
+          .Help("Runs in a row that failed a stream without moving its bookmarks (0: its last run did not fail).")
+          .Register(r),
   };
 }
 

@@ -36,6 +36,7 @@ struct instruments {
   prometheus::Family<prometheus::Histogram>& run_duration;     // {job}
   prometheus::Family<prometheus::Gauge>& run_finished;         // {job, outcome}
   prometheus::Family<prometheus::Gauge>& workers;              // {location: local | remote}
+  prometheus::Family<prometheus::Gauge>& stream_failures;      // {quarry_job, stream}
 };
 
 // The process registry and its instruments, created on first use.

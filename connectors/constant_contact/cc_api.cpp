@@ -1,16 +1,18 @@
 #include "connectors/constant_contact/cc_api.hpp"
 
 #include "connectors/core/credential_file.hpp"
+#include "connectors/core/paginator.hpp"
 #include "connectors/core/timestamp.hpp"
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace quarry::connectors::constant_contact {
 namespace {
 
 using nlohmann::json;
-using steady = std::chrono::steady_clock;
 
 constexpr const char* default_auth_endpoint = "https://authz.constantcontact.com";
 constexpr const char* token_path = "/oauth2/default/v1/token";
@@ -72,19 +74,13 @@ std::optional<quarry::error> classify(const http::request& req, const http::resp
   return e;
 }
 
-token_pair& token_pair::of(const job_context& job) {
+refresh_token_chain& refresh_token_chain::of(const job_context& job) {
   static std::mutex registry_mutex;
-  static std::map<std::string, std::unique_ptr<token_pair>> registry;
+  static std::map<std::string, std::unique_ptr<refresh_token_chain>> registry;
   std::lock_guard lock(registry_mutex);
   auto& slot = registry[job.account + '\n' + job.credential("client_id")];
-  if (!slot) slot = std::make_unique<token_pair>();
+  if (!slot) slot = std::make_unique<refresh_token_chain>();
   return *slot;
-}
-
-void token_pair::invalidate(const std::string& stale) {
-  std::lock_guard lock(mutex_);
-  refused_ = stale;
-  if (access_ == stale) access_.clear();
 }
 
 namespace {
@@ -95,12 +91,14 @@ std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<ms>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A token is used until a quarter of its life (at most 60 s) is left.
+// A shared token is taken while more than a quarter of its life (at most
+// 60 s) is left: token_holder's margin, so that a token the holder lets go
+// of is never taken back from the file.
 ms margin_of(ms life) { return std::min<ms>(std::chrono::seconds{60}, life / 4); }
 
 } // namespace
 
-result<bool> token_pair::adopt_shared(const std::string& file, steady::time_point now) {
+result<std::optional<fetched_token>> refresh_token_chain::adopt_shared(const std::string& file) {
   auto on_disk = read_credential_file(file, "refresh_token");
   if (!on_disk) return std::move(on_disk).error();
   // The file has the newest token, unless storing ours failed: then the file's
@@ -109,29 +107,24 @@ result<bool> token_pair::adopt_shared(const std::string& file, steady::time_poin
   // "<file>.access" is missing before the first refresh, and only ever an
   // optimisation: anything unreadable in it means "refresh".
   auto text = read_credential_file(file + ".access", "refresh_token's access token");
-  if (!text) return false;
+  if (!text) return std::optional<fetched_token>{};
   const auto shared = json::parse(*text, nullptr, false);
   const auto access = json_text(shared, "access_token");
-  if (access.empty() || access == refused_ || !shared.contains("expires_at_ms") ||
+  // The token this process was last handed is asked for again only when the
+  // API refused it or it is about to expire: never take it back.
+  if (access.empty() || access == handed_ || !shared.contains("expires_at_ms") ||
       !shared["expires_at_ms"].is_number_integer() || !shared.contains("life_ms") ||
       !shared["life_ms"].is_number_integer())
-    return false;
+    return std::optional<fetched_token>{};
   const ms left{shared["expires_at_ms"].get<std::int64_t>() - unix_ms_now()};
-  const ms life{shared["life_ms"].get<std::int64_t>()};
-  if (left <= margin_of(life)) return false;
-  access_ = access;
-  expires_ = now + left - margin_of(life);
-  return true;
+  if (left <= margin_of(ms{shared["life_ms"].get<std::int64_t>()})) return std::optional<fetched_token>{};
+  // Whole seconds for the holder, rounded up: a token used a fraction of a
+  // second past its end is answered 401, and the holder then fetches anew.
+  return std::optional<fetched_token>{
+      fetched_token{access, std::chrono::ceil<std::chrono::seconds>(left)}};
 }
 
-result<std::string> token_pair::access_token(session& s) {
-  std::lock_guard lock(mutex_);
-  const auto now = steady::now();
-  if (!access_.empty() && now < expires_) return access_;
-  return refresh(s, now);
-}
-
-result<std::string> token_pair::refresh(session& s, steady::time_point now) {
+result<fetched_token> refresh_token_chain::fetch(session& s) {
   const auto& job = s.job();
   std::optional<credential_file_lock> shared_lock;
   const std::string* file = job.credential_file("refresh_token");
@@ -139,9 +132,12 @@ result<std::string> token_pair::refresh(session& s, steady::time_point now) {
     auto lock = credential_file_lock::acquire(*file, "refresh_token");
     if (!lock) return std::move(lock).error();
     shared_lock.emplace(std::move(lock).value());
-    auto adopted = adopt_shared(*file, now);
+    auto adopted = adopt_shared(*file);
     if (!adopted) return std::move(adopted).error();
-    if (*adopted) return access_;
+    if (*adopted) {
+      handed_ = (*adopted)->token;
+      return std::move(**adopted);
+    }
   }
   const auto current = refresh_.empty() ? job.credential("refresh_token") : refresh_;
   http::request req;
@@ -184,20 +180,19 @@ result<std::string> token_pair::refresh(session& s, steady::time_point now) {
     unstored_ = !st;
     if (!st) return std::move(st).error();
   }
-  const ms life = std::chrono::seconds{std::max<std::int64_t>(0, body["expires_in"].get<std::int64_t>())};
-  access_ = access;
-  expires_ = now + life - margin_of(life);
+  const std::chrono::seconds life{std::max<std::int64_t>(0, body["expires_in"].get<std::int64_t>())};
   if (file) {
     const json shared = {{"access_token", access},
-                         {"expires_at_ms", unix_ms_now() + life.count()},
-                         {"life_ms", life.count()}};
+                         {"expires_at_ms", unix_ms_now() + ms{life}.count()},
+                         {"life_ms", ms{life}.count()}};
     if (auto st = write_credential_file(*file + ".access", shared.dump(), "refresh_token's access token"); !st)
       s.warn("other processes sharing the credential file will refresh for themselves: " + st.error().message);
   }
-  return access_;
+  handed_ = access;
+  return fetched_token{access, life};
 }
 
-api::api(session& s) : s_(s), tokens_(token_pair::of(s.job())) {}
+api::api(session& s) : s_(s), chain_(refresh_token_chain::of(s.job())) {}
 
 result<json> api::get(const std::string& path_query, const std::string& describe) {
   http::request req;
@@ -205,37 +200,27 @@ result<json> api::get(const std::string& path_query, const std::string& describe
   req.describe = describe;
   req.headers = {{"Accept", "application/json"}};
   req.also_accept = {429};
-  for (int attempt = 1;; ++attempt) {
-    auto token = tokens_.access_token(s_);
-    if (!token) return std::move(token).error();
-    auto sent = req;
-    sent.headers.emplace_back("Authorization", "Bearer " + *token);
-    auto res = s_.call(sent, classify);
-    if (!res) {
-      if (res.error().kind != error_kind::auth_expired || attempt >= 2) {
-        auto err = std::move(res).error();
-        err.message = "constant_contact " + err.message;
-        return err;
-      }
-      tokens_.invalidate(*token);  // 401: refresh and try once more
-      continue;
-    }
-    if (const auto date = res->header("date"))
-      if (const auto t = parse_http_date(*date)) server_time_ = *t;
-    auto body = json::parse(res->body, nullptr, false);
-    if (body.is_discarded())
-      return make_error(error_kind::bad_payload, "constant_contact " + describe + ": not JSON: \"" +
-                                                     res->body.substr(0, 120) + "\"");
-    return body;
+  auto res = authorized_call(s_, chain_.tokens(), [this] { return chain_.fetch(s_); }, req, classify);
+  if (!res) {
+    auto err = std::move(res).error();
+    if (err.message.rfind("constant_contact", 0) != 0) err.message = "constant_contact " + err.message;
+    return err;
   }
+  if (const auto date = res->header("date"))
+    if (const auto t = parse_http_date(*date)) server_time_ = *t;
+  auto body = json::parse(res->body, nullptr, false);
+  if (body.is_discarded())
+    return make_error(error_kind::bad_payload, "constant_contact " + describe + ": not JSON: \"" +
+                                                   res->body.substr(0, 120) + "\"");
+  return body;
 }
 
 status api::pages(const std::string& first, const std::string& describe, const std::string& list_key,
                   const std::function<result<bool>(const json& body, const std::string& next)>& page) {
-  std::string href = first;
+  auto pager = paginator::next_link("constant_contact " + describe, first);
   for (;;) {
     if (s_.cancelled()) return make_error(error_kind::cancelled, "constant_contact " + describe + ": cancelled");
-    auto body = get(href, describe);
+    auto body = get(pager.cursor(), describe);
     if (!body) return std::move(body).error();
     if (!body->is_object() || !body->contains(list_key) || !(*body)[list_key].is_array())
       return make_error(error_kind::bad_payload, "constant_contact " + describe + ": expected \"" + list_key +
@@ -250,8 +235,10 @@ status api::pages(const std::string& first, const std::string& describe, const s
                             next.substr(0, 80) + "\"");
     auto more = page(*body, next);
     if (!more) return std::move(more).error();
-    if (!*more || next.empty()) return {};
-    href = next;
+    if (!*more) return {};
+    auto advanced = pager.next_cursor(next);
+    if (!advanced) return std::move(advanced).error();
+    if (!*advanced) return {};
   }
 }
 

@@ -1,5 +1,7 @@
 #include "connectors/constant_contact/cc_streams.hpp"
 
+#include "connectors/core/timestamp.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <utility>
@@ -17,6 +19,22 @@ json object_schema(std::vector<std::pair<const char*, json>> properties) {
   json props = json::object();
   for (auto& [name, schema] : properties) props[name] = std::move(schema);
   return {{"type", "object"}, {"properties", std::move(props)}};
+}
+
+// A contact's email address (EmailAddress in the Swagger file).
+json email_address() {
+  auto out = object_schema({{"address", nullable("string")},
+                            {"permission_to_send", nullable("string")},
+                            {"created_at", date_time()},
+                            {"updated_at", date_time()},
+                            {"opt_in_source", nullable("string")},
+                            {"opt_in_date", date_time()},
+                            {"opt_out_source", nullable("string")},
+                            {"opt_out_date", date_time()},
+                            {"opt_out_reason", nullable("string")},
+                            {"confirm_status", nullable("string")}});
+  out["type"] = {"object", "null"};
+  return out;
 }
 
 stream_descriptor report_stream(const report_spec& r) {
@@ -47,7 +65,7 @@ std::vector<stream_descriptor> make_streams() {
   out.push_back(
       {"contacts", {"contact_id"}, replication_method::incremental, "updated_at",
        object_schema({{"contact_id", {{"type", "string"}}},
-                      {"email_address", {{"type", {"object", "null"}}}},
+                      {"email_address", email_address()},
                       {"first_name", nullable("string")},
                       {"last_name", nullable("string")},
                       {"job_title", nullable("string")},
@@ -114,6 +132,26 @@ const report_spec* find_report(const std::string& name) {
   for (const auto& r : reports())
     if (r.name == name) return &r;
   return nullptr;
+}
+
+void normalise_times(const json& schema, json& value, const std::string& where,
+                     const std::function<void(const std::string&)>& warn) {
+  if (!schema.is_object()) return;
+  if (value.is_string() && schema.value("format", "") == "date-time") {
+    const auto& text = value.get_ref<const std::string&>();
+    if (const auto t = parse_instant(text)) {
+      value = format_rfc3339(*t);
+    } else {
+      warn(where + " is not a date-time, delivered as null: \"" + text.substr(0, 40) + "\"");
+      value = nullptr;
+    }
+  } else if (value.is_object() && schema.contains("properties")) {
+    for (const auto& [name, property] : schema["properties"].items())
+      if (const auto it = value.find(name); it != value.end()) normalise_times(property, *it, where + "." + name, warn);
+  } else if (value.is_array() && schema.contains("items")) {
+    for (std::size_t i = 0; i < value.size(); ++i)
+      normalise_times(schema["items"], value[i], where + "[" + std::to_string(i) + "]", warn);
+  }
 }
 
 const std::vector<stream_descriptor>& streams() {

@@ -24,6 +24,9 @@
 
 #include "connectors/core/stream.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,14 @@ struct report_spec {
 
 const std::vector<report_spec>& reports();
 const report_spec* find_report(const std::string& name);
+
+// Every date-time `schema` declares in `value` (nested objects and arrays
+// too) rewritten as RFC 3339 in UTC with the precision the API wrote
+// ("2016-03-03T10:56:29-05:00" -> "2016-03-03T15:56:29Z", ".108" kept).
+// Text that is no time becomes null and `warn` is told, naming `where` (the
+// stream and record) and the field: a record is never dropped for it.
+void normalise_times(const nlohmann::json& schema, nlohmann::json& value, const std::string& where,
+                     const std::function<void(const std::string&)>& warn);
 
 // Every stream, in plan order.
 const std::vector<stream_descriptor>& streams();

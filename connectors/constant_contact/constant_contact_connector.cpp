@@ -2,11 +2,12 @@
 
 #include "connectors/constant_contact/cc_api.hpp"
 #include "connectors/constant_contact/cc_streams.hpp"
+#include "connectors/core/boundary.hpp"
 #include "connectors/core/timestamp.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <set>
+#include <chrono>
 
 namespace quarry::connectors {
 namespace {
@@ -15,73 +16,19 @@ using nlohmann::json;
 using namespace constant_contact;
 using http::url_encode;
 
-constexpr std::int64_t day_ms = 86'400'000;
+constexpr auto day = std::chrono::hours{24};
 constexpr int default_horizon_days = 30;
 constexpr const char* page_limit = "limit=500";
-
-// How far a read by time got: every record before `ms`, and those at `ms`
-// whose keys are listed (records share a second; the key breaks the tie) or,
-// once that second is `closed` (well before the server's clock at the read:
-// nothing new can be stamped with it), all of them, with no keys kept: a
-// send to 10,000 contacts in one second must not make a 400 KB bookmark.
-// Bookmark form: {"at": "<time as the API printed it>", "keys": [...]} or
-// {"at": .., "closed": true}.
-struct boundary {
-  static constexpr std::int64_t settle_ms = 60'000;  // a second this old is closed
-
-  std::int64_t ms = -1;  // -1: nothing read yet
-  std::string at;
-  std::set<std::string> keys;
-  bool closed = false;
-
-  static boundary from(const json& b) {
-    boundary out;
-    if (!b.is_object() || !b.contains("at") || !b["at"].is_string()) return out;
-    const auto ms = parse_rfc3339_ms(b["at"].get<std::string>());
-    if (!ms) return out;
-    out.ms = *ms;
-    out.at = b["at"].get<std::string>();
-    out.closed = b.value("closed", false);
-    if (b.contains("keys") && b["keys"].is_array())
-      for (const auto& k : b["keys"])
-        if (k.is_string()) out.keys.insert(k.get<std::string>());
-    return out;
-  }
-  json to_json() const {
-    if (ms < 0) return json();
-    return closed ? json{{"at", at}, {"closed", true}} : json{{"at", at}, {"keys", keys}};
-  }
-  bool covers(std::int64_t t, const std::string& key) const {
-    return ms >= 0 && (t < ms || (t == ms && (closed || keys.count(key) > 0)));
-  }
-  void advance(std::int64_t t, const std::string& text, const std::string& key) {
-    if (t > ms) {
-      ms = t;
-      at = text;
-      keys = {key};
-      closed = false;
-    } else if (t == ms && !closed) {
-      keys.insert(key);
-    }
-  }
-  // The later of two boundaries (the union of keys when they meet).
-  void merge(const boundary& other) {
-    if (other.ms > ms) {
-      *this = other;
-    } else if (other.ms == ms) {
-      closed = closed || other.closed;
-      keys.insert(other.keys.begin(), other.keys.end());
-    }
-    if (closed) keys.clear();
-  }
-  // Closes the boundary's second when the server's clock (unix s) is well past it.
-  void settle(std::optional<std::int64_t> server_time) {
-    if (ms >= 0 && server_time && ms <= *server_time * 1000 - settle_ms) {
-      closed = true;
-      keys.clear();
-    }
-  }
-};
+// The step below a bookmark's instant that a read by updated_after /
+// after_date starts at (boundary::query_after), so that the records AT the
+// instant come back whether the server reads "after" inclusively or
+// exclusively [GUESS: the docs do not say; the simulator serves both].
+// Whole seconds [GUESS: CC writes milliseconds but may compare at seconds];
+// the overlap is dropped by boundary::admit.
+constexpr std::chrono::seconds bound_step{1};
+// An instant this much older than the server's clock at a read's start is
+// settled: nothing new can be stamped with it [GUESS: 60 s of lag at most].
+constexpr std::int64_t settle_s = 60;
 
 std::string text_of(const json& record, const char* field) {
   if (!record.is_object() || !record.contains(field)) return {};
@@ -90,13 +37,76 @@ std::string text_of(const json& record, const char* field) {
 }
 
 // A record's time field, or bad_payload naming the stream and the record.
-result<std::int64_t> time_field(const json& record, const char* field, const std::string& stream,
-                                const std::string& id) {
+result<instant> time_field(const json& record, const char* field, const std::string& stream, const std::string& id) {
   const auto text = text_of(record, field);
-  if (const auto ms = parse_rfc3339_ms(text)) return *ms;
+  if (const auto t = parse_instant(text)) return *t;
   return make_error(error_kind::bad_payload, "constant_contact " + stream + " " + id + ": " + field +
                                                  " is not an RFC 3339 time: \"" + text.substr(0, 40) + "\"");
 }
+
+// An updated_after / after_date value: milliseconds, as CC writes times
+// (truncated, so the bound only moves earlier).
+std::string query_time(const instant& t) { return url_encode(format_rfc3339(t, 3)); }
+
+// A bookmark written before the core boundary ({"at": T, "keys": [..]} or
+// {"at": T, "closed": true}) in the boundary's form under `field`; any
+// other value as it is.
+json current_form(const json& b, const char* field) {
+  if (!b.is_object() || b.contains(field) || !b.contains("at") || !b["at"].is_string()) return b;
+  json out = b;
+  out.erase("at");
+  out.erase("keys");
+  out.erase("closed");
+  if (b.value("closed", false)) {
+    const auto at = parse_instant(b["at"].get<std::string>());
+    if (!at) return b;  // resume names it
+    out[field] = format_rfc3339(instant{at->unix_ns + 1, 9});  // everything at T was delivered
+    out["keys_at"] = json::array();
+  } else {
+    out[field] = b["at"];
+    out["keys_at"] = b.contains("keys") && b["keys"].is_array() ? b["keys"] : json::array();
+  }
+  return out;
+}
+
+// `bookmark` (the boundary's form under `field`), closed when its instant is
+// settled before `server_start` (unix s, the server's clock when the read
+// began): then nothing new can be stamped with it, so it needs no keys and
+// the next read starts just after it. A send to 25,000 contacts in one
+// second would otherwise keep a 1 MB list of keys.
+json settled(json bookmark, const char* field, std::optional<std::int64_t> server_start) {
+  if (!server_start || !bookmark.is_object() || !bookmark.contains(field) || !bookmark[field].is_string() ||
+      bookmark.value("keys_at", json::array()).empty())
+    return bookmark;
+  const auto at = parse_instant(bookmark[field].get<std::string>());
+  if (!at || at->seconds() > *server_start - settle_s) return bookmark;
+  bookmark[field] = format_rfc3339(instant{at->unix_ns + 1, 9});
+  bookmark["keys_at"] = json::array();
+  return bookmark;
+}
+
+// Checks that a list read by time comes oldest first [GUESS: the docs give
+// no order; the simulator sorts by (updated_at, id)], so that a bookmark
+// taken mid-read holds. Once it does not, the read checkpoints only at its
+// end and the operator is told.
+class order_check {
+ public:
+  explicit order_check(session& s, std::string what) : s_(s), what_(std::move(what)) {}
+  void see(const instant& t) {
+    if (ascending_ && t < last_) {
+      ascending_ = false;
+      s_.warn(what_ + " did not come oldest first: this read keeps its bookmark until it ends");
+    }
+    last_ = t;
+  }
+  bool ascending() const { return ascending_; }
+
+ private:
+  session& s_;
+  std::string what_;
+  instant last_;
+  bool ascending_ = true;
+};
 
 int horizon_days(const job_context& job) {
   const auto& s = job.settings;
@@ -170,88 +180,99 @@ class constant_contact_connector final : public connector {
  private:
   static bool selected(api& a, const std::string& stream) { return a.s().job().selection.selected(stream); }
 
+  // `record` of `stream` with its date-times in one form, emitted.
+  static status emit(api& a, const std::string& stream, json record, const std::string& id) {
+    normalise_times(find_stream(stream)->schema, record, stream + " " + id,
+                    [&](const std::string& m) { a.s().warn(m); });
+    return a.s().emit(stream, record);
+  }
+
   status run_full_table(api& a, const std::string& stream, const std::string& path, const std::string& list_key) {
     const auto limit = stream == "contact_custom_fields" ? "limit=100" : page_limit;
+    const auto& key = find_stream(stream)->primary_key.front();
     auto st = a.pages(path + "?" + limit, "GET " + path, list_key, [&](const json& body, const std::string&) -> result<bool> {
       for (const auto& record : body[list_key])
-        if (auto e = a.s().emit(stream, record); !e) return std::move(e).error();
+        if (auto e = emit(a, stream, record, text_of(record, key.c_str())); !e) return std::move(e).error();
       return true;
     });
     if (!st) return st;
     return a.s().checkpoint({{"full_table_completed", true}});
   }
 
-  // Contacts changed since the bookmark, oldest first; checkpoint per page.
+  // Contacts changed since the bookmark, oldest first; a checkpoint per page.
   status run_contacts(const task_spec& task, api& a) {
-    auto b = boundary::from(task.bookmark);
-    // A closed second was read whole: ask only for what came after it.
-    const auto since = b.ms < 0 ? a.s().job().start_date : b.closed ? format_rfc3339_ms(b.ms + 1) : b.at;
-    std::string first = "/v3/contacts?" + std::string(page_limit) + "&include=custom_fields,list_memberships";
-    if (!since.empty()) first += "&updated_after=" + url_encode(since);
+    auto& s = a.s();
+    auto b = boundary::resume(current_form(task.bookmark, "updated_at"), "updated_at", s.job().start_date);
+    if (!b) return std::move(b).error();
+    const auto first = "/v3/contacts?" + std::string(page_limit) +
+                       "&include=custom_fields,list_memberships&updated_after=" + query_time(b->query_after(bound_step));
     std::optional<std::int64_t> started;  // the server's clock at the first answer
+    order_check order(s, "GET /v3/contacts");
     auto st = a.pages(first, "GET /v3/contacts", "contacts", [&](const json& body, const std::string&) -> result<bool> {
       if (!started) started = a.server_time();
       for (const auto& c : body["contacts"]) {
         const auto id = text_of(c, "contact_id");
         auto t = time_field(c, "updated_at", "contacts", id);
         if (!t) return std::move(t).error();
-        if (b.covers(*t, id)) continue;  // the last run's boundary second
-        if (auto e = a.s().emit("contacts", c); !e) return std::move(e).error();
-        b.advance(*t, text_of(c, "updated_at"), id);
+        order.see(*t);
+        if (!b->admit(*t, id)) continue;  // before the bookmark, or delivered at it
+        if (auto e = emit(a, "contacts", c, id); !e) return std::move(e).error();
       }
-      if (b.ms >= 0)
-        if (auto e = a.s().checkpoint(b.to_json()); !e) return std::move(e).error();
+      if (order.ascending())
+        if (auto e = s.checkpoint(b->bookmark()); !e) return std::move(e).error();
       return true;
     });
-    if (!st || b.ms < 0) return st;
-    // Only now is the newest second read whole (the next page may have held
+    if (!st) return st;
+    // Only now is the newest instant read whole (the next page may have held
     // more of it); closed if it was settled before the read began.
-    b.settle(started);
-    return a.s().checkpoint(b.to_json());
+    return s.checkpoint(settled(b->bookmark(), "updated_at", started));
   }
 
   // Campaigns changed since the bookmark are emitted; those changed or sent
   // within the horizon of the last read fan out to their activities.
-  // Bookmark: {"at", "keys"} of the newest updated_at, "read_at" = the
+  // Bookmark: the boundary's {"updated_at", "keys_at"} and "read_at", the
   // server's clock when the last complete read began.
   status run_campaigns(const task_spec& task, api& a) {
     auto& s = a.s();
-    const auto last = boundary::from(task.bookmark);
-    const auto horizon_ms = horizon_days(s.job()) * day_ms;
-    std::optional<std::int64_t> read_at;
-    if (task.bookmark.is_object() && task.bookmark.contains("read_at") && task.bookmark["read_at"].is_string())
-      read_at = parse_rfc3339_ms(task.bookmark["read_at"].get<std::string>());
+    const auto last = current_form(task.bookmark, "updated_at");
+    auto b = boundary::resume(last, "updated_at", s.job().start_date);
+    if (!b) return std::move(b).error();
+    std::optional<instant> read_at;
+    if (last.is_object() && last.contains("read_at") && last["read_at"].is_string())
+      read_at = parse_instant(last["read_at"].get<std::string>());
     // Campaigns sent (updated) before `active_from` cannot gain activity
     // since the last read; without a read time, count from the newest change.
-    std::optional<std::int64_t> active_from;
-    if (last.ms >= 0) active_from = read_at.value_or(last.ms) - horizon_ms;
-    std::string first = "/v3/emails?" + std::string(page_limit);
-    if (active_from) first += "&after_date=" + url_encode(format_rfc3339_ms(std::min(*active_from, last.ms)));
-    else if (!s.job().start_date.empty()) first += "&after_date=" + url_encode(s.job().start_date);
+    std::optional<instant> active_from;
+    if (last.is_object() && last.contains("updated_at")) {
+      const auto from = read_at.value_or(b->since());
+      active_from = instant{from.unix_ns - std::chrono::nanoseconds{horizon_days(s.job()) * day}.count(), from.digits};
+    }
+    auto query_from = b->query_after(bound_step);
+    if (active_from && *active_from < query_from) query_from = *active_from;
+    const auto first = "/v3/emails?" + std::string(page_limit) + "&after_date=" + query_time(query_from);
 
     const bool emit_campaigns = selected(a, "campaigns");
     std::vector<std::string> reports_wanted;
     for (const auto& e : task.emits)
       if (find_report(e)) reports_wanted.push_back(e);
     const bool fan_out = !task.emits.empty();
-    auto newest = last;
     std::optional<std::int64_t> started;  // the server's clock at the first answer
-    auto bookmark = [&](std::optional<std::int64_t> at) {
-      json b = newest.to_json();
-      if (b.is_null()) b = json::object();
-      if (at) b["read_at"] = format_rfc3339_ms(*at * 1000);
-      else if (read_at) b["read_at"] = format_rfc3339_ms(*read_at);
-      return b;
+    auto with_read_at = [&](json bookmark, std::optional<std::int64_t> at) {
+      if (at) bookmark["read_at"] = format_rfc3339(instant{*at * 1'000'000'000, 0});
+      else if (read_at) bookmark["read_at"] = format_rfc3339(*read_at);
+      return bookmark;
     };
+    order_check order(s, "GET /v3/emails");
     auto st = a.pages(first, "GET /v3/emails", "campaigns", [&](const json& body, const std::string&) -> result<bool> {
       if (!started) started = a.server_time();
       for (const auto& c : body["campaigns"]) {
         const auto id = text_of(c, "campaign_id");
         auto t = time_field(c, "updated_at", "campaigns", id);
         if (!t) return std::move(t).error();
-        const bool changed = !last.covers(*t, id);
+        order.see(*t);
+        const bool changed = b->admit(*t, id);
         if (changed && emit_campaigns)
-          if (auto e = s.emit("campaigns", c); !e) return std::move(e).error();
+          if (auto e = emit(a, "campaigns", c, id); !e) return std::move(e).error();
         const bool sent = !never_sent(text_of(c, "current_status"));
         const bool may_gain = sent && (!active_from || *t >= *active_from);
         if (fan_out && (changed || may_gain)) {
@@ -262,14 +283,13 @@ class constant_contact_connector final : public connector {
           child.emits = reports_wanted;
           s.spawn(std::move(child));
         }
-        newest.advance(*t, text_of(c, "updated_at"), id);
       }
-      if (auto e = s.checkpoint(bookmark(std::nullopt)); !e) return std::move(e).error();
+      if (order.ascending())
+        if (auto e = s.checkpoint(with_read_at(b->bookmark(), std::nullopt)); !e) return std::move(e).error();
       return true;
     });
     if (!st) return st;
-    newest.settle(started);
-    return s.checkpoint(bookmark(started));
+    return s.checkpoint(with_read_at(settled(b->bookmark(), "updated_at", started), started));
   }
 
   // One campaign: its activities (details when the campaign changed) and a
@@ -310,28 +330,34 @@ class constant_contact_connector final : public connector {
   }
 
   // One report of one activity, newest first. Incremental reports stop at
-  // the last run's newest event; a read cut short resumes from its page.
-  // Bookmark: {"through": boundary, "pending": {"href", "newest"}} (pending
-  // only while a read is unfinished).
+  // the last run's newest event (a boundary: the events at its instant that
+  // it holds are skipped); a read cut short resumes from its page.
+  // Bookmark: {"through": {"created_time", "keys_at"}, "pending": {"href",
+  // "newest"}} (pending only while a read is unfinished; newest is the
+  // boundary of what that read delivered so far).
   status run_report(const task_spec& task, api& a) {
     auto& s = a.s();
     const auto& spec = *find_report(task.stream);
     const auto& key_fields = find_stream(task.stream)->primary_key;
     const auto activity_id = task.params.value("campaign_activity_id", task.partition);
     const auto& b = task.bookmark;
-    const auto stop = spec.incremental && b.is_object() ? boundary::from(b.value("through", json())) : boundary{};
+    const json through = spec.incremental && b.is_object() ? current_form(b.value("through", json()), "created_time")
+                                                            : json();
     const json pending = b.is_object() ? b.value("pending", json()) : json();
+    auto resume = [&](const json& bookmark) -> result<boundary> {
+      if (bookmark.is_null()) return boundary("created_time");  // every event
+      return boundary::resume(bookmark, "created_time", s.job().start_date);
+    };
+    auto stop = resume(through);
+    if (!stop) return std::move(stop).error();
     std::string href = "/v3/reports/email_reports/" + url_encode(activity_id) + "/tracking/" + spec.name + "?" +
                        page_limit;
-    boundary newest;
-    if (pending.is_object() && pending.contains("href") && pending["href"].is_string()) {
-      href = pending["href"].get<std::string>();
-      newest = boundary::from(pending.value("newest", json()));
-    }
+    const bool resumed = pending.is_object() && pending.contains("href") && pending["href"].is_string();
+    auto seen = resumed ? resume(current_form(pending.value("newest", json()), "created_time")) : stop;
+    if (!seen) return std::move(seen).error();
+    if (resumed) href = pending["href"].get<std::string>();
     const auto describe = "GET /v3/reports/email_reports/{id}/tracking/" + spec.name;
-    const bool resumed = !newest.at.empty() || (pending.is_object() && pending.contains("href"));
     std::optional<std::int64_t> started;  // the server's clock at this read's first answer
-    bool reached_stop = false;
     auto st = a.pages(href, describe, "tracking_activities", [&](const json& body, const std::string& next) -> result<bool> {
       if (!started) started = a.server_time();
       for (const auto& record : body["tracking_activities"]) {
@@ -340,27 +366,26 @@ class constant_contact_connector final : public connector {
           if (f != "campaign_activity_id" && f != "created_time") key += text_of(record, f.c_str()) + "|";
         auto t = time_field(record, "created_time", spec.name, activity_id);
         if (!t) return std::move(t).error();
-        if (stop.ms >= 0 && (*t < stop.ms || (*t == stop.ms && stop.closed))) {
-          reached_stop = true;
-          break;
-        }
-        if (stop.covers(*t, key)) continue;
-        if (auto e = s.emit(spec.name, record); !e) return std::move(e).error();
-        newest.advance(*t, text_of(record, "created_time"), key);
+        if (*t < stop->since()) return false;  // older than the last run's newest: the rest too
+        if (!stop->admit(*t, key)) continue;   // at it, delivered by the last run
+        if (auto e = emit(a, spec.name, record, activity_id + " " + key); !e) return std::move(e).error();
+        seen->admit(*t, key);
       }
-      if (reached_stop || next.empty()) return false;
-      if (auto e = s.checkpoint({{"through", stop.to_json()}, {"pending", {{"href", next}, {"newest", newest.to_json()}}}}); !e)
+      if (next.empty()) return true;
+      // What this read delivered, as the next run's `through` will hold it.
+      const auto newest = !spec.incremental ? json()
+                          : resumed         ? seen->bookmark()
+                                            : settled(seen->bookmark(), "created_time", started);
+      if (auto e = s.checkpoint({{"through", through}, {"pending", {{"href", next}, {"newest", newest}}}}); !e)
         return std::move(e).error();
       return true;
     });
     if (!st) return st;
     if (!spec.incremental) return s.checkpoint({{"through", nullptr}});
-    auto through = stop;
-    through.merge(newest);
-    // The newest events were read at this read's start, unless it resumed
-    // a read begun earlier: then the next run closes their second.
-    if (!resumed) through.settle(started);
-    return s.checkpoint({{"through", through.to_json()}});
+    // The newest events were read at this read's start, unless it resumed a
+    // read begun earlier (whose start is not known): then the next run
+    // closes their instant.
+    return s.checkpoint({{"through", resumed ? seen->bookmark() : settled(seen->bookmark(), "created_time", started)}});
   }
 };
 

@@ -17,6 +17,14 @@
 // has no reports to read. A report reads newest first and stops at the
 // newest event the last run saw.
 //
+// Every incremental stream resumes through core's boundary
+// (connectors/core/boundary.hpp): contacts and campaigns ask updated_after /
+// after_date one second before the bookmark's instant, whether the server
+// reads "after" inclusively or exclusively [GUESS: the docs do not say], and
+// skip the keys the bookmark holds at it; reports skip them at the instant
+// they stop at. Date-time columns are written RFC 3339 in UTC with the
+// precision the API gave (cc_streams.hpp: normalise_times).
+//
 // Account settings: tracking_horizon_days, auth_endpoint (default
 // https://authz.constantcontact.com).
 

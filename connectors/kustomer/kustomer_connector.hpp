@@ -7,32 +7,24 @@
 // Endpoint: the API host without /v1 (a simulator in tests). When the account
 // gives none, settings.region picks it: "us" (default)
 // https://api.kustomerapp.com, "eu" https://api.prod2.kustomerapp.com.
-// Settings (optional): region, page_size (search page, 1..500, default 500).
+// Settings (optional): region, page_size (search page, 1..500, default
+// 500), search_depth (how many results one search can page through, default
+// 10,000; quarry also stays within 100 pages).
 //
 // Quota: the org's plan budget (default 1000 calls/min; the account's quota
 // windows override it) for every call, and Kustomer's 100 searches/min for
 // API keys on search calls only (http::request::quota_scope "search").
 //
-// Search streams page by keyset, one search per page, each page=1: the
-// cursor is the (updatedAt, id) pair of the last record emitted, and every
-// page is a new search that starts there, so a record that moves while the
-// stream is read is never skipped, no search ever pages past Kustomer's
-// depth limit, and no number of records sharing one updatedAt makes it loop:
-//
-//              page full, all records at the cursor's updatedAt
-//   [after pair] -------------------------------------------> [tie]
-//   gte t, skip <= (t, id)                                     gte t, lte t, id gt id
-//        ^   | last page: done                                   | last page
-//        |   v                                                   v
-//        +-- (page full, not all at t) <------------------- [after time]
-//                                                               gt t
-//
-// Bookmarks, written after every page:
-//   search streams  {"updated_at": "<ms ISO>", "id": "<last id>"}
-//   list streams    mid-scan {"updated_at": since, "page": n, "max_seen": m};
-//                   done     {"updated_at": max_seen}
-//   (list records are emitted when updated after the bookmark: the API
-//   has no filter for them, so each run reads the whole list.)
+// Every stream resumes through connectors/core/boundary.hpp:
+//   search streams  kustomer_search.hpp: one search per page from the
+//                   boundary, tie groups read apart; bookmarks after every
+//                   page, never more than page_size ids.
+//   list streams    (users, teams, tags, shortcuts) the API has no filter:
+//                   each run reads the list whole, in id order, and emits
+//                   what the boundary admits; the bookmark
+//                   {"updated_at": newest, "keys_at": [ids at newest]} is
+//                   taken at the end of the scan (a scan cut short starts
+//                   again; what it emitted was never committed).
 
 #include "connectors/core/connector.hpp"
 

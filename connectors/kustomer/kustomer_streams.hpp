@@ -14,7 +14,7 @@
 //   shortcuts      id   incremental updated_at    GET /v1/shortcuts  (pageSize 100)
 //
 // The list endpoints take no filter: their replication is client-side (a
-// full scan that emits only records updated after the bookmark).
+// full scan that emits what the boundary admits).
 //
 // A record is the JSON:API object made flat as tap-kustomer makes it: every
 // key snake_case, `attributes` lifted to the top, each relationship's `data`

@@ -1,11 +1,15 @@
 #include "connectors/listrak/listrak_connector.hpp"
 
-#include "connectors/listrak/listrak_streams.hpp"
+#include "connectors/core/boundary.hpp"
+#include "connectors/core/md5.hpp"
+#include "connectors/core/paginator.hpp"
 #include "connectors/core/timestamp.hpp"
+#include "connectors/listrak/listrak_dates.hpp"
+#include "connectors/listrak/listrak_streams.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -15,39 +19,50 @@ namespace {
 using nlohmann::json;
 using namespace listrak;
 namespace jt = json_text;
-using sys_seconds = std::chrono::sys_seconds;
 
 constexpr const char* default_endpoint = "https://webservices.listrak.com/v31/IntegrationService.asmx";
 constexpr std::int64_t day_s = 86'400;
+constexpr std::int64_t ns_per_s = 1'000'000'000;
 
-// "2024-03-05T07:08:09" (UTC, as Listrak writes it), or with "Z" or an
-// offset, fractions ignored -> seconds.
-std::optional<sys_seconds> parse_time(std::string_view text) {
-  std::string t{text};
-  if (t.size() >= 19 && t.find_first_of("Zz+-", 19) == std::string::npos) t += 'Z';
-  const auto ms = parse_rfc3339_ms(t);
-  if (!ms) return std::nullopt;
-  return sys_seconds{std::chrono::seconds{*ms / 1000 - (*ms % 1000 < 0 ? 1 : 0)}};
-}
+// The account settings, validated (listrak_connector.hpp lists them).
+struct listrak_settings {
+  std::int64_t interval_days = 365;
+  std::int64_t bounce_days = 7;
+  std::int64_t engagement_days = 30;
+  std::string time_zone = "UTC";
+};
 
-// "2024-03-05T07:08:09Z"; Listrak reads request dates without a zone as UTC
-// too, so the Z is only for humans reading logs and bookmarks.
-std::string format_time(sys_seconds t) {
-  const auto tt = static_cast<std::time_t>(t.time_since_epoch().count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// A zone-less date element gets its "Z": the API's dates are UTC.
-void mark_utc(pugi::xml_node record, const std::vector<std::string>& date_columns) {
-  for (const auto& name : date_columns) {
-    auto e = soap::child(record, name);
-    const std::string_view text = e.text().get();
-    if (text.size() == 19 && text[10] == 'T') e.text().set((std::string{text} + "Z").c_str());
+result<listrak_settings> read_settings(const job_context& job) {
+  listrak_settings out;
+  const auto& st = job.settings;
+  if (st.is_null()) return out;
+  const std::string where = "listrak account \"" + job.account + "\": setting ";
+  if (!st.is_object()) return make_error(error_kind::fatal, "listrak account \"" + job.account + "\": settings must be an object");
+  auto days = [&](const char* name, std::int64_t lo, std::int64_t& value, const char* meaning) -> status {
+    if (!st.contains(name)) return {};
+    const auto& v = st[name];
+    if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > 3650)
+      return make_error(error_kind::fatal, where + name + " must be an integer from " + std::to_string(lo) +
+                                               " to 3650 (" + meaning + "), got " + v.dump().substr(0, 40));
+    value = v.get<std::int64_t>();
+    return {};
+  };
+  if (auto e = days("interval_days", 1, out.interval_days, "days per ReportListMessageActivity window"); !e) return std::move(e).error();
+  if (auto e = days("bounce_days", 0, out.bounce_days, "days after a message's SendDate its bounces are re-read"); !e)
+    return std::move(e).error();
+  if (auto e = days("engagement_days", 1, out.engagement_days,
+                    "days after a message's SendDate its opens, clicks, reads, unsubscribes and sends are re-read");
+      !e)
+    return std::move(e).error();
+  if (st.contains("time_zone")) {
+    const auto& v = st["time_zone"];
+    if (!v.is_string() || !known_time_zone(v.get<std::string>()))
+      return make_error(error_kind::fatal,
+                        where + "time_zone must name a zone of the tz database, the account's server time zone "
+                                "(e.g. \"America/New_York\"; default \"UTC\"), got " + v.dump().substr(0, 60));
+    out.time_zone = v.get<std::string>();
   }
+  return out;
 }
 
 std::string redact(std::string text, const std::string& secret) {
@@ -118,14 +133,109 @@ class listrak_api {
   session& s_;
 };
 
-// One record out: {"<parent>":id, fields...} keyed by spec.key.
+// Every field of a row as the server wrote it: two rows with the same
+// content are identical in every field.
+std::string content_of(pugi::xml_node record) {
+  std::string out;
+  for (auto e = record.first_child(); e; e = e.next_sibling()) {
+    if (e.type() != pugi::node_element) continue;
+    out += soap::local_name(e);
+    out += '=';
+    out += e.text().get();
+    out += '\x1f';
+  }
+  return out;
+}
+
+// xsi:nil="true", whatever the prefix.
+bool nil(pugi::xml_node e) {
+  for (auto a : e.attributes())
+    if (const std::string_view n = a.name(); (n == "nil" || n.ends_with(":nil")) && std::string_view{a.value()} == "true")
+      return true;
+  return false;
+}
+
+// The rows of one page, each row's content, and the page's fingerprint for
+// the paginator's repeat check ("" for an empty page).
+struct page_of_rows {
+  std::vector<pugi::xml_node> rows;
+  std::vector<std::string> contents;
+  std::string fingerprint;
+};
+
+page_of_rows page_rows(pugi::xml_node payload, const stream_spec& spec) {
+  page_of_rows out;
+  std::string all;
+  for (auto r : soap::children(soap::child(payload, spec.operation + "Result"), spec.item)) {
+    out.rows.push_back(r);
+    out.contents.push_back(content_of(r));
+    all += out.contents.back();
+    all += '\n';
+  }
+  if (!out.rows.empty()) out.fingerprint = hash::md5_hex(all);
+  return out;
+}
+
+void set_null(pugi::xml_node e) {
+  e.remove_children();
+  e.append_attribute("xsi:nil") = "true";
+}
+
+// ArrayOfString elements become one element per string, which the record
+// writer's repeated column gathers into an array: one shape, whatever the
+// count ({"string":"a"} and {"string":["a","b"]} otherwise). An empty or nil
+// element is no string at all ([]).
+void unwrap_string_arrays(pugi::xml_node record, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    std::vector<pugi::xml_node> arrays;
+    for (auto e : soap::children(record, name)) arrays.push_back(e);
+    for (auto e : arrays) {
+      bool wrapper = false;
+      for (auto c = e.first_child(); c; c = c.next_sibling()) {
+        if (c.type() != pugi::node_element) continue;
+        wrapper = true;
+        if (nil(c)) continue;
+        record.insert_child_before(e.name(), e).text().set(c.text().get());
+      }
+      if (wrapper || std::string_view{e.text().get()}.empty()) record.remove_child(e);
+    }
+  }
+}
+
+// One record out: {"<parent>":id, fields..., "Ordinal":n} keyed by spec.key
+// (and Ordinal). Dates are rewritten RFC 3339 in UTC first.
 class record_out {
  public:
-  record_out(session& s, const stream_spec& spec)
-      : s_(s), spec_(spec), writer_(spec.columns), selected_(selected_columns(s, spec)) {}
+  record_out(session& s, const stream_spec& spec, std::string time_zone)
+      : s_(s), spec_(spec), time_zone_(std::move(time_zone)), writer_(spec.columns),
+        selected_(selected_columns(s, spec)) {}
 
-  status emit(pugi::xml_node record, std::int64_t parent_id = 0) {
-    mark_utc(record, spec_.date_columns);
+  // Zone-less server-time dates as RFC 3339 UTC with their fraction; an
+  // unset (DateTime.MinValue) or unreadable date is null, the latter with a
+  // warning (once per column and task).
+  void normalise(pugi::xml_node record) {
+    unwrap_string_arrays(record, spec_.string_arrays);
+    for (const auto& name : spec_.date_columns) {
+      auto e = soap::child(record, name);
+      if (!e || nil(e)) continue;
+      const std::string text = e.text().get();
+      if (text.empty()) {
+        set_null(e);
+        continue;
+      }
+      if (const auto t = read_date(text, time_zone_)) {
+        e.text().set(format_rfc3339(*t).c_str());
+        continue;
+      }
+      if (!unset_date(text) && warned_.insert(name).second)
+        s_.warn("listrak " + spec_.name + ": " + name + " \"" + text.substr(0, 40) +
+                "\" is not a date; written as null");
+      set_null(e);
+    }
+  }
+
+  // `ordinal` < 0: the stream has none.
+  status emit(pugi::xml_node record, std::int64_t parent_id = 0, int ordinal = -1) {
     const auto* sel = selected_ ? &*selected_ : nullptr;
     value_ = "{";
     if (!spec_.parent.empty() && (sel == nullptr || std::find(sel->begin(), sel->end(), spec_.parent) != sel->end())) {
@@ -134,6 +244,10 @@ class record_out {
       value_ += ',';
     }
     writer_.append_fields(value_, record, sel);
+    if (ordinal >= 0) {
+      value_ += jt::key(ordinal_field);
+      value_ += std::to_string(ordinal);
+    }
     soap::close_object(value_);
     key_ = "{";
     for (const auto& k : spec_.key) {
@@ -151,6 +265,10 @@ class record_out {
       }
       key_ += ',';
     }
+    if (ordinal >= 0) {
+      key_ += jt::key(ordinal_field);
+      key_ += std::to_string(ordinal);
+    }
     soap::close_object(key_);
     return s_.emit_serialized(spec_.name, key_, value_);
   }
@@ -158,8 +276,10 @@ class record_out {
  private:
   session& s_;
   const stream_spec& spec_;
+  std::string time_zone_;
   soap::record_writer writer_;
   std::optional<std::vector<std::string>> selected_;
+  std::set<std::string> warned_;
   std::string key_, value_;
 };
 
@@ -177,11 +297,7 @@ task_spec child_task(std::string stream, std::string partition, json params) {
   return t;
 }
 
-int setting_int(const session& s, const char* name, int fallback, int lo, int hi) {
-  const auto& st = s.job().settings;
-  if (!st.is_object() || !st.contains(name) || !st[name].is_number_integer()) return fallback;
-  return std::clamp(st[name].get<int>(), lo, hi);
-}
+instant at_seconds(std::int64_t s) { return {s * ns_per_s, 0}; }
 
 class listrak_connector final : public connector {
  public:
@@ -208,6 +324,7 @@ class listrak_connector final : public connector {
   }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
+    if (auto cfg = read_settings(s.job()); !cfg) return std::move(cfg).error();
     const auto& sel = s.job().selection;
     bool any = false;
     for (const auto& spec : streams()) any = any || sel.selected(spec.name);
@@ -224,20 +341,25 @@ class listrak_connector final : public connector {
   status run(const task_spec& task, session& s) override {
     const auto* spec = find_stream(task.stream);
     if (spec == nullptr) return make_error(error_kind::fatal, "listrak: unknown stream " + task.stream);
+    auto cfg = read_settings(s.job());
+    if (!cfg) return std::move(cfg).error();
     switch (spec->how) {
-      case reading::lists: return run_lists(*spec, s);
-      case reading::messages: return run_messages(*spec, task, s);
-      case reading::range: return run_range(*spec, task, s);
+      case reading::lists: return run_lists(*spec, s, *cfg);
+      case reading::messages: return run_messages(*spec, task, s, *cfg);
+      case reading::range: return run_range(*spec, task, s, *cfg);
       case reading::sends: return run_sends(*spec, task, s);
     }
     return make_error(error_kind::fatal, "listrak: unknown stream " + task.stream);
   }
 
  private:
-  sys_seconds now() const { return std::chrono::floor<std::chrono::seconds>(options_.now()); }
+  instant now() const {
+    return {std::chrono::duration_cast<std::chrono::nanoseconds>(options_.now().time_since_epoch()).count(), 0};
+  }
 
-  sys_seconds start_of(const session& s) const {
-    return parse_time(s.job().start_date).value_or(now() - std::chrono::seconds{365 * day_s});
+  instant start_of(const session& s) const {
+    if (auto t = parse_instant(s.job().start_date)) return *t;
+    return at_seconds(now().seconds() - 365 * day_s);
   }
 
   static std::int64_t id_param(const task_spec& task, const char* name) {
@@ -251,16 +373,17 @@ class listrak_connector final : public connector {
     return {};
   }
 
-  status run_lists(const stream_spec& spec, session& s) {
+  status run_lists(const stream_spec& spec, session& s, const listrak_settings& cfg) {
     listrak_api api(s);
     auto ans = api.call(spec.operation, {});
     if (!ans) return std::move(ans).error();
-    record_out out(s, spec);
+    record_out out(s, spec, cfg.time_zone);
     const auto& sel = s.job().selection;
     for (auto l : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
       const auto id = as_int(soap::child_text(l, "ListID"));
       if (id < 0)
         return make_error(error_kind::bad_payload, "listrak " + spec.operation + ": a WSContactList without a ListID");
+      out.normalise(l);
       if (auto st = out.emit(l); !st) return st;
       const auto partition = std::to_string(id);
       s.spawn(child_task("messages", partition, {{"ListID", id}}));
@@ -270,28 +393,36 @@ class listrak_connector final : public connector {
     return s.checkpoint({{"full_table_completed", true}});
   }
 
-  status run_messages(const stream_spec& spec, const task_spec& task, session& s) {
+  // A message's children are read on every run while the message can gain
+  // records (within engagement_days of its SendDate; bounce_days for
+  // bounces); after that only when the stream's counter moved. The bookmark
+  // keeps, per message and child, the counter seen by the first read that
+  // began after that horizon (-1: none yet), so a counter of people (a
+  // repeat open leaves OpenCount alone) never hides an event in the horizon.
+  status run_messages(const stream_spec& spec, const task_spec& task, session& s, const listrak_settings& cfg) {
     const auto list_id = id_param(task, "ListID");
-    json spawned = task.bookmark.is_object() && task.bookmark.contains("spawned") && task.bookmark["spawned"].is_object()
-                       ? task.bookmark["spawned"]
+    json settled = task.bookmark.is_object() && task.bookmark.contains("settled") && task.bookmark["settled"].is_object()
+                       ? task.bookmark["settled"]
                        : json::object();
     const auto children = message_children();
     const auto& sel = s.job().selection;
     const auto to = now();
-    const std::chrono::seconds step{std::int64_t{setting_int(s, "interval_days", 365, 1, 3650)} * day_s};
-    const std::chrono::seconds bounce_window{std::int64_t{setting_int(s, "bounce_days", 7, 0, 3650)} * day_s};
+    const std::int64_t step = cfg.interval_days * day_s;
     listrak_api api(s);
-    record_out out(s, spec);
-    for (auto from = start_of(s); from <= to; from += step) {
+    record_out out(s, spec, cfg.time_zone);
+    std::set<std::int64_t> seen;  // messages emitted this run: windows overlap
+    // Windows [w - 1 s, w + step] overlap by a second, so a message sent on
+    // a window's edge is in one of them whether the server's bounds are
+    // inclusive or exclusive, and at whatever precision it compares.
+    for (auto w = start_of(s).seconds();; w += step) {
       if (auto st = cancelled(s, spec.name); !st) return st;
-      // Windows meet without overlapping: [from, from + step - 1 s].
-      const auto until = std::min(to, from + step - std::chrono::seconds{1});
+      const auto until = std::min(to.seconds(), w + step);
       auto ans = api.call(
           spec.operation,
           [&](soap::envelope& e) {
             e.leaf("ListID", std::to_string(list_id))
-                .leaf("StartDate", format_time(from))
-                .leaf("EndDate", format_time(until))
+                .leaf("StartDate", wall_time(at_seconds(w - 1), cfg.time_zone))
+                .leaf("EndDate", wall_time(at_seconds(until), cfg.time_zone))
                 .leaf("IncludeTestMessages", "true");
           },
           "ListID " + std::to_string(list_id));
@@ -300,120 +431,132 @@ class listrak_connector final : public connector {
         const auto msg_id = as_int(soap::child_text(m, "MsgID"));
         if (msg_id < 0)
           return make_error(error_kind::bad_payload, "listrak " + spec.operation + ": a WSMessageActivity without a MsgID");
+        if (!seen.insert(msg_id).second) continue;
+        out.normalise(m);
         if (auto st = out.emit(m); !st) return st;
-        const auto sent = parse_time(soap::child_text(m, "SendDate"));
-        auto& seen = spawned[std::to_string(msg_id)];
-        if (!seen.is_array() || seen.size() != children.size()) seen = json(std::vector<std::int64_t>(children.size(), -1));
+        const std::string send_date{soap::child_text(m, "SendDate")};
+        const auto sent = parse_instant(send_date);
+        auto& state = settled[std::to_string(msg_id)];
+        if (!state.is_array() || state.size() != children.size()) state = json(std::vector<std::int64_t>(children.size(), -1));
         for (std::size_t i = 0; i < children.size(); ++i) {
           const auto& child = *children[i];
           if (!sel.selected(child.name)) continue;
-          std::int64_t mark = 0;
-          if (!child.counter.empty()) {
-            mark = as_int(soap::child_text(m, child.counter), -2);
-            if (mark == seen[i].get<std::int64_t>()) continue;
-          } else {  // bounces: until the last read began bounce_days after sending
-            const auto last = seen[i].get<std::int64_t>();
-            if (last >= 0 && sent && last >= (*sent + bounce_window).time_since_epoch().count()) continue;
-            mark = to.time_since_epoch().count();
-          }
-          seen[i] = mark;
+          const auto count = child.counter.empty() ? 0 : as_int(soap::child_text(m, child.counter), -2);
+          const auto before = state[i].is_number_integer() ? state[i].get<std::int64_t>() : -1;
+          if (before >= 0 && before == count) continue;  // read after the horizon, counter unchanged
+          const auto horizon = (child.counter.empty() ? cfg.bounce_days : cfg.engagement_days) * day_s;
+          const bool after_horizon = sent && to.seconds() >= sent->seconds() + horizon;
+          state[i] = after_horizon && count >= 0 ? count : -1;
           s.spawn(child_task(child.name, std::to_string(msg_id),
-                             {{"MsgID", msg_id}, {"ListID", list_id}, {"SendDate", std::string{soap::child_text(m, "SendDate")}}}));
+                             {{"MsgID", msg_id}, {"ListID", list_id}, {"SendDate", send_date}}));
         }
       }
-      if (auto st = s.checkpoint({{"spawned", spawned}}); !st) return st;
+      if (auto st = s.checkpoint({{"settled", settled}}); !st) return st;
+      if (until >= to.seconds()) break;
     }
     return {};
   }
 
-  // The identity of a record among those sharing its date.
-  static std::string identity(const stream_spec& spec, pugi::xml_node r) {
-    if (spec.parent == "ListID") return std::string{soap::child_text(r, "ContactID")};
-    std::string out{soap::child_text(r, "EmailAddress")};
-    if (spec.name == "message_clicks") out += "\n" + std::string{soap::child_text(r, "LinkUrl")};
-    return out;
+  // Where a range task resumes: its boundary bookmark, or a bookmark of the
+  // shape before it ({"since", "seen"}: resumes at since, re-delivering what
+  // was at exactly that date once).
+  static json resume_point(const json& bookmark, const std::string& field) {
+    if (bookmark.is_object() && !bookmark.contains(field) && bookmark.contains("since") && bookmark["since"].is_string())
+      return {{field, bookmark["since"]}};
+    return bookmark;
   }
 
-  status run_range(const stream_spec& spec, const task_spec& task, session& s) {
+  // Range reports: [bookmark - 1 s, now] in the server's time zone, paged.
+  // Rows at the bookmark's date that it already holds are skipped by their
+  // identity: every field as written plus how many identical rows came
+  // before at that date (so two identical rows are two records, Ordinal 0
+  // and 1). The second of overlap makes the read right whether StartDate is
+  // inclusive or exclusive, and at whatever precision the server compares.
+  // [GUESS: rows come in date order, as tap-listrak's bookmarks assume.]
+  status run_range(const stream_spec& spec, const task_spec& task, session& s, const listrak_settings& cfg) {
     const auto id = id_param(task, spec.parent.c_str());
-    const auto& b = task.bookmark;
-    std::optional<sys_seconds> since;
-    std::set<std::string> seen;
-    if (b.is_object() && b.contains("since") && b["since"].is_string()) {
-      since = parse_time(b["since"].get<std::string>());
-      if (b.contains("seen") && b["seen"].is_array())
-        for (const auto& v : b["seen"])
-          if (v.is_string()) seen.insert(v.get<std::string>());
-    }
     // Nothing happens to a message before it is sent.
-    sys_seconds from = start_of(s);
+    auto start = start_of(s);
     if (task.params.is_object() && task.params.contains("SendDate") && task.params["SendDate"].is_string())
-      if (auto sent = parse_time(task.params["SendDate"].get<std::string>())) from = *sent;
-    if (since) from = *since;
-    const auto to = now();
+      if (auto sent = read_date(task.params["SendDate"].get<std::string>(), cfg.time_zone)) start = *sent;
+    auto b = boundary::resume(resume_point(task.bookmark, spec.replication_key), spec.replication_key,
+                              format_rfc3339(start));
+    if (!b) return std::move(b).error();
+    const auto from = wall_time(b->query_after(std::chrono::seconds{1}), cfg.time_zone);
+    const auto to = wall_time(now(), cfg.time_zone);
     const std::string about = spec.parent + " " + std::to_string(id);
     listrak_api api(s);
-    record_out out(s, spec);
-    for (int page = 1;; ++page) {
+    record_out out(s, spec, cfg.time_zone);
+    auto pages = paginator::page_number("listrak " + spec.operation + " (" + about + ")");
+    std::map<std::string, int, std::less<>> copies;  // identical rows so far at `copies_at`
+    std::optional<instant> copies_at;
+    for (;;) {
       if (auto st = cancelled(s, spec.name); !st) return st;
       auto ans = api.call(
           spec.operation,
           [&](soap::envelope& e) {
             e.leaf(spec.parent, std::to_string(id))
-                .leaf("StartDate", format_time(from))
-                .leaf("EndDate", format_time(to))
-                .leaf("Page", std::to_string(page));
+                .leaf("StartDate", from)
+                .leaf("EndDate", to)
+                .leaf("Page", std::to_string(pages.page()));
           },
-          about + " page " + std::to_string(page));
+          about + " page " + std::to_string(pages.page()));
       if (!ans) return std::move(ans).error();
-      bool any = false;
-      for (auto r : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
-        any = true;
-        mark_utc(r, spec.date_columns);
-        const auto at = parse_time(soap::child_text(r, spec.event_date));
+      // The page is checked before anything on it is emitted: a server
+      // that repeats a page fails the task, its rows never delivered.
+      const auto page = page_rows(ans->payload, spec);
+      auto more = pages.next_page(page.rows.size(), page.fingerprint);
+      if (!more) return std::move(more).error();
+      for (std::size_t i = 0; i < page.rows.size(); ++i) {
+        const auto r = page.rows[i];
+        const auto date_text = soap::child_text(r, spec.replication_key);
+        const auto at = read_date(date_text, cfg.time_zone);
         if (!at)
           return make_error(error_kind::bad_payload, "listrak " + spec.operation + " (" + about + "): " + spec.item +
-                                                         " with an unreadable " + spec.event_date + " \"" +
-                                                         std::string{soap::child_text(r, spec.event_date)}.substr(0, 40) + "\"");
-        auto who = identity(spec, r);
-        if (since && *at < *since) continue;  // not asked for; never emitted twice
-        if (since && *at == *since && seen.count(who) != 0) continue;
-        if (auto st = out.emit(r, id); !st) return st;
-        if (!since || *at > *since) {
-          since = *at;
-          seen.clear();
+                                                         " with an unreadable " + spec.replication_key + " \"" +
+                                                         std::string{date_text}.substr(0, 40) + "\"");
+        if (copies_at != at) {
+          copies.clear();
+          copies_at = at;
         }
-        seen.insert(std::move(who));
+        auto digest = hash::md5_hex(page.contents[i]);
+        const int ordinal = copies[digest]++;
+        if (!b->admit(*at, digest + "#" + std::to_string(ordinal))) continue;
+        out.normalise(r);
+        if (auto st = out.emit(r, id, spec.ordinal ? ordinal : -1); !st) return st;
       }
-      // Nothing before `since` is missing; with no record yet, nothing
-      // before the StartDate read.
-      if (auto st = s.checkpoint({{"since", format_time(since.value_or(from))}, {"seen", seen}}); !st) return st;
-      if (!any) return {};
+      if (auto st = s.checkpoint(b->bookmark()); !st) return st;
+      if (!*more) return {};
     }
   }
 
+  // ReportMessageContactSent has no dates: every page is read and the
+  // recipients emitted before are skipped by position (Listrak lists them
+  // in send order).
   status run_sends(const stream_spec& spec, const task_spec& task, session& s) {
     const auto msg_id = id_param(task, "MsgID");
     std::int64_t emitted = task.bookmark.is_object() ? task.bookmark.value("emitted", std::int64_t{0}) : 0;
     std::int64_t position = 0;
     listrak_api api(s);
-    record_out out(s, spec);
-    for (int page = 1;; ++page) {
+    record_out out(s, spec, "UTC");
+    auto pages = paginator::page_number("listrak " + spec.operation + " (MsgID " + std::to_string(msg_id) + ")");
+    for (;;) {
       if (auto st = cancelled(s, spec.name); !st) return st;
       auto ans = api.call(
           spec.operation,
-          [&](soap::envelope& e) { e.leaf("MsgID", std::to_string(msg_id)).leaf("Page", std::to_string(page)); },
-          "MsgID " + std::to_string(msg_id) + " page " + std::to_string(page));
+          [&](soap::envelope& e) { e.leaf("MsgID", std::to_string(msg_id)).leaf("Page", std::to_string(pages.page())); },
+          "MsgID " + std::to_string(msg_id) + " page " + std::to_string(pages.page()));
       if (!ans) return std::move(ans).error();
-      bool any = false;
-      for (auto r : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
-        any = true;
+      const auto page = page_rows(ans->payload, spec);
+      auto more = pages.next_page(page.rows.size(), page.fingerprint);
+      if (!more) return std::move(more).error();
+      for (auto r : page.rows) {
         if (position++ < emitted) continue;  // sent before: recipients come in send order
         if (auto st = out.emit(r, msg_id); !st) return st;
         ++emitted;
       }
       if (auto st = s.checkpoint({{"emitted", emitted}}); !st) return st;
-      if (!any) return {};
+      if (!*more) return {};
     }
   }
 

@@ -25,8 +25,9 @@ std::vector<soap::column> list_columns() {
                            "ShowAdvancedPersonalization", "ShowEmailList"})
     out.push_back(col(flag, k::boolean));
   for (auto c : {col("DomainAliasEmail"), col("DomainAliasLink"), col("Vmta"), col("VmtaID", k::integer),
-                 col("Description"), col("GoogleTrackingDomains")})
+                 col("Description")})
     out.push_back(std::move(c));
+  out.push_back({"GoogleTrackingDomains", k::string, true, false});
   return out;
 }
 
@@ -42,34 +43,36 @@ std::vector<soap::column> message_columns() {
   return out;
 }
 
+// name, how, operation, item, parent, key, replication_key, counter,
+// columns, date_columns, ordinal, string_arrays
 std::vector<stream_spec> make_streams() {
   std::vector<stream_spec> out;
-  out.push_back({"lists", reading::lists, "GetContactListCollection", "WSContactList", "", {"ListID"}, "", "", "",
-                 list_columns(), {"CreateDate"}});
-  out.push_back({"messages", reading::messages, "ReportListMessageActivity", "WSMessageActivity", "", {"MsgID"},
-                 "", "", "", message_columns(), {"SendDate"}});
-  out.push_back({"subscribed_contacts", reading::range, "ReportRangeSubscribedContacts",
-                 "WSContactSubscriptionInfo", "ListID", {"ListID", "ContactID"}, "AdditionDate", "AdditionDate", "",
-                 who({col("AdditionDate"), col("AdditionMethod")}), {"AdditionDate"}});
+  out.push_back({"lists", reading::lists, "GetContactListCollection", "WSContactList", "", {"ListID"}, "", "",
+                 list_columns(), {"CreateDate"}, false, {"GoogleTrackingDomains"}});
+  out.push_back({"messages", reading::messages, "ReportListMessageActivity", "WSMessageActivity", "", {"MsgID"}, "",
+                 "", message_columns(), {"SendDate"}, false, {}});
+  out.push_back({"subscribed_contacts", reading::range, "ReportRangeSubscribedContacts", "WSContactSubscriptionInfo",
+                 "ListID", {"ListID", "ContactID"}, "AdditionDate", "", who({col("AdditionDate"), col("AdditionMethod")}),
+                 {"AdditionDate"}, false, {}});
   out.push_back({"message_sends", reading::sends, "ReportMessageContactSent", "WSMessageRecipient", "MsgID",
-                 {"MsgID", "EmailAddress"}, "", "", "DeliverCount", {col("EmailAddress")}, {}});
+                 {"MsgID", "EmailAddress"}, "", "DeliverCount", {col("EmailAddress")}, {}, false, {}});
   out.push_back({"message_opens", reading::range, "ReportRangeMessageContactOpen", "WSContactOpen", "MsgID",
-                 {"MsgID", "EmailAddress", "OpenDate"}, "OpenDate", "OpenDate", "OpenCount",
-                 who({col("OpenDate")}), {"OpenDate"}});
+                 {"MsgID", "EmailAddress", "OpenDate"}, "OpenDate", "OpenCount", who({col("OpenDate")}), {"OpenDate"},
+                 true, {}});
   out.push_back({"message_clicks", reading::range, "ReportRangeMessageContactClick", "WSContactClick", "MsgID",
-                 {"MsgID", "EmailAddress", "ClickDate", "LinkUrl"}, "ClickDate", "ClickDate", "ClickCount",
-                 who({col("LinkUrl"), col("LinkDescription"), col("ClickDate")}), {"ClickDate"}});
+                 {"MsgID", "EmailAddress", "ClickDate", "LinkUrl"}, "ClickDate", "ClickCount",
+                 who({col("LinkUrl"), col("LinkDescription"), col("ClickDate")}), {"ClickDate"}, true, {}});
   out.push_back({"message_reads", reading::range, "ReportRangeMessageContactRead", "WSContactRead", "MsgID",
-                 {"MsgID", "EmailAddress", "ReadDate"}, "ReadDate", "ReadDate", "ReadCount",
-                 who({col("ReadDate")}), {"ReadDate"}});
+                 {"MsgID", "EmailAddress", "ReadDate"}, "ReadDate", "ReadCount", who({col("ReadDate")}), {"ReadDate"},
+                 true, {}});
   out.push_back({"message_unsubs", reading::range, "ReportRangeMessageContactRemoval", "WSContactRemovalInfo",
-                 "MsgID", {"MsgID", "EmailAddress", "RemovalDate"}, "RemovalDate", "RemovalDate", "RemoveCount",
-                 who({col("AdditionDate"), col("RemovalDate"), col("RemovalMethod")}),
-                 {"AdditionDate", "RemovalDate"}});
+                 "MsgID", {"MsgID", "EmailAddress", "RemovalDate"}, "RemovalDate", "RemoveCount",
+                 who({col("AdditionDate"), col("RemovalDate"), col("RemovalMethod")}), {"AdditionDate", "RemovalDate"},
+                 true, {}});
   out.push_back({"message_bounces", reading::range, "ReportRangeMessageContactBounces", "WSContactBounce", "MsgID",
-                 {"MsgID", "EmailAddress", "BounceDate"}, "BounceDate", "BounceDate", "",
+                 {"MsgID", "EmailAddress", "BounceDate"}, "BounceDate", "",
                  who({col("BounceReason"), col("BounceDetail"), col("BounceDate"), col("BounceCount", k::integer)}),
-                 {"BounceDate"}});
+                 {"BounceDate"}, true, {}});
   return out;
 }
 
@@ -114,13 +117,15 @@ stream_descriptor descriptor(const stream_spec& spec) {
                       spec.date_columns.end();
     props[c.name] = property(c, date);
   }
-  if (spec.name == "lists") {
+  if (spec.name == "lists")
     props["Vmta"] = {{"type", {"object", "null"}},
                      {"properties", {{"VmtaID", {{"type", {"integer", "null"}}}},
                                      {"Description", {{"type", {"string", "null"}}}}}}};
-    props["GoogleTrackingDomains"] = {{"type", {"object", "null"}}};
-  }
-  return {spec.name, spec.key,
+  for (const auto& name : spec.string_arrays) props[name] = {{"type", "array"}, {"items", {{"type", "string"}}}};
+  if (spec.ordinal) props[ordinal_field] = {{"type", "integer"}};
+  std::vector<std::string> key = spec.key;
+  if (spec.ordinal) key.emplace_back(ordinal_field);
+  return {spec.name, std::move(key),
           spec.replication_key.empty() ? replication_method::full_table : replication_method::incremental,
           spec.replication_key, {{"type", "object"}, {"properties", std::move(props)}}};
 }

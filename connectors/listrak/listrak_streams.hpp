@@ -14,6 +14,10 @@ namespace quarry::connectors::listrak {
 
 inline constexpr const char* v31_ns = "http://webservices.listrak.com/v31/";
 
+// The field quarry adds to event records and their keys: 0 for a row, 1 for
+// the second row identical to it in every field, and so on.
+inline constexpr const char* ordinal_field = "Ordinal";
+
 // How a stream is read.
 enum class reading {
   lists,     // GetContactListCollection, full table
@@ -28,13 +32,16 @@ struct stream_spec {
   std::string operation;                // the SOAP method
   std::string item;                     // the record element inside <MethodResult>
   std::string parent;                   // "ListID" | "MsgID" | "" (added to records)
-  std::vector<std::string> key;         // the Kafka key, in order
-  std::string replication_key;          // "" for full table
-  std::string event_date;               // range: the date a task resumes from
+  std::vector<std::string> key;         // the Kafka key, in order (Ordinal after it when `ordinal`)
+  std::string replication_key;          // "" for full table; range: the date a task resumes from
   std::string counter;                  // message children: the WSMessageActivity counter
                                         // that counts their records, "" when none
   std::vector<soap::column> columns;    // the record element's children, typed
-  std::vector<std::string> date_columns;  // zone-less UTC dates, written with "Z"
+  std::vector<std::string> date_columns;  // zone-less server-time dates, written RFC 3339 "Z"
+  bool ordinal = false;                 // records carry Ordinal, in the record and the key
+  // ArrayOfString elements ({"string": "a"} for one, {"string": [...]} for
+  // more when read naively): written as arrays of strings.
+  std::vector<std::string> string_arrays;
 };
 
 // Every stream: lists, messages, subscribed_contacts, then the message

@@ -1,5 +1,7 @@
 #include "connectors/synthetic/synthetic_connector.hpp"
 
+#include "connectors/core/paginator.hpp"
+
 #include <cctype>
 
 namespace quarry::connectors {
@@ -115,12 +117,12 @@ class synthetic_connector final : public connector {
   status page_incremental(session& s, const std::string& stream, const std::string& path,
                           const std::string& since_param, const std::string& key,
                           std::string since, const std::function<void(const json&)>& each) {
-    std::string token;
+    auto pages = paginator::token("synthetic GET " + path);
     for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, stream + ": cancelled");
       std::string query = "limit=500";
       if (!since.empty()) query += "&" + since_param + "=" + url_encode(since);
-      if (!token.empty()) query += "&page_token=" + url_encode(token);
+      if (!pages.cursor().empty()) query += "&page_token=" + url_encode(pages.cursor());
       const auto req = get(s, path, query);
       auto res = s.call(req);
       if (!res) return std::move(res).error();
@@ -136,8 +138,9 @@ class synthetic_connector final : public connector {
         if (auto st = s.checkpoint({{key, last}}); !st) return st;
       }
       const auto& next = (*body)["next_page_token"];
-      if (!next.is_string() || next.get<std::string>().empty()) return {};
-      token = next.get<std::string>();
+      auto more = pages.next_cursor(next.is_string() ? next.get<std::string>() : std::string{});
+      if (!more) return std::move(more).error();
+      if (!*more) return {};
     }
   }
 
@@ -163,16 +166,24 @@ class synthetic_connector final : public connector {
   }
 
   status run_users(session& s) {
-    for (int page = 1;; ++page) {
+    constexpr int per_page = 500;
+    auto pages = paginator::page_number("synthetic GET /v1/users", per_page);
+    for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, "users: cancelled");
-      const auto req = get(s, "/v1/users", "page=" + std::to_string(page) + "&per_page=500");
+      const auto req =
+          get(s, "/v1/users", "page=" + std::to_string(pages.page()) + "&per_page=" + std::to_string(per_page));
       auto res = s.call(req);
       if (!res) return std::move(res).error();
       auto body = parse_body(req, *res);
       if (!body) return std::move(body).error();
-      if ((*body)["data"].empty()) break;
-      for (const auto& record : (*body)["data"])
+      const auto& data = (*body)["data"];
+      for (const auto& record : data)
         if (auto st = s.emit("users", record); !st) return st;
+      auto more = pages.next_page(data.size(), data.empty() ? std::string{}
+                                                             : data.front().value("id", "") + ".." +
+                                                                   data.back().value("id", ""));
+      if (!more) return std::move(more).error();
+      if (!*more) break;
     }
     // Full table: the bookmark records when the last full read finished.
     return s.checkpoint({{"full_table_completed", true}});

@@ -71,7 +71,8 @@ class scripted_session final : public session {
       for (const auto& [k, v] : req.headers)
         if (k == "Authorization") bearer = v.substr(7);
       events.push_back("call " + bearer);
-      res = api_answer ? api_answer() : answer(200, "{}");
+      urls.push_back(req.url);
+      res = api_answer ? api_answer(req.url) : answer(200, "{}");
     }
     // As http::client: a 401 not listed in also_accept is auth_expired.
     if (res.status == 401 && std::find(req.also_accept.begin(), req.also_accept.end(), 401) == req.also_accept.end())
@@ -84,11 +85,17 @@ class scripted_session final : public session {
                                   const http::classifier&) override {
     return make_error(error_kind::fatal, "not used");
   }
-  status emit(std::string_view, const json&) override { return {}; }
-  status checkpoint(const json&) override { return {}; }
+  status emit(std::string_view stream, const json& record) override {
+    emitted.emplace_back(stream, record);
+    return {};
+  }
+  status checkpoint(const json& bookmark) override {
+    checkpoints.push_back(bookmark);
+    return {};
+  }
   void spawn(task_spec) override {}
   void declare(const stream_descriptor&) override {}
-  void warn(std::string_view) override {}
+  void warn(std::string_view message) override { warnings.emplace_back(message); }
   void report_usage(std::int64_t) override {}
   bool cancelled() const override { return false; }
   status store_credential(std::string_view name, const std::string& value) override {
@@ -104,7 +111,11 @@ class scripted_session final : public session {
   std::string live_rt = "rt-0";
   int rotations = 0;
   bool fail_store = false;
-  std::function<http::response()> api_answer;
+  std::function<http::response(const std::string& url)> api_answer;
+  std::vector<std::string> urls;
+  std::vector<std::pair<std::string, json>> emitted;
+  std::vector<json> checkpoints;
+  std::vector<std::string> warnings;
 };
 
 TEST(cc_classify, the_two_429_bodies_are_told_apart) {
@@ -136,7 +147,7 @@ TEST(cc_tokens, a_rotated_refresh_token_is_stored_before_the_new_access_token_is
 TEST(cc_tokens, a_401_refreshes_once_with_the_rotated_token_and_retries) {
   scripted_session s(unique_account("401"));
   int n = 0;
-  s.api_answer = [&] { return answer(++n == 2 ? 401 : 200, "{}"); };
+  s.api_answer = [&](const std::string&) { return answer(++n == 2 ? 401 : 200, "{}"); };
   api a(s);
   ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
   ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
@@ -189,17 +200,21 @@ TEST(cc_tokens, a_second_process_takes_the_rotated_token_from_the_file_and_the_s
   ASSERT_TRUE(write_credential_file(path, "rt-0", "refresh_token"));
   scripted_session first(unique_account("p1")), second(unique_account("p2"));
   first.job_.credential_files = second.job_.credential_files = {{"refresh_token", path}};
-  token_pair one, two;  // each process has its own
-  ASSERT_EQ(one.access_token(first).value(), "at-1");
+  refresh_token_chain one, two;  // each process has its own
+  const auto token = [](refresh_token_chain& chain, session& s) {
+    return chain.tokens().token([&] { return chain.fetch(s); });
+  };
+  ASSERT_EQ(token(one, first).value(), "at-1");
   // The second process started with rt-0 in its config, which the server has
   // killed: it reads rt-1 from the file, and needs no refresh at all.
-  ASSERT_EQ(two.access_token(second).value(), "at-1");
+  ASSERT_EQ(token(two, second).value(), "at-1");
   EXPECT_TRUE(second.events.empty()) << second.events.front();
-  // After a 401 it refreshes, from the file's token, and writes the next one.
-  two.invalidate("at-1");
+  // After a 401 it refreshes, from the file's token (not taking back the
+  // refused one the file still shares), and writes the next one.
+  two.tokens().invalidate("at-1");
   second.live_rt = "rt-1";
   second.rotations = 1;
-  ASSERT_EQ(two.access_token(second).value(), "at-2");
+  ASSERT_EQ(token(two, second).value(), "at-2");
   EXPECT_EQ(second.events, (std::vector<std::string>{"refresh rt-1", "store refresh_token rt-2"}));
   EXPECT_EQ(read_credential_file(path, "refresh_token").value(), "rt-2");
   std::filesystem::remove_all(dir);
@@ -294,6 +309,107 @@ TEST(cc_credential_file, a_credential_without_a_file_cannot_be_stored) {
   const auto r = s.session::store_credential("refresh_token", "new-token");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("{\"file\": PATH}"), std::string::npos) << r.error().message;
+}
+
+json contact(const std::string& id, const std::string& updated_at) {
+  return {{"contact_id", id}, {"updated_at", updated_at}, {"email_address", {{"created_at", updated_at}}}};
+}
+
+// A restart inside a burst of contacts sharing one updated_at: the read asks
+// from one second before the bookmark (so that a server reading
+// updated_after exclusively still returns the burst) and skips what the
+// bookmark holds, in the boundary's form or the one written before it.
+TEST(cc_contacts, a_resumed_read_asks_before_the_bookmark_and_skips_the_keys_it_holds) {
+  const json bookmarks[] = {
+      {{"updated_at", "2026-11-14T15:05:37.042Z"}, {"keys_at", {"a", "b"}}},
+      {{"at", "2026-11-14T15:05:37.042Z"}, {"keys", {"a", "b"}}},  // before the core boundary
+  };
+  for (const auto& bookmark : bookmarks) {
+    SCOPED_TRACE(bookmark.dump());
+    scripted_session s(unique_account("burst"));
+    s.job_.start_date = "2026-01-01T00:00:00Z";
+    s.api_answer = [](const std::string&) {
+      return answer(200, json{{"contacts",
+                               {contact("z", "2026-11-14T15:05:36.500Z"), contact("a", "2026-11-14T15:05:37.042Z"),
+                                contact("b", "2026-11-14T15:05:37.042Z"), contact("c", "2026-11-14T15:05:37.042Z"),
+                                contact("d", "2026-11-14T10:05:38.0001-05:00")}}}
+                             .dump());
+    };
+    task_spec task;
+    task.stream = "contacts";
+    task.bookmark = bookmark;
+    ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
+    ASSERT_EQ(s.urls.size(), 1u);
+    EXPECT_NE(s.urls[0].find("&updated_after=2026-11-14T15%3A05%3A36.042Z"), std::string::npos) << s.urls[0];
+    ASSERT_EQ(s.emitted.size(), 2u);
+    EXPECT_EQ(s.emitted[0].second["contact_id"], "c");
+    EXPECT_EQ(s.emitted[1].second["updated_at"], "2026-11-14T15:05:38.0001Z") << "UTC, the precision kept";
+    EXPECT_EQ(s.emitted[1].second["email_address"]["created_at"], "2026-11-14T15:05:38.0001Z") << "nested too";
+    ASSERT_FALSE(s.checkpoints.empty());
+    EXPECT_EQ(s.checkpoints.back(), (json{{"updated_at", "2026-11-14T15:05:38.0001Z"}, {"keys_at", {"d"}}}));
+  }
+}
+
+// The newest instant of a read, settled before the read began (the Date of
+// its first answer), needs no keys: the next read starts just after it.
+TEST(cc_contacts, a_settled_newest_instant_closes_and_an_unsettled_one_keeps_its_keys) {
+  for (const bool settled : {true, false}) {
+    SCOPED_TRACE(settled);
+    scripted_session s(unique_account("settle"));
+    s.job_.start_date = "2026-01-01T00:00:00Z";
+    s.api_answer = [&](const std::string&) {
+      auto r = answer(200, json{{"contacts", {contact("a", "2026-11-14T15:05:37Z"), contact("b", "2026-11-14T15:05:37Z")}}}.dump());
+      // 61 s or 59 s after the contacts' instant
+      r.headers = {{"date", settled ? "Sat, 14 Nov 2026 15:06:38 GMT" : "Sat, 14 Nov 2026 15:06:36 GMT"}};
+      return r;
+    };
+    task_spec task;
+    task.stream = "contacts";
+    ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
+    EXPECT_NE(s.urls[0].find("&updated_after=2025-12-31T23%3A59%3A59.000Z"), std::string::npos) << s.urls[0];
+    EXPECT_EQ(s.emitted.size(), 2u);
+    const auto last = s.checkpoints.back();
+    if (settled) {
+      EXPECT_EQ(last, (json{{"updated_at", "2026-11-14T15:05:37.000000001Z"}, {"keys_at", json::array()}}));
+    } else {
+      EXPECT_EQ(last, (json{{"updated_at", "2026-11-14T15:05:37Z"}, {"keys_at", {"a", "b"}}}));
+    }
+  }
+}
+
+TEST(cc_contacts, a_time_that_is_no_time_fails_the_read_naming_the_record_and_a_bad_column_is_nulled) {
+  scripted_session s(unique_account("bad-time"));
+  s.job_.start_date = "2026-01-01T00:00:00Z";
+  json odd = contact("a", "2026-11-14T15:05:37Z");
+  odd["created_at"] = "last tuesday";
+  s.api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {odd}}}.dump()); };
+  task_spec task;
+  task.stream = "contacts";
+  ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
+  ASSERT_EQ(s.emitted.size(), 1u);
+  EXPECT_TRUE(s.emitted[0].second["created_at"].is_null());
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("contacts a.created_at"), std::string::npos) << s.warnings[0];
+
+  s.api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {contact("b", "2026-13-14")}}}.dump()); };
+  const auto r = make_connector("constant_contact")->run(task, s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::bad_payload);
+  EXPECT_NE(r.error().message.find("contacts b: updated_at"), std::string::npos) << r.error().message;
+}
+
+TEST(cc_paging, a_next_link_the_server_repeats_fails_instead_of_looping) {
+  scripted_session s(unique_account("loop"));
+  s.api_answer = [](const std::string&) {
+    return answer(200, R"({"lists":[{"list_id":"l1"}],"_links":{"next":{"href":"/v3/contact_lists?cursor=abc"}}})");
+  };
+  task_spec task;
+  task.stream = "contact_lists";
+  const auto r = make_connector("constant_contact")->run(task, s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::bad_payload);
+  EXPECT_NE(r.error().message.find("GET /v3/contact_lists"), std::string::npos) << r.error().message;
+  EXPECT_LE(s.urls.size(), 3u);
 }
 
 TEST(cc_timestamps, rfc3339_and_http_dates) {

@@ -14,6 +14,7 @@
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
 #include "tests/support/e2e.hpp"
+#include "tests/support/json_schema_check.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,9 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include <signal.h>
 #include <unistd.h>
 
 namespace quarry {
@@ -83,6 +86,7 @@ std::string unique_prefix(const std::string& stem) { return testing::unique_pref
 
 struct job_options {
   json streams;  // null: every stream
+  std::int64_t checkpoint_records = 0;  // 0: the engine's default
   json quota;    // null: mirror the simulator's limits
   std::int64_t start_days_ago = 400;
   json refresh_token;  // null: {"file": <dir>/refresh_token}
@@ -106,11 +110,13 @@ std::string make_config(const std::string& prefix, const sim::constant_contact_s
               {"account", "cc"},
               {"start_date", sim::format_rfc3339(s.http().clock().now_unix_seconds() - o.start_days_ago * day_s)}};
   if (!o.streams.is_null()) job["streams"] = o.streams;
+  json engine = {{"workers", 4}};
+  if (o.checkpoint_records > 0) engine["checkpoint_records"] = o.checkpoint_records;
   json cfg = {{"kafka",
                {{"bootstrap_servers", testing::kafka_bootstrap()},
                 {"topic_prefix", prefix},
                 {"replication_factor", 1}}},
-              {"engine", {{"workers", 4}}},
+              {"engine", engine},
               {"accounts", {{"cc", account}}},
               {"jobs", json::array({job})}};
   return cfg.dump(2);
@@ -203,6 +209,51 @@ std::map<std::string, std::int64_t> summary_records(const std::string& out) {
   return records;
 }
 
+// Each stream's schema, as `quarry discover` declares it.
+std::map<std::string, json> discovered_schemas(const std::string& config, const sim::constant_contact_simulator& s) {
+  const auto r = testing::run_quarry({"discover", "--config", config}, {{"CC_SECRET", s.options().client_secret}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::map<std::string, json> out;
+  const auto catalog = json::parse(r.out, nullptr, false);
+  if (catalog.is_object() && catalog.contains("streams"))
+    for (const auto& entry : catalog["streams"]) out[entry["stream"].get<std::string>()] = entry["schema"];
+  return out;
+}
+
+// Every committed record of `streams` validates against its discovered
+// schema (types and formats: every date-time RFC 3339 with an offset).
+void expect_records_match_their_schemas(const std::string& prefix, const std::vector<std::string>& streams,
+                                        const std::map<std::string, json>& schemas) {
+  for (const auto& stream : streams) {
+    SCOPED_TRACE(stream);
+    ASSERT_TRUE(schemas.count(stream)) << "not discovered";
+    std::size_t records = 0;
+    for (const auto& [key, values] : committed(topic(prefix, stream)))
+      for (const auto& v : values) {
+        ++records;
+        const auto violations = testing::schema_violations(schemas.at(stream), v);
+        ASSERT_TRUE(violations.empty()) << key << ": " << violations.front() << " in " << v.dump();
+      }
+    if (stream != "optouts" && stream != "forwards" && stream != "bounces") {
+      EXPECT_GT(records, 0u) << "nothing to check";
+    }
+  }
+}
+
+// The contacts bookmark the state topic holds committed.
+json committed_bookmark(const std::string& prefix, const std::string& stream) {
+  json out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    const auto key = json::parse(m.key, nullptr, false);
+    if (m.value && key.is_array() && key.size() == 3 && key[1] == stream) {
+      const auto v = json::parse(*m.value, nullptr, false);
+      if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
+    }
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return out;
+}
+
 void write_refresh_token(const temp_dir& dir, const std::string& token) { dir.write("refresh_token", token + "\n"); }
 
 std::string file_token(const temp_dir& dir) {
@@ -221,8 +272,21 @@ void expect_file_token_is_live(const sim::constant_contact_simulator& s, const t
   EXPECT_EQ(r->status, 200) << r->body;
 }
 
-TEST(constant_contact_e2e, full_run_matches_the_dataset_and_a_second_run_reads_only_what_can_change) {
-  auto s = start(small_account());
+// Both readings of "after" (updated_after and after_date): inclusive, or
+// exclusive as the simulator serves by default [GUESS].
+class constant_contact_bounds : public ::testing::TestWithParam<std::string> {
+ protected:
+  sim::constant_contact_options with_reading(sim::constant_contact_options o) const {
+    o.server.readings = {{"updated_after_bound", GetParam()}, {"after_date_bound", GetParam()}};
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(after, constant_contact_bounds, ::testing::Values("exclusive", "inclusive"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(constant_contact_bounds, full_run_matches_the_dataset_and_a_second_run_reads_only_what_can_change) {
+  auto s = start(with_reading(small_account()));
   temp_dir dir;
   write_refresh_token(dir, s->options().refresh_token);
   const auto prefix = unique_prefix("full");
@@ -278,6 +342,61 @@ TEST(constant_contact_e2e, full_run_matches_the_dataset_and_a_second_run_reads_o
   EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 2);
   const auto calls_second = s->http().stats().calls_total;
   EXPECT_LT(calls_second, calls_first) << second.out;
+  expect_records_match_their_schemas(prefix, all_streams(), discovered_schemas(cfg, *s));
+}
+
+// The run of issue 13: `kill -9` while quarry reads a burst of contacts that
+// share one updated_at, with part of the burst committed, then a rerun. The
+// rerun asks from before the burst's instant, so a server that reads
+// updated_after exclusively still returns the rest of the burst, and skips
+// the contacts the bookmark holds: every contact exactly once.
+TEST_P(constant_contact_bounds, a_kill_9_inside_a_same_updated_at_burst_then_a_rerun_delivers_every_contact_once) {
+  auto o = small_account();
+  o.data.contacts = 2000;
+  o.data.campaigns = 0;
+  auto s = start(with_reading(o));
+  const auto burst = s->mutate(1600, 0).touched_contacts;  // at the sim clock's now
+  ASSERT_EQ(burst, 1600);
+  const auto burst_at = dataset(*s, "contacts").back()["updated_at"].get<std::string>();  // the newest
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("burst-" + GetParam());
+  job_options jo;
+  jo.streams = {{"contacts", json::object()}};
+  jo.checkpoint_records = 1;  // every page's checkpoint commits
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  // Pages of 500 by (updated_at, id): 400 older contacts and 100 of the
+  // burst, then 500 of the burst. The third page is held unanswered.
+  control(*s, "POST", "/_sim/hold", {{"path", "/v3/contacts"}, {"after_calls", 2}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    json bookmark;
+    // Both pages committed, the third asked for.
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (control(*s, "GET", "/_sim/hold")["held"] == 1) {
+        bookmark = committed_bookmark(prefix, "contacts");
+        if (bookmark.value("keys_at", json::array()).size() == 600) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_EQ(bookmark.value("keys_at", json::array()).size(), 600u) << "not inside the burst: " << bookmark.dump();
+    ASSERT_EQ(*sim::parse_rfc3339_us(bookmark["updated_at"].get<std::string>()),
+              *sim::parse_rfc3339_us(burst_at))
+        << bookmark.dump();
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  EXPECT_EQ(committed(topic(prefix, "contacts")).size(), 1000u) << "two pages committed";
+  control(*s, "POST", "/_sim/hold", json::object());
+
+  const auto before = dataset(*s, "contacts");
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  expect_stream_matches(prefix, "contacts", before, dataset(*s, "contacts"));
+  EXPECT_EQ(committed(topic(prefix, "contacts")).size(), 2000u);
+  EXPECT_EQ(summary_records(rerun.out).at("contacts"), 1000) << rerun.out;
+  expect_records_match_their_schemas(prefix, {"contacts"}, discovered_schemas(cfg, *s));
 }
 
 TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_reused) {

@@ -9,8 +9,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <set>
+#include <thread>
 
 namespace quarry::sim {
 namespace {
@@ -149,15 +151,85 @@ TEST_F(cc_sim, contacts_page_by_cursor_in_updated_order_with_the_filters_in_the_
     previous = c["updated_at"];
   }
   EXPECT_EQ(ids.size(), 230u);
-  // updated_after is inclusive and travels in the cursor.
+  // updated_after travels in the cursor and is read as the reading says
+  // (exclusive by default), to the microsecond: a bound 1 ms before the cut
+  // includes the cut's contacts either way.
   const auto cut = all[100]["updated_at"].get<std::string>();
-  const auto since = read_all("/v3/contacts?limit=20&updated_after=" + cut, "contacts", at);
-  std::size_t expected = 0;
-  for (const auto& c : all) expected += c["updated_at"].get<std::string>() >= cut;
-  EXPECT_EQ(since.size(), expected);
+  const auto cut_s = *parse_rfc3339_us(cut) / 1'000'000;
+  auto ms_before = format_rfc3339(cut_s - 1);
+  ms_before.insert(ms_before.size() - 1, ".999");
+  for (const std::string reading : {"exclusive", "inclusive"}) {
+    SCOPED_TRACE(reading);
+    if (reading == "inclusive") {
+      ASSERT_TRUE(sim_->http().set_reading("updated_after_bound", reading));
+    }
+    std::size_t at_or_after = 0, after = 0;
+    for (const auto& c : all) {
+      at_or_after += c["updated_at"].get<std::string>() >= cut;
+      after += c["updated_at"].get<std::string>() > cut;
+    }
+    ASSERT_LT(after, at_or_after);
+    EXPECT_EQ(read_all("/v3/contacts?limit=20&updated_after=" + cut, "contacts", at).size(),
+              reading == "inclusive" ? at_or_after : after);
+    EXPECT_EQ(read_all("/v3/contacts?limit=20&updated_after=" + ms_before, "contacts", at).size(), at_or_after);
+  }
   EXPECT_EQ(get("/v3/contacts?limit=501", at).status, 400);
   EXPECT_EQ(get("/v3/contacts?updated_after=yesterday", at).status, 400);
   EXPECT_EQ(get("/v3/contacts?cursor=!!", at).status, 400);
+}
+
+TEST_F(cc_sim, campaigns_after_date_is_read_as_the_reading_says) {
+  auto o = relaxed();
+  o.data.campaigns = 12;
+  start(o);
+  const auto at = token();
+  const auto all = read_all("/v3/emails?limit=5", "campaigns", at);
+  ASSERT_EQ(all.size(), 12u);
+  const auto cut = all[6]["updated_at"].get<std::string>();
+  std::size_t at_or_after = 0, after = 0;
+  for (const auto& c : all) {
+    at_or_after += c["updated_at"].get<std::string>() >= cut;
+    after += c["updated_at"].get<std::string>() > cut;
+  }
+  ASSERT_LT(after, at_or_after);
+  EXPECT_EQ(read_all("/v3/emails?after_date=" + cut, "campaigns", at).size(), after);
+  ASSERT_EQ(to_reply(client_->Post("/_sim/readings", R"({"after_date_bound":"inclusive"})", "application/json")).status,
+            200);
+  EXPECT_EQ(read_all("/v3/emails?after_date=" + cut, "campaigns", at).size(), at_or_after);
+  EXPECT_EQ(to_reply(client_->Post("/_sim/readings", R"({"after_date_bound":"sometimes"})", "application/json")).status,
+            400);
+}
+
+TEST_F(cc_sim, a_touch_changes_distinct_contacts_at_one_instant) {
+  start();
+  EXPECT_EQ(sim_->mutate(200, 0).touched_contacts, 200);
+  const auto now = sim_->http().clock().now_unix_seconds();
+  std::size_t burst = 0;
+  for (const auto& c : json::parse(sim_->dataset_json("contacts")))
+    burst += *parse_rfc3339_us(c["updated_at"].get<std::string>()) / 1'000'000 == now;
+  EXPECT_EQ(burst, 200u);
+  EXPECT_EQ(sim_->mutate(500, 0).touched_contacts, 230) << "at most every contact";
+}
+
+TEST_F(cc_sim, a_hold_keeps_later_calls_waiting_until_released) {
+  start();
+  const auto at = token();
+  ASSERT_EQ(to_reply(client_->Post("/_sim/hold", R"({"path":"/v3/contacts","after_calls":1})", "application/json")).status,
+            200);
+  EXPECT_EQ(get("/v3/contacts", at).status, 200);
+  EXPECT_EQ(get("/v3/contact_lists", at).status, 200) << "other paths pass";
+  std::atomic<int> status{0};
+  std::thread waiting([&] {
+    httplib::Client c("127.0.0.1", sim_->port());
+    auto r = c.Get("/v3/contacts", httplib::Headers{{"Authorization", "Bearer " + at}});
+    status = r ? r->status : -1;
+  });
+  while (control("/_sim/hold")["held"] != 1) std::this_thread::yield();
+  EXPECT_EQ(status.load(), 0) << "answered while held";
+  ASSERT_EQ(to_reply(client_->Post("/_sim/hold", "{}", "application/json")).status, 200);
+  waiting.join();
+  EXPECT_EQ(status.load(), 200);
+  EXPECT_EQ(control("/_sim/hold")["held"], 0);
 }
 
 TEST_F(cc_sim, a_contact_changed_while_a_read_pages_is_not_skipped) {

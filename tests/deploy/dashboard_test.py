@@ -39,6 +39,7 @@ METRICS = {
     "quarry_run_duration_seconds": "quarry_job",
     "quarry_run_last_finish_timestamp_seconds": "quarry_job",
     "quarry_workers": None,
+    "quarry_stream_consecutive_failures": "quarry_job",
 }
 
 # quarry's labels that share the metrics' prefix.

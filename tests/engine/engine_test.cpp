@@ -357,5 +357,54 @@ TEST(engine, five_percent_faults_and_timeouts_complete_through_retries) {
   expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
 }
 
+// A stream that fails at the same bookmark run after run is counted: in the
+// run summary (with the request that failed), in the state topic (so the
+// next process knows), and a run that succeeds ends the streak.
+TEST(engine, a_stream_failing_at_the_same_bookmark_run_after_run_is_counted_until_it_succeeds) {
+  sim::server_options broken;
+  broken.malformed_paths = {"/v1/users"};
+  auto bad = start_sim(20, 1, broken);
+  auto good = start_sim(20, 1);
+  temp_dir dir;
+  const auto prefix = unique_prefix("stuck");
+  const json streams = json::array({"accounts", "users"});
+  const auto bad_cfg =
+      dir.write("bad.json", make_config(prefix, {{"syn", bad.get()}}, {{"job", "syn", streams}}));
+  const auto good_cfg =
+      dir.write("good.json", make_config(prefix, {{"syn", good.get()}}, {{"job", "syn", streams}}));
+  const auto last_summary = [&] {
+    return json::parse(live_entries(prefix + "._runs").at("job"));
+  };
+  const auto stream_of = [](const json& summary, const std::string& name) {
+    for (const auto& st : summary["streams"])
+      if (st["stream"] == name) return st;
+    return json();
+  };
+  const std::string streak_key = json::array({"job", "users", "", "failures"}).dump();
+
+  for (int run = 1; run <= 2; ++run) {
+    SCOPED_TRACE("failing run " + std::to_string(run));
+    const auto r = extract(dir, bad_cfg);
+    ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+    const auto summary = last_summary();
+    const auto users = stream_of(summary, "users");
+    EXPECT_EQ(users["status"], "failed");
+    EXPECT_EQ(users["consecutive_failures"], run);
+    EXPECT_NE(users["error"].get<std::string>().find("GET /v1/users"), std::string::npos) << users;
+    if (run == 2) {
+      EXPECT_NE(users["error"].get<std::string>().find("2 runs in a row"), std::string::npos) << users;
+    }
+    EXPECT_EQ(stream_of(summary, "accounts")["consecutive_failures"], 0);
+    const auto state = live_entries(prefix + "._state");
+    ASSERT_TRUE(state.count(streak_key)) << "no streak entry";
+    EXPECT_EQ(json::parse(state.at(streak_key))["failures"]["count"], run);
+  }
+
+  const auto r = extract(dir, good_cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(stream_of(last_summary(), "users")["consecutive_failures"], 0);
+  EXPECT_FALSE(live_entries(prefix + "._state").count(streak_key)) << "the streak outlived a success";
+}
+
 } // namespace
 } // namespace quarry

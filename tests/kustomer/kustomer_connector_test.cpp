@@ -1,7 +1,8 @@
 // The Kustomer connector against the simulator over real HTTP, through a
-// session double that records what it emits and checkpoints: resuming from
-// a bookmark in the middle of a tie group, bookmarks after every page, the
-// region's host and the page_size setting refused when out of range.
+// session double that records what it emits and checkpoints: tie groups
+// under every reading of what Kustomer's docs leave open, resuming from
+// every bookmark a run wrote (as a crash right after it would), bookmark
+// sizes, the region's host and settings refused when out of range.
 
 #include "connectors/core/http_client.hpp"
 #include "connectors/registry.hpp"
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <map>
 #include <set>
 
 namespace quarry::connectors {
@@ -35,17 +37,20 @@ class recording_session final : public session {
   }
   status checkpoint(const json& bookmark) override {
     bookmarks.push_back(bookmark);
+    emitted_at.push_back(emitted.size());
     return {};
   }
   void spawn(task_spec) override {}
   void declare(const stream_descriptor&) override {}
-  void warn(std::string_view) override {}
+  void warn(std::string_view message) override { warnings.emplace_back(message); }
   void report_usage(std::int64_t) override {}
   bool cancelled() const override { return false; }
 
   int calls = 0;
   std::vector<json> emitted;
   std::vector<json> bookmarks;
+  std::vector<std::size_t> emitted_at;  // records emitted when each bookmark was written
+  std::vector<std::string> warnings;
 
  private:
   job_context job_;
@@ -69,30 +74,165 @@ task_spec customers_task(json bookmark = nullptr) {
   return t;
 }
 
-TEST(kustomer_connector, resumes_inside_a_tie_group_after_its_bookmark_and_nothing_before_it) {
+json dataset(const sim::kustomer_simulator& s, const std::string& stream) {
+  return json::parse(s.dataset_json(*sim::kind_of_plural(stream)));
+}
+
+// Every record of `all` exactly once in `emitted`, nothing else.
+void expect_exactly_once(const std::vector<json>& emitted, const json& all, const std::string& what) {
+  std::map<std::string, int> times;
+  for (const auto& r : emitted) ++times[r["id"].get<std::string>()];
+  std::size_t missing = 0, repeated = 0;
+  for (const auto& r : all) {
+    const auto it = times.find(r["id"].get<std::string>());
+    if (it == times.end()) ++missing;
+    else if (it->second > 1) ++repeated;
+  }
+  EXPECT_EQ(missing, 0u) << what << ": records never emitted";
+  EXPECT_EQ(repeated, 0u) << what << ": records emitted more than once";
+  EXPECT_EQ(emitted.size(), all.size()) << what;
+}
+
+// A customers dataset with a tie group of `tied` among `total`.
+sim::kustomer_options tie_org(int total, int tied) {
   sim::kustomer_options o;
-  o.data.counts = {400, 0, 0, 0, 0, 1, 0, 0, 0};
-  o.data.same_updated_at = 300;
+  o.data.counts = {total, 0, 0, 0, 0, 1, 0, 0, 0};
+  o.data.same_updated_at = tied;
+  o.org_per_minute = o.search_per_minute = 1'000'000;  // these tests count records, not calls
+  return o;
+}
+
+struct reading_case {
+  std::vector<std::pair<std::string, std::string>> readings;
+  std::string name() const {
+    std::string out;
+    for (const auto& [k, v] : readings) out += k + "=" + v + " ";
+    return out;
+  }
+};
+
+std::vector<reading_case> every_reading() {
+  std::vector<reading_case> out;
+  for (const auto* id_filter : {"honoured", "refused", "ignored"})
+    for (const auto* precision : {"ms", "us"})
+      for (const auto* order : {"id", "unordered"})
+        for (const auto* total : {"exact", "capped"})
+          for (const auto* depth : {"hits", "pages"})
+            out.push_back({{{"id_filter", id_filter}, {"time_precision", precision}, {"tie_order", order},
+                            {"search_total", total}, {"search_depth", depth}}});
+  return out;
+}
+
+// The largest keys_at of any bookmark.
+std::size_t largest_keys_at(const std::vector<json>& bookmarks) {
+  std::size_t out = 0;
+  for (const auto& b : bookmarks) out = std::max(out, b.value("keys_at", json::array()).size());
+  return out;
+}
+
+// A tie group of 300 in pages of 50, with a search window of 120 records
+// (or 3 pages): read whole, once, under every reading, with bookmarks that
+// never hold more ids than a page.
+TEST(kustomer_connector, a_tie_group_deeper_than_the_search_window_is_read_once_under_every_reading) {
+  auto o = tie_org(400, 300);
+  o.max_search_hits = 120;
+  o.max_search_pages = 3;
+  sim::kustomer_simulator s(o);
+  s.start();
+  const auto all = dataset(s, "customers");
+  const auto connector = make_connector("kustomer");
+  for (const auto& c : every_reading()) {
+    for (const auto& [k, v] : c.readings) ASSERT_TRUE(s.http().set_reading(k, v)) << k << "=" << v;
+    recording_session session(job_for(s, {{"page_size", 50}, {"search_depth", 120}}));
+    const auto st = connector->run(customers_task(), session);
+    ASSERT_TRUE(st.ok()) << c.name() << st.error().describe();
+    expect_exactly_once(session.emitted, all, c.name());
+    EXPECT_LT(largest_keys_at(session.bookmarks), 50u) << c.name();
+    EXPECT_EQ(session.bookmarks.back(), (json{{"updated_at", all.back()["updated_at"]},
+                                              {"keys_at", json::array({all.back()["id"]})}}))
+        << c.name();
+    const bool by_id = c.readings[0].second == "honoured" && c.readings[1].second == "ms" &&
+                       c.readings[2].second == "id" && c.readings[3].second == "exact";
+    EXPECT_EQ(session.warnings.empty(), by_id) << c.name() << ": the id filter is given up exactly when it cannot serve";
+  }
+}
+
+// A crash right after any checkpoint: the next run, from that bookmark,
+// emits exactly what the first had not yet committed.
+TEST(kustomer_connector, a_run_resumed_from_any_of_its_bookmarks_emits_the_rest_exactly_once) {
+  auto o = tie_org(400, 300);
+  o.max_search_hits = 120;
+  sim::kustomer_simulator s(o);
+  s.start();
+  const auto all = dataset(s, "customers");
+  const auto connector = make_connector("kustomer");
+  for (const auto* id_filter : {"honoured", "refused", "ignored"}) {
+    ASSERT_TRUE(s.http().set_reading("id_filter", id_filter));
+    const json settings = {{"page_size", 50}, {"search_depth", 120}};
+    recording_session first(job_for(s, settings));
+    ASSERT_TRUE(connector->run(customers_task(), first).ok());
+    std::set<std::string> tie_kinds;
+    for (std::size_t k = 0; k < first.bookmarks.size(); ++k) {
+      const auto& bookmark = first.bookmarks[k];
+      if (bookmark.contains("tie")) tie_kinds.insert(bookmark["tie"].contains("page") ? "page" : "id");
+      recording_session rest(job_for(s, settings));
+      const auto st = connector->run(customers_task(bookmark), rest);
+      ASSERT_TRUE(st.ok()) << id_filter << " from " << bookmark.dump() << ": " << st.error().describe();
+      std::vector<json> both(first.emitted.begin(), first.emitted.begin() + static_cast<long>(first.emitted_at[k]));
+      both.insert(both.end(), rest.emitted.begin(), rest.emitted.end());
+      expect_exactly_once(both, all, std::string(id_filter) + " from bookmark " + bookmark.dump());
+    }
+    EXPECT_EQ(tie_kinds, (std::set<std::string>{std::string_view(id_filter) == "honoured" ? "id" : "page"}))
+        << id_filter << ": bookmarks inside the tie group";
+  }
+}
+
+// 500 records touched in one millisecond after a first run: the next run
+// reads each once more, whatever the server does with the id filter.
+TEST(kustomer_connector, records_changed_in_one_millisecond_arrive_once_on_the_next_run) {
+  sim::kustomer_simulator s(tie_org(700, 0));
+  s.start();
+  const auto connector = make_connector("kustomer");
+  for (const auto* id_filter : {"honoured", "refused", "ignored"}) {
+    ASSERT_TRUE(s.http().set_reading("id_filter", id_filter));
+    ASSERT_TRUE(s.http().set_reading("time_precision", "us"));
+    recording_session first(job_for(s, {{"page_size", 100}}));
+    ASSERT_TRUE(connector->run(customers_task(), first).ok());
+    s.mutate(500, 0);
+    const auto all = dataset(s, "customers");
+    const auto now = all.back()["updated_at"];
+    json touched = json::array();
+    for (const auto& r : all)
+      if (r["updated_at"] == now) touched.push_back(r);
+    ASSERT_EQ(touched.size(), 500u);
+    recording_session second(job_for(s, {{"page_size", 100}}));
+    const auto st = connector->run(customers_task(first.bookmarks.back()), second);
+    ASSERT_TRUE(st.ok()) << id_filter << ": " << st.error().describe();
+    expect_exactly_once(second.emitted, touched, id_filter);
+  }
+}
+
+// 300 records sharing updatedAt AND createdAt, with a window of 100: only
+// the id filter can read them; without it the task fails naming the group
+// rather than skip a record.
+TEST(kustomer_connector, a_tie_group_that_no_documented_condition_can_split_fails_naming_it) {
+  auto o = tie_org(350, 300);
+  o.data.same_created_at = true;
+  o.max_search_hits = 100;
   sim::kustomer_simulator s(o);
   s.start();
   const auto connector = make_connector("kustomer");
-  httplib::Client c{"127.0.0.1", s.port()};
-  const auto all = json::parse(c.Get("/_sim/dataset/customers")->body);  // by (updated_at, id)
-  // The 151st record of the tie group, wherever the group starts.
-  std::size_t first_tied = 0;
-  while (all[first_tied]["updated_at"] != all[first_tied + 1]["updated_at"]) ++first_tied;
-  const auto& mark = all[first_tied + 150];
-  recording_session session(job_for(s, {{"page_size", 50}}));
-  const auto st = connector->run(
-      customers_task({{"updated_at", mark["updated_at"]}, {"id", mark["id"]}}), session);
-  ASSERT_TRUE(st.ok()) << st.error().describe();
-  ASSERT_EQ(session.emitted.size(), all.size() - (first_tied + 151));
-  for (std::size_t i = 0; i < session.emitted.size(); ++i)
-    ASSERT_EQ(session.emitted[i], all[first_tied + 151 + i]) << i;
-  // A bookmark after every page that emitted, each the last record's pair.
-  ASSERT_FALSE(session.bookmarks.empty());
-  EXPECT_EQ(session.bookmarks.back(), (json{{"updated_at", all.back()["updated_at"]}, {"id", all.back()["id"]}}));
-  EXPECT_GE(static_cast<int>(session.bookmarks.size()), session.calls - 2);
+  const json settings = {{"page_size", 50}, {"search_depth", 100}};
+  recording_session by_id(job_for(s, settings));
+  ASSERT_TRUE(connector->run(customers_task(), by_id).ok());
+  expect_exactly_once(by_id.emitted, dataset(s, "customers"), "by id");
+  ASSERT_TRUE(s.http().set_reading("id_filter", "refused"));
+  recording_session by_page(job_for(s, settings));
+  const auto st = connector->run(customers_task(), by_page);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind, error_kind::fatal);
+  EXPECT_NE(st.error().message.find("share updatedAt"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("createdAt"), std::string::npos) << st.error().message;
 }
 
 TEST(kustomer_connector, refuses_an_unknown_region_and_a_page_size_out_of_range) {
@@ -112,6 +252,11 @@ TEST(kustomer_connector, refuses_an_unknown_region_and_a_page_size_out_of_range)
   ASSERT_FALSE(size.ok());
   EXPECT_EQ(size.error().kind, error_kind::fatal);
   EXPECT_EQ(too_big.calls, 0);
+  recording_session shallow(job_for(s, {{"page_size", 100}, {"search_depth", 50}}));
+  const auto depth = connector->run(customers_task(), shallow);
+  ASSERT_FALSE(depth.ok());
+  EXPECT_NE(depth.error().message.find("settings.search_depth"), std::string::npos);
+  EXPECT_EQ(shallow.calls, 0);
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 // The Kustomer simulator over real HTTP on loopback: auth, search paging and
-// filters, the search window, the list endpoints, the two rate windows with
-// their x-ratelimit headers, and the records as the connector should emit
-// them. Also call_ledger's path-scoped windows, which the search limit uses.
+// filters, the search window, each reading of what the docs leave open
+// (id_filter, time_precision, tie_order, search_total, search_depth), the
+// list endpoints, the two rate windows with their x-ratelimit headers, and
+// the records as the connector should emit them. Also call_ledger's
+// path-scoped windows, which the search limit uses.
 
 #include "sim/call_ledger.hpp"
 #include "sim/kustomer.hpp"
@@ -10,6 +12,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -117,6 +121,72 @@ TEST_F(kustomer_sim, filters_on_updated_at_bounds_and_on_id_for_the_tie_break) {
   const auto after = search(rest, 1, 500).body;
   EXPECT_EQ(after["meta"]["total"], 30);
   EXPECT_EQ(after["data"][0]["id"], group[10]["id"]);
+}
+
+// The readings of what Kustomer's docs leave open, each against the default.
+
+TEST_F(kustomer_sim, id_filter_reading_honours_refuses_or_ignores_the_undocumented_id_condition) {
+  json body = since("customer", "gte", "2020-01-01T00:00:00.000Z");
+  const auto all = search(body, 1, 500).body["data"];
+  const auto after = all[60]["id"].get<std::string>();
+  body["and"].push_back({{"customer_id", {{"gt", after}}}});
+  const auto above = std::count_if(all.begin(), all.end(), [&](const json& r) { return r["id"].get<std::string>() > after; });
+  EXPECT_EQ(search(body, 1, 500).body["meta"]["total"], above);
+  ASSERT_TRUE(sim_->http().set_reading("id_filter", "refused"));
+  const auto refused = search(body, 1, 500);
+  ASSERT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.body["errors"][0]["title"], "Unsupported filter");
+  EXPECT_EQ(refused.body["errors"][0]["source"]["pointer"], "/and/1");
+  ASSERT_TRUE(sim_->http().set_reading("id_filter", "ignored"));
+  EXPECT_EQ(search(body, 1, 500).body["meta"]["total"], 120);
+}
+
+TEST_F(kustomer_sim, time_precision_reading_compares_microseconds_the_wire_does_not_show) {
+  const auto all = search(since("customer", "gte", "2020-01-01T00:00:00.000Z"), 1, 500).body["data"];
+  std::map<std::string, int> per_time;
+  for (const auto& rec : all) ++per_time[rec["attributes"]["updatedAt"]];
+  const auto tie = std::max_element(per_time.begin(), per_time.end(),
+                                    [](auto& a, auto& b) { return a.second < b.second; })->first;
+  json exact = since("customer", "gte", tie);
+  exact["and"][0]["customer_updated_at"]["lte"] = tie;
+  EXPECT_EQ(search(exact, 1, 500).body["meta"]["total"], 40);
+  ASSERT_TRUE(sim_->http().set_reading("time_precision", "us"));
+  EXPECT_LT(search(exact, 1, 500).body["meta"]["total"].get<int>(), 5) << "lte t misses t.000001 and later";
+  json millisecond = since("customer", "gte", tie);
+  millisecond["and"][0]["customer_updated_at"]["lt"] = tie.substr(0, 20) + std::to_string(std::stoi(tie.substr(20, 3)) + 1) + "Z";
+  EXPECT_EQ(search(millisecond, 1, 500).body["meta"]["total"], 40);
+}
+
+TEST_F(kustomer_sim, tie_order_reading_puts_records_sharing_updated_at_out_of_id_order) {
+  auto ids_in_order = [&] {
+    std::vector<std::pair<std::string, std::string>> seen;
+    const auto page = search(since("customer", "gte", "2020-01-01T00:00:00.000Z"), 1, 500);
+    for (const auto& rec : page.body["data"])
+      seen.emplace_back(rec["attributes"]["updatedAt"], rec["id"]);
+    return std::is_sorted(seen.begin(), seen.end());
+  };
+  EXPECT_TRUE(ids_in_order());
+  ASSERT_TRUE(sim_->http().set_reading("tie_order", "unordered"));
+  EXPECT_FALSE(ids_in_order());
+}
+
+TEST_F(kustomer_sim, created_at_conditions_filter_and_the_search_depth_reads_as_hits_or_pages) {
+  const auto all = search(since("customer", "gte", "2020-01-01T00:00:00.000Z"), 1, 500).body["data"];
+  std::vector<std::string> created;
+  for (const auto& rec : all) created.push_back(rec["attributes"]["createdAt"]);
+  std::sort(created.begin(), created.end());
+  json body = since("customer", "gte", "2020-01-01T00:00:00.000Z");
+  body["and"].push_back({{"customer_created_at", {{"lt", created[60]}}}});
+  const auto before = search(body, 1, 500).body;
+  EXPECT_EQ(before["meta"]["total"], 60);
+  for (const auto& rec : before["data"]) EXPECT_LT(rec["attributes"]["createdAt"].get<std::string>(), created[60]);
+  ASSERT_TRUE(sim_->http().set_reading("search_total", "capped"));
+  EXPECT_EQ(search(since("customer", "gte", "2020-01-01T00:00:00.000Z"), 1, 10).body["meta"]["total"], 120)
+      << "under the window, capped or not";
+  const auto deep = since("customer", "gte", "2020-01-01T00:00:00.000Z");
+  EXPECT_EQ(search(deep, 101, 1).status, 200) << "10,000 results deep";
+  ASSERT_TRUE(sim_->http().set_reading("search_depth", "pages"));
+  EXPECT_EQ(search(deep, 101, 1).status, 400) << "100 pages of any size";
 }
 
 TEST_F(kustomer_sim, refuses_unknown_contexts_fields_operators_and_descending_sorts) {
@@ -228,6 +298,8 @@ TEST_F(kustomer_sim_limits, search_window_caps_how_deep_one_search_pages) {
   const auto third = search(body, 3, 10);
   ASSERT_EQ(third.status, 400);
   EXPECT_EQ(third.body["errors"][0]["code"], "invalid_request");
+  ASSERT_TRUE(sim_->http().set_reading("search_total", "capped"));
+  EXPECT_EQ(search(body, 1, 10).body["meta"]["total"], 20) << "meta.total capped at the window";
 }
 
 TEST(call_ledger_scoped_window, applies_only_to_its_path_and_reports_room) {

@@ -1,13 +1,16 @@
 // Listrak end to end: the real `quarry` binary against the Listrak simulator
 // over loopback and the real Kafka broker. What a read_committed consumer
-// sees is compared record for record with the simulator's dataset; the
-// simulator's calls_by_operation shows which reports quarry read.
+// sees is compared record for record with the simulator's dataset (under the
+// simulator's readings of what the docs leave open), and every record with
+// the schema `quarry discover` declares; the simulator's calls_by_operation
+// shows which reports quarry read.
 
 #include "kafka/topic_reader.hpp"
 #include "sim/listrak.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/support/kafka_broker.hpp"
 #include "tests/support/e2e.hpp"
+#include "tests/support/json_schema_check.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -40,11 +43,11 @@ const std::map<std::string, std::vector<std::string>>& stream_keys() {
       {"messages", {"MsgID"}},
       {"subscribed_contacts", {"ListID", "ContactID"}},
       {"message_sends", {"MsgID", "EmailAddress"}},
-      {"message_opens", {"MsgID", "EmailAddress", "OpenDate"}},
-      {"message_clicks", {"MsgID", "EmailAddress", "ClickDate", "LinkUrl"}},
-      {"message_reads", {"MsgID", "EmailAddress", "ReadDate"}},
-      {"message_unsubs", {"MsgID", "EmailAddress", "RemovalDate"}},
-      {"message_bounces", {"MsgID", "EmailAddress", "BounceDate"}}};
+      {"message_opens", {"MsgID", "EmailAddress", "OpenDate", "Ordinal"}},
+      {"message_clicks", {"MsgID", "EmailAddress", "ClickDate", "LinkUrl", "Ordinal"}},
+      {"message_reads", {"MsgID", "EmailAddress", "ReadDate", "Ordinal"}},
+      {"message_unsubs", {"MsgID", "EmailAddress", "RemovalDate", "Ordinal"}},
+      {"message_bounces", {"MsgID", "EmailAddress", "BounceDate", "Ordinal"}}};
   return keys;
 }
 
@@ -81,12 +84,13 @@ std::string unique_prefix(const std::string& stem) { return testing::unique_pref
 constexpr int windows_per_list = 3;
 
 std::string make_config(const std::string& prefix, const sim::listrak_simulator& s, int workers = 4,
-                        int checkpoint_records = 0, const json& streams = nullptr) {
+                        int checkpoint_records = 0, const json& streams = nullptr, const json& settings = json::object()) {
   json account = {{"source", "listrak"},
                   {"endpoint", s.endpoint()},
                   {"credentials",
                    {{"username", s.options().username}, {"password", {{"env", "LISTRAK_PASSWORD"}}}}},
                   {"settings", {{"interval_days", 40}}}};
+  account["settings"].update(settings);
   json engine = {{"workers", workers}};
   if (checkpoint_records > 0) engine["checkpoint_records"] = checkpoint_records;
   json cfg = {{"kafka",
@@ -142,6 +146,39 @@ void expect_stream_matches(const std::string& prefix, const sim::listrak_simulat
 
 void expect_children_exactly_once(const std::string& prefix, const sim::listrak_simulator& s) {
   for (const auto& [stream, op] : operations()) expect_stream_matches(prefix, s, stream);
+}
+
+// Every committed record of every stream validates against the schema
+// `quarry discover` declares for it (formats checked).
+void expect_records_match_discovered_schemas(const std::string& config, const sim::listrak_simulator& s,
+                                             const std::string& prefix) {
+  const auto r = testing::run_quarry({"discover", "--config", config, "--account", "lr"}, child_env(s),
+                                     std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto catalog = json::parse(r.out);
+  std::size_t checked = 0;
+  for (const auto& entry : catalog.at("streams")) {
+    const auto stream = entry.at("tap_stream_id").get<std::string>();
+    for (const auto& [key, values] : testing::committed(topic(prefix, stream)))
+      for (const auto& record : values) {
+        const auto problems = testing::schema_violations(entry.at("schema"), record);
+        ASSERT_TRUE(problems.empty()) << stream << " " << record << ": " << problems.front();
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 0u);
+}
+
+void set_readings(sim::listrak_simulator& s, const json& readings) {
+  for (const auto& [name, value] : readings.items())
+    ASSERT_TRUE(s.http().set_reading(name, value.get<std::string>())) << name << "=" << value;
+}
+
+json mutate(const sim::listrak_simulator& s, const json& body) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  const auto r = c.Post("/_sim/mutate", body.dump(), "application/json");
+  EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+  return r ? json::parse(r->body) : json::object();
 }
 
 std::int64_t calls_of(const sim::listrak_simulator& s, const std::string& operation) {
@@ -210,12 +247,8 @@ TEST(listrak_e2e, full_run_matches_the_dataset_and_an_incremental_run_reads_only
 
   // Changes: 3 messages gain events, one message is sent, 4 contacts subscribe.
   const auto mutated_at = unix_now();
-  httplib::Client c{"127.0.0.1", s->port()};
-  const auto r = c.Post("/_sim/mutate",
-                        json{{"touch_messages", 3}, {"events_per_message", 2}, {"add_messages", 1}, {"add_subscribers", 4}}.dump(),
-                        "application/json");
-  ASSERT_TRUE(r && r->status == 200);
-  const auto changed = json::parse(r->body);
+  const auto changed =
+      mutate(*s, {{"touch_messages", 3}, {"events_per_message", 2}, {"add_messages", 1}, {"add_subscribers", 4}});
   ASSERT_EQ(changed["touched_messages"].size(), 3u);
   while (unix_now() <= mutated_at) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   s->http().reset_stats();
@@ -247,6 +280,144 @@ TEST(listrak_e2e, full_run_matches_the_dataset_and_an_incremental_run_reads_only
   EXPECT_EQ(calls_of(*s, "ReportRangeMessageContactBounces"), new_calls("message_bounces"));
   EXPECT_EQ(calls_of(*s, "ReportMessageContactSent"), 2);
   EXPECT_EQ(calls_of(*s, "ReportRangeSubscribedContacts"), 2 * 2);
+  expect_records_match_discovered_schemas(cfg, *s, prefix);
+}
+
+// Messages sent 12..8 days ago, inside the default 30-day engagement
+// horizon, and an instant after every generated event.
+sim::listrak_options recent_account() {
+  auto o = account(1, 3, 20, 30);
+  o.data.start = unix_now() - 12 * day_s;
+  o.data.days = 4;
+  return o;
+}
+
+struct readings_case {
+  json readings;
+};
+
+void PrintTo(const readings_case& c, std::ostream* os) { *os << c.readings.dump(); }
+
+class listrak_readings : public ::testing::TestWithParam<readings_case> {};
+
+// Repeat opens, reads and clicks by people the counters already count, and
+// two clicks on one link by one contact in one second, land after a first
+// run at the very second that run's bookmarks hold: the next run delivers
+// every one of them exactly once, under each reading of what the docs leave
+// open, with concrete UTC instants whatever the server's zone.
+TEST_P(listrak_readings, repeat_engagement_by_counted_people_and_same_second_clicks_arrive_on_the_next_run) {
+  auto s = start(recent_account());
+  set_readings(*s, GetParam().readings);
+  const bool subsecond = s->http().reading("subsecond") == "on";
+  temp_dir dir;
+  const auto prefix = unique_prefix("readings");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 4, 0, nullptr,
+                                                        {{"time_zone", s->http().reading("server_time_zone")}}));
+  const auto at = (unix_now() / 60 - 10) * 60;  // a whole minute, ten minutes ago
+  const auto touched = mutate(*s, {{"touch_messages", 2}, {"events_per_message", 2}, {"at", sim::format_rfc3339(at)}});
+  ASSERT_EQ(touched["touched_messages"].size(), 2u);
+
+  const auto first = extract(dir, cfg, *s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  expect_children_exactly_once(prefix, *s);
+  expect_stream_matches(prefix, *s, "messages");
+
+  // The counters quarry could have taken as a reason to skip.
+  auto counters = [&] {
+    json out = json::array();
+    for (const auto& m : dataset(*s, "messages"))
+      out.push_back({m["MsgID"], m["DeliverCount"], m["OpenCount"], m["ClickCount"], m["ReadCount"], m["RemoveCount"]});
+    return out;
+  };
+  const auto counters_before = counters();
+  const auto repeated = mutate(*s, {{"repeat_messages", 2}, {"events_per_message", 2}, {"at", sim::format_rfc3339(at)}});
+  ASSERT_EQ(repeated["repeated_messages"], touched["touched_messages"]) << "the same messages, at the same second";
+  ASSERT_EQ(repeated["added_events"]["message_clicks"], 2 * 4);
+  if (s->http().reading("counters") == "people") {
+    ASSERT_EQ(counters(), counters_before) << "counters of people do not move";
+  }
+
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  expect_children_exactly_once(prefix, *s);
+  expect_records_match_discovered_schemas(cfg, *s, prefix);
+
+  // The first clicker's clicks on their link in that second, as UTC
+  // instants: one at the second, .19 and .93 later (whole seconds: three
+  // identical rows, Ordinal 0, 1, 2).
+  const auto msg = repeated["repeated_messages"][0].get<std::int64_t>();
+  const auto second_text = sim::format_rfc3339(at);  // "...:00Z"
+  const auto base = second_text.substr(0, 19);
+  std::map<std::string, std::set<std::pair<std::string, int>>> at_second;  // email + link -> (ClickDate, Ordinal)
+  for (const auto& [key, values] : testing::committed(topic(prefix, "message_clicks"), true)) {
+    const auto k = json::parse(key);
+    if (k["MsgID"] == msg && k["ClickDate"].get<std::string>().starts_with(base))
+      at_second[k["EmailAddress"].get<std::string>() + " " + k["LinkUrl"].get<std::string>()].emplace(
+          k["ClickDate"], k["Ordinal"]);
+  }
+  const std::set<std::pair<std::string, int>> expected =
+      subsecond ? std::set<std::pair<std::string, int>>{{second_text, 0}, {base + ".19Z", 0}, {base + ".93Z", 0}}
+                : std::set<std::pair<std::string, int>>{{second_text, 0}, {second_text, 1}, {second_text, 2}};
+  bool found = false;
+  for (const auto& [who, clicks] : at_second) found = found || clicks == expected;
+  EXPECT_TRUE(found) << "no contact with the three clicks of " << base << " on message " << msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    readings, listrak_readings,
+    ::testing::Values(
+        readings_case{{{"counters", "people"}, {"subsecond", "on"}, {"range_bound", "inclusive"},
+                       {"server_time_zone", "UTC"}, {"bounce_date", "iso"}}},
+        readings_case{{{"counters", "events"}, {"subsecond", "off"}, {"range_bound", "exclusive"},
+                       {"server_time_zone", "Etc/GMT+5"}, {"bounce_date", "dotnet"}}},
+        readings_case{{{"counters", "people"}, {"subsecond", "off"}, {"range_bound", "half_open"},
+                       {"server_time_zone", "Etc/GMT+5"}, {"bounce_date", "iso"}}}),
+    [](const ::testing::TestParamInfo<readings_case>& info) {
+      return info.param.readings["counters"].get<std::string>() + "_" +
+             info.param.readings["range_bound"].get<std::string>() + "_subsecond_" +
+             info.param.readings["subsecond"].get<std::string>();
+    });
+
+TEST(listrak_e2e, bad_settings_fail_the_run_naming_the_setting) {
+  auto s = start(account(1, 1, 2, 2));
+  temp_dir dir;
+  const auto prefix = unique_prefix("settings");
+  const std::vector<std::pair<json, std::string>> cases{
+      {{{"engagement_days", 0}}, "engagement_days"},
+      {{{"engagement_days", "30"}}, "engagement_days"},
+      {{{"engagement_days", 4000}}, "engagement_days"},
+      {{{"time_zone", "Mars/Olympus_Mons"}}, "time_zone"},
+      {{{"time_zone", 5}}, "time_zone"}};
+  for (const auto& [settings, name] : cases) {
+    const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 1, 0, nullptr, settings));
+    const auto r = extract(dir, cfg, *s);
+    EXPECT_EQ(r.exit_code, 1) << settings;
+    EXPECT_NE((r.out + r.err).find("setting " + name), std::string::npos) << settings << "\n" << r.out << r.err;
+  }
+  EXPECT_EQ(s->http().stats().calls_total, 0) << "nothing is read with a bad setting";
+}
+
+TEST(listrak_e2e, a_server_that_repeats_a_page_fails_the_task_instead_of_looping) {
+  auto o = account(1, 1, 30, 30);
+  o.page_size = 7;
+  auto s = start(o);
+  temp_dir dir;
+  const auto prefix = unique_prefix("repeat");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 1, 0, {{"message_sends", json::object()}}));
+  httplib::Client c{"127.0.0.1", s->port()};
+  const auto armed = c.Post("/_sim/xml_faults",
+                            json{{"operation", "ReportMessageContactSent"}, {"kind", "repeat_page"}, {"count", 2}}.dump(),
+                            "application/json");
+  ASSERT_TRUE(armed && armed->status == 200);
+  const auto first = extract(dir, cfg, *s);
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_NE((first.out + first.err).find("listrak ReportMessageContactSent (MsgID 10001"), std::string::npos)
+      << first.out << first.err;
+  EXPECT_NE((first.out + first.err).find("same page again"), std::string::npos) << first.out << first.err;
+  EXPECT_EQ(calls_of(*s, "ReportMessageContactSent"), 2) << "page 1, then page 2 answered as page 1: stop";
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  expect_stream_matches(prefix, *s, "message_sends");
 }
 
 // Bookmarks committed per (stream, partition), and pending children left.
@@ -364,7 +535,7 @@ TEST(listrak_e2e, a_column_selection_keeps_the_key_and_reads_only_the_selected_r
   for (const auto& [key, values] : clicks) {
     std::set<std::string> fields;
     for (const auto& [k, v] : values.front().items()) fields.insert(k);
-    EXPECT_EQ(fields, (std::set<std::string>{"MsgID", "EmailAddress", "ClickDate", "LinkUrl", "LinkDescription"})) << key;
+    EXPECT_EQ(fields, (std::set<std::string>{"MsgID", "EmailAddress", "ClickDate", "LinkUrl", "Ordinal", "LinkDescription"})) << key;
   }
   // lists and messages are automatic; nothing else is read.
   expect_stream_matches(prefix, *s, "messages");

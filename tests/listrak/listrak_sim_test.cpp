@@ -1,6 +1,8 @@
 // The Listrak simulator over real HTTP on loopback: the WSUser header, SOAPAction
-// dispatch, paging to an empty page, in-band WSException, counters consistent
-// with events, mutations, hostile answers, and calls_by_operation.
+// dispatch, paging to an empty page, in-band WSException, counters of people
+// or of events, dates in the server's zone with or without fractions, range
+// bounds, GoogleTrackingDomains' two shapes, mutations, hostile answers, and
+// calls_by_operation.
 
 #include "sim/listrak.hpp"
 #include "sim/timestamps.hpp"
@@ -215,18 +217,120 @@ TEST_F(listrak_sim, paged_reports_end_with_an_empty_result_and_hold_every_record
   }
 }
 
-TEST_F(listrak_sim, date_ranges_are_inclusive_and_dates_carry_no_zone) {
+TEST_F(listrak_sim, dates_carry_no_zone_and_are_wall_time_in_the_server_zone) {
   start();
   const auto opens = get("/_sim/dataset/message_opens");
   ASSERT_FALSE(opens.empty());
   const auto& first = opens[0];
-  auto date = first["OpenDate"].get<std::string>();
-  ASSERT_EQ(date.back(), 'Z');
-  date.pop_back();
-  const auto a = call("ReportRangeMessageContactOpen", range("MsgID", first["MsgID"].get<std::int64_t>(), 1, date, date));
-  const auto rows = items(child(a->payload, "ReportRangeMessageContactOpenResult"));
+  const auto msg = first["MsgID"].get<std::int64_t>();
+  const auto utc = first["OpenDate"].get<std::string>();  // the dataset: UTC with Z
+  ASSERT_EQ(utc.back(), 'Z');
+  const auto us = *parse_rfc3339_us(utc);
+  const auto wall = [](std::int64_t t_us) {  // zone-less, with the fraction
+    auto s = format_rfc3339(t_us / 1'000'000);
+    s.pop_back();
+    if (t_us % 1'000'000 != 0) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(t_us % 1'000'000));
+      std::string f = buf;
+      while (f.back() == '0') f.pop_back();
+      s += f;
+    }
+    return s;
+  };
+  for (const auto& [zone, offset_s] : {std::pair<std::string, std::int64_t>{"UTC", 0}, {"Etc/GMT+5", -5 * 3600}}) {
+    post("/_sim/readings", {{"server_time_zone", zone}});
+    const auto local = wall(us + offset_s * 1'000'000);
+    const auto a = call("ReportRangeMessageContactOpen", range("MsgID", msg, 1, local, local));
+    const auto rows = items(child(a->payload, "ReportRangeMessageContactOpenResult"));
+    ASSERT_FALSE(rows.empty()) << zone << " " << local << "\n" << a->body;
+    for (auto r : rows) EXPECT_EQ(std::string{child(r, "OpenDate").text().get()}, local) << zone;
+    // A request date with a zone is read as it says.
+    const auto b = call("ReportRangeMessageContactOpen", range("MsgID", msg, 1, utc, utc));
+    EXPECT_EQ(items(child(b->payload, "ReportRangeMessageContactOpenResult")).size(), rows.size()) << zone;
+  }
+  EXPECT_EQ(get("/_sim/dataset/message_opens")[0]["OpenDate"], utc) << "the dataset stays UTC";
+}
+
+TEST_F(listrak_sim, range_bounds_are_inclusive_exclusive_or_half_open_by_reading) {
+  start(small(1000));
+  const auto opens = get("/_sim/dataset/message_opens");
+  const auto& first = opens[0];
+  const auto msg = first["MsgID"].get<std::int64_t>();
+  const auto at = first["OpenDate"].get<std::string>();
+  auto count = [&](const std::string& from, const std::string& to) {
+    return items(child(call("ReportRangeMessageContactOpen", range("MsgID", msg, 1, from, to))->payload,
+                       "ReportRangeMessageContactOpenResult"))
+        .size();
+  };
+  const std::string before = "2000-01-01T00:00:00Z", after = "2100-01-01T00:00:00Z";
+  const auto all = count(before, after), at_at = count(at, at);
+  ASSERT_GT(at_at, 0u);
+  ASSERT_GT(all, at_at);
+  post("/_sim/readings", {{"range_bound", "exclusive"}});
+  EXPECT_EQ(count(at, at), 0u);
+  EXPECT_EQ(count(before, at) + at_at + count(at, after), all) << "both bounds excluded";
+  post("/_sim/readings", {{"range_bound", "half_open"}});
+  EXPECT_EQ(count(at, at), 0u);
+  EXPECT_EQ(count(before, at) + count(at, after), all) << "[a, b) and [b, c) meet";
+}
+
+TEST_F(listrak_sim, subsecond_off_writes_whole_seconds_and_same_second_clicks_become_identical_rows) {
+  listrak_options o = small();
+  o.data.recipients_per_message = 40;
+  o.data.messages_per_list = 6;
+  start(o);
+  auto identical = [&] {
+    int ordinals = 0;
+    for (const auto& c : get("/_sim/dataset/message_clicks")) ordinals += c["Ordinal"].get<int>() > 0;
+    return ordinals;
+  };
+  bool fractions = false;
+  for (const auto& c : get("/_sim/dataset/message_clicks"))
+    fractions = fractions || c["ClickDate"].get<std::string>().find('.') != std::string::npos;
+  EXPECT_TRUE(fractions);
+  EXPECT_EQ(identical(), 0) << "with fractions no two clicks are identical";
+  post("/_sim/readings", {{"subsecond", "off"}});
+  for (const auto& c : get("/_sim/dataset/message_clicks"))
+    EXPECT_EQ(c["ClickDate"].get<std::string>().find('.'), std::string::npos) << c;
+  EXPECT_GT(identical(), 0) << "clicks at .19 and .93 on one link";
+  const auto a = call("ReportRangeMessageContactClick", range("MsgID", 10001, 1));
+  for (auto r : items(child(a->payload, "ReportRangeMessageContactClickResult")))
+    EXPECT_EQ(std::string{child(r, "ClickDate").text().get()}.size(), 19u);
+}
+
+TEST_F(listrak_sim, bounce_dates_as_dotnet_strings_by_reading) {
+  start();
+  post("/_sim/readings", {{"bounce_date", "dotnet"}});
+  const auto bounces = get("/_sim/dataset/message_bounces");
+  ASSERT_FALSE(bounces.empty());
+  const auto msg = bounces[0]["MsgID"].get<std::int64_t>();
+  const auto a = call("ReportRangeMessageContactBounces", range("MsgID", msg, 1));
+  const auto rows = items(child(a->payload, "ReportRangeMessageContactBouncesResult"));
   ASSERT_FALSE(rows.empty());
-  for (auto r : rows) EXPECT_EQ(std::string{child(r, "OpenDate").text().get()}, date);
+  const std::string text = child(rows[0], "BounceDate").text().get();
+  EXPECT_NE(text.find('/'), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with(" AM") || text.ends_with(" PM")) << text;
+  EXPECT_EQ(bounces[0]["BounceDate"].get<std::string>().find('.'), std::string::npos) << "whole seconds";
+}
+
+TEST_F(listrak_sim, google_tracking_domains_come_in_both_shapes) {
+  listrak_options o = small();
+  o.data.lists = 4;
+  start(o);
+  const auto a = call("GetContactListCollection");
+  std::map<std::string, int> shapes;  // ListID -> <string> children, -1: no element
+  for (auto l : items(child(a->payload, "GetContactListCollectionResult"))) {
+    const auto domains = child(l, "GoogleTrackingDomains");
+    shapes[child(l, "ListID").text().get()] = domains ? static_cast<int>(items(domains).size()) : -1;
+  }
+  EXPECT_EQ(shapes, (std::map<std::string, int>{{"201", 2}, {"202", 1}, {"203", 0}, {"204", -1}}));
+  std::map<std::int64_t, json> expected{{201, {"shop.example.com", "blog.example.com"}},
+                                        {202, {"shop.example.com"}},
+                                        {203, json::array()},
+                                        {204, json::array()}};
+  for (const auto& l : get("/_sim/dataset/lists"))
+    EXPECT_EQ(l["GoogleTrackingDomains"], expected.at(l["ListID"].get<std::int64_t>())) << l;
 }
 
 TEST_F(listrak_sim, unknown_list_or_message_is_an_in_band_wsexception) {
@@ -249,26 +353,39 @@ TEST_F(listrak_sim, unknown_list_or_message_is_an_in_band_wsexception) {
   EXPECT_EQ(items(child(ok->payload, "ReportListMessageActivityResult")).size(), 4u);
 }
 
-TEST_F(listrak_sim, message_counters_match_events_and_repeat_events_exist) {
+TEST_F(listrak_sim, message_counters_count_people_or_events_and_repeat_events_exist) {
   listrak_options o = small();
   o.data.recipients_per_message = 40;
   o.data.messages_per_list = 6;
   start(o);
-  std::map<std::int64_t, std::map<std::string, std::int64_t>> counts;
+  std::map<std::int64_t, std::map<std::string, std::int64_t>> events;
+  std::map<std::int64_t, std::map<std::string, std::set<std::string>>> people;
   for (const auto* stream : {"message_sends", "message_opens", "message_clicks", "message_reads", "message_unsubs"})
-    for (const auto& r : get(std::string{"/_sim/dataset/"} + stream)) ++counts[r["MsgID"]][stream];
-  const auto messages = get("/_sim/dataset/messages");
-  ASSERT_EQ(messages.size(), 12u);
-  for (const auto& m : messages) {
-    auto& c = counts[m["MsgID"]];
-    EXPECT_EQ(m["DeliverCount"], c["message_sends"]) << m;
-    EXPECT_EQ(m["OpenCount"], c["message_opens"]) << m;
-    EXPECT_EQ(m["ClickCount"], c["message_clicks"]) << m;
-    EXPECT_EQ(m["ReadCount"], c["message_reads"]) << m;
-    EXPECT_EQ(m["RemoveCount"], c["message_unsubs"]) << m;
+    for (const auto& r : get(std::string{"/_sim/dataset/"} + stream)) {
+      ++events[r["MsgID"]][stream];
+      people[r["MsgID"]][stream].insert(r["EmailAddress"]);
+    }
+  for (const auto* reading : {"people", "events"}) {
+    post("/_sim/readings", {{"counters", reading}});
+    const auto messages = get("/_sim/dataset/messages");
+    ASSERT_EQ(messages.size(), 12u);
+    for (const auto& m : messages) {
+      const auto& id = m["MsgID"];
+      auto count = [&](const char* stream) {
+        return std::string{reading} == "people" ? static_cast<std::int64_t>(people[id][stream].size())
+                                                : events[id][stream];
+      };
+      EXPECT_EQ(m["DeliverCount"], events[id]["message_sends"]) << m;
+      EXPECT_EQ(m["OpenCount"], count("message_opens")) << reading << m;
+      EXPECT_EQ(m["ClickCount"], count("message_clicks")) << reading << m;
+      EXPECT_EQ(m["ReadCount"], count("message_reads")) << reading << m;
+      EXPECT_EQ(m["RemoveCount"], count("message_unsubs")) << reading << m;
+      EXPECT_EQ(m["ClickerCount"], static_cast<std::int64_t>(people[id]["message_clicks"].size())) << m;
+    }
   }
-  // Repeat opens and clicks, clicks of two links in one second, no two
-  // events with one key.
+  const auto messages = get("/_sim/dataset/messages");
+  // Repeat opens and clicks, clicks of two links in one second, one link
+  // twice in one second, no two events with one key (fractions on).
   std::set<std::string> open_keys;
   std::map<std::string, int> opens_per_contact;
   for (const auto& r : get("/_sim/dataset/message_opens")) {
@@ -287,8 +404,15 @@ TEST_F(listrak_sim, message_counters_match_events_and_repeat_events_exist) {
     links_per_second[who + r["ClickDate"].dump()].insert(r["LinkUrl"]);
     ++clicks_per_link[who + r["LinkUrl"].dump()];
   }
-  int same_second = 0, repeat_link = 0;
+  int same_second = 0, repeat_link = 0, twice_in_a_second = 0;
   for (const auto& [k, l] : links_per_second) same_second += l.size() > 1;
+  std::map<std::string, int> per_link_second;
+  for (const auto& r : get("/_sim/dataset/message_clicks")) {
+    const auto date = r["ClickDate"].get<std::string>();
+    twice_in_a_second += ++per_link_second[r["MsgID"].dump() + r["EmailAddress"].dump() + r["LinkUrl"].dump() +
+                                           date.substr(0, 19)] == 2;
+  }
+  EXPECT_GT(twice_in_a_second, 0);
   for (const auto& [k, n] : clicks_per_link) repeat_link += n > 1;
   EXPECT_GT(same_second, 0);
   EXPECT_GT(repeat_link, 0);
@@ -320,8 +444,50 @@ TEST_F(listrak_sim, mutate_adds_events_messages_and_subscribers_at_now) {
   EXPECT_EQ(get("/_sim/dataset/subscribed_contacts").size(), 85u);
 }
 
+TEST_F(listrak_sim, touches_move_counters_of_people_and_repeats_leave_them_alone) {
+  start();
+  auto counters = [&] {
+    std::map<std::int64_t, json> out;
+    for (const auto& m : get("/_sim/dataset/messages")) out[m["MsgID"]] = m;
+    return out;
+  };
+  const auto at = format_rfc3339(unix_now() - 60);
+  const auto before = counters();
+  const auto touched = post("/_sim/mutate", {{"touch_messages", 1}, {"events_per_message", 2}, {"at", at}});
+  const auto id = touched["touched_messages"][0].get<std::int64_t>();
+  auto after = counters();
+  for (const auto* c : {"OpenCount", "ClickCount", "ReadCount", "RemoveCount"})
+    EXPECT_GT(after[id][c].get<int>(), before.at(id)[c].get<int>()) << c << ": new people";
+
+  const auto opens_before = get("/_sim/dataset/message_opens").size();
+  const auto repeated = post("/_sim/mutate", {{"repeat_messages", 1}, {"events_per_message", 2}, {"at", at}});
+  ASSERT_EQ(repeated["repeated_messages"][0], id) << "repeats start from the same first message";
+  EXPECT_EQ(repeated["added_events"]["message_opens"], 2);
+  EXPECT_EQ(repeated["added_events"]["message_reads"], 2);
+  EXPECT_EQ(repeated["added_events"]["message_clicks"], 4) << "2 repeat clicks, then .19 and .93";
+  EXPECT_EQ(get("/_sim/dataset/message_opens").size(), opens_before + 2);
+  const auto people = counters();
+  for (const auto* c : {"OpenCount", "ClickCount", "ReadCount", "ClickerCount"})
+    EXPECT_EQ(people.at(id)[c], after[id][c]) << c << ": the same people";
+  post("/_sim/readings", {{"counters", "events"}});
+  const auto events = counters();
+  int opens_of_id = 0;
+  for (const auto& o : get("/_sim/dataset/message_opens")) opens_of_id += o["MsgID"] == id;
+  EXPECT_EQ(events.at(id)["OpenCount"], opens_of_id) << "counters of events see the repeats";
+  EXPECT_GT(opens_of_id, people.at(id)["OpenCount"].get<int>());
+  int clicks_at = 0;
+  for (const auto& c : get("/_sim/dataset/message_clicks"))
+    if (c["MsgID"] == id && c["ClickDate"].get<std::string>().starts_with(at.substr(0, 19))) ++clicks_at;
+  EXPECT_EQ(clicks_at, 2 + 4) << "touch's 2 and the repeat's 4 at `at`";
+}
+
 TEST_F(listrak_sim, xml_faults_break_the_next_answers_of_one_operation) {
   start();
+  post("/_sim/xml_faults", {{"operation", "ReportMessageContactSent"}, {"kind", "repeat_page"}, {"count", 1}});
+  const auto page3 = call("ReportMessageContactSent", "<MsgID>10001</MsgID><Page>3</Page>");
+  const auto page1 = call("ReportMessageContactSent", "<MsgID>10001</MsgID><Page>1</Page>");
+  EXPECT_EQ(page3->body, page1->body) << "repeat_page answers page 1 whatever Page says";
+  EXPECT_NE(call("ReportMessageContactSent", "<MsgID>10001</MsgID><Page>3</Page>")->body, page1->body);
   for (const auto* kind : {"malformed", "truncated", "entity_bomb", "external_entity"}) {
     post("/_sim/xml_faults", {{"operation", "GetContactListCollection"}, {"kind", kind}, {"count", 1}});
     const auto bad = call("GetContactListCollection");

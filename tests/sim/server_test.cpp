@@ -183,6 +183,52 @@ TEST(sim_server, clock_is_settable_over_http_and_in_cpp) {
   EXPECT_LT(std::chrono::abs(s.srv.clock().offset()), std::chrono::seconds(1));
 }
 
+TEST(sim_server, readings_are_declared_listed_switched_and_refused_when_unknown) {
+  server_options o;
+  o.readings = {{"since_bound", "exclusive"}};
+  server srv(o);
+  srv.declare_reading("since_bound", {"inclusive", "exclusive"});
+  srv.declare_reading("counters", {"people", "events"});
+  srv.add_api_route("GET", "/v1/bound", [&srv](const request&, response& res) {
+    res.json(200, nlohmann::json{{"since_bound", srv.reading("since_bound")}}.dump());
+  });
+  srv.start();
+  EXPECT_EQ(srv.reading("since_bound"), "exclusive");  // from the options
+  EXPECT_EQ(srv.reading("counters"), "people");        // the default: the first value
+  httplib::Client c("127.0.0.1", srv.port());
+  auto listed = c.Get("/_sim/readings");
+  ASSERT_TRUE(listed);
+  const auto body = nlohmann::json::parse(listed->body);
+  EXPECT_EQ(body["counters"]["values"], nlohmann::json::array({"people", "events"}));
+  auto set = c.Post("/_sim/readings", R"({"since_bound":"inclusive","counters":"events"})", "application/json");
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(c.Get("/v1/bound")->body)["since_bound"], "inclusive");
+  EXPECT_EQ(srv.reading("counters"), "events");
+  // An unknown name or value changes nothing.
+  for (const char* bad : {R"({"since_bound":"exclusive","nope":"x"})", R"({"counters":"both"})", "[]"}) {
+    SCOPED_TRACE(bad);
+    auto refused = c.Post("/_sim/readings", bad, "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400);
+  }
+  EXPECT_EQ(srv.reading("since_bound"), "inclusive");
+  EXPECT_EQ(srv.reading("counters"), "events");
+  EXPECT_EQ(srv.stats().calls_total, 1);  // control calls are not API calls
+
+  server_options unknown;
+  unknown.readings = {{"since_bound", "sideways"}};
+  server other(unknown);
+  other.declare_reading("since_bound", {"inclusive", "exclusive"});
+  try {
+    other.start();
+    FAIL() << "an unknown reading started";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("since_bound=sideways"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("inclusive"), std::string::npos) << e.what();
+  }
+}
+
 TEST(sim_server, handler_exceptions_answer_500) {
   bare_server s;
   auto c = s.client();
