@@ -91,8 +91,9 @@
 //        the fraction digits the server writes; activities: the last
 //        horizon_days only, visible ones, with tap-bronto's md5 `id` and
 //        quarry's `event_id`)
-//   POST /_sim/mutate {"touch_contacts", "add_unsubscribes", "add_inbound",
-//        "add_outbound", "at"?: RFC 3339}: at the sim clock's now, or at "at"
+//   POST /_sim/mutate {"touch_contacts", "first_contact"?, "add_unsubscribes",
+//        "add_inbound", "add_outbound", "at"?: RFC 3339}: at the sim clock's
+//        now, or at "at"
 //   POST /_sim/xml_faults {"operation", "kind": malformed|truncated|entity_bomb|
 //        external_entity, "count"}: the next `count` answers of the operation
 //        are hostile (HTTP 200; truncated: the real answer cut in half)
@@ -822,7 +823,8 @@ void bronto_simulator::add_routes() {
       at_ms = floor_div(*us, 1000);
     }
     const auto done = mutate({count_in(body, "touch_contacts"), count_in(body, "add_unsubscribes"),
-                              count_in(body, "add_inbound"), count_in(body, "add_outbound")},
+                              count_in(body, "add_inbound"), count_in(body, "add_outbound"),
+                              body.contains("first_contact") ? count_in(body, "first_contact") : -1},
                              at_ms);
     res.json(200, json{{"touched_contacts", done.touched_contacts},
                        {"added_unsubscribes", done.added_unsubscribes},

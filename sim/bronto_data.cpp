@@ -342,6 +342,7 @@ bronto_mutation bronto_data::mutate(const bronto_mutation& wanted, std::int64_t 
   bronto_mutation done;
   if (shape_.contacts > 0) {
     for (std::int64_t k = 0; k < std::min(wanted.touched_contacts, shape_.contacts); ++k) {
+      if (k == 0 && wanted.first_contact >= 0) touch_counter_ = wanted.first_contact;
       touched_[touch_counter_++ % shape_.contacts] = now;
       ++done.touched_contacts;
     }

@@ -86,6 +86,9 @@ struct bronto_mutation {
   std::int64_t added_unsubscribes = 0;
   std::int64_t added_inbound = 0;
   std::int64_t added_outbound = 0;
+  // The first contact touched (then the next ones); -1: where the last
+  // mutation left off.
+  std::int64_t first_contact = -1;
 };
 
 // A record's date-time field (kind 'd') in unix milliseconds.

@@ -47,11 +47,17 @@ status api::login() {
   if (session_id_.empty()) return make_error(error_kind::bad_payload, "bronto login: no session id in the answer");
   const auto date = res->header("date");
   const auto seconds = date ? parse_http_date(*date) : std::nullopt;
-  server_now_ = seconds ? instant{*seconds * 1'000'000'000, 0}
-                        : instant{std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count() *
-                                      1'000'000'000,
-                                  0};
+  login_at_ = std::chrono::steady_clock::now();
+  server_at_login_ =
+      instant{(seconds ? *seconds : std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count()) *
+                  1'000'000'000,
+              0};
   return {};
+}
+
+instant api::server_now() const {
+  const auto passed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - login_at_);
+  return {server_at_login_.unix_ns + passed.count() * 1'000'000'000, 0};
 }
 
 result<soap::answer> api::call(const std::string& operation, const std::function<void(soap::envelope&)>& fill,

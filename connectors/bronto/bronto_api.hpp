@@ -36,10 +36,11 @@ class api {
   // Opens a new session, and reads the server's clock off the answer.
   status login();
 
-  // The server's clock when the last login was answered: its Date header
-  // (whole seconds, rounded down), else our clock then. Every record written
-  // after that answer carries a later time.
-  const instant& server_now() const { return server_now_; }
+  // The server's clock now: its Date header on the last login's answer
+  // (whole seconds, rounded down; else our clock then) plus the time passed
+  // since, by our steady clock. Every record written after the login's
+  // answer carries a later time than that answer's Date.
+  instant server_now() const;
 
   // Calls `operation` with the body `fill` writes. On fault 103 it logs in
   // again and then, with `repeat_on_103`, repeats the request (a request
@@ -56,7 +57,8 @@ class api {
   clock now_;
   std::string url_;
   std::string session_id_;
-  instant server_now_;
+  instant server_at_login_;
+  std::chrono::steady_clock::time_point login_at_;
 };
 
 } // namespace quarry::connectors::bronto

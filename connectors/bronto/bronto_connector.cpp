@@ -9,6 +9,7 @@
 #include "connectors/core/timestamp.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace quarry::connectors {
@@ -195,7 +196,8 @@ std::string fingerprint(const std::string& first, const std::string& last, std::
 }
 
 // What one read delivers: records older than the cutoff that the boundary
-// admits and that this read has not delivered already (a read made again).
+// admits and that this task has not delivered already (a read made again),
+// and the version of each key it met.
 class delivery {
  public:
   delivery(emitter& out, boundary& bound, const instant& cutoff) : out_(out), bound_(bound), cutoff_(cutoff) {}
@@ -203,7 +205,6 @@ class delivery {
   struct page {
     std::size_t records = 0;
     std::string fingerprint;
-    bool key_again = false;  // a key this read met before
   };
 
   // Emits what is new on one answer's page.
@@ -214,8 +215,9 @@ class delivery {
       auto p = out_.prepare(r);
       if (!p) return std::move(p).error();
       (pg.records++ == 0 ? first : last) = p->key;
-      if (!keys_.insert(std::hash<std::string>{}(p->key)).second) pg.key_again = true;
       const auto version = hash_of(p->version);
+      const auto [met, first_time] = met_.emplace(std::hash<std::string>{}(p->key), version);
+      if (!first_time && met->second != version) met_twice_ = true;
       if (p->t >= cutoff_ || delivered_.contains(version) || !bound_.admit(p->t, p->version)) continue;
       delivered_.insert(version);
       if (auto st = out_.emit(*p); !st) return st.error();
@@ -224,16 +226,37 @@ class delivery {
     return pg;
   }
 
-  // Starts the read again: keys met so far are forgotten, deliveries not.
-  void again() { keys_.clear(); }
+  // True when this read met a key twice, as two versions: the record moved
+  // while the read paged.
+  bool met_twice() const { return met_twice_; }
+
+  // True when this read first met the record under `key` as another version.
+  bool met_otherwise(const std::string& key, const std::string& version) const {
+    const auto it = met_.find(std::hash<std::string>{}(key));
+    return it != met_.end() && it->second != hash_of(version);
+  }
+
+  bool met_nothing() const { return met_.empty(); }
+
+  // Starts the read again: what it met is forgotten, what it delivered not.
+  void again() {
+    met_.clear();
+    met_twice_ = false;
+  }
 
  private:
   emitter& out_;
   boundary& bound_;
   instant cutoff_;
-  std::unordered_set<std::uint64_t> delivered_;  // record versions
-  std::unordered_set<std::uint64_t> keys_;       // key hashes met in this read
+  std::unordered_set<std::uint64_t> delivered_;         // record versions
+  std::unordered_map<std::uint64_t, std::uint64_t> met_;  // key hash -> first version hash, this read
+  bool met_twice_ = false;
 };
+
+// How a pageNumber read asks for one page: the window's bounds as written
+// ("" = none) and the page number.
+using page_request =
+    std::function<void(soap::envelope&, const std::string& from, const std::string& until, std::int64_t page)>;
 
 class bronto_connector final : public connector {
  public:
@@ -265,6 +288,8 @@ class bronto_connector final : public connector {
     if (!time_zone) return std::move(time_zone).error();
     auto settle = setting_int(s, "settle_minutes", 10, 0, 7 * 24 * 60);
     if (!settle) return std::move(settle).error();
+    auto window_days = setting_int(s, "window_days", 7, 1, 366);
+    if (!window_days) return std::move(window_days).error();
     auto window_hours = setting_int(s, "activity_window_hours", 24, 1, 720);
     if (!window_hours) return std::move(window_hours).error();
 
@@ -282,12 +307,15 @@ class bronto_connector final : public connector {
     auto bound = boundary::resume(tap_bookmark(task.bookmark, spec->replication_key), spec->replication_key,
                                   s.job().start_date);
     if (!bound) return std::move(bound).error();
-    if (spec->name == "contact") return run_contacts(a, out, s, *bound, cutoff);
+    const auto window_ns = *window_days * 24 * hour_ns;
+    if (spec->name == "contact") return run_contacts(a, out, s, *bound, cutoff, window_ns);
     if (spec->name == "unsubscribe") {
-      return read_pages(a, out, s, *bound, cutoff, [&](soap::envelope& e, std::int64_t page) {
-        e.open("filter").leaf("start", query_start(bound->since())).leaf("end", format_rfc3339(cutoff, 0)).close();
-        e.leaf("pageNumber", std::to_string(page));
-      });
+      return run_windows(a, out, s, *bound, cutoff, window_ns,
+                         [](soap::envelope& e, const std::string& from, const std::string& until, std::int64_t page) {
+                           e.open("filter").leaf("start", from).leaf("end", until).close();
+                           e.leaf("pageNumber", std::to_string(page));
+                         },
+                         false, {});
     }
     return run_activities(a, out, s, *spec, *bound, cutoff, *window_hours * hour_ns);
   }
@@ -342,61 +370,131 @@ class bronto_connector final : public connector {
     }
   }
 
-  // Contacts modified at or after the bookmark, with NO upper bound: a
-  // contact modified while we page stays in the result (a window [a, b)
-  // would lose it, and every contact after it would move one place up,
-  // the one across the page boundary never read).
-  static status run_contacts(api& a, emitter& out, session& s, boundary& bound, const instant& cutoff) {
+  // Contacts by `modified` windows. A contact modified while its window is
+  // paged leaves the window (or, in modified order, moves to its end), and
+  // every contact after it moves one place up: the one across a page
+  // boundary is passed over. So once a window is read, the contacts modified
+  // since its read began are read too (usually one empty page), and a window
+  // that met one of them, or a key twice, as another version is read again,
+  // delivering only what it has not.
+  static status run_contacts(api& a, emitter& out, session& s, boundary& bound, const instant& cutoff,
+                             std::int64_t window_ns) {
     auto field_ids = custom_field_ids(a);
     if (!field_ids) return std::move(field_ids).error();
-    return read_pages(a, out, s, bound, cutoff, [&](soap::envelope& e, std::int64_t page) {
+    const page_request request = [ids = std::move(*field_ids)](soap::envelope& e, const std::string& from,
+                                                               const std::string& until, std::int64_t page) {
       e.open("filter").leaf("type", "AND");
-      e.open("modified").leaf("value", query_start(bound.since())).leaf("operator", "GreaterThanEqualTo").close();
+      e.open("modified").leaf("value", from).leaf("operator", "GreaterThanEqualTo").close();
+      if (!until.empty()) e.open("modified").leaf("value", until).leaf("operator", "LessThan").close();
       e.close();
       e.leaf("includeLists", "true");
-      for (const auto& id : *field_ids) e.leaf("fields", id);
+      for (const auto& id : ids) e.leaf("fields", id);
       e.leaf("pageNumber", std::to_string(page));
       for (const char* f : {"includeSMSKeywords", "includeGeoIPData", "includeTechnologyData", "includeRFMData",
                             "includeEngagementData", "includeSegments"})
         e.leaf(f, "true");
+    };
+    // [GUESS: the database's clock is within 5 minutes of the one the
+    // Date header reads.]
+    return run_windows(a, out, s, bound, cutoff, window_ns, request, true,
+                       [&](const delivery& read, const instant& read_began) {
+                         return met_otherwise_since(a, out, request,
+                                                    format_rfc3339(plus(read_began, -5 * minute_ns), 0), read);
+                       });
+  }
+
+  // Whether a contact modified at or after `from` is one `read` met as
+  // another version: it left the window while the window was paged.
+  static result<bool> met_otherwise_since(api& a, emitter& out, const page_request& request, const std::string& from,
+                                          const delivery& read) {
+    bool moved = false;
+    auto pages = paginator::page_number("bronto readContacts from " + from);
+    for (;;) {
+      auto ans = a.call("readContacts", [&](soap::envelope& e) { request(e, from, "", pages.page()); });
+      if (!ans) return std::move(ans).error();
+      if (ans->fault) return make_error(error_kind::fatal, "bronto readContacts: " + soap::describe(*ans->fault));
+      std::size_t n = 0;
+      std::string first, last;
+      for (auto r : soap::children(ans->payload, "return")) {
+        auto p = out.prepare(r);
+        if (!p) return std::move(p).error();
+        (n++ == 0 ? first : last) = p->key;
+        moved = moved || read.met_otherwise(p->key, p->version);
+      }
+      auto more = pages.next_page(n, fingerprint(first, last, n));
+      if (!more) return std::move(more).error();
+      if (!*more) return moved;
+    }
+  }
+
+  // pageNumber reads (readContacts, readUnsubscribes) in windows [a, b) of
+  // `window_ns` from the bookmark to the cutoff, each asked from a second
+  // before a, paged until an empty page (pages are not assumed full before
+  // the last [GUESS]), in whatever order the server keeps [GUESS: apis.md
+  // names none], and checkpointed when it ends. With `open_last` the last
+  // window has no upper bound (readContacts: under day-granular operators
+  // [GUESS], `LessThan` the cutoff would leave out all of today; the next
+  // window covers what an earlier one leaves out of its last day). `moved`,
+  // if given, says after a window's read (given when, by the server's
+  // clock, it began) whether records left it while it was paged; it is then
+  // read again (at most 3 times, then a retriable error).
+  static status run_windows(api& a, emitter& out, session& s, boundary bound, const instant& cutoff,
+                            std::int64_t window_ns, const page_request& request, bool open_last,
+                            const std::function<result<bool>(const delivery&, const instant&)>& moved) {
+    const auto& what = out.operation();
+    const auto from = bound.since();
+    return by_windows(s, out.replication_key(), std::move(bound), from, cutoff, window_ns,
+                      [&](boundary& b, const instant& start, const instant& end) -> status {
+      delivery read(out, b, cutoff);
+      for (int reads = 1;; ++reads) {
+        const auto began = a.server_now();
+        auto pages = paginator::page_number("bronto " + what + " from " + query_start(start));
+        for (;;) {
+          auto ans = a.call(what, [&](soap::envelope& e) {
+            request(e, query_start(start), open_last && end == cutoff ? "" : format_rfc3339(end, 0), pages.page());
+          });
+          if (!ans) return std::move(ans).error();
+          if (ans->fault) return make_error(error_kind::fatal, "bronto " + what + ": " + soap::describe(*ans->fault));
+          auto page = read.take(*ans);
+          if (!page) return std::move(page).error();
+          auto more = pages.next_page(page->records, page->fingerprint);
+          if (!more) return std::move(more).error();
+          if (!*more) break;
+        }
+        if (!moved || read.met_nothing()) return {};
+        auto again = read.met_twice() ? result<bool>(true) : moved(read, began);
+        if (!again) return std::move(again).error();
+        if (!*again) return {};
+        if (reads == max_reads)
+          return make_error(error_kind::retriable, "bronto " + what + ": records left the window from " +
+                                                       query_start(start) + " while it was read, " +
+                                                       std::to_string(max_reads) + " times in a row; trying later");
+        s.warn("bronto " + what + ": records left the window from " + query_start(start) +
+               " while it was read (modified meanwhile); reading it again");
+        read.again();
+      }
     });
   }
 
-  // One pageNumber read (readContacts, readUnsubscribes) from page 1 until
-  // an empty page, in whatever order the server keeps [GUESS: apis.md names
-  // none]; the bookmark is taken at the end. Pages are not assumed to be
-  // full before the last [GUESS], nor the result to hold still between
-  // pages: a key met twice in one read means records moved across page
-  // boundaries, so one may have been passed over; the read is then made
-  // again, delivering only what it has not (at most 3 reads, then a
-  // retriable error).
-  static status read_pages(api& a, emitter& out, session& s, boundary& bound, const instant& cutoff,
-                           const std::function<void(soap::envelope&, std::int64_t)>& fill) {
-    const auto& what = out.operation();
-    delivery read(out, bound, cutoff);
-    for (int reads = 1;; ++reads) {
-      bool moved = false;
-      auto pages = paginator::page_number("bronto " + what);
-      for (;;) {
-        auto ans = a.call(what, [&](soap::envelope& e) { fill(e, pages.page()); });
-        if (!ans) return std::move(ans).error();
-        if (ans->fault) return make_error(error_kind::fatal, "bronto " + what + ": " + soap::describe(*ans->fault));
-        auto page = read.take(*ans);
-        if (!page) return std::move(page).error();
-        moved = moved || page->key_again;
-        auto more = pages.next_page(page->records, page->fingerprint);
-        if (!more) return std::move(more).error();
-        if (!*more) break;
-      }
-      if (!moved) break;
-      if (reads == max_reads)
-        return make_error(error_kind::retriable, "bronto " + what + ": records moved between pages in " +
-                                                     std::to_string(max_reads) +
-                                                     " reads in a row (modified while being paged); trying later");
-      s.warn("bronto " + what + ": records moved between pages while they were read; reading again");
-      read.again();
+  // Windows [a, b) of `window_ns` from `from` to the cutoff (b on whole
+  // seconds): `read` reads one through the boundary, which is then
+  // checkpointed and resumed from its own bookmark, so that the next
+  // window, asked from a second before its start, drops what this one
+  // delivered.
+  static status by_windows(session& s, const std::string& field, boundary bound, const instant& from,
+                           const instant& cutoff, std::int64_t window_ns,
+                           const std::function<status(boundary&, const instant&, const instant&)>& read) {
+    for (auto start = from; start < cutoff && !s.cancelled();) {
+      const auto end = std::min(plus(floor_second(start), window_ns), cutoff);
+      if (auto st = read(bound, start, end); !st) return st;
+      const auto mark = bookmark_of(bound, field);
+      if (auto st = s.checkpoint(mark); !st) return st;
+      auto next = boundary::resume(mark, field, s.job().start_date);
+      if (!next) return std::move(next).error();
+      bound = std::move(*next);
+      start = end;
     }
-    return s.checkpoint(bookmark_of(bound, out.replication_key()));
+    return {};
   }
 
   // readRecent*Activities in windows of `window_ns` from the bookmark to the
@@ -418,17 +516,10 @@ class bronto_connector final : public connector {
              " instead of " + format_rfc3339(from));
       from = oldest;
     }
-    for (auto start = from; start < cutoff && !s.cancelled();) {
-      const auto end = std::min(plus(floor_second(start), window_ns), cutoff);
-      if (auto st = read_window(a, out, spec, bound, cutoff, start, end); !st) return st;
-      const auto mark = bookmark_of(bound, spec.replication_key);
-      if (auto st = s.checkpoint(mark); !st) return st;
-      auto next = boundary::resume(mark, spec.replication_key, s.job().start_date);
-      if (!next) return std::move(next).error();
-      bound = std::move(*next);
-      start = end;
-    }
-    return {};
+    return by_windows(s, spec.replication_key, std::move(bound), from, cutoff, window_ns,
+                      [&](boundary& b, const instant& start, const instant& end) {
+                        return read_window(a, out, spec, b, cutoff, start, end);
+                      });
   }
 
   static status read_window(api& a, emitter& out, const stream_spec& spec, boundary& bound, const instant& cutoff,

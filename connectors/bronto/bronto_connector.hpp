@@ -27,6 +27,7 @@
 //                         (IANA name; default UTC)
 //   settle_minutes        a run leaves records newer than this alone
 //                         (default 10; 0..10080)
+//   window_days           contact and unsubscribe windows (default 7)
 //   activity_window_hours one FIRST/NEXT read per window (default 24)
 //
 // Every incremental stream resumes through core `boundary`: the bookmark
@@ -38,16 +39,20 @@
 // bookmark therefore never passes a record that was written, or became
 // readable, after the run read past its place.
 //
-//   contact      one readContacts read, modified >= start, no upper bound;
-//                pages until an empty one; read again (at most 3 times) when
-//                a contact turns up twice (records moved across pages);
-//                bookmark at the end
-//   unsubscribe  one readUnsubscribes read, start .. cutoff; the same
+//   contact      readContacts by modified windows, the last one without an
+//                upper bound, each paged until an empty page; then the
+//                contacts modified since the window's read began: a window
+//                that met one of them (or a key twice) as another version
+//                lost a contact across a page boundary and is read again
+//                (at most 3 times)
+//   unsubscribe  readUnsubscribes by start/end windows, paged the same way
 //   activities   windows from the bookmark (at most 30 days back: Bronto
-//                keeps no more, an older start is moved up with a warning) to
-//                the cutoff, each FIRST then NEXT until empty or fault 116,
-//                checkpointed as it ends; a 103 reads the window again
+//                keeps no more, an older start is moved up with a warning),
+//                each FIRST then NEXT until empty or fault 116; a 103 reads
+//                the window again
 //   list         readLists, every run
+// Every window is checkpointed as it ends (the engine holds a task's
+// records until its next checkpoint).
 //
 // Every paging loop goes through core `paginator` (a repeated page fails
 // instead of looping). Date-time elements are written as RFC 3339 in UTC

@@ -361,7 +361,7 @@ TEST_F(bronto_sim, contact_order_and_page_fill_change_the_pages) {
       for (auto r : a->payload.children("return")) out.push_back(*sim::parse_rfc3339_us(r.child_value("modified")));
     return out;
   };
-  sim_->mutate({1, 0, 0, 0});  // contact 0, created first, is now modified last
+  sim_->mutate({1, 0, 0, 0, -1});  // contact 0, created first, is now modified last
   const auto c = modified_of(first_page());
   EXPECT_FALSE(std::is_sorted(c.begin(), c.end()));
   set_reading("contact_order", "modified");
@@ -408,7 +408,7 @@ TEST_F(bronto_sim, activity_readings_change_the_cursor_the_end_the_order_and_wha
 
   // Nine activities now: under `delayed`, three of them show up 5 minutes later.
   const auto now = unix_now();
-  sim_->mutate({0, 0, 9, 0});
+  sim_->mutate({0, 0, 9, 0, -1});
   auto recent = [&] { return call(activities("FIRST", now - 60, 1000), one)->returns(); };
   EXPECT_EQ(recent(), 9u);
   set_reading("activity_visibility", "delayed");
