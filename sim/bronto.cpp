@@ -95,8 +95,9 @@
 //        "add_inbound", "add_outbound", "at"?: RFC 3339}: at the sim clock's
 //        now, or at "at"
 //   POST /_sim/xml_faults {"operation", "kind": malformed|truncated|entity_bomb|
-//        external_entity, "count"}: the next `count` answers of the operation
-//        are hostile (HTTP 200; truncated: the real answer cut in half)
+//        external_entity|bad_date, "count"}: the next `count` answers of the
+//        operation are hostile (HTTP 200; truncated: the real answer cut in
+//        half; bad_date: one record whose dates read "yesterday")
 //   POST /_sim/expire_sessions {"operation"?, "after_calls"?}: expires every
 //        session now, or once that many more calls of the operation are answered
 //   GET  /_sim/sessions {"logins", "answered_102", "answered_103", "live"}
@@ -373,6 +374,10 @@ std::string hostile_body(const std::string& kind, const std::string& operation) 
                           operation + R"(Response xmlns:ns2="http://api.bronto.com/v4">)";
   const std::string end = "</ns2:" + operation + "Response></soap:Body></soap:Envelope>";
   if (kind == "malformed") return open + env + "<return><id>1</id></retrun>" + end;
+  if (kind == "bad_date")
+    return open + env + "<return><id>0bc403ec0000000000000000000000000bad</id><createdDate>yesterday</createdDate>"
+                        "<contactId>0bc403ec0000000000000000000000000bad</contactId><created>yesterday</created>"
+                        "<modified>yesterday</modified></return>" + end;
   if (kind == "entity_bomb") {
     std::string dtd = "<!DOCTYPE lolz [<!ENTITY lol \"lol\">";
     std::string prev = "lol";
@@ -879,8 +884,9 @@ void bronto_simulator::add_routes() {
     const auto operation = body.value("operation", std::string{});
     const auto kind = body.value("kind", std::string{});
     if (operation.empty()) throw std::invalid_argument("operation is required");
-    if (kind != "malformed" && kind != "truncated" && kind != "entity_bomb" && kind != "external_entity")
-      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb or external_entity");
+    if (kind != "malformed" && kind != "truncated" && kind != "entity_bomb" && kind != "external_entity" &&
+        kind != "bad_date")
+      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or bad_date");
     const auto count = body.contains("count") ? count_in(body, "count") : 1;
     std::lock_guard lock(state_->mu);
     state_->xml_faults[operation] = {kind, count};

@@ -509,6 +509,26 @@ TEST(bronto_e2e, hostile_xml_fails_only_its_own_task_naming_the_operation) {
   EXPECT_EQ(all.find("/etc/passwd\n"), std::string::npos);
 }
 
+TEST(bronto_e2e, an_unreadable_date_fails_its_stream_naming_the_record_and_the_value) {
+  auto s = start(small_account());
+  temp_dir dir;
+  const auto prefix = testing::unique_prefix("br", "baddate");
+  job_options jo;
+  jo.streams = {{"contact", json::object()}, {"inbound_activity", json::object()}};
+  jo.settings = {{"settle_minutes", 0}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, jo));
+  s->http().clock().advance(1min);
+  post_json(*s, "/_sim/xml_faults", {{"operation", "readContacts"}, {"kind", "bad_date"}, {"count", 100}});
+  const auto r = extract(dir, cfg, s->options().api_token);
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, -1) << "no crash";
+  EXPECT_NE((r.out + r.err).find(
+                R"(bronto readContacts: contact 0bc403ec0000000000000000000000000bad: createdDate "yesterday" is not a date-time)"),
+            std::string::npos)
+      << r.out << r.err;
+  expect_stream_matches(committed(topic(prefix, "inbound_activity")), *s, "inbound_activity");
+}
+
 TEST(bronto_e2e, a_wrong_token_or_setting_fails_every_task_with_a_clear_error_and_no_secret) {
   auto s = start(small_account());
   temp_dir dir;
