@@ -43,8 +43,8 @@ std::string query_start(const instant& since) { return format_rfc3339(plus(floor
 // The bookmark of what `b` admitted. Every record at its instant has been
 // read (it is older than the cutoff, and a checkpoint follows a whole read
 // or window), so a group of more than max_keys_at records there is
-// bookmarked as one step of its precision past that instant, with no keys:
-// a state message holds no 10,000 keys (Kafka's 1 MB). Only a record
+// bookmarked as one step of its precision past that instant, with no keys,
+// so that the state message stays well under Kafka's 1 MB. Only a record
 // turning up at that very instant later than settle_minutes would be
 // passed over.
 json bookmark_of(const boundary& b, const std::string& field) {
