@@ -2,7 +2,8 @@
 
 // The Bronto simulator: SOAP API v4 (apis.md section 2) at POST /v4, so
 // tap-bronto runs against it with only its WSDL location changed. The wire
-// format in detail: bronto.cpp's top comment.
+// format and the readings (one per thing the docs leave open) in detail:
+// bronto.cpp's top comment.
 //
 // Session lifecycle (per session id, on the sim clock):
 //
@@ -12,12 +13,15 @@
 //                                                    (every call: fault 103)
 //
 // Each live session remembers, per readRecent*Activities operation, the last
-// FIRST read (its range and position): NEXT pages on from there.
+// FIRST read (its range and position): NEXT pages on from there (reading
+// activity_cursor=token: one such read per operation for the API token,
+// shared by its sessions).
 
 #include "sim/bronto_data.hpp"
 #include "sim/server.hpp"
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -26,10 +30,11 @@ namespace quarry::sim {
 struct bronto_options {
   bronto_shape data;  // data.start 0: data.days before now
   std::string api_token = "quarry-bronto-token";
-  std::int64_t page_size = 5000;       // readContacts, readUnsubscribes, readFields; readLists' cap
-  std::int64_t session_idle_s = 1200;  // 20 minutes
-  std::int64_t horizon_days = 30;      // recent activities available
-  // host, port, latency_ms, fault_rate, limits; operation_of is set here.
+  std::int64_t page_size = 5000;           // readContacts, readUnsubscribes, readFields; readLists' cap
+  std::int64_t activity_page_size = 5000;  // caps readRecent*Activities' `size`
+  std::int64_t session_idle_s = 1200;      // 20 minutes
+  std::int64_t horizon_days = 30;          // recent activities available
+  // host, port, latency_ms, fault_rate, limits, readings; operation_of is set here.
   server_options server;
 };
 
@@ -52,12 +57,21 @@ class bronto_simulator {
   const server& http() const { return server_; }
   const bronto_data& data() const { return *data_; }
 
-  // As POST /_sim/mutate, at the sim clock's now.
-  bronto_mutation mutate(const bronto_mutation& wanted);
+  // As POST /_sim/mutate, at the sim clock's now, or at `at_ms` (unix ms)
+  // when given: a burst of records sharing one instant.
+  bronto_mutation mutate(const bronto_mutation& wanted, std::int64_t at_ms = 0);
+
+  // Holds a call: once `after_calls` calls of `operation` have been
+  // answered, the next one waits, unanswered, until release(). The future is
+  // ready when that call has arrived and waits: a test can then kill the
+  // client in the middle of its work, with no sleep. One hold at a time.
+  std::future<void> hold(const std::string& operation, std::int64_t after_calls);
+  void release();
 
  private:
   struct state;
   void add_routes();
+  void wait_if_held(const std::string& operation);
 
   bronto_options options_;
   std::unique_ptr<bronto_data> data_;

@@ -43,6 +43,10 @@ bronto_field leaf(std::string name, std::string text, char kind = 's') {
   return {std::move(name), std::move(text), kind, {}};
 }
 
+bronto_field date(std::string name, std::int64_t unix_ms) { return leaf(std::move(name), std::to_string(unix_ms), 'd'); }
+
+constexpr std::int64_t hour_ms = 3'600'000;
+
 std::string money(std::uint64_t cents) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%llu.%02llu", static_cast<unsigned long long>(cents / 100),
@@ -68,11 +72,7 @@ std::string bronto_id(char kind, std::int64_t index) {
   return buf;
 }
 
-std::string bronto_time(std::int64_t unix_seconds) {
-  auto s = format_rfc3339(unix_seconds);  // ...SSZ
-  s.insert(s.size() - 1, ".000");
-  return s;
-}
+std::int64_t bronto_ms(const bronto_field& f) { return std::stoll(f.text); }
 
 std::string md5_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -114,7 +114,7 @@ std::uint64_t bronto_data::mix(std::uint64_t salt, std::uint64_t index) const {
 }
 
 std::int64_t bronto_data::spread(std::int64_t index, std::int64_t count) const {
-  return shape_.start + static_cast<std::int64_t>(static_cast<__int128>(index) * span_ / count);
+  return shape_.start * 1000 + static_cast<std::int64_t>(static_cast<__int128>(index) * span_ * 1000 / count);
 }
 
 // ---- contacts ----------------------------------------------------------------
@@ -129,8 +129,8 @@ std::int64_t bronto_data::contact_modified(std::int64_t index) const {
     if (auto it = touched_.find(index); it != touched_.end()) return it->second;
   }
   const auto created = contact_created(index);
-  const auto later = static_cast<std::int64_t>(mix(1, index) % (2 * day_seconds));
-  return std::min(created + later, shape_.start + span_ - 1);
+  const auto later = static_cast<std::int64_t>(mix(1, index) % (2 * day_seconds * 1000));
+  return std::min(created + later, (shape_.start + span_) * 1000 - 1);
 }
 
 bronto_record bronto_data::contact(std::int64_t index, const contact_parts& parts) const {
@@ -143,8 +143,8 @@ bronto_record bronto_data::contact(std::int64_t index, const contact_parts& part
   r.push_back(leaf("msgPref", (h >> 8) % 2 ? "html" : "text"));
   r.push_back(leaf("source", sources[(h >> 9) % sources.size()]));
   r.push_back(leaf("customSource", custom_sources[(h >> 12) % custom_sources.size()]));
-  r.push_back(leaf("created", bronto_time(contact_created(index))));
-  r.push_back(leaf("modified", bronto_time(contact_modified(index))));
+  r.push_back(date("created", contact_created(index)));
+  r.push_back(date("modified", contact_modified(index)));
   r.push_back(leaf("deleted", "false", 'b'));
   if (parts.lists)
     for (std::uint64_t k = 0; shape_.lists > 0 && k < (h >> 16) % 3; ++k)
@@ -186,8 +186,8 @@ bronto_record bronto_data::contact(std::int64_t index, const contact_parts& part
     const auto orders = static_cast<std::int64_t>((g >> 32) % 6);
     const auto revenue = (g >> 36) % 50000 * static_cast<std::uint64_t>(orders);
     if (orders > 0) {
-      ro.children.push_back(leaf("firstOrderDate", bronto_time(created + 3600)));
-      ro.children.push_back(leaf("lastOrderDate", bronto_time(created + 7200)));
+      ro.children.push_back(date("firstOrderDate", created + hour_ms));
+      ro.children.push_back(date("lastOrderDate", created + 2 * hour_ms));
       ro.children.push_back(leaf("lastOrderTotal", money((g >> 36) % 50000), 'n'));
     }
     ro.children.push_back(leaf("totalOrders", std::to_string(orders), 'i'));
@@ -195,9 +195,9 @@ bronto_record bronto_data::contact(std::int64_t index, const contact_parts& part
     ro.children.push_back(leaf("averageOrderValue", money(orders > 0 ? revenue / static_cast<std::uint64_t>(orders) : 0), 'n'));
   }
   if (parts.engagement) {
-    ro.children.push_back(leaf("lastDeliveryDate", bronto_time(created + 600)));
-    ro.children.push_back(leaf("lastOpenDate", bronto_time(created + 900)));
-    if ((g >> 50) % 2) ro.children.push_back(leaf("lastClickDate", bronto_time(created + 1200)));
+    ro.children.push_back(date("lastDeliveryDate", created + 600'000));
+    ro.children.push_back(date("lastOpenDate", created + 900'000));
+    if ((g >> 50) % 2) ro.children.push_back(date("lastClickDate", created + 1'200'000));
   }
   if (!ro.children.empty()) r.push_back(std::move(ro));
   return r;
@@ -238,7 +238,7 @@ bronto_record bronto_data::unsubscribe(std::int64_t index) const {
           leaf("deliveryId", bronto_id('d', static_cast<std::int64_t>((h >> 16) % 500))),
           leaf("method", method),
           leaf("complaint", method == "complaint" || method == "fbl" ? "true" : "false", 'b'),
-          leaf("created", bronto_time(unsubscribe_created(index)))};
+          date("created", unsubscribe_created(index))};
 }
 
 // ---- activities ------------------------------------------------------------------
@@ -258,14 +258,22 @@ std::int64_t bronto_data::activity_created(activity_direction d, std::int64_t in
   if (index < n) return spread(index / 2, (n + 1) / 2);
   std::shared_lock lock(mu_);
   const auto& added = d == activity_direction::inbound ? added_inbound_ : added_outbound_;
-  return added.at(static_cast<std::size_t>(index - n));
+  return added.at(static_cast<std::size_t>(index - n)).first;
 }
 
-std::int64_t bronto_data::first_activity_at(activity_direction d, std::int64_t t) const {
+std::int64_t bronto_data::activity_identity(activity_direction d, std::int64_t index) const {
+  const auto n = generated_activities(d);
+  if (index < n) return index;
+  std::shared_lock lock(mu_);
+  const auto& added = d == activity_direction::inbound ? added_inbound_ : added_outbound_;
+  return n + added.at(static_cast<std::size_t>(index - n)).second;
+}
+
+std::int64_t bronto_data::first_activity_at(activity_direction d, std::int64_t t_ms) const {
   std::int64_t lo = 0, hi = activity_count(d);
   while (lo < hi) {
     const auto mid = lo + (hi - lo) / 2;
-    if (activity_created(d, mid) < t) lo = mid + 1; else hi = mid;
+    if (activity_created(d, mid) < t_ms) lo = mid + 1; else hi = mid;
   }
   return lo;
 }
@@ -274,7 +282,8 @@ bronto_record bronto_data::activity(activity_direction d, std::int64_t index) co
   const bool in = d == activity_direction::inbound;
   // Every fourth inbound pair: two clicks, one contact, one delivery, two links.
   const bool click_pair = in && index < shape_.inbound && (index / 2) % 4 == 1;
-  const auto basis = click_pair ? index / 2 : index;
+  const auto identity = activity_identity(d, index);
+  const auto basis = click_pair ? index / 2 : identity;
   const auto h = mix(in ? 6 : 7, static_cast<std::uint64_t>(basis));
   const std::string type = click_pair ? "click"
                            : in       ? inbound_types[(h >> 4) % inbound_types.size()]
@@ -285,7 +294,7 @@ bronto_record bronto_data::activity(activity_direction d, std::int64_t index) co
   const auto created = activity_created(d, index);
   const bool sms = type.starts_with("sms_");
   bronto_record r;
-  r.push_back(leaf("createdDate", bronto_time(created)));
+  r.push_back(date("createdDate", created));
   r.push_back(leaf("contactId", bronto_id('c', contact)));
   if (shape_.lists > 0 && (h >> 28) % 2) r.push_back(leaf("listId", bronto_id('l', static_cast<std::int64_t>((h >> 29) % shape_.lists))));
   if (sms) r.push_back(leaf("keywordId", bronto_id('k', 1 + static_cast<std::int64_t>((h >> 33) % 2))));
@@ -297,7 +306,7 @@ bronto_record bronto_data::activity(activity_direction d, std::int64_t index) co
   r.push_back(leaf("contactStatus", "active"));
   r.push_back(leaf("messageName", "Message " + std::to_string(message) + (message % 5 == 0 ? " — “Sale” & <more>" : "")));
   r.push_back(leaf("deliveryType", (h >> 36) % 3 == 0 ? "triggered" : "normal"));
-  r.push_back(leaf("deliveryStart", bronto_time(created - static_cast<std::int64_t>((h >> 40) % 3600))));
+  r.push_back(date("deliveryStart", created - static_cast<std::int64_t>((h >> 40) % hour_ms)));
   if (sms) r.push_back(leaf("smsKeywordName", "JOIN"));
   if (type == "click") {
     const char* slot = click_pair ? (index % 2 ? "b" : "a") : "c";
@@ -333,13 +342,23 @@ bronto_mutation bronto_data::mutate(const bronto_mutation& wanted, std::int64_t 
   bronto_mutation done;
   if (shape_.contacts > 0) {
     for (std::int64_t k = 0; k < std::min(wanted.touched_contacts, shape_.contacts); ++k) {
+      if (k == 0 && wanted.first_contact >= 0) touch_counter_ = wanted.first_contact;
       touched_[touch_counter_++ % shape_.contacts] = now;
       ++done.touched_contacts;
     }
   }
   for (std::int64_t k = 0; k < wanted.added_unsubscribes; ++k) added_unsubscribes_.push_back(now);
-  for (std::int64_t k = 0; k < wanted.added_inbound; ++k) added_inbound_.push_back(now);
-  for (std::int64_t k = 0; k < wanted.added_outbound; ++k) added_outbound_.push_back(now);
+  // Kept in createdDate order; one added at an instant others already hold
+  // goes after them, so no record's index or identity changes but those after it.
+  auto add = [now](std::vector<std::pair<std::int64_t, std::int64_t>>& added, std::int64_t count) {
+    for (std::int64_t k = 0; k < count; ++k) {
+      const auto at = std::upper_bound(added.begin(), added.end(), now,
+                                       [](std::int64_t t, const auto& a) { return t < a.first; });
+      added.insert(at, {now, static_cast<std::int64_t>(added.size())});
+    }
+  };
+  add(added_inbound_, wanted.added_inbound);
+  add(added_outbound_, wanted.added_outbound);
   done.added_unsubscribes = wanted.added_unsubscribes;
   done.added_inbound = wanted.added_inbound;
   done.added_outbound = wanted.added_outbound;

@@ -67,8 +67,7 @@ nlohmann::json type_of(const soap::column& c) {
   }
   if (c.repeated) return {{"type", json::array({"array", "null"})}, {"items", {{"type", "string"}}}};
   json p = {{"type", json::array({type_name(c.kind), "null"})}};
-  if (c.name.ends_with("Date") || c.name == "created" || c.name == "modified" || c.name == "deliveryStart")
-    p["format"] = "date-time";
+  if (is_date_column(c.name)) p["format"] = "date-time";
   return p;
 }
 
@@ -113,6 +112,10 @@ const std::vector<stream_spec>& streams() {
        {str("contactId"), str("deliveryId"), str("method"), typed("complaint", k::boolean), str("created")}, {}},
   };
   return all;
+}
+
+bool is_date_column(std::string_view name) {
+  return name.ends_with("Date") || name == "created" || name == "modified" || name == "deliveryStart";
 }
 
 const stream_spec* find_stream(const std::string& name) {

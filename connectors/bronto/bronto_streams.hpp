@@ -9,6 +9,7 @@
 #include "connectors/core/stream.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace quarry::connectors::bronto {
@@ -30,5 +31,10 @@ struct stream_spec {
 
 const std::vector<stream_spec>& streams();
 const stream_spec* find_stream(const std::string& name);
+
+// True for the elements that hold a dateTime (schema format date-time):
+// created, modified, deliveryStart and every *Date, readOnlyContactData's
+// included. The connector writes them as RFC 3339 in UTC.
+bool is_date_column(std::string_view name);
 
 } // namespace quarry::connectors::bronto
