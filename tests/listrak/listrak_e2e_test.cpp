@@ -490,6 +490,92 @@ TEST(listrak_e2e, a_run_killed_mid_way_resumes_from_per_message_bookmarks_with_e
   EXPECT_LT(calls_after, full_total) << "the restart went on from committed bookmarks and pending children";
 }
 
+// The committed bookmark of `stream` for partition `partition`.
+json committed_bookmark(const std::string& prefix, const std::string& stream, const std::string& partition) {
+  json out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    const auto key = json::parse(m.key, nullptr, false);
+    if (!m.value || !key.is_array() || key.size() != 3 || key[1] != stream ||
+        (key[2].is_string() ? key[2].get<std::string>() : key[2].dump()) != partition)
+      return;
+    const auto v = json::parse(*m.value, nullptr, false);
+    if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return out;
+}
+
+json control(const sim::listrak_simulator& s, const std::string& method, const std::string& path,
+             const json& body = json::object()) {
+  httplib::Client c{"127.0.0.1", s.port()};
+  const auto r = method == "GET" ? c.Get(path) : c.Post(path, body.dump(), "application/json");
+  EXPECT_TRUE(r && r->status == 200) << path << " " << (r ? r->body : "no answer");
+  return r ? json::parse(r->body, nullptr, false) : json();
+}
+
+class listrak_burst : public ::testing::TestWithParam<std::string> {};
+
+// The run of issue 13 for Listrak: a message's opens end in a burst of 100
+// sharing one OpenDate that straddles pages of 40; quarry is `kill -9`ed
+// with a page inside the burst committed (its bookmark: that date and the
+// burst rows it holds) and the next page asked for. The rerun asks from a
+// second before the date and skips what the bookmark holds: every open
+// exactly once, under each reading of the range's bounds.
+TEST_P(listrak_burst, a_kill_9_inside_a_same_open_date_burst_then_a_rerun_delivers_every_open_once) {
+  auto o = account(1, 1, 400, 400);
+  o.data.start = unix_now() - 12 * day_s;  // inside the engagement horizon
+  o.data.days = 4;
+  o.page_size = 40;
+  auto s = start(o);
+  set_readings(*s, {{"range_bound", GetParam()}});
+  const auto at = (unix_now() / 60 - 10) * 60;  // a whole minute ten minutes ago, after every generated event
+  const auto opens_before = dataset(*s, "message_opens").size();
+  const auto touched = mutate(*s, {{"touch_messages", 1}, {"events_per_message", 100}, {"at", sim::format_rfc3339(at)}});
+  ASSERT_EQ(touched["added_events"]["message_opens"], 100);
+  const auto msg = touched["touched_messages"][0].dump();
+  const auto opens = dataset(*s, "message_opens");
+  ASSERT_EQ(opens.size(), opens_before + 100);
+  // Pages of 40 by date: the page holding the burst's first open ends
+  // inside the burst; the next one is held.
+  const auto pages_before = static_cast<std::int64_t>(opens_before / 40 + 1);
+  const auto burst_on_page = pages_before * 40 - static_cast<std::int64_t>(opens_before);
+  ASSERT_GT(burst_on_page, 0);
+  ASSERT_LT(burst_on_page, 100);
+  temp_dir dir;
+  const auto prefix = unique_prefix("burst-" + GetParam());
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 4, 1));
+  const std::string op = "ReportRangeMessageContactOpen";
+  control(*s, "POST", "/_sim/hold", {{"operation", op}, {"after_calls", pages_before}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, child_env(*s), dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    json mark;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (control(*s, "GET", "/_sim/hold")["held"] == 1) {
+        mark = committed_bookmark(prefix, "message_opens", msg);
+        if (mark.value("keys_at", json::array()).size() == static_cast<std::size_t>(burst_on_page)) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the simulator and the state
+    }
+    ASSERT_EQ(mark.value("keys_at", json::array()).size(), static_cast<std::size_t>(burst_on_page))
+        << "not inside the burst: " << mark.dump();
+    ASSERT_EQ(*sim::parse_rfc3339_us(mark["OpenDate"].get<std::string>()) / 1000000, at) << mark.dump();
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  EXPECT_EQ(calls_of(*s, op), pages_before + 1) << "the pages before the hold, and the held one";
+  EXPECT_EQ(testing::committed(topic(prefix, "message_opens"), true).size(), static_cast<std::size_t>(pages_before * 40))
+      << "every page before the hold committed";
+  control(*s, "POST", "/_sim/hold");
+
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  expect_children_exactly_once(prefix, *s);
+  expect_records_match_discovered_schemas(cfg, *s, prefix);
+}
+
+INSTANTIATE_TEST_SUITE_P(readings, listrak_burst, ::testing::Values("inclusive", "exclusive"));
+
 TEST(listrak_e2e, hostile_xml_fails_only_its_task_naming_the_operation_and_the_next_run_completes) {
   auto s = start(account(1, 5, 20, 20));
   temp_dir dir;

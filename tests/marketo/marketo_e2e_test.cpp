@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <set>
 #include <thread>
@@ -751,6 +752,101 @@ INSTANTIATE_TEST_SUITE_P(
                       bounds_case{"rest_since_incl", "start_exclusive_end_exclusive", "inclusive", "rest"},
                       bounds_case{"rest_since_excl", "start_inclusive_end_inclusive", "exclusive", "rest"}),
     [](const ::testing::TestParamInfo<bounds_case>& info) { return std::string(info.param.name); });
+
+// The run of issue 13 for Marketo: a bulk leads export whose window holds a
+// burst of 12,000 leads stamped with one updatedAt, the job's start (so
+// which bounds the server counts matters), is `kill -9`ed with part of its
+// file committed; the rerun resumes that export's file where the committed
+// checkpoint says and delivers every lead of the window exactly once, under
+// the default reading of export_bounds and the exclusive one.
+class marketo_burst : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(marketo_burst, a_kill_9_inside_a_same_updated_at_burst_then_a_rerun_delivers_every_lead_once) {
+  auto o = small_account(20000, 0);
+  o.server.readings = {{"export_bounds", GetParam()}};
+  auto s = start(std::move(o));
+  const auto burst_at = unix_now() - 10 * day_s;
+  s->http().clock().set_now(std::chrono::system_clock::time_point{std::chrono::seconds{burst_at}} +
+                            std::chrono::milliseconds{100});
+  ASSERT_EQ(s->mutate(12000, 0).touched_leads, 12000);
+  s->http().clock().reset();
+  const auto start_date = sim::format_rfc3339(burst_at);
+  std::set<std::string> burst;
+  std::size_t expected = 0;
+  for (const auto& lead : dataset(*s, "leads")) {
+    const auto at = lead["updatedAt"].get<std::string>();
+    if (at == start_date) burst.insert(json{{"id", lead["id"]}}.dump());
+    expected += at >= start_date;
+  }
+  ASSERT_EQ(burst.size(), 12000u);
+
+  temp_dir dir;
+  const auto prefix = unique_prefix("burst-" + GetParam());
+  job_options jo;
+  jo.streams = {{"leads", json::object()}};
+  auto cfg_json = json::parse(make_config(prefix, *s, jo));
+  cfg_json["jobs"][0]["start_date"] = start_date;  // one window, from the burst's second
+  const auto cfg = dir.write("quarry.json", cfg_json.dump(2));
+  // The first download is cut past its first checkpoint (5,000 rows); its
+  // Range retry, from that checkpoint, is held unanswered.
+  post_json(*s, "/_sim/export_faults", {{"cut_after_bytes", 1'200'000}});
+  const std::string file = "/bulk/v1/leads/export/{exportId}/file.json";
+  post_json(*s, "/_sim/hold", {{"path", file}, {"after_calls", 1}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, {{"MKTO_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    json mark;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (get_json(*s, "/_sim/hold")["held"] == 1) {
+        mark = bookmarks(prefix)["leads"];
+        if (mark.is_object() && mark.value("export", json::object()).value("offset", 0) > 0) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the simulator and the state
+    }
+    ASSERT_GT(mark.value("export", json::object()).value("offset", 0), 0)
+        << "no checkpoint inside the file: " << mark.dump();
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  ASSERT_EQ(calls_to(*s, file), 2) << "the whole file, then the held Range retry";
+  const auto jobs = get_json(*s, "/_sim/exports")["jobs"];
+  ASSERT_EQ(jobs.size(), 1u);
+  const auto export_id = jobs[0]["exportId"];
+  // Part of the burst is committed, part is not.
+  std::size_t burst_before = 0;
+  const auto before = committed(topic(prefix, "leads"));
+  for (const auto& [key, values] : before) burst_before += burst.contains(key);
+  ASSERT_GT(burst_before, 0u);
+  ASSERT_LT(burst_before, burst.size());
+  post_json(*s, "/_sim/hold", json::object());
+
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  EXPECT_EQ(summary_records(rerun.out).at("leads"), static_cast<std::int64_t>(expected - before.size())) << rerun.out;
+  // The rerun resumed the export in the bookmark from its checkpoint: the
+  // bytes served are the cut answer, the rest of that file and the file of
+  // the window the rerun added (since the first run's end), if any.
+  const auto exports = get_json(*s, "/_sim/exports");
+  std::int64_t file_bytes = 0;
+  for (const auto& j : exports["jobs"]) file_bytes += j["fileSize"].get<std::int64_t>();
+  EXPECT_EQ(exports["jobs"][0]["exportId"], export_id);
+  EXPECT_LT(exports["export_bytes_served_today"].get<std::int64_t>(), file_bytes + 1'200'000)
+      << "the download started over";
+  // Every lead stamped at or after the start, exactly once.
+  const auto seen = committed(topic(prefix, "leads"));
+  for (const auto& lead : dataset(*s, "leads")) {
+    if (lead["updatedAt"].get<std::string>() < start_date) continue;
+    const auto key = json{{"id", lead["id"]}}.dump();
+    const auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << "leads lacks " << key;
+    ASSERT_EQ(it->second.size(), 1u) << key << " delivered " << it->second.size() << " times";
+    EXPECT_EQ(it->second.front(), lead) << key;
+  }
+  EXPECT_EQ(seen.size(), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(readings, marketo_burst,
+                         ::testing::Values("start_inclusive_end_inclusive", "start_exclusive_end_exclusive"));
 
 TEST(marketo_e2e, dates_of_birth_and_program_dates_fit_their_declared_formats) {
   auto s = start(small_account(300, 600));
