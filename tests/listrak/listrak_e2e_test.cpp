@@ -564,7 +564,8 @@ TEST_P(listrak_burst, a_kill_9_inside_a_same_open_date_burst_then_a_rerun_delive
     while (std::chrono::steady_clock::now() < deadline && !has_exited(run.pid())) {
       if (control(*s, "GET", "/_sim/hold")["held"] == 1) {
         mark = committed_bookmark(prefix, "message_opens", msg);
-        if (mark.value("keys_at", json::array()).size() == static_cast<std::size_t>(burst_on_page)) break;
+        if (mark.is_object() && mark.value("keys_at", json::array()).size() == static_cast<std::size_t>(burst_on_page))
+          break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the simulator and the state
     }
