@@ -7,6 +7,13 @@ namespace quarry::connectors {
 token_holder::token_holder(std::chrono::seconds margin, clock now)
     : margin_(margin), now_(now ? std::move(now) : clock{[] { return std::chrono::steady_clock::now(); }}) {}
 
+// Renewed `margin` before expiry, or at three quarters of a short life
+// (in milliseconds: a one-second token is renewed after 750 ms).
+std::chrono::milliseconds token_holder::renew_after(std::chrono::seconds life) const {
+  const std::chrono::milliseconds ms = life;
+  return std::max(std::chrono::milliseconds{0}, ms - std::min<std::chrono::milliseconds>(margin_, ms / 4));
+}
+
 int token_holder::fetches() const {
   std::lock_guard lock(mutex_);
   return fetches_;
@@ -20,7 +27,7 @@ void token_holder::invalidate(const std::string& stale) {
 void token_holder::adopt(const std::string& token, std::chrono::seconds left) {
   std::lock_guard lock(mutex_);
   token_ = token;
-  expires_ = now_() + std::max(std::chrono::seconds{0}, left - std::min(margin_, left / 4));
+  expires_ = now_() + renew_after(left);
 }
 
 result<std::string> token_holder::token(const fetch_fn& fetch) {
@@ -32,8 +39,7 @@ result<std::string> token_holder::token(const fetch_fn& fetch) {
   if (!fetched) return std::move(fetched).error();
   const auto life = fetched->lifetime;
   token_ = std::move(fetched->token);
-  // Refreshed `margin` before expiry, or at three quarters of a short life.
-  expires_ = now_() + std::max(std::chrono::seconds{0}, life - std::min(margin_, life / 4));
+  expires_ = now_() + renew_after(life);
   ++fetches_;
   return token_;
 }

@@ -50,6 +50,8 @@ class token_holder {
   int fetches() const;
 
  private:
+  std::chrono::milliseconds renew_after(std::chrono::seconds life) const;
+
   std::chrono::seconds margin_;
   clock now_;
   mutable std::mutex mutex_;

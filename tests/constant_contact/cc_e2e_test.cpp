@@ -402,7 +402,7 @@ TEST_P(constant_contact_bounds, a_kill_9_inside_a_same_updated_at_burst_then_a_r
 TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_reused) {
   auto o = small_account();
   o.access_ttl_s = 1;         // several refreshes in one run
-  o.server.latency_ms = 25;   // the run outlives a token or more
+  o.server.latency_ms = 100;  // the run's calls span ~4 s: it outlives several tokens
   auto s = start(o);
   temp_dir dir;
   write_refresh_token(dir, s->options().refresh_token);
@@ -424,7 +424,7 @@ TEST(constant_contact_e2e, refresh_tokens_rotated_mid_run_are_saved_and_never_re
 TEST(constant_contact_e2e, two_processes_sharing_the_token_file_rotate_in_turn_without_a_lockout) {
   auto o = small_account();
   o.access_ttl_s = 1;        // each run outlives several access tokens
-  o.server.latency_ms = 25;
+  o.server.latency_ms = 100;
   auto s = start(o);
   temp_dir dir;
   write_refresh_token(dir, s->options().refresh_token);
