@@ -62,10 +62,7 @@
 // Control (uncounted):
 //   POST /_sim/mutate {"touch_contacts":K,"send_campaigns":C}  K distinct contacts
 //                     (as many as there are) changed at the sim clock's now
-//   POST /_sim/hold   {"path":"/v3/contacts","after_calls":N} the next N calls to
-//                     that path are answered, later ones wait until {} releases
-//                     them (or the simulator stops): a test's fixed point to
-//                     kill a client at. GET: {"held": calls waiting now}
+//   POST /_sim/hold   {"path":"/v3/contacts","after_calls":N} (sim/server.hpp)
 //   GET  /_sim/dataset/<stream>     see constant_contact_simulator::dataset_json
 //   GET  /_sim/oauth  {tokens_issued, refreshes, invalid_grant, invalid_client,
 //                      answered_401, refresh_token_seq, grace_reuses}
@@ -313,36 +310,6 @@ struct constant_contact_simulator::state {
   std::optional<std::int64_t> quota_storm_after;  // calls still answered before it starts
   std::optional<std::int64_t> quota_storm_until;
   std::int64_t throttled_answered = 0, quota_answered = 0;
-
-  // /_sim/hold: its own mutex, never held with `mu` (a held call waits
-  // outside the state).
-  std::mutex hold_mu;
-  std::condition_variable hold_cv;
-  std::string hold_path;          // "" : nothing held
-  std::int64_t hold_passing = 0;  // calls still answered before the hold
-  std::int64_t held = 0;          // calls waiting now
-  bool stopping = false;
-
-  // Waits while `path` is held (the server's pool thread of this call).
-  void pass_hold(const std::string& path) {
-    std::unique_lock lock(hold_mu);
-    if (hold_path.empty() || path != hold_path) return;
-    if (hold_passing > 0) {
-      --hold_passing;
-      return;
-    }
-    ++held;
-    hold_cv.wait(lock, [&] { return stopping || hold_path != path; });
-    --held;
-  }
-  void release_holds(bool stop) {
-    {
-      std::lock_guard lock(hold_mu);
-      hold_path.clear();
-      stopping = stopping || stop;
-    }
-    hold_cv.notify_all();
-  }
 };
 
 namespace {
@@ -536,13 +503,10 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
   add_control_routes();
 }
 
-constant_contact_simulator::~constant_contact_simulator() { state_->release_holds(true); }
+constant_contact_simulator::~constant_contact_simulator() = default;
 
 void constant_contact_simulator::start() { server_.start(); }
-void constant_contact_simulator::stop() {
-  state_->release_holds(true);
-  server_.stop();
-}
+void constant_contact_simulator::stop() { server_.stop(); }
 
 void constant_contact_simulator::add_oauth_routes() {
   server_.add_control_route("POST", "/oauth2/default/v1/token", [this](const request& req, response& res) {
@@ -594,7 +558,6 @@ void constant_contact_simulator::add_routes() {
   // handler runs under the state mutex.
   auto api = [this](server::handler h) {
     return [this, h = std::move(h)](const request& req, response& res) {
-      state_->pass_hold(req.path);
       const auto now = server_.clock().now_unix_seconds();
       res.headers.emplace_back("Date", http_date(now));
       std::lock_guard lock(state_->mu);
@@ -747,25 +710,6 @@ void constant_contact_simulator::add_control_routes() {
       else state_->quota_storm_after = after.get<std::int64_t>();
     }
     res.json(200, R"({"ok":true})");
-  });
-  server_.add_control_route("POST", "/_sim/hold", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    const auto path = body.value("path", json(""));
-    const auto after = body.value("after_calls", json(0));
-    if (!path.is_string() || !after.is_number_integer() || after.get<std::int64_t>() < 0)
-      throw std::invalid_argument("path must be a string, after_calls a non-negative integer");
-    state_->release_holds(false);
-    {
-      std::lock_guard lock(state_->hold_mu);
-      state_->hold_path = path.get<std::string>();
-      state_->hold_passing = after.get<std::int64_t>();
-    }
-    res.json(200, R"({"ok":true})");
-  });
-  server_.add_control_route("GET", "/_sim/hold", [this](const request&, response& res) {
-    std::lock_guard lock(state_->hold_mu);
-    res.json(200, json{{"held", state_->held}}.dump());
   });
   server_.add_control_route("GET", "/_sim/storm", [this](const request&, response& res) {
     std::lock_guard lock(state_->mu);

@@ -83,10 +83,8 @@
 //        "count":n} the next n answers of that operation come back broken
 //        (HTTP 200), or (repeat_page) as page 1 whatever Page asked.
 //   POST /_sim/hold {"operation":"ReportRangeMessageContactOpen","after_calls":N}
-//        after N more calls of that operation, its calls wait unanswered
-//        until another POST /_sim/hold ({} releases them); GET /_sim/hold
-//        {"held": calls waiting now}. A test holds the page after a
-//        checkpoint to `kill -9` quarry there.
+//        holds that operation's calls (sim/server.hpp): a test holds the page
+//        after a checkpoint to `kill -9` quarry there.
 
 #include "sim/listrak.hpp"
 
@@ -432,33 +430,6 @@ struct listrak_simulator::xml_faults {
     return kind_name;
   }
 
-  // POST /_sim/hold: calls of `hold_operation`, after `hold_passing` more,
-  // wait here unanswered (before the dataset is read) until released.
-  std::condition_variable hold_cv;
-  std::string hold_operation;     // "" : nothing held
-  std::int64_t hold_passing = 0;  // calls still answered before the hold
-  std::int64_t held = 0;          // calls waiting now
-  bool stopping = false;
-
-  void pass_hold(const std::string& operation) {
-    std::unique_lock lock(mu);
-    if (hold_operation.empty() || operation != hold_operation) return;
-    if (hold_passing > 0) {
-      --hold_passing;
-      return;
-    }
-    ++held;
-    hold_cv.wait(lock, [&] { return stopping || hold_operation != operation; });
-    --held;
-  }
-  void release_holds(bool stop) {
-    {
-      std::lock_guard lock(mu);
-      hold_operation.clear();
-      stopping = stopping || stop;
-    }
-    hold_cv.notify_all();
-  }
 };
 
 listrak_simulator::listrak_simulator(listrak_options options)
@@ -479,16 +450,10 @@ listrak_simulator::listrak_simulator(listrak_options options)
   add_routes();
 }
 
-listrak_simulator::~listrak_simulator() {
-  faults_->release_holds(true);
-  server_.stop();
-}
+listrak_simulator::~listrak_simulator() { server_.stop(); }
 
 void listrak_simulator::start() { server_.start(); }
-void listrak_simulator::stop() {
-  faults_->release_holds(true);
-  server_.stop();
-}
+void listrak_simulator::stop() { server_.stop(); }
 std::string listrak_simulator::endpoint() const { return base_url() + asmx_path; }
 
 listrak_mutation listrak_simulator::mutate(const listrak_changes& changes, std::optional<std::int64_t> at) {
@@ -669,7 +634,6 @@ void listrak_simulator::add_routes() {
       return send_soap_fault(res, "soap:Client",
                              "System.Web.Services.Protocols.SoapException: [InvalidLogonAttempt] Invalid "
                              "user name or password.");
-    faults_->pass_hold(method);
     const auto fault = faults_->take(method);
     const bool first_page_only = fault == "repeat_page";
     soap_reply reply;
@@ -747,26 +711,6 @@ void listrak_simulator::add_routes() {
     std::lock_guard lock(faults_->mu);
     faults_->armed[body["operation"].get<std::string>()] = {kind_name, count};
     res.json(200, R"({"ok":true})");
-  });
-
-  server_.add_control_route("POST", "/_sim/hold", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    const auto operation = body.value("operation", json(""));
-    const auto after = body.value("after_calls", json(0));
-    if (!operation.is_string() || !after.is_number_integer() || after.get<std::int64_t>() < 0)
-      throw std::invalid_argument("operation must be a string, after_calls a non-negative integer");
-    faults_->release_holds(false);
-    {
-      std::lock_guard lock(faults_->mu);
-      faults_->hold_operation = operation.get<std::string>();
-      faults_->hold_passing = after.get<std::int64_t>();
-    }
-    res.json(200, R"({"ok":true})");
-  });
-  server_.add_control_route("GET", "/_sim/hold", [this](const request&, response& res) {
-    std::lock_guard lock(faults_->mu);
-    res.json(200, json{{"held", faults_->held}}.dump());
   });
 }
 

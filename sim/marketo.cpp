@@ -71,9 +71,7 @@
 //   the file (counted as calls; /_sim/exports shows "file_errors_answered").
 //   Each fault fires once.
 // POST /_sim/hold {"path":"/bulk/v1/leads/export/{exportId}/file.json","after_calls":N}
-//   (or the activities file route): after N more calls, calls to that route
-//   wait, unanswered, until another POST /_sim/hold ({} releases them);
-//   GET /_sim/hold {held: calls waiting now}.
+//   holds that route's calls (sim/server.hpp).
 // Readings (GET|POST /_sim/readings, --reading NAME=VALUE): export_bounds,
 // programs_bounds, since_datetime (above).
 
@@ -272,36 +270,6 @@ struct marketo_simulator::exports {
   std::deque<std::string> file_errors;                 // codes answered to the next file.json calls
   std::int64_t file_errors_answered = 0;
 
-  // POST /_sim/hold: its own mutex, never held with `mu` (a held call waits
-  // before it takes `mu`, so status and other calls go on).
-  std::mutex hold_mu;
-  std::condition_variable hold_cv;
-  std::string hold_path;          // a file.json route ("" : nothing held)
-  std::int64_t hold_passing = 0;  // calls still answered before the hold
-  std::int64_t held = 0;          // calls waiting now
-  bool stopping = false;
-
-  // Waits while `route` is held (on the server's pool thread of this call).
-  void pass_hold(const std::string& route) {
-    std::unique_lock lock(hold_mu);
-    if (hold_path.empty() || route != hold_path) return;
-    if (hold_passing > 0) {
-      --hold_passing;
-      return;
-    }
-    ++held;
-    hold_cv.wait(lock, [&] { return stopping || hold_path != route; });
-    --held;
-  }
-  void release_holds(bool stop) {
-    {
-      std::lock_guard lock(hold_mu);
-      hold_path.clear();
-      stopping = stopping || stop;
-    }
-    hold_cv.notify_all();
-  }
-
   std::shared_ptr<job> find(std::string_view kind, std::string_view id) {
     for (auto& j : jobs)
       if (j->id == id && j->kind == kind) return j;
@@ -357,16 +325,10 @@ marketo_simulator::marketo_simulator(marketo_options options)
   add_routes();
 }
 
-marketo_simulator::~marketo_simulator() {
-  exports_->release_holds(true);
-  server_.stop();
-}
+marketo_simulator::~marketo_simulator() { server_.stop(); }
 
 void marketo_simulator::start() { server_.start(); }
-void marketo_simulator::stop() {
-  exports_->release_holds(true);
-  server_.stop();
-}
+void marketo_simulator::stop() { server_.stop(); }
 
 marketo_mutation marketo_simulator::mutate(std::int64_t touch_leads, std::int64_t add_activities) {
   return data_->mutate(touch_leads, add_activities, server_.clock().now_unix_seconds());
@@ -993,10 +955,7 @@ void marketo_simulator::add_routes() {
       res.uncompressed = true;
       exports_->served_by_day[export_day(now)] += served;
     });
-    server_.add_api_route("GET", file_route, [this, file_route, file_answer](const request& req, response& res) {
-      exports_->pass_hold(file_route);
-      file_answer(req, res);
-    });
+    server_.add_api_route("GET", file_route, file_answer);
 
     server_.add_api_route("GET", base + ".json",
                           authed([=, this](const request& req, response& res) {
@@ -1090,30 +1049,6 @@ void marketo_simulator::add_routes() {
       exports_->cut_after_bytes = body["cut_after_bytes"].get<std::int64_t>();
     }
     res.json(200, R"({"ok":true})");
-  });
-
-  server_.add_control_route("POST", "/_sim/hold", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    const auto path = body.value("path", json(""));
-    const auto after = body.value("after_calls", json(0));
-    if (!path.is_string() || !after.is_number_integer() || after.get<std::int64_t>() < 0)
-      throw std::invalid_argument("path must be a string, after_calls a non-negative integer");
-    const auto route = path.get<std::string>();
-    if (!route.empty() && route != "/bulk/v1/leads/export/{exportId}/file.json" &&
-        route != "/bulk/v1/activities/export/{exportId}/file.json")
-      throw std::invalid_argument("path must be /bulk/v1/leads|activities/export/{exportId}/file.json");
-    exports_->release_holds(false);
-    {
-      std::lock_guard lock(exports_->hold_mu);
-      exports_->hold_path = route;
-      exports_->hold_passing = after.get<std::int64_t>();
-    }
-    res.json(200, R"({"ok":true})");
-  });
-  server_.add_control_route("GET", "/_sim/hold", [this](const request&, response& res) {
-    std::lock_guard lock(exports_->hold_mu);
-    res.json(200, json{{"held", exports_->held}}.dump());
   });
 
   server_.add_control_route("GET", "/_sim/exports", [this, advance, status_json, daily_bytes](

@@ -217,6 +217,49 @@ struct server::impl {
     stop_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping; });
   }
 
+  // POST /_sim/hold: calls of one route (template or path) or SOAP
+  // operation, after `hold_passing` more, wait here until released or the
+  // server stops. Guarded by stop_mu, woken by stop_cv.
+  std::string hold_path, hold_operation;  // both "": nothing held
+  std::int64_t hold_passing = 0;
+  std::int64_t held = 0;  // calls waiting now
+
+  void pass_hold(const std::string& path_template, const std::string& path, const std::string& operation) {
+    std::unique_lock lock(stop_mu);
+    const auto matches = [&] {
+      return (!hold_path.empty() && (hold_path == path_template || hold_path == path)) ||
+             (!hold_operation.empty() && hold_operation == operation);
+    };
+    if (!matches()) return;
+    if (hold_passing > 0) {
+      --hold_passing;
+      return;
+    }
+    ++held;
+    stop_cv.wait(lock, [&] { return stopping || !matches(); });
+    --held;
+  }
+
+  void set_hold(const request& req, response& res) {
+    const auto body = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
+    const auto text = [&](const char* name) {
+      return body.is_object() && body.contains(name) && body[name].is_string() ? body[name].get<std::string>()
+                                                                               : std::string{};
+    };
+    const auto after = body.is_object() ? body.value("after_calls", nlohmann::json(0)) : nlohmann::json();
+    if (!body.is_object() || !after.is_number_integer() || after.get<std::int64_t>() < 0 ||
+        (!text("path").empty() && !text("operation").empty()))
+      return res.json(400, R"({"error":"expected {\"path\"|\"operation\": ..., \"after_calls\": N >= 0}, or {} to release"})");
+    {
+      std::lock_guard lock(stop_mu);
+      hold_path = text("path");
+      hold_operation = text("operation");
+      hold_passing = after.get<std::int64_t>();
+    }
+    stop_cv.notify_all();  // releases what the old hold held
+    res.json(200, R"({"ok":true})");
+  }
+
   void serve_api(const std::string& path_template, const std::vector<std::string>& names,
                  const handler& h, const httplib::Request& hreq, httplib::Response& hres) {
     std::optional<request> parsed;
@@ -240,6 +283,7 @@ struct server::impl {
         on_fault(req, res);
       } else {
         pause(options.latency_ms);
+        pass_hold(path_template, hreq.path, operation);
         h(req, res);
         if (res.status >= 200 && res.status < 300) {
           for (const auto& prefix : options.malformed_paths) {
@@ -349,6 +393,12 @@ server::server(server_options options) : impl_(std::make_unique<impl>(std::move(
   });
   add_control_route("POST", "/_sim/clock",
                     [this](const request& req, response& res) { impl_->set_clock(req, res); });
+  add_control_route("POST", "/_sim/hold",
+                    [this](const request& req, response& res) { impl_->set_hold(req, res); });
+  add_control_route("GET", "/_sim/hold", [this](const request&, response& res) {
+    std::lock_guard lock(impl_->stop_mu);
+    res.json(200, nlohmann::json{{"held", impl_->held}}.dump());
+  });
   add_control_route("GET", "/_sim/readings",
                     [this](const request&, response& res) { res.json(200, impl_->readings_json()); });
   add_control_route("POST", "/_sim/readings", [this](const request& req, response& res) {

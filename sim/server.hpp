@@ -9,6 +9,13 @@
 //   POST /_sim/reset_stats  clear the counters (not the data)
 //   GET  /_sim/clock        {"now": "...Z", "offset_seconds": x}
 //   POST /_sim/clock        {"now": "2026-11-24T00:00:05Z"} or {"advance_seconds": 86400}
+//   POST /_sim/hold         {"path": "/v3/contacts", "after_calls": N} (a route's
+//                           template or a path) or {"operation": "readContacts", ...}
+//                           (SOAP): after N more such calls, the next ones wait,
+//                           admitted and unanswered, until another POST /_sim/hold
+//                           ({} releases them) or stop(). A test holds a page to
+//                           kill -9 a client at a known point, without sleeping.
+//   GET  /_sim/hold         {"held": calls waiting now}
 //   GET  /_sim/readings     {"<name>": {"value": "...", "values": [...]}, ...}
 //   POST /_sim/readings     {"<name>": "<value>", ...}: 400 naming an unknown
 //                           reading or value, nothing changed then
@@ -25,7 +32,7 @@
 //   begin (counted, in flight; admitted or rejected atomically)
 //     rejected  -> rejection handler (default 429 JSON)            -> end
 //     fault     -> half: 500 at once; half: stall fault_stall_ms, 500 -> end
-//     admitted  -> sleep latency_ms -> handler -> corrupt the body if the path
+//     admitted  -> sleep latency_ms -> wait while held -> handler -> corrupt the body if the path
 //                  starts with one of malformed_paths and status is 2xx -> end
 //
 // Lifecycle:  constructed --add_*_route*--> start() --> serving --stop()--> stopped
