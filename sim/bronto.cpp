@@ -176,15 +176,6 @@ std::int64_t instant_us(std::string_view text, std::string_view what) {
   return *us;
 }
 
-std::string http_date(std::int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
 // The readings in force for one call.
 struct how {
   bool since_exclusive = false;

@@ -103,15 +103,6 @@ std::string cc_time(std::int64_t unix_seconds) {
   return text;
 }
 
-std::string http_date(std::int64_t unix_seconds) {
-  const std::time_t t = unix_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
 void api_error(response& res, int status, std::string_view key, std::string_view message) {
   res.json(status, json::array({{{"error_key", key}, {"error_message", message}}}).dump());
 }

@@ -1,5 +1,7 @@
 #include "sim/timestamps.hpp"
 
+#include <ctime>
+
 #include <cstdio>
 
 namespace quarry::sim {
@@ -49,6 +51,15 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month,
                 c.day, c.hour, c.minute, c.second);
+  return buf;
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
   return buf;
 }
 

@@ -15,6 +15,9 @@ namespace quarry::sim {
 // "2024-03-05T07:08:09Z"
 std::string format_rfc3339(std::int64_t unix_seconds);
 
+// An HTTP Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(std::int64_t unix_seconds);
+
 // "2024-03-05T07:08:09.123Z" (milliseconds, for logs of when things happened)
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point at);
 

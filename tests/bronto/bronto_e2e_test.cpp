@@ -408,20 +408,6 @@ INSTANTIATE_TEST_SUITE_P(contact_order, bronto_paging, ::testing::Values("create
 
 // ---- a bookmark that fits a Kafka message ---------------------------------------
 
-// The bookmark of a stream, as the state topic holds it committed.
-json committed_bookmark(const std::string& prefix, const std::string& stream) {
-  json out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    const auto key = json::parse(m.key, nullptr, false);
-    if (m.value && key.is_array() && key.size() == 3 && key[1] == stream) {
-      const auto v = json::parse(*m.value, nullptr, false);
-      if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
-    }
-  });
-  EXPECT_TRUE(st.ok()) << st.error().describe();
-  return out;
-}
-
 // 10,001 activities at one instant (a bulk send): every one is delivered,
 // and the bookmark moves one millisecond past the instant with no keys
 // rather than holding 10,001 of them.
@@ -438,7 +424,7 @@ TEST(bronto_e2e, a_burst_beyond_ten_thousand_records_is_bookmarked_past_its_inst
   s->http().clock().advance(1min);
   const auto first = extract(dir, cfg, s->options().api_token);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  const auto mark = committed_bookmark(prefix, "outbound_activity");
+  const auto mark = testing::committed_bookmark(prefix, "outbound_activity");
   EXPECT_EQ(mark["createdDate"], sim::format_rfc3339_ms(std::chrono::system_clock::time_point(
                                      std::chrono::milliseconds(t + 1))));
   EXPECT_EQ(mark["keys_at"], json::array());

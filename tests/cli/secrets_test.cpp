@@ -49,15 +49,6 @@ std::size_t expect_no_secret_in_topics(const std::string& prefix) {
   return messages;
 }
 
-// True once `pid` is a zombie (exited, not yet reaped) or gone.
-bool has_exited(pid_t pid) {
-  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const auto close = line.rfind(')');
-  return close == std::string::npos || line.substr(close + 2, 1) == "Z";
-}
-
 enum class api { accepts_the_key, refuses_the_key, answers_garbage, is_down };
 
 struct leak_case {
@@ -137,7 +128,7 @@ TEST(secrets, metrics_of_a_running_extract_hold_no_secret) {
   client.set_connection_timeout(std::chrono::milliseconds(200));
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (metrics.find("quarry_records_total{") == std::string::npos && !has_exited(p.pid()) &&
+  while (metrics.find("quarry_records_total{") == std::string::npos && !p.exited() &&
          std::chrono::steady_clock::now() < deadline) {
     if (auto res = client.Get("/metrics"); res && res->status == 200)
       metrics = res->body;

@@ -240,20 +240,6 @@ void expect_records_match_their_schemas(const std::string& prefix, const std::ve
   }
 }
 
-// The contacts bookmark the state topic holds committed.
-json committed_bookmark(const std::string& prefix, const std::string& stream) {
-  json out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    const auto key = json::parse(m.key, nullptr, false);
-    if (m.value && key.is_array() && key.size() == 3 && key[1] == stream) {
-      const auto v = json::parse(*m.value, nullptr, false);
-      if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
-    }
-  });
-  EXPECT_TRUE(st.ok()) << st.error().describe();
-  return out;
-}
-
 void write_refresh_token(const temp_dir& dir, const std::string& token) { dir.write("refresh_token", token + "\n"); }
 
 std::string file_token(const temp_dir& dir) {
@@ -375,7 +361,7 @@ TEST_P(constant_contact_bounds, a_kill_9_inside_a_same_updated_at_burst_then_a_r
     // Both pages committed, the third asked for.
     while (std::chrono::steady_clock::now() < deadline) {
       if (control(*s, "GET", "/_sim/hold")["held"] == 1) {
-        bookmark = committed_bookmark(prefix, "contacts");
+        bookmark = testing::committed_bookmark(prefix, "contacts");
         if (bookmark.value("keys_at", json::array()).size() == 600) break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

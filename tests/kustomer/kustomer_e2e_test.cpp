@@ -135,17 +135,6 @@ std::map<std::string, json> discovered_schemas(const temp_dir& dir, const std::s
   return out;
 }
 
-// The stream's committed bookmark (null when none).
-json committed_bookmark(const std::string& prefix, const std::string& stream) {
-  json out;
-  for (const auto& [key, values] : testing::committed(prefix + "._state")) {
-    const auto k = json::parse(key);
-    if (k.is_array() && k.size() == 3 && k[1] == stream && values.back().contains("bookmark"))
-      out = values.back()["bookmark"];
-  }
-  return out;
-}
-
 void set_reading(sim::kustomer_simulator& s, const std::string& name, const std::string& value) {
   ASSERT_TRUE(s.http().set_reading(name, value)) << name << "=" << value;
 }
@@ -262,7 +251,7 @@ TEST(kustomer_e2e, kill_9_inside_a_tie_group_resumes_without_loss_or_duplicates)
       first.kill(SIGKILL);
       EXPECT_EQ(first.wait().exit_code, -1);
     }
-    const auto bookmark = committed_bookmark(prefix, "customers");
+    const auto bookmark = testing::committed_bookmark(prefix, "customers");
     ASSERT_TRUE(bookmark.contains("tie")) << reading << ": killed inside the group, got " << bookmark.dump();
     EXPECT_LT(bookmark["keys_at"].size(), 100u);
     const auto r = extract(dir, cfg, *s);

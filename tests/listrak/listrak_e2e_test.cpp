@@ -491,31 +491,6 @@ TEST(listrak_e2e, a_run_killed_mid_way_resumes_from_per_message_bookmarks_with_e
   EXPECT_LT(calls_after, full_total) << "the restart went on from committed bookmarks and pending children";
 }
 
-// Whether the process has exited (a zombie not yet reaped by wait()), so a
-// loop waiting for it to reach a point stops when it never will.
-bool has_exited(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const auto paren = stat.rfind(')');
-  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
-
-// The committed bookmark of `stream` for partition `partition`.
-json committed_bookmark(const std::string& prefix, const std::string& stream, const std::string& partition) {
-  json out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    const auto key = json::parse(m.key, nullptr, false);
-    if (!m.value || !key.is_array() || key.size() != 3 || key[1] != stream ||
-        (key[2].is_string() ? key[2].get<std::string>() : key[2].dump()) != partition)
-      return;
-    const auto v = json::parse(*m.value, nullptr, false);
-    if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
-  });
-  EXPECT_TRUE(st.ok()) << st.error().describe();
-  return out;
-}
-
 json control(const sim::listrak_simulator& s, const std::string& method, const std::string& path,
              const json& body = json::object()) {
   httplib::Client c{"127.0.0.1", s.port()};
@@ -561,9 +536,9 @@ TEST_P(listrak_burst, a_kill_9_inside_a_same_open_date_burst_then_a_rerun_delive
     quarry_process run{{"extract", "--config", cfg}, child_env(*s), dir};
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     json mark;
-    while (std::chrono::steady_clock::now() < deadline && !has_exited(run.pid())) {
+    while (std::chrono::steady_clock::now() < deadline && !run.exited()) {
       if (control(*s, "GET", "/_sim/hold")["held"] == 1) {
-        mark = committed_bookmark(prefix, "message_opens", msg);
+        mark = testing::committed_bookmark(prefix, "message_opens", &msg);
         if (mark.is_object() && mark.value("keys_at", json::array()).size() == static_cast<std::size_t>(burst_on_page))
           break;
       }

@@ -754,16 +754,6 @@ INSTANTIATE_TEST_SUITE_P(
                       bounds_case{"rest_since_excl", "start_inclusive_end_inclusive", "exclusive", "rest"}),
     [](const ::testing::TestParamInfo<bounds_case>& info) { return std::string(info.param.name); });
 
-// Whether the process has exited (a zombie not yet reaped by wait()), so a
-// loop waiting for it to reach a point stops when it never will.
-bool has_exited(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const auto paren = stat.rfind(')');
-  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
-}
-
 // The run of issue 13 for Marketo: a bulk leads export whose window holds a
 // burst of 12,000 leads stamped with one updatedAt, the job's start (so
 // which bounds the server counts matters), is `kill -9`ed with part of its
@@ -811,7 +801,7 @@ TEST_P(marketo_burst, a_kill_9_inside_a_same_updated_at_burst_then_a_rerun_deliv
     auto inside = [&] {
       return mark.is_object() && mark.contains("export") && mark["export"].value("offset", 0) > 0;
     };
-    while (std::chrono::steady_clock::now() < deadline && !has_exited(run.pid())) {
+    while (std::chrono::steady_clock::now() < deadline && !run.exited()) {
       if (get_json(*s, "/_sim/hold")["held"] == 1) {
         mark = bookmarks(prefix)["leads"];
         if (inside()) break;

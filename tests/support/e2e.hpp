@@ -52,4 +52,21 @@ inline std::map<std::string, std::vector<nlohmann::json>> committed(const std::s
   return out;
 }
 
+// The bookmark the state topic holds committed for `stream` and `partition`
+// (any partition when nullptr): the last one written; null when none.
+inline nlohmann::json committed_bookmark(const std::string& prefix, const std::string& stream,
+                                         const std::string* partition = nullptr) {
+  nlohmann::json out;
+  auto st = kafka::read_to_end(kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    const auto key = nlohmann::json::parse(m.key, nullptr, false);
+    if (m.value && key.is_array() && key.size() == 3 && key[1] == stream &&
+        (partition == nullptr || key[2] == *partition)) {
+      const auto v = nlohmann::json::parse(*m.value, nullptr, false);
+      if (v.is_object() && v.contains("bookmark")) out = v["bookmark"];
+    }
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return out;
+}
+
 } // namespace quarry::testing

@@ -77,6 +77,15 @@ quarry_process::~quarry_process() {
   }
 }
 
+bool quarry_process::exited() const {
+  if (reaped_) return true;
+  std::ifstream stat{"/proc/" + std::to_string(pid_) + "/stat"};
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto close = line.rfind(')');
+  return close == std::string::npos || line.substr(close + 2, 1) == "Z";
+}
+
 void quarry_process::kill(int signal) {
   if (!reaped_) ::kill(pid_, signal);
 }

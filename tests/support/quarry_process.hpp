@@ -45,6 +45,9 @@ class quarry_process {
   quarry_process(const std::vector<std::string>& args, const env_list& env, const temp_dir& dir);
   ~quarry_process();
   pid_t pid() const { return pid_; }
+  // True once the process has exited (a zombie not yet reaped by wait(), or
+  // gone): a loop waiting for it to reach some point stops when it never will.
+  bool exited() const;
   void kill(int signal);
   // Waits for the exit (killing the process after `timeout`).
   process_result wait(std::chrono::seconds timeout = std::chrono::seconds(300));
