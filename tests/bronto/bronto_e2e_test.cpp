@@ -163,13 +163,7 @@ void expect_exactly_once(const records_by_key& seen, const std::string& stream) 
 
 // Each stream's schema, as `quarry discover` declares it.
 std::map<std::string, json> discovered_schemas(const std::string& config, const sim::bronto_simulator& s) {
-  const auto r = testing::run_quarry({"discover", "--config", config}, {{"BRONTO_TOKEN", s.options().api_token}});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::map<std::string, json> out;
-  const auto catalog = json::parse(r.out, nullptr, false);
-  if (catalog.is_object() && catalog.contains("streams"))
-    for (const auto& entry : catalog["streams"]) out[entry["stream"].get<std::string>()] = entry["schema"];
-  return out;
+  return testing::discovered_schemas({"--config", config}, {{"BRONTO_TOKEN", s.options().api_token}});
 }
 
 // Every committed record validates against its stream's discovered schema

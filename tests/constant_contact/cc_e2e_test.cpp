@@ -211,13 +211,7 @@ std::map<std::string, std::int64_t> summary_records(const std::string& out) {
 
 // Each stream's schema, as `quarry discover` declares it.
 std::map<std::string, json> discovered_schemas(const std::string& config, const sim::constant_contact_simulator& s) {
-  const auto r = testing::run_quarry({"discover", "--config", config}, {{"CC_SECRET", s.options().client_secret}});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::map<std::string, json> out;
-  const auto catalog = json::parse(r.out, nullptr, false);
-  if (catalog.is_object() && catalog.contains("streams"))
-    for (const auto& entry : catalog["streams"]) out[entry["stream"].get<std::string>()] = entry["schema"];
-  return out;
+  return testing::discovered_schemas({"--config", config}, {{"CC_SECRET", s.options().client_secret}});
 }
 
 // Every committed record of `streams` validates against its discovered

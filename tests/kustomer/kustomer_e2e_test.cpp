@@ -120,19 +120,8 @@ std::int64_t calls_to(const sim::kustomer_simulator& s, const std::string& path)
 }
 
 // The schema `quarry discover` declares for each stream.
-std::map<std::string, json> discovered_schemas(const temp_dir& dir, const std::string& config,
-                                               const sim::kustomer_simulator& s) {
-  quarry_process p{{"discover", "--config", config}, {{"KUSTOMER_KEY", s.options().api_key}}, dir};
-  const auto r = p.wait(std::chrono::seconds(60));
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::map<std::string, json> out;
-  const auto catalog = json::parse(r.out, nullptr, false);
-  if (catalog.is_discarded() || !catalog.contains("streams")) {
-    ADD_FAILURE() << "discover printed no catalog: " << r.out;
-    return out;
-  }
-  for (const auto& entry : catalog["streams"]) out[entry["stream"].get<std::string>()] = entry["schema"];
-  return out;
+std::map<std::string, json> discovered_schemas(const std::string& config, const sim::kustomer_simulator& s) {
+  return testing::discovered_schemas({"--config", config}, {{"KUSTOMER_KEY", s.options().api_key}});
 }
 
 void set_reading(sim::kustomer_simulator& s, const std::string& name, const std::string& value) {
@@ -157,7 +146,7 @@ TEST(kustomer_e2e, full_run_matches_every_stream_and_a_second_run_reads_only_the
 
   const auto first = extract(dir, cfg, *s);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  const auto schemas = discovered_schemas(dir, cfg, *s);
+  const auto schemas = discovered_schemas(cfg, *s);
   for (const auto& stream : all_streams) expect_stream_matches(prefix, *s, stream, schemas.at(stream));
   EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
   // One search per 500 records: customers 1, conversations 1, messages 2 (+1
@@ -210,7 +199,7 @@ TEST(kustomer_e2e, tie_groups_of_1200_and_12000_are_read_once_whatever_the_serve
       const auto started = std::chrono::steady_clock::now();
       const auto r = extract(dir, cfg, *s);
       ASSERT_EQ(r.exit_code, 0) << reading << r.out << r.err;
-      if (schema.is_null()) schema = discovered_schemas(dir, cfg, *s).at("customers");
+      if (schema.is_null()) schema = discovered_schemas(cfg, *s).at("customers");
       expect_stream_matches(prefix, *s, "customers", schema);
       const auto searches = calls_to(*s, "/v1/customers/search") - searches_before;
       // Pages of 500: customers' own, a few to enter and leave the group and,
@@ -289,7 +278,7 @@ TEST(kustomer_e2e, an_incremental_run_after_600_records_change_in_one_millisecon
     }
     const auto second = extract(dir, cfg, *s);
     ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
-    if (schemas.empty()) schemas = discovered_schemas(dir, cfg, *s);
+    if (schemas.empty()) schemas = discovered_schemas(cfg, *s);
     for (const auto& stream : search_streams)
       expect_stream_matches(prefix, *s, stream, schemas.at(stream), touched[stream]);
   }

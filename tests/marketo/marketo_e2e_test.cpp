@@ -235,14 +235,7 @@ std::map<std::string, std::int64_t> summary_records(const std::string& out) {
 
 // The schema `quarry discover` declares for each stream of the config's job.
 std::map<std::string, json> discovered_schemas(const std::string& config, const sim::marketo_simulator& s) {
-  const auto r = testing::run_quarry({"discover", "--config", config}, {{"MKTO_SECRET", s.options().client_secret}},
-                                     std::chrono::seconds(60));
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::map<std::string, json> out;
-  const auto catalog = json::parse(r.out, nullptr, false);
-  if (catalog.is_discarded() || !catalog.contains("streams")) return out;
-  for (const auto& stream : catalog["streams"]) out[stream["tap_stream_id"].get<std::string>()] = stream["schema"];
-  return out;
+  return testing::discovered_schemas({"--config", config}, {{"MKTO_SECRET", s.options().client_secret}});
 }
 
 // Every committed record of every stream fits the schema discover declares

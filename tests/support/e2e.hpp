@@ -6,6 +6,7 @@
 
 #include "kafka/topic_reader.hpp"
 #include "tests/support/kafka_broker.hpp"
+#include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -49,6 +50,22 @@ inline std::map<std::string, std::vector<nlohmann::json>> committed(const std::s
     out[canonical_keys ? nlohmann::json::parse(m.key).dump() : m.key].push_back(nlohmann::json::parse(*m.value));
   });
   EXPECT_TRUE(st.ok()) << topic << ": " << st.error().describe();
+  return out;
+}
+
+// The schema `quarry discover <args>` declares for each stream, by stream id;
+// `env` carries the credentials the config names.
+inline std::map<std::string, nlohmann::json> discovered_schemas(std::vector<std::string> args, const env_list& env) {
+  args.insert(args.begin(), "discover");
+  const auto r = run_quarry(args, env, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::map<std::string, nlohmann::json> out;
+  const auto catalog = nlohmann::json::parse(r.out, nullptr, false);
+  if (catalog.is_discarded() || !catalog.contains("streams")) {
+    ADD_FAILURE() << "discover printed no catalog: " << r.out.substr(0, 200);
+    return out;
+  }
+  for (const auto& entry : catalog["streams"]) out[entry["tap_stream_id"].get<std::string>()] = entry["schema"];
   return out;
 }
 
