@@ -41,4 +41,9 @@ status session::emit_serialized(std::string_view stream, std::string_view, std::
   return emit(stream, record);
 }
 
+status session::tombstone(std::string_view stream, const nlohmann::json&) {
+  return make_error(error_kind::fatal,
+                    std::string{stream} + ": this session cannot delete records");
+}
+
 } // namespace quarry::connectors

@@ -86,6 +86,13 @@ class session {
   // default parses the record and calls emit().
   virtual status emit_serialized(std::string_view stream, std::string_view key_json,
                                  std::string_view record_json);
+  // The record with these primary key fields was deleted at the source: the
+  // output gets a tombstone for its key (Kafka: a null value), in order with
+  // the stream's records and visible with the next checkpoint, like emit().
+  // `key_record` must hold the stream's primary key fields (other fields are
+  // ignored). Outputs without deletes (Singer, JSON lines) drop it. The
+  // default fails: a session that cannot delete says so.
+  virtual status tombstone(std::string_view stream, const nlohmann::json& key_record);
   virtual status checkpoint(const nlohmann::json& bookmark) = 0;
   virtual void spawn(task_spec child) = 0;
   // Announces the streams this task's plan covers (plan tasks only): their
