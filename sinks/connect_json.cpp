@@ -71,6 +71,27 @@ using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
 constexpr int max_depth = 512;
+
+// The length of the UTF-8 sequence at s[i] (2..4), 0 when it is not one
+// (overlong forms and surrogates included).
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  unsigned min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) n = 2, min = 0x80;
+  else if (b0 >= 0xE0 && b0 <= 0xEF) n = 3, min = 0x800;
+  else if (b0 >= 0xF0 && b0 <= 0xF4) n = 4, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  unsigned cp = b0 & (0x7FU >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3FU);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
 constexpr std::int64_t ms_per_day = 86'400'000;
 
 // ---------------------------------------------------------------- make()
@@ -275,6 +296,16 @@ class payload_writer {
         invalid("a control character in a string");
         return false;
       }
+      if (c >= 0x80) {
+        const std::size_t n = utf8_length(in_, i);
+        if (n == 0) {
+          pos_ = i;
+          invalid("a byte that is not UTF-8");
+          return false;
+        }
+        i += n - 1;
+        continue;
+      }
       if (c == '\\') {
         escaped = true;
         if (++i == in_.size()) break;
@@ -298,10 +329,13 @@ class payload_writer {
     return false;
   }
 
-  // The text of a string token (its escapes decoded when it has any).
+  // The text of a string token, its escapes decoded when it has any (as
+  // written when they do not decode: a lone surrogate).
   static std::string_view unquoted(std::string_view token, bool escaped, std::string& decoded) {
     if (!escaped) return token.substr(1, token.size() - 2);
-    decoded = json::parse(token).get<std::string>();  // token is valid JSON
+    const auto j = json::parse(token, nullptr, false);
+    if (!j.is_string()) return token.substr(1, token.size() - 2);
+    decoded = j.get<std::string>();
     return decoded;
   }
 

@@ -72,8 +72,8 @@
 //
 // The payload keeps the record's key order; a field missing from the record
 // is missing from the payload (null for Connect). The input must be valid
-// JSON (bad_payload otherwise); its strings are copied as they are, so they
-// are assumed UTF-8, as the engine writes them.
+// JSON in UTF-8 (bad_payload otherwise); its strings are copied as they are,
+// escapes included.
 //
 // Thread-safety: an envelope_writer is immutable after make(); value() and
 // key() may run concurrently from any thread. Copies share the plan.

@@ -330,6 +330,10 @@ TEST(connect_json_payload, typed_values) {
        "{ \"tags\" : [ 1 , 2 ] ,\n\t\"active\":true, \"id\" : 3 }\n",
        R"({"tags":[1,2],"active":true,"id":3})"},
       {"escaped field names", R"({"\u0069d":5})", R"({"id":5})"},
+      {"an escaped date-time", R"({"id":1,"updatedAt":"2024-05-01T10:00:00\u005A"})",
+       R"({"id":1,"updatedAt":1714557600000})"},
+      {"UTF-8 copied as it is", "{\"id\":1,\"email\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}",
+       "{\"id\":1,\"email\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}"},
   };
   for (const auto& r : rows) {
     const auto w = make_writer(lead_schema(), {"id"}, r.ts);
@@ -395,6 +399,13 @@ TEST(connect_json_payload, unknown_fields_and_misfits_go_to_quarry_extra) {
     const json got = value_payload(w, r.record);
     EXPECT_EQ(got, json::parse(r.payload)) << r.what << ": " << got.dump();
   }
+}
+
+TEST(connect_json_payload, a_field_name_that_does_not_decode_is_kept_as_written) {
+  const auto w = make_writer(lead_schema());
+  std::string out;
+  ASSERT_TRUE(w.value(R"({"id":1,"\ud800":2})", out).ok());  // a lone surrogate
+  EXPECT_NE(out.find(R"("payload":{"id":1,"_quarry_extra":{"\ud800":"2"}}})"), std::string::npos) << out;
 }
 
 TEST(connect_json_payload, a_misfit_in_a_required_field_fails_the_record) {
@@ -469,6 +480,9 @@ TEST(connect_json_payload, invalid_json_is_a_bad_payload) {
       R"({"id":1,"unknown":[1,2})",
       R"({"id":1,"tags":[1 2]})",
       R"({"id":1,"score":"x","attrs":{"a":nul}})",  // after a misfit too
+      "{\"id\":1,\"email\":\"\xC3\"}",                  // not UTF-8
+      "{\"id\":1,\"email\":\"\xED\xA0\x80\"}",          // an encoded surrogate
+      "{\"id\":1,\"email\":\"\xC0\xAF\"}",              // overlong
       std::string(600, '[') + std::string(600, ']'),
       R"({"id":1,"deep":)" + std::string(600, '[') + std::string(600, ']') + "}",
   };
