@@ -8,10 +8,16 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <unordered_map>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace quarry::sinks::connect {
 namespace detail {
@@ -49,6 +55,10 @@ struct name_hash {
 struct structure {
   std::vector<field> fields;
   std::unordered_map<std::string, std::uint32_t, name_hash, std::equal_to<>> index;
+  // next[i]: the field that followed field i in a recent record (i =
+  // fields.size(): the first one), tried before `index`, since a stream's
+  // records mostly share one order. A guess shared by all threads: relaxed.
+  std::unique_ptr<std::atomic<std::uint32_t>[]> next;
   int required = 0;   // fields with a required_bit
   bool extra = true;  // ends with _quarry_extra (all but the key struct)
 };
@@ -71,6 +81,27 @@ using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
 constexpr int max_depth = 512;
+
+// How many bytes from p on (at most n) need no look inside a JSON string:
+// no quote, backslash, control character or non-ASCII byte.
+std::size_t plain_run(const char* p, std::size_t n) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
 
 // The length of the UTF-8 sequence at s[i] (2..4), 0 when it is not one
 // (overlong forms and surrogates included).
@@ -176,6 +207,7 @@ class schema_builder {
       fields.push_back(std::move(f));
     }
     schema = {{"type", "struct"}, {"fields", std::move(fields)}};
+    start_guesses(s);
     p_.structs[index] = std::move(s);
     return add_type(kind::structure, index);
   }
@@ -190,6 +222,14 @@ class schema_builder {
     f["field"] = name;
     s.index.emplace(name, static_cast<std::uint32_t>(s.fields.size()));
     s.fields.push_back(std::move(fd));
+  }
+
+  // The order guesses of a complete struct: the schema's order.
+  static void start_guesses(detail::structure& s) {
+    const std::size_t n = s.fields.size();
+    s.next = std::make_unique<std::atomic<std::uint32_t>[]>(n + 1);
+    for (std::size_t i = 0; i < n; ++i) s.next[i].store(static_cast<std::uint32_t>(i + 1));
+    s.next[n].store(0);
   }
 
   // "optional", and "name"/"version" of a logical type, after the type.
@@ -285,6 +325,8 @@ class payload_writer {
     const std::size_t start = pos_;
     escaped = false;
     for (std::size_t i = pos_ + 1; i < in_.size(); ++i) {
+      i += plain_run(in_.data() + i, in_.size() - i);
+      if (i == in_.size()) break;
       const auto c = static_cast<unsigned char>(in_[i]);
       if (c == '"') {
         pos_ = i + 1;
@@ -598,7 +640,8 @@ class payload_writer {
     std::vector<bool> seen_many;  // more than 64 required fields
     if (s.required > 64) seen_many.assign(static_cast<std::size_t>(s.required), false);
     int seen_count = 0;
-    std::uint32_t hint = 0;  // records usually list fields in the schema's order
+    const auto n = static_cast<std::uint32_t>(s.fields.size());
+    std::uint32_t previous = n;
     std::string decoded;
     ws();
     if (peek() == '}') ++pos_;
@@ -616,10 +659,12 @@ class payload_writer {
         ws();
         const std::size_t value_at = pos_;
         const detail::field* f = nullptr;
-        if (hint < s.fields.size() && s.fields[hint].name == name) {
-          f = &s.fields[hint];
+        if (const auto guess = s.next[previous].load(std::memory_order_relaxed);
+            guess < n && s.fields[guess].name == name) {
+          f = &s.fields[guess];
         } else if (const auto it = s.index.find(name); it != s.index.end()) {
           f = &s.fields[it->second];
+          s.next[previous].store(it->second, std::memory_order_relaxed);
         }
         if (f == nullptr) {
           if (skip(depth) == outcome::invalid) return outcome::invalid;
@@ -631,7 +676,7 @@ class payload_writer {
           }
           extras.emplace_back(token, in_.substr(value_at, pos_ - value_at));
         } else {
-          hint = static_cast<std::uint32_t>(f - s.fields.data()) + 1;
+          previous = static_cast<std::uint32_t>(f - s.fields.data());
           const std::size_t mark = out_.size();
           if (out_.back() != '{') out_ += ',';
           out_ += token;
@@ -831,6 +876,7 @@ result<envelope_writer> envelope_writer::make(const nlohmann::json& json_schema,
     key.fields.push_back({k, f.type, key.required++});
     key_fields_schema.push_back(std::move(fs));
   }
+  schema_builder::start_guesses(key);
   p->structs.push_back(std::move(key));
   p->key_type = b.add_type(kind::structure, static_cast<std::uint32_t>(p->structs.size() - 1));
   const ordered key_schema = {{"type", "struct"},
