@@ -6,12 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 
@@ -81,6 +82,7 @@ using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
 constexpr int max_depth = 512;
+constexpr std::int64_t ms_per_day = 86'400'000;
 
 // How many bytes from p on (at most n) need no look inside a JSON string:
 // no quote, backslash, control character or non-ASCII byte.
@@ -123,7 +125,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
 }
-constexpr std::int64_t ms_per_day = 86'400'000;
 
 // ---------------------------------------------------------------- make()
 
