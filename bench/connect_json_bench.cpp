@@ -18,16 +18,20 @@
 // (paired within each round) and the bytes of one message. Times are the
 // thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other processes on a
 // shared machine slow the figures less than they would wall time.
+// --dump PREFIX also writes each kind's messages, one a line, to
+// PREFIX-<kind>-<case>.jsonl (json, connect, connect-string), e.g. to see
+// what lz4 makes of them (bench/README.md).
 
 #include "sinks/connect_json.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -191,12 +195,14 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int records = 20000, runs = 5, passes = 10;
+  std::string dump;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--records")) records = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dump")) dump = argv[i + 1];
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--passes")) passes = std::atoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: connect_json_bench [--records N] [--runs N] [--passes N]\n");
+      std::fprintf(stderr, "usage: connect_json_bench [--records N] [--runs N] [--passes N] [--dump PREFIX]\n");
       return 2;
     }
   }
@@ -212,6 +218,16 @@ int main(int argc, char** argv) {
     kinds[1].keys.push_back("{\"id\":\"evt-" + std::to_string(i) + "\"}");
   }
   const std::vector<std::string> modes = {"json", "connect", "connect-string", "key"};
+  if (!dump.empty())
+    for (const auto& k : kinds)
+      for (const std::string mode : {"json", "connect", "connect-string"}) {
+        std::ofstream f(dump + "-" + k.name + "-" + mode + ".jsonl");
+        for (const auto& r : k.records) {
+          std::string out = mode == "json" ? r : "";
+          if (mode != "json") (void)(mode == "connect" ? k.logical : k.string).value(r, out);
+          f << out << '\n';
+        }
+      }
   std::printf("connect_json_bench: %d records per kind, %d passes per case and round, %d rounds\n", records, passes,
               runs);
   for (auto& k : kinds) {
