@@ -24,6 +24,9 @@ using bookmark_table = std::map<std::pair<std::string, std::string>, std::string
 struct job_state {
   bookmark_table bookmarks;
   bookmark_table pending;  // (stream, partition) -> child task spec JSON
+  // (stream, partition) -> the last complete snapshot of a full-table
+  // stream (contract::snapshot_key), Kafka only.
+  bookmark_table snapshots;
   // The run that wrote each entry (Kafka only): a task recovered from a lost
   // worker takes what its own run committed.
   bookmark_table bookmark_runs;
@@ -36,7 +39,8 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
                                         const std::string& prefix, const std::string& job);
 
 // Writes tombstones for every committed bookmark of the job (or one stream of
-// it); answers how many.
+// it), and its pending children and failure streaks; answers how many. The
+// snapshots of full-table streams stay: they describe the record topics.
 result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
                                       const std::string& prefix, const std::string& job,
                                       const std::optional<std::string>& stream);
