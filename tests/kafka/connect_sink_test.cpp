@@ -30,6 +30,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -137,12 +138,13 @@ std::string make_config(const run& r, const sources& s) {
   return cfg.dump(2);
 }
 
-// Record topics of the run's jobs, from the catalogs `quarry discover` prints.
-std::vector<std::string> record_topics(const run& r, const std::string& config, const sources& s) {
-  std::vector<std::string> out;
+// Record topics of the run's jobs and their streams' JSON Schemas, from the
+// catalogs `quarry discover` prints.
+std::map<std::string, json> record_topics(const run& r, const std::string& config, const sources& s) {
+  std::map<std::string, json> out;
   for (const auto& [job, source] : {std::pair{"mk", "marketo"}, std::pair{"cc", "constant_contact"}})
-    for (const auto& [stream, schema] : testing::discovered_schemas({"--config", config, "--job", job}, s.secrets()))
-      out.push_back(r.prefix + "." + source + "." + stream);
+    for (auto& [stream, schema] : testing::discovered_schemas({"--config", config, "--job", job}, s.secrets()))
+      out[r.prefix + "." + source + "." + stream] = std::move(schema);
   return out;
 }
 
@@ -172,24 +174,32 @@ std::optional<envelope> parse_envelope(const std::string& text) {
   return envelope{j["schema"], j["payload"]};
 }
 
-// Every committed record of `topics`; a key or value that is not an envelope
-// fails the test (once, with the first example).
-std::map<record_id, committed_record> committed_records(const std::vector<std::string>& topics) {
+// Every committed record of `topics` (read side by side: each read costs a
+// consumer's start); a key or value that is not an envelope fails the test
+// (once, with the first example).
+std::map<record_id, committed_record> committed_records(const std::map<std::string, json>& topics) {
+  std::vector<std::future<std::vector<kafka::consumed_message>>> reads;
+  for (const auto& [topic, schema] : topics)
+    reads.push_back(std::async(std::launch::async, [topic] {
+      std::vector<kafka::consumed_message> out;
+      const auto st = kafka::read_to_end(testing::kafka_settings(), topic,
+                                         [&](kafka::consumed_message&& m) { out.push_back(std::move(m)); });
+      EXPECT_TRUE(st.ok()) << topic << ": " << (st.ok() ? "" : st.error().describe());
+      return out;
+    }));
   std::map<record_id, committed_record> out;
   std::size_t not_envelopes = 0;
   std::string example;
-  for (const auto& topic : topics) {
-    const auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+  for (auto& read : reads)
+    for (auto& m : read.get()) {
       auto key = parse_envelope(m.key);
       auto value = m.value ? parse_envelope(*m.value) : envelope{};
       if (!key || !value) {
-        if (++not_envelopes == 1) example = topic + ": " + (key ? *m.value : m.key).substr(0, 300);
-        return;
+        if (++not_envelopes == 1) example = m.topic + ": " + (key ? *m.value : m.key).substr(0, 300);
+        continue;
       }
-      out.emplace(record_id{topic, m.partition, m.offset}, committed_record{std::move(*key), std::move(*value)});
-    });
-    EXPECT_TRUE(st.ok()) << topic << ": " << (st.ok() ? "" : st.error().describe());
-  }
+      out.emplace(record_id{m.topic, m.partition, m.offset}, committed_record{std::move(*key), std::move(*value)});
+    }
   EXPECT_EQ(not_envelopes, 0u) << "keys or values that are not Connect envelopes, e.g. " << example;
   return out;
 }
@@ -415,21 +425,54 @@ json expected_payload(const json& schema, const json& plain) {
   return without_nulls(plain);
 }
 
+// What differs from the expectation: counted, the first few kept, reported
+// once (a wrong envelope differs in every record).
+struct differences {
+  std::size_t count = 0;
+  std::string first;
+  void add(const std::string& what) {
+    if (++count <= 3) first += "\n" + what;
+  }
+};
+
+std::string where(const record_id& id) {
+  return id.topic + "@" + std::to_string(id.partition) + ":" + std::to_string(id.offset);
+}
+
 // The record's schema declares every field its payload has (JsonConverter
 // would silently drop the others) and its line prints each non-null one.
-void expect_line_prints_payload(const record_id& id, const envelope& value, const std::string& text) {
-  const auto where = id.topic + "@" + std::to_string(id.partition) + ":" + std::to_string(id.offset);
-  ASSERT_EQ(value.schema.value("type", ""), "struct") << where;
-  ASSERT_TRUE(value.payload.is_object()) << where;
+void check_line_prints_payload(const record_id& id, const envelope& value, const std::string& text,
+                               differences& out) {
+  if (value.schema.value("type", "") != "struct" || !value.payload.is_object())
+    return out.add(where(id) + ": not a struct: " + value.schema.dump().substr(0, 200));
   std::map<std::string, json> fields;
   for (const auto& f : value.schema["fields"]) fields[f["field"].get<std::string>()] = f;
   for (const auto& [name, v] : value.payload.items()) {
     const auto f = fields.find(name);
-    ASSERT_NE(f, fields.end()) << where << ": the payload's field " << name << " is not in the schema";
-    if (v.is_null()) continue;
-    EXPECT_TRUE(holds_field(text, name, printed(f->second, v)))
-        << where << ": " << name << "=" << printed(f->second, v).value_or(v.dump()) << " not in\n" << text;
+    if (f == fields.end()) {
+      out.add(where(id) + ": the payload's field " + name + " is not in the schema");
+    } else if (!v.is_null() && !holds_field(text, name, printed(f->second, v))) {
+      out.add(where(id) + ": " + name + "=" + printed(f->second, v).value_or(v.dump()) + " not in " + text);
+    }
   }
+}
+
+// Each top-level date-time of the stream's JSON Schema is a Connect
+// Timestamp with "logical" timestamps, a string with "string" ones. Returns
+// how many it checked.
+std::size_t check_date_times_typed(const record_id& id, const envelope& value, const json& json_schema,
+                                   const std::string& timestamps, differences& out) {
+  std::size_t checked = 0;
+  if (!json_schema.contains("properties")) return checked;
+  for (const auto& f : value.schema["fields"]) {
+    const auto name = f["field"].get<std::string>();
+    const auto property = json_schema["properties"].value(name, json::object());
+    if (property.value("format", "") != "date-time") continue;
+    ++checked;
+    const bool typed = timestamps == "logical" ? is_timestamp(f) : f.value("type", "") == "string" && !f.contains("name");
+    if (!typed) out.add(where(id) + ": the date-time " + name + " is " + f.dump());
+  }
+  return checked;
 }
 
 // ---------------------------------------------------------------------------
@@ -498,18 +541,23 @@ void expect_rows_delivered(const sink_result& r, const std::string& topic, const
   const auto records = by_key(r, topic, key_field);
   ASSERT_EQ(records.size(), rows.size());
   const auto text_of = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  differences differ;
   for (const auto& row : rows) {
-    const auto key = text_of(row[key_field]);
-    const auto it = records.find(key);
-    ASSERT_NE(it, records.end()) << key_field << " " << key;
+    const auto key = key_field + "=" + text_of(row[key_field]);
+    const auto it = records.find(text_of(row[key_field]));
+    if (it == records.end()) {
+      differ.add(key + ": missing");
+      continue;
+    }
     const auto& [id, rec] = it->second;
-    EXPECT_EQ(without_nulls(rec->value.payload), expected_payload(rec->value.schema, row)) << key;
-    for (const auto& [name, v] : row.items())
-      if (!v.is_null()) {
-        bool declared = false;
-        for (const auto& f : rec->value.schema["fields"]) declared = declared || f["field"] == name;
-        EXPECT_TRUE(declared) << key << ": the source's field " << name << " is not in the schema";
-      }
+    const auto payload = without_nulls(rec->value.payload);
+    const auto expected = expected_payload(rec->value.schema, row);
+    if (payload != expected) differ.add(key + ": payload " + payload.dump() + "\n  expected " + expected.dump());
+    for (const auto& [name, v] : row.items()) {
+      bool declared = false;
+      for (const auto& f : rec->value.schema["fields"]) declared = declared || f["field"] == name;
+      if (!v.is_null() && !declared) differ.add(key + ": the source's field " + name + " is not in the schema");
+    }
     const auto& text = r.lines.at(id);
     std::vector<std::pair<std::string, std::string>> want;
     for (const auto& name : plain) want.emplace_back(name, text_of(row.at(name)));
@@ -519,8 +567,9 @@ void expect_rows_delivered(const sink_result& r, const std::string& topic, const
                                                      : java_date(sim::parse_rfc3339_us(served).value() / 1000));
     }
     for (const auto& [name, value] : want)
-      EXPECT_TRUE(holds_field(text, name, value)) << key << ": " << name << "=" << value << " not in\n" << text;
+      if (!holds_field(text, name, value)) differ.add(key + ": " + name + "=" + value + " not in " + text);
   }
+  EXPECT_EQ(differ.count, 0u) << "rows not delivered as served:" << differ.first;
 }
 
 json marketo_dataset(const sim::marketo_simulator& s, const std::string& kind) {
@@ -537,7 +586,7 @@ TEST(connect_sink, a_standalone_worker_writes_every_record_of_marketo_and_consta
   const run logical{testing::unique_prefix("connect", "logical"), "logical", nullptr, nullptr};
   const run strings{testing::unique_prefix("connect", "string"), "string", json::array({"leads", "programs"}),
                     json::array({"contacts", "campaigns"})};
-  std::map<std::string, std::vector<std::string>> topics;
+  std::map<std::string, std::map<std::string, json>> topics;  // prefix -> topic -> JSON Schema
   const auto runs_started = std::chrono::steady_clock::now();
   for (const auto* r : {&logical, &strings}) {
     const auto config = s.dir.write(r->prefix + ".json", make_config(*r, s));
@@ -609,12 +658,17 @@ TEST(connect_sink, a_standalone_worker_writes_every_record_of_marketo_and_consta
     EXPECT_EQ(task_state(status), "RUNNING") << status.dump(2);
     const auto result = match(file(*r), committed[r->prefix]);
     std::map<std::string, std::size_t> per_topic;
+    differences differ;
+    std::size_t date_times = 0;
     for (const auto& [id, rec] : result.committed) {
       ++per_topic[id.topic];
       const auto line = result.lines.find(id);
-      if (line != result.lines.end()) expect_line_prints_payload(id, rec.value, line->second);
-      if (::testing::Test::HasFatalFailure()) return;
+      if (line != result.lines.end()) check_line_prints_payload(id, rec.value, line->second, differ);
+      if (!rec.value.payload.is_null())
+        date_times += check_date_times_typed(id, rec.value, topics[r->prefix].at(id.topic), r->timestamps, differ);
     }
+    EXPECT_GT(date_times, result.committed.size()) << "most records have date-times";
+    EXPECT_EQ(differ.count, 0u) << "lines that do not print their record:" << differ.first;
     std::cout << r->timestamps << ": " << result.committed.size() << " records in " << per_topic.size()
               << " topics\n";
 
