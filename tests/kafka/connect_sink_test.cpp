@@ -29,11 +29,10 @@
 
 #include <chrono>
 #include <ctime>
-#include <fstream>
 #include <future>
+#include <iostream>
 #include <map>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
