@@ -10,6 +10,7 @@
 #include "proto/record.hpp"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <memory>
 #include <regex>
@@ -66,6 +67,65 @@ records_by_id records_of_run(const std::string& topic, const std::string& run) {
     if (headers_of(m)[std::string{contract::header_run}] == run)
       values.push_back(json::parse(m.value.value_or("null")));
   return index_by_id(values, topic);
+}
+
+// A topic's configuration as the broker describes it (DescribeConfigs).
+std::map<std::string, std::string> topic_config(const std::string& topic) {
+  std::map<std::string, std::string> out;
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", testing::kafka_bootstrap().c_str(), errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    ADD_FAILURE() << errstr;
+    return out;
+  }
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DescribeConfigs(rk, &resource, 1, nullptr, queue);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30'000);
+  if (ev == nullptr || rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ADD_FAILURE() << "DescribeConfigs of " << topic << " failed";
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t entries = 0;
+      const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(results[i], &entries);
+      for (size_t j = 0; j < entries; ++j)
+        if (const char* value = rd_kafka_ConfigEntry_value(configs[j]))
+          out[rd_kafka_ConfigEntry_name(configs[j])] = value;
+    }
+  }
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+TEST_F(kafka_output, compact_record_topics_makes_each_record_topic_a_table) {
+  sim::synthetic_options o;
+  o.seed = 5;
+  o.accounts = 2;
+  o.events_per_account = 1;
+  o.users = 3;
+  sim_ = std::make_unique<sim::synthetic_simulator>(o);
+  sim_->start();
+  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+  cfg["kafka"]["compact_record_topics"] = true;
+  cfg["kafka"]["record_retention_ms"] = 604800000;
+  config_ = dir_.write("config.json", cfg.dump(2));
+  const auto r = cli({"extract"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& s : synthetic_streams) {
+    const auto config = topic_config(topic(s.stream));
+    EXPECT_EQ(config.count("cleanup.policy") ? config.at("cleanup.policy") : "", "compact,delete") << s.stream;
+    EXPECT_EQ(config.count("retention.ms") ? config.at("retention.ms") : "", "604800000") << s.stream;
+  }
+  // The engine's own topics are unchanged: state stays compact only.
+  EXPECT_EQ(topic_config(contract::state_topic(prefix_)).at("cleanup.policy"), "compact");
 }
 
 TEST_F(kafka_output, publishes_every_record_with_key_headers_schema_and_run_summary) {
