@@ -47,7 +47,7 @@ class kafka_usage_store final : public usage_store {
       auto p = kafka::producer::create(settings_);
       if (!p) return std::move(p).error();
       producer_ = std::move(p).value();
-      if (auto st = producer_->ensure_topic(topic_, {.compacted = true}); !st) return st;
+      if (auto st = producer_->ensure_topic(topic_, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
     }
     const auto before = producer_->stats().failed;
     if (auto st = producer_->produce(topic_, account, to_json(usage).dump()); !st) return st;

@@ -49,6 +49,7 @@ class task_session final : public connectors::session {
   status emit(std::string_view stream, const json& record) override;
   status emit_serialized(std::string_view stream, std::string_view key_json,
                          std::string_view record_json) override;
+  status tombstone(std::string_view stream, const json& key_record) override;
   status checkpoint(const json& bookmark) override;
   void spawn(connectors::task_spec child) override;
   void declare(const connectors::stream_descriptor& stream) override;
@@ -68,26 +69,31 @@ class task_session final : public connectors::session {
   std::uint64_t calls() const { return calls_; }
   const std::map<std::string, std::uint64_t>& records() const { return records_; }
   const std::string& committed_bookmark() const { return committed_bookmark_; }
+  // After the final commit of a full-table task: its snapshot's distinct
+  // keys (-1: no snapshot) and the tombstones written for vanished keys.
+  std::int64_t snapshot_records() const { return snapshot_records_; }
+  std::uint64_t snapshot_deleted() const { return snapshot_deleted_; }
   std::vector<stream_info>& declared() { return declared_; }
   std::vector<connectors::task_spec>& released_children() { return released_; }
 
  private:
-  struct stream_keys {
-    std::vector<std::string> key_fields;
-    std::string fingerprint;
-    std::string replication_key;  // kept with the key under column selection
-    std::string name;             // the stream's
-  };
   actors::permit_source permits() const;
   prometheus::Gauge& bookmark_clock();
   prometheus::Gauge* bookmark_clock_ = nullptr;
-  const stream_keys* keys_of(std::string_view stream);
+  const stream_info* keys_of(std::string_view stream);
+  result<std::string> key_of(const stream_info& keys, const json& record) const;
+  // The task's own stream when it is full-table (its records form a
+  // snapshot), else nullptr.
+  const stream_info* snapshot_stream() const;
+  // Tombstones for the keys the last complete snapshot had and this one
+  // lacks, and the new snapshot as a state update. Part of the final commit.
+  status complete_snapshot(std::vector<sinks::state_update>& states);
 
   worker_actor& worker_;
   const task& task_;
   const job_entry& job_;
   sinks::record_origin origin_;
-  std::map<std::string, stream_keys, std::less<>> keys_;
+  std::map<std::string, stream_info, std::less<>> keys_;
   std::vector<stream_info> declared_;
   std::uint64_t calls_ = 0;
   std::map<std::string, std::uint64_t> records_;  // committed, per stream
@@ -97,12 +103,17 @@ class task_session final : public connectors::session {
   // only with the bookmark that covers them.
   // Kept in one arena: no allocation per record on the hot path.
   struct emitted {
-    const stream_keys* keys;
+    const stream_info* keys;
     std::size_t key_at, key_size, value_size;  // value follows the key in arena_
+    bool tombstone;
   };
   std::vector<emitted> since_checkpoint_;
   std::string arena_;
-  void keep(const stream_keys* keys, std::string_view key, std::string_view value);
+  void keep(const stream_info* keys, std::string_view key, std::optional<std::string_view> value);
+  // The keys of the snapshot's records written so far (full-table tasks).
+  std::set<std::string, std::less<>> snapshot_keys_;
+  std::int64_t snapshot_records_ = -1;
+  std::uint64_t snapshot_deleted_ = 0;
   status flush_emitted();
   bool dirty_ = false;  // anything written since the last commit
   std::string pending_bookmark_;
@@ -240,6 +251,8 @@ class worker_actor final : public caf::blocking_actor {
     }
     if (st && t.kind != "plan") release_children(t, session.released_children(), true);
     out.calls = session.calls();
+    out.snapshot_records = st ? session.snapshot_records() : -1;
+    out.snapshot_deleted = session.snapshot_deleted();
     for (const auto& [stream, n] : session.records()) out.records.push_back({stream, n});
     if (!session.committed_bookmark().empty()) out.bookmark = session.committed_bookmark();
     send(config_.coordinator, std::move(out));
@@ -277,6 +290,8 @@ class worker_actor final : public caf::blocking_actor {
       bookmarks[where] = json::parse(bookmark, nullptr, false);
       learned.bookmarks.push_back({where.first, where.second, bookmark});
     }
+    for (const auto& [where, snapshot] : state->snapshots)
+      learned.snapshots.push_back({where.first, where.second, snapshot});
     std::optional<quarry::result<std::vector<connectors::task_spec>>> planned;
     try {
       planned.emplace(connector.plan(session, bookmarks));
@@ -319,6 +334,9 @@ class worker_actor final : public caf::blocking_actor {
     if (auto run = state->bookmark_runs.find(where);
         run != state->bookmark_runs.end() && run->second == t.run.str())
       t.bookmark = state->bookmarks.at(where);
+    // The lost worker may have completed the snapshot before it was lost.
+    if (auto snapshot = state->snapshots.find(where); snapshot != state->snapshots.end())
+      t.snapshot = snapshot->second;
     std::vector<connectors::task_spec> orphans;
     for (const auto& [where, text] : state->pending) {
       auto run = state->pending_runs.find(where);
@@ -354,7 +372,7 @@ task_session::task_session(worker_actor& worker, const task& t, const job_entry&
     : worker_(worker), task_(t), job_(job),
       origin_{job.prefix, t.source, t.job.str(), t.run.str()},
       committed_bookmark_(t.bookmark) {
-  for (const auto& s : t.streams) keys_[s.name] = {s.key_fields, s.fingerprint, s.replication_key, s.name};
+  for (const auto& s : t.streams) keys_[s.name] = s;
 }
 
 actors::permit_source task_session::permits() const {
@@ -384,33 +402,47 @@ prometheus::Gauge& task_session::bookmark_clock() {
   return *bookmark_clock_;
 }
 
-const task_session::stream_keys* task_session::keys_of(std::string_view stream) {
+const stream_info* task_session::keys_of(std::string_view stream) {
   auto it = keys_.find(stream);
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-status task_session::emit(std::string_view stream, const json& record) {
-  const stream_keys* keys = keys_of(stream);
-  if (keys == nullptr)
-    return make_error(error_kind::fatal, "stream " + std::string{stream} +
-                                             " was not declared for task " + task_.stream.str());
+const stream_info* task_session::snapshot_stream() const {
+  if (task_.kind == "plan") return nullptr;
+  auto it = keys_.find(task_.stream.str());
+  return it != keys_.end() && it->second.full_table ? &it->second : nullptr;
+}
+
+// The record's primary key as compact JSON, in key order.
+result<std::string> task_session::key_of(const stream_info& keys, const json& record) const {
   if (!record.is_object())
-    return make_error(error_kind::bad_payload,
-                      std::string{stream} + ": record is not a JSON object");
+    return make_error(error_kind::bad_payload, keys.name + ": record is not a JSON object");
   json key = json::object();
-  for (const auto& field : keys->key_fields) {
+  for (const auto& field : keys.key_fields) {
     auto it = record.find(field);
     if (it == record.end() || it->is_null())
-      return make_error(error_kind::bad_payload, std::string{stream} + ": record without key field " +
+      return make_error(error_kind::bad_payload, keys.name + ": record without key field " +
                                                      field + ": " + record.dump().substr(0, 120));
     key[field] = *it;
   }
+  return key.dump();
+}
+
+status task_session::emit(std::string_view stream, const json& record) {
+  const stream_info* keys = keys_of(stream);
+  if (keys == nullptr)
+    return make_error(error_kind::fatal, "stream " + std::string{stream} +
+                                             " was not declared for task " + task_.stream.str());
+  auto key = key_of(*keys, record);
+  if (!key) return std::move(key).error();
   std::string value;
   const std::string name{stream};
   if (const auto* columns = job_.context.selection.columns_of(name)) {
     json selected = json::object();
     for (const auto& [field, v] : record.items()) {
-      const bool wanted = key.contains(field) || field == keys->replication_key ||
+      const bool wanted = std::find(keys->key_fields.begin(), keys->key_fields.end(), field) !=
+                              keys->key_fields.end() ||
+                          field == keys->replication_key ||
                           std::find(columns->begin(), columns->end(), field) != columns->end();
       if (wanted) selected[field] = v;
     }
@@ -418,19 +450,31 @@ status task_session::emit(std::string_view stream, const json& record) {
   } else {
     value = record.dump();
   }
-  keep(keys, key.dump(), value);
+  keep(keys, *key, value);
   return {};
 }
 
-void task_session::keep(const stream_keys* keys, std::string_view key, std::string_view value) {
-  since_checkpoint_.push_back({keys, arena_.size(), key.size(), value.size()});
+status task_session::tombstone(std::string_view stream, const json& key_record) {
+  const stream_info* keys = keys_of(stream);
+  if (keys == nullptr)
+    return make_error(error_kind::fatal, "stream " + std::string{stream} +
+                                             " was not declared for task " + task_.stream.str());
+  auto key = key_of(*keys, key_record);
+  if (!key) return std::move(key).error();
+  keep(keys, *key, std::nullopt);
+  return {};
+}
+
+void task_session::keep(const stream_info* keys, std::string_view key,
+                        std::optional<std::string_view> value) {
+  since_checkpoint_.push_back({keys, arena_.size(), key.size(), value ? value->size() : 0, !value});
   arena_.append(key);
-  arena_.append(value);
+  if (value) arena_.append(*value);
 }
 
 status task_session::emit_serialized(std::string_view stream, std::string_view key_json,
                                      std::string_view record_json) {
-  const stream_keys* keys = keys_of(stream);
+  const stream_info* keys = keys_of(stream);
   if (keys == nullptr)
     return make_error(error_kind::fatal, "stream " + std::string{stream} +
                                              " was not declared for task " + task_.stream.str());
@@ -442,12 +486,20 @@ status task_session::emit_serialized(std::string_view stream, std::string_view k
 
 status task_session::flush_emitted() {
   const std::string_view arena = arena_;
+  const stream_info* snapshot = snapshot_stream();
   for (const auto& e : since_checkpoint_) {
     const auto key = arena.substr(e.key_at, e.key_size);
-    const auto value = arena.substr(e.key_at + e.key_size, e.value_size);
-    if (auto st = worker_.sink().write(origin_, e.keys->name, key, value, e.keys->fingerprint); !st)
-      return st;
-    ++uncommitted_counts_[e.keys->name];
+    std::optional<std::string_view> value;
+    if (!e.tombstone) value = arena.substr(e.key_at + e.key_size, e.value_size);
+    if (auto st = worker_.sink().write(origin_, *e.keys, key, value); !st) return st;
+    if (e.keys == snapshot) {
+      if (value) {
+        if (snapshot_keys_.find(key) == snapshot_keys_.end()) snapshot_keys_.emplace(key);
+      } else if (auto it = snapshot_keys_.find(key); it != snapshot_keys_.end()) {
+        snapshot_keys_.erase(it);
+      }
+    }
+    if (value) ++uncommitted_counts_[e.keys->name];
     ++uncommitted_records_;
     dirty_ = true;
   }
@@ -473,11 +525,15 @@ void task_session::spawn(connectors::task_spec child) {
 }
 
 void task_session::declare(const connectors::stream_descriptor& stream) {
-  const std::string schema = stream.schema.dump();
+  std::string schema = stream.schema.dump();
   const std::string fingerprint = contract::fingerprint(schema);
-  keys_[stream.name] = {stream.primary_key, fingerprint, stream.replication_key, stream.name};
-  declared_.push_back({stream.name, stream.primary_key, fingerprint, stream.replication_key});
-  if (auto st = worker_.sink().publish_schema(origin_, stream.name, schema, fingerprint,
+  stream_info info{stream.name, stream.primary_key, fingerprint, stream.replication_key,
+                   std::move(schema),
+                   stream.replication == connectors::replication_method::full_table};
+  keys_[stream.name] = info;
+  declared_.push_back(std::move(info));
+  const std::string& schema_text = declared_.back().schema;
+  if (auto st = worker_.sink().publish_schema(origin_, stream.name, schema_text, fingerprint,
                                               stream.primary_key);
       !st)
     spdlog::warn("cannot publish schema of {}: {}", stream.name, st.error().message);
@@ -502,12 +558,53 @@ status task_session::commit_checkpointed() {
   return commit();
 }
 
+status task_session::complete_snapshot(std::vector<sinks::state_update>& states) {
+  const stream_info* stream = snapshot_stream();
+  const json previous = task_.snapshot.empty() ? json() : json::parse(task_.snapshot, nullptr, false);
+  const auto old_keys = previous.is_object() ? previous.find("keys") : previous.end();
+  std::uint64_t deleted = 0;
+  if (old_keys != previous.end() && old_keys->is_null()) {
+    // It was too large to keep (warned then): nothing to compare with.
+  } else if (old_keys != previous.end() && old_keys->is_array()) {
+    for (const auto& k : *old_keys) {
+      if (!k.is_string() || snapshot_keys_.count(k.get_ref<const std::string&>()) != 0) continue;
+      if (auto st = worker_.sink().write(origin_, *stream, k.get_ref<const std::string&>(), std::nullopt); !st)
+        return st;
+      ++deleted;
+    }
+  } else if (!task_.snapshot.empty()) {
+    warn("the last snapshot in the state topic is malformed; no deletes detected this run");
+  }
+  json keys = json::array();
+  for (const auto& k : snapshot_keys_) keys.push_back(k);
+  json snapshot = {{"run", task_.run.str()}, {"count", snapshot_keys_.size()}, {"keys", std::move(keys)}};
+  std::string text = snapshot.dump();
+  // The state topic's records are at most ~1 MB (the broker's default
+  // message.max.bytes); a larger key set is not kept.
+  constexpr std::size_t max_snapshot_bytes = 900 * 1024;
+  if (text.size() > max_snapshot_bytes) {
+    warn("snapshot of " + std::to_string(snapshot_keys_.size()) + " keys (" +
+         std::to_string(text.size()) + " bytes) is too large to keep; deletes of this stream are "
+         "not detected");
+    snapshot = {{"run", task_.run.str()}, {"count", snapshot_keys_.size()}, {"keys", nullptr}};
+    text = snapshot.dump();
+  }
+  states.push_back({sinks::state_update::kind::snapshot, task_.stream.str(), task_.partition,
+                    std::move(text)});
+  snapshot_records_ = static_cast<std::int64_t>(snapshot_keys_.size());
+  snapshot_deleted_ = deleted;
+  return {};
+}
+
 status task_session::commit(bool final) {
   if (auto st = flush_emitted(); !st) return st;
   const bool clears_pending = final && task_.child;
-  if (!dirty_ && !clears_pending) return {};
+  const bool completes_snapshot = final && snapshot_stream() != nullptr;
+  if (!dirty_ && !clears_pending && !completes_snapshot) return {};
   using update = sinks::state_update;
   std::vector<update> states;
+  if (completes_snapshot)
+    if (auto st = complete_snapshot(states); !st) return st;
   if (!pending_bookmark_.empty() && task_.kind != "plan")
     states.push_back({update::kind::bookmark, task_.stream.str(), task_.partition, pending_bookmark_});
   for (const auto& c : held_children_) {

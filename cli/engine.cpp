@@ -53,6 +53,17 @@ kafka::client_settings kafka_settings_of(const config::kafka_config& k) {
   return s;
 }
 
+sinks::kafka_output kafka_output_of(const config::kafka_config& k) {
+  sinks::kafka_output out;
+  out.value_format = k.format == config::value_format::connect_json
+                         ? sinks::kafka_output::format::connect_json
+                         : sinks::kafka_output::format::json;
+  out.logical_timestamps = k.timestamps == config::connect_timestamps::logical;
+  out.compact_record_topics = k.compact_record_topics;
+  out.record_retention_ms = k.record_retention_ms;
+  return out;
+}
+
 quota::policy policy_of(const connectors::quota_defaults& d, const config::quota_config& q) {
   quota::policy p;
   if (q.daily_calls)
@@ -243,7 +254,7 @@ struct engine::impl {
         std::string id = config.kafka.topic_prefix + "-" + options.instance;
         if (options.instance != "serve")
           for (const auto& j : job_names) id += "-" + j;
-        return sinks::make_kafka_sink_factory(kafka, id);
+        return sinks::make_kafka_sink_factory(kafka, id, kafka_output_of(config.kafka));
       }
       case output_kind::singer: {
         sinks::job_state initial;
@@ -777,7 +788,7 @@ int exit_code(const std::vector<run_summary>& summaries) {
 
 std::string summary_json(const run_summary& s) {
   nlohmann::json streams = nlohmann::json::array();
-  for (const auto& st : s.streams)
+  for (const auto& st : s.streams) {
     streams.push_back({{"stream", st.stream},
                        {"records", st.records},
                        {"calls", st.calls},
@@ -787,6 +798,14 @@ std::string summary_json(const run_summary& s) {
                        {"status", st.status},
                        {"error", st.error},
                        {"consecutive_failures", st.consecutive_failures}});
+    // A full-table stream's snapshot is complete when every task of it
+    // committed one; only then were vanished keys deleted.
+    if (st.full_table)
+      streams.back()["snapshot"] = {{"complete", st.status == "ok" && st.snapshots > 0},
+                                    {"partitions", st.snapshots},
+                                    {"records", st.snapshot_records},
+                                    {"deleted", st.snapshot_deleted}};
+  }
   nlohmann::json j = {{"run", s.run.str()},
                       {"job", s.job.str()},
                       {"source", s.source},

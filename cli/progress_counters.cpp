@@ -15,10 +15,10 @@ class counting_sink final : public sinks::record_sink {
 
   status open() override { return inner_->open(); }
 
-  status write(const sinks::record_origin& origin, std::string_view stream, std::string_view key,
-               std::string_view value, std::string_view schema_fingerprint) override {
-    auto st = inner_->write(origin, stream, key, value, schema_fingerprint);
-    if (st) ++pending_[{origin.job, std::string{stream}}];
+  status write(const sinks::record_origin& origin, const stream_info& stream, std::string_view key,
+               std::optional<std::string_view> value) override {
+    auto st = inner_->write(origin, stream, key, value);
+    if (st && value) ++pending_[{origin.job, stream.name}];
     return st;
   }
 

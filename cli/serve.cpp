@@ -82,7 +82,7 @@ class run_log {
         return false;
       }
       producer_ = std::move(p).value();
-      if (auto st = producer_->ensure_topic(topic_, {.compacted = true}); !st)
+      if (auto st = producer_->ensure_topic(topic_, {.compacted = true, .retention_ms = std::nullopt}); !st)
         spdlog::warn("{}", st.error().message);
     }
     if (auto st = producer_->produce(topic_, key, value.dump()); !st) {

@@ -101,6 +101,22 @@ std::string describe_syntax_error(const json::parse_error& e, std::string_view t
 
 } // namespace
 
+std::string_view to_string(value_format format) noexcept {
+  switch (format) {
+    case value_format::json: return "json";
+    case value_format::connect_json: return "connect_json";
+  }
+  return "?";
+}
+
+std::string_view to_string(connect_timestamps timestamps) noexcept {
+  switch (timestamps) {
+    case connect_timestamps::logical: return "logical";
+    case connect_timestamps::string: return "string";
+  }
+  return "?";
+}
+
 std::string_view to_string(compression_codec codec) noexcept {
   switch (codec) {
     case compression_codec::none: return "none";

@@ -38,10 +38,20 @@ class schedule;  // schedule/schedule.hpp
 namespace quarry::config {
 
 enum class compression_codec { none, gzip, snappy, lz4, zstd };
+// How a record's value (and key) is written to its topic.
+enum class value_format {
+  json,          // the record as plain JSON
+  connect_json,  // Kafka Connect's JsonConverter envelope {"schema":...,"payload":...}
+};
+// How connect_json writes date-times: Connect's Timestamp logical type
+// (epoch milliseconds) or the RFC 3339 string as read.
+enum class connect_timestamps { logical, string };
 enum class log_severity { trace, debug, info, warn, error };
 
 // The spelling used in the config file (and by librdkafka / spdlog).
 std::string_view to_string(compression_codec codec) noexcept;
+std::string_view to_string(value_format format) noexcept;
+std::string_view to_string(connect_timestamps timestamps) noexcept;
 std::string_view to_string(log_severity level) noexcept;
 
 struct kafka_property {
@@ -60,6 +70,14 @@ struct kafka_config {
   compression_codec compression = compression_codec::lz4;
   int topic_partitions = 1;
   int replication_factor = -1;  // -1: the broker's default
+  value_format format = value_format::json;
+  connect_timestamps timestamps = connect_timestamps::logical;
+  // Record topics of streams with a primary key are created compacted, so a
+  // topic holds the current table (tombstones delete).
+  bool compact_record_topics = false;
+  // retention.ms of record topics created by quarry (with compaction:
+  // cleanup.policy "compact,delete"); unset: the broker's default.
+  std::optional<std::int64_t> record_retention_ms;
   // Passed to librdkafka verbatim, sorted by name. Never holds the
   // properties quarry sets itself (bootstrap.servers, enable.idempotence,
   // acks, transactional.id, isolation.level). Names containing "password",

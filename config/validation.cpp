@@ -311,7 +311,9 @@ class validator {
     if (!require_object(*v, ptr)) return k;
     check_known_fields(*v, ptr,
                        {"embedded", "bootstrap_servers", "topic_prefix", "compression",
-                        "topic_partitions", "replication_factor", "properties"});
+                        "topic_partitions", "replication_factor", "value_format",
+                        "connect_timestamps", "compact_record_topics", "record_retention_ms",
+                        "properties"});
 
     // nullopt when /kafka/embedded is malformed: then whether bootstrap
     // servers are required is unknown and not reported.
@@ -345,6 +347,19 @@ class validator {
         k.replication_factor = static_cast<int>(n);
       }
     }
+    if (const json* f = member(*v, "value_format"))
+      if (auto format = read_enum<value_format>(*f, ptr + "/value_format",
+                                                {{"json", value_format::json},
+                                                 {"connect_json", value_format::connect_json}}))
+        k.format = *format;
+    if (const json* t = member(*v, "connect_timestamps"))
+      if (auto ts = read_enum<connect_timestamps>(*t, ptr + "/connect_timestamps",
+                                                  {{"logical", connect_timestamps::logical},
+                                                   {"string", connect_timestamps::string}}))
+        k.timestamps = *ts;
+    if (const json* c = member(*v, "compact_record_topics"))
+      if (auto b = read_bool(*c, ptr + "/compact_record_topics")) k.compact_record_topics = *b;
+    read_int_field(*v, ptr, "record_retention_ms", 1, int64_max, k.record_retention_ms);
     if (const json* p = member(*v, "properties")) k.properties = read_kafka_properties(*p, ptr + "/properties");
     return k;
   }

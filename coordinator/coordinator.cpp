@@ -23,6 +23,7 @@ struct run_state {
   std::map<std::string, stream_summary> streams;
   std::map<std::string, stream_info> infos;
   std::map<std::pair<std::string, std::string>, std::string> bookmarks;
+  std::map<std::pair<std::string, std::string>, std::string> snapshots;
   std::set<std::pair<std::string, std::string>> queued_partitions;  // never queue one twice
   std::size_t outstanding = 0;  // queued, leased or waiting for a retry
   bool cancelled = false;
@@ -124,6 +125,7 @@ void finish_if_done(self_ptr self, const std::string& run_key) {
   summary.finished_ms = now_ms();
   bool failed = false, incomplete = false;
   for (auto& [name, s] : run.streams) {
+    if (auto info = run.infos.find(name); info != run.infos.end()) s.full_table = info->second.full_table;
     if (s.tasks_failed > 0) {
       s.status = "failed";
       failed = true;
@@ -171,6 +173,9 @@ void resolve(run_state& run, task& t) {
     if (auto it = run.bookmarks.find({t.stream.str(), t.partition}); it != run.bookmarks.end())
       t.bookmark = it->second;
   }
+  if (t.snapshot.empty())
+    if (auto it = run.snapshots.find({t.stream.str(), t.partition}); it != run.snapshots.end())
+      t.snapshot = it->second;
 }
 
 void start_run(self_ptr self, run_request req, caf::response_promise rp) {
@@ -279,6 +284,11 @@ void on_result(self_ptr self, task_result& res) {
     return;
   }
   ++s.tasks;
+  if (res.snapshot_records >= 0) {
+    ++s.snapshots;
+    s.snapshot_records += static_cast<std::uint64_t>(res.snapshot_records);
+    s.snapshot_deleted += res.snapshot_deleted;
+  }
   switch (res.outcome) {
     case task_outcome::done: break;
     case task_outcome::resumable:
@@ -417,6 +427,8 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         }
         for (auto& b : learned.bookmarks)
           it->second.bookmarks[{b.stream, b.partition}] = std::move(b.bookmark);
+        for (auto& b : learned.snapshots)
+          it->second.snapshots[{b.stream, b.partition}] = std::move(b.bookmark);
       },
       [=](child_tasks& children) {
         auto& st = self->state;

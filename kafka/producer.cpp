@@ -106,9 +106,15 @@ result<std::unique_ptr<producer>> producer::create(const client_settings& settin
   props.emplace_back("enable.idempotence", "true");
   props.emplace_back("acks", "all");
   props.emplace_back("compression.type", settings.compression);
-  bool user_linger = false;
-  for (const auto& [name, value] : settings.properties) user_linger |= name == "linger.ms";
-  if (!user_linger) props.emplace_back("linger.ms", "20");
+  auto user_set = [&](std::string_view property) {
+    for (const auto& [name, value] : settings.properties)
+      if (name == property) return true;
+    return false;
+  };
+  if (!user_set("linger.ms")) props.emplace_back("linger.ms", "20");
+  // A key lands on the partition Java clients (and Kafka Streams) choose for
+  // it: murmur2 of the key bytes; librdkafka's own default hashes with CRC32.
+  if (!user_set("partitioner")) props.emplace_back("partitioner", "murmur2_random");
   if (!transactional_id.empty()) props.emplace_back("transactional.id", transactional_id);
   for (const auto& [name, value] : props) {
     if (auto st = set(name, value); !st) {
@@ -267,7 +273,10 @@ status producer::ensure_topic(const std::string& topic, topic_spec spec) {
                                                   sizeof errstr);
   if (nt == nullptr)
     return make_error(error_kind::fatal, "cannot describe topic " + topic + ": " + errstr);
-  if (spec.compacted) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+  if (spec.compacted)
+    rd_kafka_NewTopic_set_config(nt, "cleanup.policy", spec.retention_ms ? "compact,delete" : "compact");
+  if (spec.retention_ms)
+    rd_kafka_NewTopic_set_config(nt, "retention.ms", std::to_string(*spec.retention_ms).c_str());
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(options, 30'000, errstr, sizeof errstr);

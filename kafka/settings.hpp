@@ -3,6 +3,8 @@
 // How to reach a Kafka cluster. Built from the config's "kafka" section by
 // the CLI; kafka/ itself knows nothing of the config file.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +28,8 @@ struct client_settings {
 // How a topic created on demand is configured.
 struct topic_spec {
   bool compacted = false;  // cleanup.policy=compact (state, schemas, quota)
+  // retention.ms; with `compacted`, cleanup.policy=compact,delete.
+  std::optional<std::int64_t> retention_ms;
 };
 
 } // namespace quarry::kafka

@@ -28,6 +28,7 @@
 //                                          (task 0: whatever runs; the worker is leaving)
 
 #include "proto/ids.hpp"
+#include "proto/stream_info.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
@@ -42,12 +43,6 @@
 namespace quarry {
 
 // A stream's identity in a run: the plan declares it, tasks carry it.
-struct stream_info {
-  std::string name;
-  std::vector<std::string> key_fields;  // primary key
-  std::string fingerprint;              // of its JSON Schema
-  std::string replication_key;          // "" for full-table streams
-};
 
 struct bookmark_entry {
   std::string stream;
@@ -82,6 +77,10 @@ struct task {
   // transactional producer (so nothing it left open can still commit), then
   // resumes from the bookmark this run last committed for the partition.
   std::string recover_from;
+  // Full-table tasks: the last complete snapshot of (stream, partition), as
+  // the state topic keeps it ({"run":..,"count":N,"keys":["<key JSON>",..]});
+  // "" when there is none. Its keys missing from this run's get tombstones.
+  std::string snapshot;
 };
 
 // The answer to a worker's pull: its next task, or the order to stop.
@@ -97,6 +96,7 @@ struct plan_result {
   run_id run;
   std::vector<stream_info> streams;
   std::vector<bookmark_entry> bookmarks;
+  std::vector<bookmark_entry> snapshots;  // last complete snapshot per (stream, partition)
 };
 
 enum class task_outcome : std::uint8_t {
@@ -122,6 +122,10 @@ struct task_result {
   std::uint64_t calls = 0;
   double retry_after_s = -1;
   std::string bookmark;  // the last committed bookmark: a retry resumes there
+  // A full-table task that committed its snapshot: its distinct keys, and
+  // the tombstones written for keys the previous snapshot had (-1: none).
+  std::int64_t snapshot_records = -1;
+  std::uint64_t snapshot_deleted = 0;
 };
 
 struct child_tasks {
@@ -218,6 +222,12 @@ struct stream_summary {
   // Runs in a row, this one included, that failed without moving the
   // stream's bookmarks (0 unless failed; Kafka output only).
   std::uint32_t consecutive_failures = 0;
+  // Full-table streams: snapshots completed this run (one per partition),
+  // their records (distinct keys) and the tombstones they wrote.
+  bool full_table = false;
+  std::uint32_t snapshots = 0;
+  std::uint64_t snapshot_records = 0;
+  std::uint64_t snapshot_deleted = 0;
 };
 
 struct run_summary {
@@ -240,7 +250,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("quarry.task"), x.id, x.run, x.job, x.account, x.source, x.kind,
            x.stream, x.partition, x.params, x.bookmark, x.emits, x.streams, x.attempt,
-           x.child, x.recover_from);
+           x.child, x.recover_from, x.snapshot);
 }
 
 template <class Inspector>
@@ -261,7 +271,7 @@ typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_info& x) {
   return f(caf::meta::type_name("quarry.stream_info"), x.name, x.key_fields, x.fingerprint,
-           x.replication_key);
+           x.replication_key, x.schema, x.full_table);
 }
 
 template <class Inspector>
@@ -271,7 +281,8 @@ typename Inspector::result_type inspect(Inspector& f, bookmark_entry& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
-  return f(caf::meta::type_name("quarry.plan_result"), x.id, x.run, x.streams, x.bookmarks);
+  return f(caf::meta::type_name("quarry.plan_result"), x.id, x.run, x.streams, x.bookmarks,
+           x.snapshots);
 }
 
 template <class Inspector>
@@ -282,7 +293,8 @@ typename Inspector::result_type inspect(Inspector& f, stream_count& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_result& x) {
   return f(caf::meta::type_name("quarry.task_result"), x.id, x.run, x.worker, x.outcome,
-           x.error_kind, x.message, x.records, x.calls, x.retry_after_s, x.bookmark);
+           x.error_kind, x.message, x.records, x.calls, x.retry_after_s, x.bookmark,
+           x.snapshot_records, x.snapshot_deleted);
 }
 
 template <class Inspector>
@@ -337,7 +349,8 @@ typename Inspector::result_type inspect(Inspector& f, quota_snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_summary& x) {
   return f(caf::meta::type_name("quarry.stream_summary"), x.stream, x.records, x.calls, x.tasks,
-           x.tasks_failed, x.tasks_resumable, x.status, x.error, x.consecutive_failures);
+           x.tasks_failed, x.tasks_resumable, x.status, x.error, x.consecutive_failures,
+           x.full_table, x.snapshots, x.snapshot_records, x.snapshot_deleted);
 }
 
 template <class Inspector>

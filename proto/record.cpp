@@ -65,6 +65,13 @@ std::string pending_key(std::string_view job, std::string_view stream, std::stri
   return out;
 }
 
+std::string snapshot_key(std::string_view job, std::string_view stream, std::string_view partition) {
+  std::string out = state_key(job, stream, partition);
+  out.pop_back();
+  out += R"(,"snapshot"])";
+  return out;
+}
+
 std::string failures_key(std::string_view job, std::string_view stream) {
   std::string out = state_key(job, stream, "");
   out.pop_back();

@@ -8,7 +8,9 @@
 //                               value = {"bookmark":...,"run":...,"at":...};
 //                               key = ["job","stream","partition","pending"],
 //                               value = {"pending": child task spec} until the
-//                               child finishes (then a tombstone)
+//                               child finishes (then a tombstone);
+//                               key = [..,"snapshot"]: a full-table stream's
+//                               last complete snapshot (its keys)
 //   <prefix>._schemas           compacted; key = "source.stream", value = JSON Schema
 //   <prefix>._runs              one run summary per finished run
 //   <prefix>._quota             compacted; key = account, value = the day's usage
@@ -24,6 +26,8 @@ inline constexpr std::string_view header_job = "quarry.job";
 inline constexpr std::string_view header_run = "quarry.run";
 inline constexpr std::string_view header_schema = "quarry.schema";
 inline constexpr std::string_view header_extracted_at = "quarry.extracted_at";
+// On every record of a full-table stream: the run whose snapshot it belongs to.
+inline constexpr std::string_view header_snapshot = "quarry.snapshot";
 
 std::string records_topic(std::string_view prefix, std::string_view source,
                           std::string_view stream);
@@ -38,6 +42,11 @@ std::string state_key(std::string_view job, std::string_view stream, std::string
 // ["job","stream","partition","pending"]: a spawned child task that has not
 // finished yet; a tombstone once it has.
 std::string pending_key(std::string_view job, std::string_view stream, std::string_view partition);
+// ["job","stream","partition","snapshot"]: the last complete snapshot of a
+// full-table stream, value {"snapshot": {"run": R, "count": N, "keys":
+// ["<record key JSON>", ...]}, "run": R, "at": ...}. The next complete
+// snapshot writes a tombstone for each of its keys it lacks.
+std::string snapshot_key(std::string_view job, std::string_view stream, std::string_view partition);
 // Key of a stream's failure streak in the state topic:
 // ["<job>","<stream>","","failures"]; value
 // {"failures": {"count": N, "at": "<fingerprint of the stream's bookmarks>",

@@ -11,8 +11,9 @@ namespace {
 
 class kafka_sink final : public record_sink {
  public:
-  kafka_sink(kafka::client_settings settings, std::string transactional_id)
-      : settings_(std::move(settings)), transactional_id_(std::move(transactional_id)) {}
+  kafka_sink(kafka::client_settings settings, std::string transactional_id, kafka_output output)
+      : settings_(std::move(settings)), transactional_id_(std::move(transactional_id)),
+        output_(std::move(output)) {}
 
   status open() override {
     producer_.reset();
@@ -24,20 +25,22 @@ class kafka_sink final : public record_sink {
     return {};
   }
 
-  status write(const record_origin& origin, std::string_view stream, std::string_view key,
-               std::string_view value, std::string_view schema_fingerprint) override {
+  status write(const record_origin& origin, const stream_info& stream, std::string_view key,
+               std::optional<std::string_view> value) override {
     if (auto st = begin(); !st) return st;
-    const std::string& topic = topic_of(origin, stream);
-    if (auto st = producer_->ensure_topic(topic); !st) return st;
+    const std::string& topic = topic_of(origin, stream.name);
+    if (auto st = producer_->ensure_topic(topic, record_topic_spec(stream)); !st) return st;
     const kafka::header headers[] = {
         {contract::header_source, origin.source},
-        {contract::header_stream, stream},
+        {contract::header_stream, stream.name},
         {contract::header_job, origin.job},
         {contract::header_run, origin.run},
-        {contract::header_schema, schema_fingerprint},
+        {contract::header_schema, stream.fingerprint},
         {contract::header_extracted_at, extracted_at_},
+        {contract::header_snapshot, origin.run},
     };
-    return producer_->produce(topic, key, value, headers);
+    const std::span<const kafka::header> sent{headers, stream.full_table ? 7u : 6u};
+    return producer_->produce(topic, key, value, sent);
   }
 
   status publish_schema(const record_origin& origin, std::string_view stream,
@@ -45,7 +48,7 @@ class kafka_sink final : public record_sink {
                         const std::vector<std::string>&) override {
     if (auto st = begin(); !st) return st;
     const auto topic = contract::schemas_topic(origin.prefix);
-    if (auto st = producer_->ensure_topic(topic, {.compacted = true}); !st) return st;
+    if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
     const std::string key = origin.source + "." + std::string{stream};
     const kafka::header headers[] = {{contract::header_schema, fingerprint}};
     return producer_->produce(topic, key, schema, headers);
@@ -55,7 +58,7 @@ class kafka_sink final : public record_sink {
     if (!states.empty()) {
       if (auto st = begin(); !st) return st;
       const auto topic = contract::state_topic(origin.prefix);
-      if (auto st = producer_->ensure_topic(topic, {.compacted = true}); !st) return st;
+      if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
       const auto at = contract::utc_now_iso();
       for (const auto& s : states) {
         status st;
@@ -81,6 +84,15 @@ class kafka_sink final : public record_sink {
             st = producer_->produce(
                 topic, contract::pending_key(origin.job, s.stream, s.partition), std::nullopt);
             break;
+          case state_update::kind::snapshot: {
+            nlohmann::json value = {{"snapshot", nlohmann::json::parse(s.value)},
+                                    {"run", origin.run},
+                                    {"at", at}};
+            st = producer_->produce(topic,
+                                    contract::snapshot_key(origin.job, s.stream, s.partition),
+                                    value.dump());
+            break;
+          }
         }
         if (!st) return st;
       }
@@ -108,6 +120,11 @@ class kafka_sink final : public record_sink {
     return {};
   }
 
+  kafka::topic_spec record_topic_spec(const stream_info& stream) const {
+    return {.compacted = output_.compact_record_topics && !stream.key_fields.empty(),
+            .retention_ms = output_.record_retention_ms};
+  }
+
   const std::string& topic_of(const record_origin& origin, std::string_view stream) {
     // Consecutive records mostly go to the same topic.
     if (last_topic_ && stream == last_stream_ && origin.prefix == last_prefix_ && origin.source == last_source_)
@@ -130,6 +147,7 @@ class kafka_sink final : public record_sink {
 
   kafka::client_settings settings_;
   std::string transactional_id_;
+  kafka_output output_;
   std::unique_ptr<kafka::producer> producer_;
   bool in_transaction_ = false;
   std::map<std::string, std::string> topics_;
@@ -140,11 +158,11 @@ class kafka_sink final : public record_sink {
 
 class kafka_sink_factory final : public sink_factory {
  public:
-  kafka_sink_factory(kafka::client_settings settings, std::string prefix)
-      : settings_(std::move(settings)), prefix_(std::move(prefix)) {}
+  kafka_sink_factory(kafka::client_settings settings, std::string prefix, kafka_output output)
+      : settings_(std::move(settings)), prefix_(std::move(prefix)), output_(std::move(output)) {}
 
   std::unique_ptr<record_sink> make(const std::string& worker_name) override {
-    return std::make_unique<kafka_sink>(settings_, prefix_ + "-" + worker_name);
+    return std::make_unique<kafka_sink>(settings_, prefix_ + "-" + worker_name, output_);
   }
 
   status fence(const std::string& worker_name) override { return make(worker_name)->open(); }
@@ -152,14 +170,17 @@ class kafka_sink_factory final : public sink_factory {
  private:
   kafka::client_settings settings_;
   std::string prefix_;
+  kafka_output output_;
 };
 
 } // namespace
 
 std::unique_ptr<sink_factory> make_kafka_sink_factory(kafka::client_settings settings,
-                                                      std::string transactional_id_prefix) {
+                                                      std::string transactional_id_prefix,
+                                                      kafka_output output) {
   return std::make_unique<kafka_sink_factory>(std::move(settings),
-                                              std::move(transactional_id_prefix));
+                                              std::move(transactional_id_prefix),
+                                              std::move(output));
 }
 
 } // namespace quarry::sinks

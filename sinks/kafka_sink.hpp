@@ -9,9 +9,23 @@
 #include "kafka/settings.hpp"
 #include "sinks/record_sink.hpp"
 
+#include <cstdint>
+#include <optional>
+
 namespace quarry::sinks {
 
+// How records are written to their topics (the config's /kafka options).
+struct kafka_output {
+  enum class format { json, connect_json };
+  format value_format = format::json;
+  bool logical_timestamps = true;  // connect_json: date-times as Connect Timestamps
+  // Record topics of streams with a primary key are created compacted.
+  bool compact_record_topics = false;
+  std::optional<std::int64_t> record_retention_ms;
+};
+
 std::unique_ptr<sink_factory> make_kafka_sink_factory(kafka::client_settings settings,
-                                                      std::string transactional_id_prefix);
+                                                      std::string transactional_id_prefix,
+                                                      kafka_output output = {});
 
 } // namespace quarry::sinks

@@ -10,8 +10,10 @@
 // output allows it.
 
 #include "proto/error.hpp"
+#include "proto/stream_info.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,7 @@ struct state_update {
     bookmark,       // `value` is the bookmark reached for (stream, partition)
     pending_child,  // a child task was spawned; `value` is its spec (JSON)
     child_done,     // the child task of (stream, partition) finished
+    snapshot,       // `value` is the complete snapshot of a full-table (stream, partition)
   };
   kind what = kind::bookmark;
   std::string stream;
@@ -48,9 +51,10 @@ class record_sink {
   // this worker). Called once before the first task and after a fatal error.
   virtual status open() = 0;
 
-  virtual status write(const record_origin& origin, std::string_view stream,
-                       std::string_view key, std::string_view value,
-                       std::string_view schema_fingerprint) = 0;
+  // One record of `stream` (its name, key fields, schema and fingerprint);
+  // no value: a tombstone for the key (outputs without deletes drop it).
+  virtual status write(const record_origin& origin, const stream_info& stream,
+                       std::string_view key, std::optional<std::string_view> value) = 0;
   virtual status publish_schema(const record_origin& origin, std::string_view stream,
                                 std::string_view schema, std::string_view fingerprint,
                                 const std::vector<std::string>& key_fields) = 0;

@@ -40,8 +40,10 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
     auto v = nlohmann::json::parse(value, nullptr, false);
     const bool pending = k.is_array() && k.size() == 4 && k[3] == "pending";
     const bool failures = k.is_array() && k.size() == 4 && k[3] == "failures";
-    const char* field = pending ? "pending" : failures ? "failures" : "bookmark";
-    const bool shape_ok = k.is_array() && (k.size() == 3 || pending || failures) && k[0].is_string() &&
+    const bool snapshot = k.is_array() && k.size() == 4 && k[3] == "snapshot";
+    const char* field = pending ? "pending" : failures ? "failures" : snapshot ? "snapshot" : "bookmark";
+    const bool shape_ok = k.is_array() && (k.size() == 3 || pending || failures || snapshot) &&
+                          k[0].is_string() &&
                           k[1].is_string() && k[2].is_string() && v.is_object() && v.contains(field);
     if (!shape_ok)
       return make_error(error_kind::bad_payload,
@@ -53,6 +55,10 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
       continue;
     }
     std::pair where{k[1].get<std::string>(), k[2].get<std::string>()};
+    if (snapshot) {
+      out.snapshots[where] = v["snapshot"].dump();
+      continue;
+    }
     auto& table = pending ? out.pending : out.bookmarks;
     table[where] = v[pending ? "pending" : "bookmark"].dump();
     if (const auto run = v.find("run"); run != v.end() && run->is_string())

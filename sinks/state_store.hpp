@@ -24,6 +24,9 @@ using bookmark_table = std::map<std::pair<std::string, std::string>, std::string
 struct job_state {
   bookmark_table bookmarks;
   bookmark_table pending;  // (stream, partition) -> child task spec JSON
+  // (stream, partition) -> the last complete snapshot of a full-table
+  // stream (contract::snapshot_key), Kafka only.
+  bookmark_table snapshots;
   // The run that wrote each entry (Kafka only): a task recovered from a lost
   // worker takes what its own run committed.
   bookmark_table bookmark_runs;

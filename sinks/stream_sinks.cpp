@@ -42,8 +42,10 @@ class stream_sink final : public record_sink {
 
   status open() override { return {}; }
 
-  status write(const record_origin&, std::string_view stream, std::string_view key,
-               std::string_view value, std::string_view) override {
+  status write(const record_origin&, const stream_info& info, std::string_view key,
+               std::optional<std::string_view> record) override {
+    if (!record) return {};  // neither Singer nor these JSON lines carry deletes
+    const std::string_view stream = info.name, value = *record;
     if (format_ == format::singer) {
       buffer_ += R"({"type":"RECORD","stream":)";
       buffer_ += nlohmann::json(std::string{stream}).dump();
@@ -90,6 +92,7 @@ class stream_sink final : public record_sink {
         case state_update::kind::bookmark: shared_->state.bookmarks[where] = s.value; break;
         case state_update::kind::pending_child: shared_->state.pending[where] = s.value; break;
         case state_update::kind::child_done: shared_->state.pending.erase(where); break;
+        case state_update::kind::snapshot: break;  // no deletes here: nothing to compare
       }
     }
     if (format_ == format::singer && !states.empty()) {

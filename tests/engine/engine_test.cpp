@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <signal.h>
@@ -404,6 +405,95 @@ TEST(engine, a_stream_failing_at_the_same_bookmark_run_after_run_is_counted_unti
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(stream_of(last_summary(), "users")["consecutive_failures"], 0);
   EXPECT_FALSE(live_entries(prefix + "._state").count(streak_key)) << "the streak outlived a success";
+}
+
+// A full-table stream is a snapshot: every record carries the run in
+// quarry.snapshot, and once a snapshot completes, each key the previous
+// complete one had and this one lacks gets exactly one tombstone. A failed
+// run deletes nothing.
+TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_key) {
+  auto hundred = start_sim(5, 1, {}, 100);
+  auto ninety = start_sim(5, 1, {}, 90);
+  auto fifty = start_sim(5, 1, {}, 50);
+  sim::server_options broken;
+  broken.malformed_paths = {"/v1/users"};
+  auto failing = start_sim(5, 1, broken, 50);
+  temp_dir dir;
+  const auto prefix = unique_prefix("snap");
+  const json streams = json::array({"users"});
+  auto config_for = [&](const char* name, const sim::synthetic_simulator* s) {
+    return dir.write(name, make_config(prefix, {{"syn", s}}, {{"job", "syn", streams}}));
+  };
+  const auto topic = prefix + ".synthetic.users";
+  struct seen {
+    std::map<std::string, int> records, tombstones;
+    std::set<std::string> snapshot_runs;  // quarry.snapshot headers of records
+  };
+  const auto read_users = [&] {
+    seen out;
+    auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+      if (!m.value) {
+        ++out.tombstones[m.key];
+        return;
+      }
+      ++out.records[m.key];
+      for (const auto& [name, value] : m.headers)
+        if (name == "quarry.snapshot") out.snapshot_runs.insert(value);
+    });
+    EXPECT_TRUE(st.ok()) << st.error().describe();
+    return out;
+  };
+  const auto users_summary = [&] {
+    const auto summary = json::parse(live_entries(prefix + "._runs").at("job"));
+    for (const auto& st : summary["streams"])
+      if (st["stream"] == "users") return std::pair{summary["run"].get<std::string>(), st};
+    return std::pair{std::string{}, json()};
+  };
+  const auto key_of = [](int number) {
+    char id[16];
+    std::snprintf(id, sizeof id, "usr-%04d", number);
+    return json{{"id", id}}.dump();
+  };
+
+  auto r = extract(dir, config_for("100.json", hundred.get()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto [run1, first] = users_summary();
+  EXPECT_EQ(first["snapshot"], (json{{"complete", true}, {"partitions", 1}, {"records", 100}, {"deleted", 0}}));
+  auto after1 = read_users();
+  EXPECT_EQ(after1.records.size(), 100u);
+  EXPECT_TRUE(after1.tombstones.empty());
+  EXPECT_EQ(after1.snapshot_runs, std::set<std::string>{run1}) << "every record names its snapshot";
+
+  r = extract(dir, config_for("90.json", ninety.get()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto [run2, second] = users_summary();
+  EXPECT_EQ(second["snapshot"]["records"], 90);
+  EXPECT_EQ(second["snapshot"]["deleted"], 10);
+  auto after2 = read_users();
+  ASSERT_EQ(after2.tombstones.size(), 10u);
+  for (int id = 91; id <= 100; ++id) EXPECT_EQ(after2.tombstones[key_of(id)], 1) << id;
+  EXPECT_EQ(after2.snapshot_runs, (std::set<std::string>{run1, run2}));
+
+  // Unchanged: nothing new is deleted.
+  r = extract(dir, config_for("90.json", ninety.get()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(users_summary().second["snapshot"]["deleted"], 0);
+  EXPECT_EQ(read_users().tombstones.size(), 10u);
+
+  // A failed snapshot deletes nothing, and its summary says it is incomplete.
+  r = extract(dir, config_for("failing.json", failing.get()));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(users_summary().second["snapshot"]["complete"], false);
+  EXPECT_EQ(read_users().tombstones.size(), 10u);
+
+  // The next complete one deletes 51..90, each once.
+  r = extract(dir, config_for("50.json", fifty.get()));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(users_summary().second["snapshot"]["deleted"], 40);
+  const auto last = read_users();
+  EXPECT_EQ(last.tombstones.size(), 50u);
+  for (const auto& [key, n] : last.tombstones) EXPECT_EQ(n, 1) << key;
+  for (int id = 1; id <= 50; ++id) EXPECT_EQ(last.tombstones.count(key_of(id)), 0u) << id;
 }
 
 } // namespace
