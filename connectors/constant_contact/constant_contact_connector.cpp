@@ -353,7 +353,7 @@ class constant_contact_connector final : public connector {
     std::optional<std::int64_t> started;
     const auto first = "/v3/contacts?" + std::string(page_limit) + "&status=deleted" +
                        (flag ? "&include=custom_fields,list_memberships" : "");
-    auto st = a.pages(first, "GET /v3/contacts?status=deleted", "contacts",
+    auto st = a.pages(first, "GET /v3/contacts (status=deleted)", "contacts",
                       [&](const json& body, const std::string&) -> result<bool> {
                         if (!started) started = a.server_time();
                         for (const auto& c : body["contacts"]) {
