@@ -39,7 +39,8 @@ result<job_state> load_kafka_state(const kafka::client_settings& settings,
                                         const std::string& prefix, const std::string& job);
 
 // Writes tombstones for every committed bookmark of the job (or one stream of
-// it); answers how many.
+// it), and its pending children and failure streaks; answers how many. The
+// snapshots of full-table streams stay: they describe the record topics.
 result<std::size_t> reset_kafka_state(const kafka::client_settings& settings,
                                       const std::string& prefix, const std::string& job,
                                       const std::optional<std::string>& stream);

@@ -10,6 +10,7 @@
 #include "proto/record.hpp"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <memory>
 #include <regex>
@@ -66,6 +67,106 @@ records_by_id records_of_run(const std::string& topic, const std::string& run) {
     if (headers_of(m)[std::string{contract::header_run}] == run)
       values.push_back(json::parse(m.value.value_or("null")));
   return index_by_id(values, topic);
+}
+
+// A topic's configuration as the broker describes it (DescribeConfigs).
+std::map<std::string, std::string> topic_config(const std::string& topic) {
+  std::map<std::string, std::string> out;
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", testing::kafka_bootstrap().c_str(), errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    ADD_FAILURE() << errstr;
+    return out;
+  }
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DescribeConfigs(rk, &resource, 1, nullptr, queue);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30'000);
+  if (ev == nullptr || rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ADD_FAILURE() << "DescribeConfigs of " << topic << " failed";
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t entries = 0;
+      const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(results[i], &entries);
+      for (size_t j = 0; j < entries; ++j)
+        if (const char* value = rd_kafka_ConfigEntry_value(configs[j]))
+          out[rd_kafka_ConfigEntry_name(configs[j])] = value;
+    }
+  }
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+TEST_F(kafka_output, compact_record_topics_makes_each_record_topic_a_table) {
+  sim::synthetic_options o;
+  o.seed = 5;
+  o.accounts = 2;
+  o.events_per_account = 1;
+  o.users = 3;
+  sim_ = std::make_unique<sim::synthetic_simulator>(o);
+  sim_->start();
+  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+  cfg["kafka"]["compact_record_topics"] = true;
+  cfg["kafka"]["record_retention_ms"] = 604800000;
+  config_ = dir_.write("config.json", cfg.dump(2));
+  const auto r = cli({"extract"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& s : synthetic_streams) {
+    const auto config = topic_config(topic(s.stream));
+    EXPECT_EQ(config.count("cleanup.policy") ? config.at("cleanup.policy") : "", "compact,delete") << s.stream;
+    EXPECT_EQ(config.count("retention.ms") ? config.at("retention.ms") : "", "604800000") << s.stream;
+  }
+  // The engine's own topics are unchanged: state stays compact only.
+  EXPECT_EQ(topic_config(contract::state_topic(prefix_)).at("cleanup.policy"), "compact");
+}
+
+// connect_json: Kafka Connect's JsonConverter envelope for keys and values;
+// with connect_timestamps "string" the payload is the plain record itself.
+TEST_F(kafka_output, connect_json_wraps_every_key_and_value_in_a_connect_envelope) {
+  sim::synthetic_options o;
+  o.seed = 5;
+  o.accounts = 3;
+  o.events_per_account = 2;
+  o.users = 4;
+  sim_ = std::make_unique<sim::synthetic_simulator>(o);
+  sim_->start();
+  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+  cfg["kafka"]["value_format"] = "connect_json";
+  cfg["kafka"]["connect_timestamps"] = "string";
+  config_ = dir_.write("config.json", cfg.dump(2));
+  const auto r = cli({"extract"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& s : synthetic_streams) {
+    SCOPED_TRACE(s.stream);
+    std::vector<json> payloads;
+    for (const auto& m : read_topic(topic(s.stream))) {
+      const auto key = json::parse(m.key);
+      const auto value = json::parse(m.value.value_or("null"));
+      ASSERT_TRUE(value.is_object() && value.size() == 2 && value.contains("schema") && value.contains("payload"))
+          << value.dump().substr(0, 200);
+      EXPECT_EQ(value["schema"]["type"], "struct");
+      EXPECT_EQ(value["schema"]["name"], topic(s.stream));
+      EXPECT_EQ(value["schema"]["optional"], false);
+      std::set<std::string> fields;
+      for (const auto& f : value["schema"]["fields"]) fields.insert(f["field"].get<std::string>());
+      EXPECT_TRUE(fields.count("id") && fields.count("_quarry_extra")) << value["schema"].dump();
+      EXPECT_EQ(key["schema"], (json{{"type", "struct"},
+                                     {"fields", json::array({{{"type", "string"}, {"optional", false}, {"field", "id"}}})},
+                                     {"optional", false},
+                                     {"name", topic(s.stream) + ".Key"}}));
+      EXPECT_EQ(key["payload"], (json{{"id", value["payload"]["id"]}}));
+      payloads.push_back(value["payload"]);
+    }
+    EXPECT_EQ(index_by_id(payloads, topic(s.stream)), dataset(*sim_, s.dataset));
+  }
 }
 
 TEST_F(kafka_output, publishes_every_record_with_key_headers_schema_and_run_summary) {
