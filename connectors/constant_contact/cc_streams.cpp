@@ -102,7 +102,10 @@ std::vector<stream_descriptor> make_streams() {
                                 {"type_code", nullable("integer")},
                                 {"created_at", date_time()},
                                 {"updated_at", date_time()}})});
-  out.push_back({"campaign_activities", {"campaign_activity_id"}, replication_method::full_table, "",
+  // Read per campaign, and only for campaigns that changed: incremental by
+  // its parent, never a whole snapshot (a full-table stream's missing keys
+  // would be deleted).
+  out.push_back({"campaign_activities", {"campaign_activity_id"}, replication_method::incremental, "",
                  object_schema({{"campaign_activity_id", {{"type", "string"}}},
                                 {"campaign_id", nullable("string")},
                                 {"role", nullable("string")},

@@ -10,6 +10,11 @@
 
 namespace quarry::connectors {
 
+// full_table: every task of the stream reads its whole partition on every
+// run, so its records are a snapshot: keys the last complete snapshot had
+// and this one lacks are deleted (tombstones). A stream read only in part
+// (per changed parent, from a bookmark) is incremental, with or without a
+// replication key.
 enum class replication_method { full_table, incremental };
 
 struct stream_descriptor {

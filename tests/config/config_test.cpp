@@ -75,6 +75,10 @@ constexpr std::string_view valid_document = R"({
     "compression": "zstd",
     "topic_partitions": 6,
     "replication_factor": 3,
+    "value_format": "connect_json",
+    "connect_timestamps": "string",
+    "compact_record_topics": true,
+    "record_retention_ms": 604800000,
     "properties": {
       "security.protocol": "SASL_SSL",
       "sasl.mechanism": "PLAIN",
@@ -138,6 +142,10 @@ TEST(config_parse, valid_document_fills_every_field) {
   EXPECT_EQ(cfg.kafka.compression, compression_codec::zstd);
   EXPECT_EQ(cfg.kafka.topic_partitions, 6);
   EXPECT_EQ(cfg.kafka.replication_factor, 3);
+  EXPECT_EQ(cfg.kafka.format, value_format::connect_json);
+  EXPECT_EQ(cfg.kafka.timestamps, connect_timestamps::string);
+  EXPECT_TRUE(cfg.kafka.compact_record_topics);
+  EXPECT_EQ(cfg.kafka.record_retention_ms, 604800000);
   ASSERT_EQ(cfg.kafka.properties.size(), 4u);
   // Sorted by name.
   EXPECT_EQ(cfg.kafka.properties[0].name, "sasl.mechanism");
@@ -242,6 +250,10 @@ TEST(config_parse, minimal_document_takes_defaults) {
   EXPECT_EQ(cfg.kafka.compression, compression_codec::lz4);
   EXPECT_EQ(cfg.kafka.topic_partitions, 1);
   EXPECT_EQ(cfg.kafka.replication_factor, -1);
+  EXPECT_EQ(cfg.kafka.format, value_format::json);
+  EXPECT_EQ(cfg.kafka.timestamps, connect_timestamps::logical);
+  EXPECT_FALSE(cfg.kafka.compact_record_topics);
+  EXPECT_FALSE(cfg.kafka.record_retention_ms);
   EXPECT_TRUE(cfg.kafka.properties.empty());
   EXPECT_EQ(cfg.telemetry.listen, "");
   EXPECT_EQ(cfg.telemetry.log_level, log_severity::info);
@@ -276,6 +288,14 @@ struct bad_config_case {
 std::ostream& operator<<(std::ostream& os, const bad_config_case& c) { return os << c.name; }
 
 const bad_config_case bad_configs[] = {
+    {"bad_value_format", R"({"kafka": {"value_format": "connect"}})", "", "/kafka/value_format",
+     R"(expected one of json, connect_json; got "connect")"},
+    {"bad_connect_timestamps", R"({"kafka": {"connect_timestamps": "millis"}})", "",
+     "/kafka/connect_timestamps", "expected one of logical, string"},
+    {"compact_record_topics_not_bool", R"({"kafka": {"compact_record_topics": "yes"}})", "",
+     "/kafka/compact_record_topics", "expected true or false, got a string"},
+    {"record_retention_zero", R"({"kafka": {"record_retention_ms": 0}})", "",
+     "/kafka/record_retention_ms", "an integer >= 1"},
     {"bad_compression", R"({"kafka": {"compression": "lz5"}})", "", "/kafka/compression",
      R"(expected one of none, gzip, snappy, lz4, zstd; got "lz5" (did you mean "lz4"?))"},
     {"missing_bootstrap_without_embedded", R"({"kafka": {"bootstrap_servers": null}})", "",
