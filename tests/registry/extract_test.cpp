@@ -44,8 +44,10 @@ class registry_extract : public ::testing::Test {
   }
 
   // The config of the CLI tests with the Confluent format and `registry`.
-  std::string config(const json& registry) {
+  // A failed task is tried `task_attempts` times.
+  std::string config(const json& registry, int task_attempts = 3) {
     auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+    cfg["engine"]["task_attempts"] = task_attempts;
     cfg["kafka"]["value_format"] = "confluent_json_schema";
     cfg["kafka"]["schema_registry"] = registry;
     return dir_.write("config.json", cfg.dump(2));
@@ -102,7 +104,7 @@ TEST_F(registry_extract, confluents_deserializer_decodes_every_committed_record_
 
 TEST_F(registry_extract, a_registry_that_is_down_fails_the_run_naming_registry_and_subject) {
   const std::string url = "http://127.0.0.1:" + std::to_string(unused_port()) + "/apis/ccompat/v6";
-  const auto r = run_quarry({"extract", "--config", config({{"url", url}})}, "synthetic-key");
+  const auto r = run_quarry({"extract", "--config", config({{"url", url}}, 1)}, "synthetic-key");
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   const std::string said = r.out + r.err;
   EXPECT_NE(said.find("schema registry " + url), std::string::npos) << said;
