@@ -2,6 +2,7 @@
 
 #include "kafka/producer.hpp"
 #include "proto/record.hpp"
+#include "sinks/connect_json.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -40,7 +41,16 @@ class kafka_sink final : public record_sink {
         {contract::header_snapshot, origin.run},
     };
     const std::span<const kafka::header> sent{headers, stream.full_table ? 7u : 6u};
-    return producer_->produce(topic, key, value, sent);
+    if (output_.value_format == kafka_output::format::json)
+      return producer_->produce(topic, key, value, sent);
+    auto writer = envelope_of(origin, stream, topic);
+    if (!writer) return std::move(writer).error();
+    key_buffer_.clear();
+    if (auto st = (*writer)->key(key, key_buffer_); !st) return st;
+    if (!value) return producer_->produce(topic, key_buffer_, std::nullopt, sent);
+    value_buffer_.clear();
+    if (auto st = (*writer)->value(*value, value_buffer_); !st) return st;
+    return producer_->produce(topic, key_buffer_, value_buffer_, sent);
   }
 
   status publish_schema(const record_origin& origin, std::string_view stream,
@@ -120,6 +130,24 @@ class kafka_sink final : public record_sink {
     return {};
   }
 
+  // The stream's Connect envelope writer, made once per schema.
+  result<const connect::envelope_writer*> envelope_of(const record_origin& origin,
+                                                      const stream_info& stream,
+                                                      const std::string& topic) {
+    const std::string id = topic + '\x1f' + stream.fingerprint;
+    auto it = envelopes_.find(id);
+    if (it != envelopes_.end()) return &it->second;
+    const auto schema = nlohmann::json::parse(stream.schema, nullptr, false);
+    if (schema.is_discarded())
+      return make_error(error_kind::fatal, origin.source + "." + stream.name +
+                                               ": no JSON Schema to derive its Connect schema from");
+    auto writer = connect::envelope_writer::make(
+        schema, stream.key_fields, topic,
+        output_.logical_timestamps ? connect::timestamps::logical : connect::timestamps::string);
+    if (!writer) return std::move(writer).error();
+    return &envelopes_.emplace(id, std::move(writer).value()).first->second;
+  }
+
   kafka::topic_spec record_topic_spec(const stream_info& stream) const {
     return {.compacted = output_.compact_record_topics && !stream.key_fields.empty(),
             .retention_ms = output_.record_retention_ms};
@@ -154,6 +182,8 @@ class kafka_sink final : public record_sink {
   const std::string* last_topic_ = nullptr;  // into topics_, whose nodes never move
   std::string last_stream_, last_prefix_, last_source_;
   std::string extracted_at_;
+  std::map<std::string, connect::envelope_writer> envelopes_;  // by topic and schema fingerprint
+  std::string key_buffer_, value_buffer_;
 };
 
 class kafka_sink_factory final : public sink_factory {

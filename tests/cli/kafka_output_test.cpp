@@ -128,6 +128,47 @@ TEST_F(kafka_output, compact_record_topics_makes_each_record_topic_a_table) {
   EXPECT_EQ(topic_config(contract::state_topic(prefix_)).at("cleanup.policy"), "compact");
 }
 
+// connect_json: Kafka Connect's JsonConverter envelope for keys and values;
+// with connect_timestamps "string" the payload is the plain record itself.
+TEST_F(kafka_output, connect_json_wraps_every_key_and_value_in_a_connect_envelope) {
+  sim::synthetic_options o;
+  o.seed = 5;
+  o.accounts = 3;
+  o.events_per_account = 2;
+  o.users = 4;
+  sim_ = std::make_unique<sim::synthetic_simulator>(o);
+  sim_->start();
+  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+  cfg["kafka"]["value_format"] = "connect_json";
+  cfg["kafka"]["connect_timestamps"] = "string";
+  config_ = dir_.write("config.json", cfg.dump(2));
+  const auto r = cli({"extract"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const auto& s : synthetic_streams) {
+    SCOPED_TRACE(s.stream);
+    std::vector<json> payloads;
+    for (const auto& m : read_topic(topic(s.stream))) {
+      const auto key = json::parse(m.key);
+      const auto value = json::parse(m.value.value_or("null"));
+      ASSERT_TRUE(value.is_object() && value.size() == 2 && value.contains("schema") && value.contains("payload"))
+          << value.dump().substr(0, 200);
+      EXPECT_EQ(value["schema"]["type"], "struct");
+      EXPECT_EQ(value["schema"]["name"], topic(s.stream));
+      EXPECT_EQ(value["schema"]["optional"], false);
+      std::set<std::string> fields;
+      for (const auto& f : value["schema"]["fields"]) fields.insert(f["field"].get<std::string>());
+      EXPECT_TRUE(fields.count("id") && fields.count("_quarry_extra")) << value["schema"].dump();
+      EXPECT_EQ(key["schema"], (json{{"type", "struct"},
+                                     {"fields", json::array({{{"type", "string"}, {"optional", false}, {"field", "id"}}})},
+                                     {"optional", false},
+                                     {"name", topic(s.stream) + ".Key"}}));
+      EXPECT_EQ(key["payload"], (json{{"id", value["payload"]["id"]}}));
+      payloads.push_back(value["payload"]);
+    }
+    EXPECT_EQ(index_by_id(payloads, topic(s.stream)), dataset(*sim_, s.dataset));
+  }
+}
+
 TEST_F(kafka_output, publishes_every_record_with_key_headers_schema_and_run_summary) {
   start();
   const auto r = cli({"extract"});
