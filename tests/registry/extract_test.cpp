@@ -7,7 +7,6 @@
 #include "tests/cli/cli_fixture.hpp"
 #include "tests/registry/registry_support.hpp"
 
-#include "connectors/core/http_client.hpp"
 #include "proto/record.hpp"
 
 #include <gtest/gtest.h>
@@ -17,19 +16,6 @@ namespace {
 
 using namespace quarry::cli_testing;
 using nlohmann::json;
-
-// GET {registry}/path, parsed.
-json registry_get(const std::string& path) {
-  http::client c;
-  http::request r;
-  r.url = registry_url() + path;
-  auto resp = c.send(r);
-  if (!resp) {
-    ADD_FAILURE() << resp.error().describe();
-    return nullptr;
-  }
-  return json::parse(resp->body);
-}
 
 class registry_extract : public ::testing::Test {
  protected:

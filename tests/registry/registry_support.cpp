@@ -1,5 +1,6 @@
 #include "tests/registry/registry_support.hpp"
 
+#include "connectors/core/http_client.hpp"
 #include "tests/support/quarry_process.hpp"
 
 #include <gtest/gtest.h>
@@ -26,6 +27,18 @@ const std::string& registry_url() {
     return std::string{env != nullptr && *env != '\0' ? env : QUARRY_FIXTURE_REGISTRY};
   }();
   return url;
+}
+
+nlohmann::json registry_get(const std::string& path) {
+  http::client c;
+  http::request r;
+  r.url = registry_url() + path;
+  auto resp = c.send(r);
+  if (!resp) {
+    ADD_FAILURE() << "GET " << r.url << ": " << resp.error().describe();
+    return nullptr;
+  }
+  return nlohmann::json::parse(resp->body, nullptr, false);
 }
 
 decoded confluent_decode(const std::vector<std::string>& args, const std::string& input) {

@@ -16,6 +16,9 @@ namespace quarry::registry_testing {
 // set, else the one the ctest fixture starts.
 const std::string& registry_url();
 
+// GET {registry}/path, parsed; ADD_FAILUREs (and answers null) on an error.
+nlohmann::json registry_get(const std::string& path);
+
 struct decoded {
   int exit_code = -1;
   std::vector<nlohmann::json> lines;  // stdout, one JSON document a line

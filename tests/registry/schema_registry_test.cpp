@@ -4,17 +4,13 @@
 
 #include "sinks/schema_registry.hpp"
 
-#include "connectors/core/http_client.hpp"
+#include "tests/cli/cli_fixture.hpp"
 #include "tests/registry/registry_support.hpp"
-#include "tests/support/kafka_broker.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace quarry::registry_testing {
 namespace {
@@ -40,32 +36,6 @@ const json users_schema = {
 const json key_schema = {{"type", "object"},
                          {"properties", {{"id", {{"type", "string"}}}}},
                          {"required", {"id"}}};
-
-// GET {registry}/path, parsed.
-json registry_get(const std::string& path) {
-  http::client c;
-  http::request r;
-  r.url = registry_url() + path;
-  auto resp = c.send(r);
-  if (!resp) {
-    ADD_FAILURE() << resp.error().describe();
-    return nullptr;
-  }
-  return json::parse(resp->body);
-}
-
-// A loopback port nothing listens on (bound, then closed).
-int closed_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // ---------------------------------------------------------------------------
 // The client against the registry
@@ -133,7 +103,7 @@ TEST(schema_registry, an_invalid_schema_is_a_fatal_error_naming_registry_subject
 }
 
 TEST(schema_registry, a_registry_that_is_down_is_a_retriable_error_after_a_few_quick_attempts) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/apis/ccompat/v6";
+  const std::string url = "http://127.0.0.1:" + std::to_string(cli_testing::unused_port()) + "/apis/ccompat/v6";
   schema_registry sr{url};
   const auto t0 = std::chrono::steady_clock::now();
   const auto id = sr.register_schema("users-value", users_schema.dump());
@@ -153,7 +123,7 @@ TEST(schema_registry, credentials_reach_no_error_message) {
   const auto ok = with_auth.register_schema(testing::unique_topic("auth") + "-value", key_schema.dump());
   EXPECT_TRUE(ok.ok()) << ok.error().describe();
 
-  const std::string port = std::to_string(closed_port());
+  const std::string port = std::to_string(cli_testing::unused_port());
   schema_registry down{"http://user:url-secret@127.0.0.1:" + port + "/registry?token=query-secret",
                        "svc:hunter2-secret"};
   const auto id = down.register_schema("users-value", key_schema.dump());
