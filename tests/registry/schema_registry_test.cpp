@@ -1,6 +1,7 @@
 // sinks::schema_registry against a real Confluent-compatible Schema Registry
-// (Apicurio, scripts/registry), and quarry's wire format (confluent_frame)
-// read back by Confluent's own Python JSONDeserializer.
+// (Apicurio, scripts/registry) and, for what that one cannot do (basic auth,
+// transient failures), a loopback stand-in; and quarry's wire format
+// (confluent_frame) read back by Confluent's own Python JSONDeserializer.
 
 #include "sinks/schema_registry.hpp"
 
@@ -8,9 +9,12 @@
 #include "tests/registry/registry_support.hpp"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 namespace quarry::registry_testing {
 namespace {
@@ -148,6 +152,93 @@ TEST(schema_registry, url_without_credentials) {
       {"https://a:b@c@sr.example.com/", "https://sr.example.com/"},
   };
   for (const auto& c : cases) EXPECT_EQ(sinks::url_without_credentials(c.url), c.shown) << c.url;
+}
+
+// ---------------------------------------------------------------------------
+// What the registry run here does not do: enforce basic auth (Apicurio's needs
+// an OIDC server) and fail transiently. A loopback stand-in answers as
+// Confluent's registry documents it.
+// ---------------------------------------------------------------------------
+
+class registry_stand_in : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    svr_.Post(R"(/subjects/([^/]+)/versions)", [this](const httplib::Request& req, httplib::Response& res) {
+      const int n = ++requests_;
+      if (req.get_header_value("Authorization") != "Basic " + std::string{expected_auth_}) {
+        res.status = 401;
+        res.set_content(R"({"error_code":40101,"message":"Unauthorized"})", "application/vnd.schemaregistry.v1+json");
+      } else if (n <= unavailable_) {
+        res.status = 503;
+        res.set_content(R"({"error_code":50003,"message":"Error while forwarding the request to the leader"})",
+                        "application/vnd.schemaregistry.v1+json");
+      } else {
+        res.set_content(R"({"id":42})", "application/vnd.schemaregistry.v1+json");
+      }
+    });
+    port_ = svr_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!svr_.is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    ASSERT_TRUE(svr_.is_running());
+  }
+  void TearDown() override {
+    svr_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // base64("svc:hunter2")
+  static constexpr const char* expected_auth_ = "c3ZjOmh1bnRlcjI=";
+  int unavailable_ = 0;  // the first n requests answer 503; set before any request
+  std::atomic<int> requests_{0};
+  httplib::Server svr_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(registry_stand_in, sends_user_info_as_basic_auth) {
+  schema_registry sr{url(), "svc:hunter2"};
+  const auto id = sr.register_schema("users-value", key_schema.dump());
+  ASSERT_TRUE(id.ok()) << id.error().describe();
+  EXPECT_EQ(*id, 42);
+}
+
+TEST_F(registry_stand_in, refused_credentials_are_fatal_and_not_repeated_in_the_error) {
+  schema_registry sr{url(), "svc:wrong-password"};
+  const auto id = sr.register_schema("users-value", key_schema.dump());
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.error().kind, error_kind::fatal);
+  EXPECT_EQ(requests_, 1);  // not retried
+  const std::string& m = id.error().message;
+  EXPECT_NE(m.find("HTTP 401, error_code 40101: Unauthorized"), std::string::npos) << m;
+  EXPECT_EQ(m.find("wrong-password"), std::string::npos) << m;
+}
+
+TEST_F(registry_stand_in, retries_a_transient_failure_then_answers_the_id) {
+  unavailable_ = 2;
+  schema_registry sr{url(), "svc:hunter2"};
+  const auto id = sr.register_schema("users-value", key_schema.dump());
+  ASSERT_TRUE(id.ok()) << id.error().describe();
+  EXPECT_EQ(*id, 42);
+  EXPECT_EQ(requests_, 3);
+  // The id is cached: the same schema again asks nothing.
+  ASSERT_TRUE(sr.register_schema("users-value", key_schema.dump()).ok());
+  EXPECT_EQ(requests_, 3);
+}
+
+TEST_F(registry_stand_in, gives_up_on_a_lasting_failure_naming_the_last_answer) {
+  unavailable_ = 100;
+  schema_registry sr{url(), "svc:hunter2"};
+  const auto id = sr.register_schema("users-value", key_schema.dump());
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.error().kind, error_kind::retriable);
+  EXPECT_EQ(requests_, 4);
+  const std::string& m = id.error().message;
+  EXPECT_NE(m.find("subject 'users-value': registering the schema: HTTP 503, error_code 50003: "
+                   "Error while forwarding the request to the leader (gave up after 4 attempts)"),
+            std::string::npos) << m;
 }
 
 // ---------------------------------------------------------------------------
