@@ -87,8 +87,11 @@ std::string describe_error_answer(const http::response& resp) {
 std::optional<quarry::error> classify(const http::request& req, const http::response& resp) {
   if (resp.status >= 200 && resp.status < 300) return std::nullopt;
   const bool transient = resp.status == 408 || resp.status >= 500;
-  return quarry::make_error(transient ? error_kind::retriable : error_kind::fatal,
-                            http::describe_request(req) + ": " + describe_error_answer(resp));
+  std::string message = http::describe_request(req) + ": " + describe_error_answer(resp);
+  if (resp.status == 409)
+    message += " (the subject's compatibility setting refuses this change of the stream's schema; "
+               "quarry's subjects need compatibility NONE, or a new topic)";
+  return quarry::make_error(transient ? error_kind::retriable : error_kind::fatal, std::move(message));
 }
 
 std::string fingerprint(std::string_view text) {

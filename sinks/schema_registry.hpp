@@ -13,7 +13,9 @@
 //   -> 200 {"id": 7}
 // Registering a schema the subject already has answers its existing id, so
 // registering on every run is idempotent. A registry that enforces
-// compatibility answers 409 when a stream's schema changed incompatibly.
+// compatibility answers 409 when a stream's schema changed incompatibly:
+// under BACKWARD (Confluent's default) even a new optional column of an open
+// JSON Schema is refused, so quarry's subjects need compatibility NONE.
 //
 // Errors (quarry::error, proto/error.hpp) name the registry URL without
 // credentials or query, the subject, the HTTP status and Confluent's

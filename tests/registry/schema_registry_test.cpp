@@ -5,6 +5,7 @@
 
 #include "sinks/schema_registry.hpp"
 
+#include "connectors/core/http_client.hpp"
 #include "tests/cli/cli_fixture.hpp"
 #include "tests/registry/registry_support.hpp"
 
@@ -104,6 +105,30 @@ TEST(schema_registry, an_invalid_schema_is_a_fatal_error_naming_registry_subject
   EXPECT_NE(m.find("schema registry " + registry_url()), std::string::npos) << m;
   EXPECT_NE(m.find("subject '" + subject + "'"), std::string::npos) << m;
   EXPECT_NE(m.find("HTTP 422, error_code 42201"), std::string::npos) << m;
+}
+
+TEST(schema_registry, a_schema_change_the_subjects_compatibility_refuses_is_a_fatal_error_saying_so) {
+  const std::string subject = testing::unique_topic("users") + "-value";
+  schema_registry sr{registry_url()};
+  ASSERT_TRUE(sr.register_schema(subject, users_schema.dump()).ok());
+  http::client c;
+  http::request put;
+  put.method = "PUT";
+  put.url = registry_url() + "/config/" + subject;
+  put.headers = {{"Content-Type", "application/vnd.schemaregistry.v1+json"}};
+  put.body = R"({"compatibility":"BACKWARD"})";
+  const auto set = c.send(put);
+  ASSERT_TRUE(set.ok()) << set.error().describe();
+
+  // A new optional column: refused under BACKWARD for an open content model.
+  json changed = users_schema;
+  changed["properties"]["nickname"] = {{"type", {"string", "null"}}};
+  const auto id = sr.register_schema(subject, changed.dump());
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.error().kind, error_kind::fatal);
+  const std::string& m = id.error().message;
+  EXPECT_NE(m.find("subject '" + subject + "': registering the schema: HTTP 409"), std::string::npos) << m;
+  EXPECT_NE(m.find("compatibility NONE"), std::string::npos) << m;
 }
 
 TEST(schema_registry, a_registry_that_is_down_is_a_retriable_error_after_a_few_quick_attempts) {
