@@ -140,7 +140,6 @@ class kafka_sink final : public record_sink {
     return {};
   }
 
-  // The stream's Connect envelope writer, made once per schema.
   struct schema_ids {
     std::int32_t key = 0, value = 0;
   };
@@ -170,6 +169,7 @@ class kafka_sink final : public record_sink {
     return nlohmann::json{{"type", "object"}, {"properties", fields}, {"required", stream.key_fields}}.dump();
   }
 
+  // The stream's Connect envelope writer, made once per schema.
   result<const connect::envelope_writer*> envelope_of(const record_origin& origin,
                                                       const stream_info& stream,
                                                       const std::string& topic) {
