@@ -38,24 +38,6 @@ http::client_options client_options() {
 const std::vector<long> error_statuses{400, 401, 403, 404, 405, 406, 408, 409, 413,
                                        415, 422, 500, 501, 502, 503, 504};
 
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += alphabet[(acc >> bits) & 0x3F];
-    }
-  }
-  if (bits > 0) out += alphabet[(acc << (6 - bits)) & 0x3F];
-  while (out.size() % 4 != 0) out += '=';
-  return out;
-}
-
 // At most 200 bytes of an answer, control characters blanked.
 std::string excerpt(std::string_view body) {
   constexpr std::size_t cap = 200;
@@ -116,7 +98,7 @@ schema_registry::schema_registry(std::string url, std::string user_info)
     : url_(std::move(url)), client_(client_options()) {
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
   display_url_ = url_without_credentials(url_);
-  if (!user_info.empty()) authorization_ = "Basic " + base64(user_info);
+  if (!user_info.empty()) authorization_ = http::basic_authorization(user_info);
 }
 
 quarry::result<std::int32_t> schema_registry::register_schema(const std::string& subject,
