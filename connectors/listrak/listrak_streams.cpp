@@ -125,8 +125,11 @@ stream_descriptor descriptor(const stream_spec& spec) {
   if (spec.ordinal) props[ordinal_field] = {{"type", "integer"}};
   std::vector<std::string> key = spec.key;
   if (spec.ordinal) key.emplace_back(ordinal_field);
-  return {spec.name, std::move(key),
-          spec.replication_key.empty() ? replication_method::full_table : replication_method::incremental,
+  // Only lists and each list's messages are read whole on every run (their
+  // missing keys are deleted); message_sends resumes from a count and the
+  // others from a date.
+  const bool whole = spec.how == reading::lists || spec.how == reading::messages;
+  return {spec.name, std::move(key), whole ? replication_method::full_table : replication_method::incremental,
           spec.replication_key, {{"type", "object"}, {"properties", std::move(props)}}};
 }
 

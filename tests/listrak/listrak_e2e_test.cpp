@@ -429,7 +429,7 @@ std::pair<std::map<std::string, int>, int> state_of(const std::string& prefix) {
   int pending = 0;
   for (const auto& [key, value] : live) {
     const auto k = json::parse(key);
-    if (k.size() == 4) ++pending;
+    if (k.size() == 4 && k[3] == "pending") ++pending;
     if (k.size() == 3 && json::parse(value).contains("bookmark")) ++bookmarks[k[1].get<std::string>()];
   }
   return {bookmarks, pending};
