@@ -78,6 +78,8 @@ class connect_worker {
   }
 
   bool exited() { return process_->exited(); }
+  // The JVM's log.
+  std::string log() const { return process_->log(); }
   std::string diagnostics() const {
     const auto log = process_->log();
     return "\n--- worker output ---\n" + process_->output() + "\n--- worker log (last 6000 chars) ---\n" +

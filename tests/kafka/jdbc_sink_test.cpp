@@ -1,5 +1,6 @@
 // A JDBC sink keeps a PostgreSQL table per quarry stream, current and with
-// deletes. The real `quarry extract` runs the synthetic source with
+// deletes (first test); every stream of a Marketo and a Constant Contact run
+// becomes such a table (second test). The real `quarry extract` runs the synthetic source with
 // "value_format": "connect_json"; a real Kafka Connect standalone worker
 // (scripts/connect) runs Debezium's JDBC sink with
 // examples/connect/jdbc-sink.properties (upsert, key from the record key,
@@ -9,6 +10,9 @@
 // writes tombstones for the vanished users, and their rows must go, while
 // the upserted rest stays.
 
+#include "kafka/topic_reader.hpp"
+#include "sim/constant_contact.hpp"
+#include "sim/marketo.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/timestamps.hpp"
 #include "tests/kafka/connect_worker.hpp"
@@ -20,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -125,11 +130,40 @@ std::string make_config(const std::string& prefix, const sim::synthetic_simulato
   return cfg.dump(2);
 }
 
-void extract(const temp_dir& dir, const std::string& prefix, const sim::synthetic_simulator& s) {
-  const auto config = dir.write("quarry.json", make_config(prefix, s));
-  testing::quarry_process p{{"extract", "--config", config}, {{"SYN_KEY", s.options().api_key}}, dir};
+void extract(const temp_dir& dir, const std::string& config, const testing::env_list& env) {
+  testing::quarry_process p{{"extract", "--config", dir.write("quarry.json", config)}, env, dir};
   const auto r = p.wait(std::chrono::seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+void extract(const temp_dir& dir, const std::string& prefix, const sim::synthetic_simulator& s) {
+  extract(dir, make_config(prefix, s), {{"SYN_KEY", s.options().api_key}});
+}
+
+// The test's connector: the example's, on the record topics of `prefix`,
+// writing to `pg`.
+std::string jdbc_sink(const std::string& name, const std::string& prefix, const postgres& pg) {
+  return testing::properties("jdbc-sink.properties",
+                             {{"name", name},
+                              {"topics.regex", "^" + prefix + "\\.[^.]+\\..+"},
+                              {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(pg.port()) + "/quarry"}});
+}
+
+// The worker with Debezium's JDBC sink on its plugin path.
+std::map<std::string, std::string> jdbc_worker() {
+  const auto [resolved, plugin_path] = run_command(testing::connect_script() + " resolve-jdbc");
+  EXPECT_TRUE(resolved) << "scripts/connect resolve-jdbc failed";
+  return {{"plugin.path", plugin_path.substr(0, plugin_path.find('\n'))}};
+}
+
+// A topic prefix of the test whose tables need no quoting (tables are named
+// after topics, dots as underscores: no dashes) and whose longest table name,
+// <prefix>_constant_contact_contact_custom_fields, stays within PostgreSQL's
+// 63 characters (a longer name is cut by PostgreSQL, and then the sink does
+// not find the table it created).
+std::string table_prefix(const std::string& stem) {
+  return "j" + std::to_string(getpid()) + "_" + stem + "_" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
 }
 
 // A stream's table: its columns, those that are date-times, and the column
@@ -180,6 +214,18 @@ json expected_rows(const table_spec& t, const sim::synthetic_simulator& s) {
 
 std::string table_of(const std::string& prefix, const std::string& stream) { return prefix + "_synthetic_" + stream; }
 
+// Why the sink cannot go on ("" while it can): the worker died, the task
+// failed, or the sink could not write a record. Debezium's task logs that
+// at once but fails only on its next batch, which may never come.
+std::string sink_stopped(testing::connect_worker& worker, const std::string& name) {
+  if (worker.exited()) return "the worker exited" + worker.diagnostics();
+  if (testing::task_state(worker.status(name)) == "FAILED") return worker.status(name).dump(2) + worker.diagnostics();
+  const auto log = worker.log();
+  if (const auto at = log.find("Failed to process record"); at != std::string::npos)
+    return log.substr(at, 2000);
+  return {};
+}
+
 // Polls until every table holds what `source_of` serves, the sink task
 // failed, the worker died or 60 s passed; then compares.
 void expect_tables(testing::connect_worker& worker, const std::string& name, const postgres& pg,
@@ -189,8 +235,7 @@ void expect_tables(testing::connect_worker& worker, const std::string& name, con
   std::map<std::string, std::optional<json>> actual;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
-    ASSERT_FALSE(worker.exited()) << worker.diagnostics();
-    ASSERT_NE(testing::task_state(worker.status(name)), "FAILED") << worker.status(name).dump(2) << worker.diagnostics();
+    ASSERT_EQ(sink_stopped(worker, name), "");
     bool done = true;
     for (const auto& t : tables) {
       actual[t.stream] = pg.rows(table_of(prefix, t.stream), t.columns, t.times);
@@ -208,27 +253,17 @@ void expect_tables(testing::connect_worker& worker, const std::string& name, con
 
 TEST(jdbc_sink, upserts_every_record_typed_and_deletes_the_rows_of_tombstones) {
   temp_dir dir;
-  const auto [resolved, plugin_path] = run_command(testing::connect_script() + " resolve-jdbc");
-  ASSERT_TRUE(resolved) << "scripts/connect resolve-jdbc failed";
   postgres pg{dir};
   auto forty = testing::start_simulator<sim::synthetic_simulator>(source(40));
   auto thirty = testing::start_simulator<sim::synthetic_simulator>(source(30));
-  // Table names are the topics' with dots as underscores: no dashes.
-  auto prefix = testing::unique_prefix("jdbc", "syn");
-  std::replace(prefix.begin(), prefix.end(), '-', '_');
+  const auto prefix = table_prefix("syn");
 
   const auto started = std::chrono::steady_clock::now();
   extract(dir, prefix, *forty);
   if (HasFatalFailure()) return;
 
   const std::string name = "jdbc-" + prefix;
-  testing::connect_worker worker{
-      dir,
-      {testing::properties("jdbc-sink.properties",
-                           {{"name", name},
-                            {"topics.regex", "^" + prefix + "\\.[^.]+\\..+"},
-                            {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(pg.port()) + "/quarry"}})},
-      {{"plugin.path", plugin_path.substr(0, plugin_path.find('\n'))}}};
+  testing::connect_worker worker{dir, {jdbc_sink(name, prefix, pg)}, jdbc_worker()};
   expect_tables(worker, name, pg, prefix, [&](const std::string&) -> const sim::synthetic_simulator& { return *forty; });
   if (HasFatalFailure()) return;
   const auto first = std::chrono::steady_clock::now() - started;
@@ -259,6 +294,201 @@ TEST(jdbc_sink, upserts_every_record_typed_and_deletes_the_rows_of_tombstones) {
   const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   std::cout << "run and sink until every table is complete: " << ms(first)
             << " ms; all, with the shrink: " << ms(std::chrono::steady_clock::now() - started) << " ms\n";
+}
+
+
+// ---------------------------------------------------------------------------
+// Every stream of Marketo and Constant Contact
+// ---------------------------------------------------------------------------
+
+// Fields the example's ReplaceField drops, by stream: the sink cannot store
+// a nested struct or an array of maps.
+const std::map<std::string, std::vector<std::string>> dropped = {{"contacts", {"email_address", "custom_fields"}}};
+
+// Column names are the fields' in lower case (the sink does not quote them).
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// The PostgreSQL type (udt_name) a Connect field schema must get, and the
+// expression that reads the column back as the envelope's payload holds it.
+std::pair<std::string, std::string> column_of(const json& field) {
+  const auto column = lower(field.at("field").get<std::string>());
+  const auto type = field.at("type").get<std::string>();
+  const auto name = field.value("name", "");
+  if (name == "org.apache.kafka.connect.data.Timestamp")
+    return {"timestamp", "(extract(epoch from " + column + ") * 1000)::bigint"};
+  if (name == "org.apache.kafka.connect.data.Date") return {"date", "(" + column + " - date '1970-01-01')"};
+  static const std::map<std::string, std::string> primitive = {
+      {"string", "text"}, {"int64", "int8"}, {"double", "float8"}, {"boolean", "bool"}};
+  if (type == "map") return {"hstore", "hstore_to_json(" + column + ")"};
+  if (type == "array") return {"_" + primitive.at(field.at("items").at("type").get<std::string>()), column};
+  return {primitive.at(type), column};
+}
+
+// What one record topic must become: the live records (the last of each key,
+// none when it is a tombstone) as rows, keyed by the key's payload.
+struct topic_table {
+  std::string table;
+  std::vector<std::string> key_columns;
+  std::map<std::string, std::string> types;        // column -> udt_name
+  std::map<std::string, std::string> expressions;  // column -> select expression
+  std::map<std::string, json> rows;                // key -> row
+};
+
+topic_table expected_table(const std::string& topic, const std::string& stream) {
+  std::map<std::string, std::optional<std::string>> last;
+  std::optional<json> value_schema, key_schema;
+  const auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    last[m.key] = m.value;
+    if (m.value && !value_schema) {
+      value_schema = json::parse(*m.value)["schema"];
+      key_schema = json::parse(m.key)["schema"];
+    }
+  });
+  EXPECT_TRUE(st.ok()) << topic << ": " << (st.ok() ? "" : st.error().describe());
+  topic_table t;
+  t.table = topic;
+  std::replace(t.table.begin(), t.table.end(), '.', '_');
+  if (!value_schema) return t;
+  const auto skip = dropped.count(stream) ? dropped.at(stream) : std::vector<std::string>{};
+  std::vector<std::pair<std::string, std::string>> fields;  // field -> column
+  for (const auto& f : (*value_schema)["fields"]) {
+    const auto field = f["field"].get<std::string>();
+    if (std::find(skip.begin(), skip.end(), field) != skip.end()) continue;
+    const auto [type, expression] = column_of(f);
+    t.types[lower(field)] = type;
+    t.expressions[lower(field)] = expression;
+    fields.emplace_back(field, lower(field));
+  }
+  for (const auto& f : (*key_schema)["fields"]) t.key_columns.push_back(lower(f["field"].get<std::string>()));
+  for (const auto& [key, value] : last) {
+    if (!value) continue;
+    const auto payload = json::parse(*value)["payload"];
+    json row = json::object();
+    for (const auto& [field, column] : fields) row[column] = payload.value(field, json());
+    json k = json::array();
+    for (const auto& c : t.key_columns) k.push_back(row[c]);
+    t.rows[k.dump()] = std::move(row);
+  }
+  return t;
+}
+
+// The table's rows keyed as expected_table's; empty while it does not exist.
+std::map<std::string, json> table_rows(const postgres& pg, const topic_table& t) {
+  std::string select;
+  for (const auto& [column, expression] : t.expressions)
+    select += (select.empty() ? "" : ", ") + expression + " AS " + column;
+  const auto rows = pg.query("SELECT coalesce(json_agg(t), '[]') FROM (SELECT " + select + " FROM " + t.table + ") t");
+  std::map<std::string, json> out;
+  if (!rows) return out;
+  for (const auto& row : *rows) {
+    json k = json::array();
+    for (const auto& c : t.key_columns) k.push_back(row[c]);
+    out[k.dump()] = row;
+  }
+  return out;
+}
+
+TEST(jdbc_sink, every_stream_of_marketo_and_constant_contact_becomes_a_typed_table) {
+  sim::marketo_options mk_options;
+  mk_options.data.leads = 100;
+  mk_options.data.activities = 200;
+  mk_options.data.campaigns = 5;
+  mk_options.data.lists = 3;
+  mk_options.data.programs = 10;
+  mk_options.data.days = 30;
+  mk_options.data.start = testing::unix_now() - 30 * 86'400;
+  mk_options.rate_calls = 1000;
+  mk_options.export_seconds_per_mb = 0;
+  sim::constant_contact_options cc_options;
+  cc_options.data.contacts = 60;
+  cc_options.data.campaigns = 3;
+  cc_options.data.recipients = 10;
+  cc_options.data.days = 30;
+  cc_options.rate_calls = 200;
+  auto mk = testing::start_simulator<sim::marketo_simulator>(mk_options);
+  auto cc = testing::start_simulator<sim::constant_contact_simulator>(cc_options);
+  temp_dir dir;
+  postgres pg{dir};
+  const auto prefix = table_prefix("mkcc");
+  const json config = {
+      {"kafka",
+       {{"bootstrap_servers", testing::kafka_bootstrap()},
+        {"topic_prefix", prefix},
+        {"replication_factor", 1},
+        {"value_format", "connect_json"}}},
+      {"engine", {{"workers", 4}}},
+      {"accounts",
+       {{"mk",
+         {{"source", "marketo"},
+          {"endpoint", mk->base_url()},
+          {"credentials", {{"client_id", mk_options.client_id}, {"client_secret", {{"env", "MKTO_SECRET"}}}}},
+          {"settings", {{"poll_interval_s", 1}}},
+          {"quota", {{"windows", {{{"calls", mk_options.rate_calls}, {"seconds", 20}}}}}}}},
+        {"cc",
+         {{"source", "constant_contact"},
+          {"endpoint", cc->base_url()},
+          {"credentials",
+           {{"client_id", cc_options.client_id},
+            {"client_secret", {{"env", "CC_SECRET"}}},
+            {"refresh_token", {{"file", dir.write("refresh_token", cc_options.refresh_token + "\n")}}}}},
+          {"settings", {{"auth_endpoint", cc->base_url()}}},
+          {"quota", {{"windows", {{{"calls", cc_options.rate_calls}, {"seconds", 1}}}}}}}}}},
+      {"jobs",
+       json::array({{{"name", "mk"}, {"account", "mk"}, {"start_date", sim::format_rfc3339(testing::unix_now() - 31 * 86'400)}},
+                    {{"name", "cc"},
+                     {"account", "cc"},
+                     {"start_date", sim::format_rfc3339(cc->http().clock().now_unix_seconds() - 400 * 86'400)}}})}};
+  const testing::env_list secrets = {{"MKTO_SECRET", mk_options.client_secret}, {"CC_SECRET", cc_options.client_secret}};
+  const auto started = std::chrono::steady_clock::now();
+  extract(dir, config.dump(2), secrets);
+  if (HasFatalFailure()) return;
+
+  std::vector<topic_table> expected;
+  const auto config_path = dir.file("quarry.json");
+  for (const auto& [job, source] : {std::pair{"mk", "marketo"}, std::pair{"cc", "constant_contact"}})
+    for (const auto& [stream, schema] : testing::discovered_schemas({"--config", config_path, "--job", job}, secrets))
+      expected.push_back(expected_table(prefix + "." + source + "." + stream, stream));
+  std::size_t records = 0;
+  for (const auto& t : expected) records += t.rows.size();
+  ASSERT_GT(records, 300u);
+
+  const auto extracted = std::chrono::steady_clock::now();
+  const std::string name = "jdbc-" + prefix;
+  testing::connect_worker worker{dir, {jdbc_sink(name, prefix, pg)}, jdbc_worker()};
+  std::map<std::string, std::map<std::string, json>> actual;  // table -> rows
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (bool done = false; !done && std::chrono::steady_clock::now() < deadline;) {
+    ASSERT_EQ(sink_stopped(worker, name), "");
+    done = true;
+    for (const auto& t : expected) done = done && (actual[t.table] = table_rows(pg, t)) == t.rows;
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(500));  // polling the database
+  }
+  for (const auto& t : expected) {
+    SCOPED_TRACE(t.table);
+    const auto& rows = actual[t.table];
+    EXPECT_EQ(rows.size(), t.rows.size());
+    std::size_t differ = 0;
+    for (const auto& [key, row] : t.rows) {
+      const auto it = rows.find(key);
+      if (it == rows.end() || it->second != row)
+        if (++differ == 1)
+          ADD_FAILURE() << "key " << key << ": " << (it == rows.end() ? "no row" : it->second.dump())
+                        << "\n  expected " << row.dump();
+    }
+    EXPECT_EQ(differ, 0u) << "rows that differ from their record";
+    if (t.rows.empty()) continue;
+    const auto types = pg.query("SELECT json_object_agg(column_name, udt_name) FROM information_schema.columns "
+                                "WHERE table_name = '" + t.table + "'");
+    ASSERT_TRUE(types);
+    EXPECT_EQ(*types, json(t.types));
+  }
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::cout << records << " live records in " << expected.size() << " topics; quarry and discover "
+            << ms(extracted - started) << " ms, the sink " << ms(std::chrono::steady_clock::now() - extracted)
+            << " ms\n";
 }
 
 } // namespace
