@@ -15,17 +15,23 @@
 //   connect-string  value() with timestamps::string (date-times copied)
 //   key             key() of the record's {"id":...} (logical)
 // Prints the median records/s and ns/record, the range, the ratio to json
-// (paired within each round) and the bytes of one message.
+// (paired within each round) and the bytes of one message. Times are the
+// thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other processes on a
+// shared machine slow the figures less than they would wall time.
+// --dump PREFIX also writes each kind's messages, one a line, to
+// PREFIX-<kind>-<case>.jsonl (json, connect, connect-string), e.g. to see
+// what lz4 makes of them (bench/README.md).
 
 #include "sinks/connect_json.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -34,7 +40,6 @@ namespace {
 using nlohmann::json;
 using quarry::sinks::connect::envelope_writer;
 using quarry::sinks::connect::timestamps;
-using clock_type = std::chrono::steady_clock;
 
 json nullable(const char* type) { return {{"type", {type, "null"}}}; }
 json date_time() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
@@ -152,12 +157,18 @@ envelope_writer writer(const json& schema, const char* name, timestamps ts) {
   return std::move(w).value();
 }
 
-// Seconds for one pass of `mode` over all records; `bytes` is the size of
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// CPU seconds for one pass of `mode` over all records; `bytes` is the size of
 // the last message.
 double run_case(const kind_data& k, const std::string& mode, std::size_t& bytes) {
   std::string out;
   out.reserve(16384);
-  const auto t0 = clock_type::now();
+  const double t0 = cpu_seconds();
   for (std::size_t i = 0; i < k.records.size(); ++i) {
     out.clear();
     quarry::status st;
@@ -170,7 +181,7 @@ double run_case(const kind_data& k, const std::string& mode, std::size_t& bytes)
       std::exit(1);
     }
   }
-  const double s = std::chrono::duration<double>(clock_type::now() - t0).count();
+  const double s = cpu_seconds() - t0;
   bytes = out.size();
   return s;
 }
@@ -184,12 +195,14 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int records = 20000, runs = 5, passes = 10;
+  std::string dump;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--records")) records = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dump")) dump = argv[i + 1];
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--passes")) passes = std::atoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: connect_json_bench [--records N] [--runs N] [--passes N]\n");
+      std::fprintf(stderr, "usage: connect_json_bench [--records N] [--runs N] [--passes N] [--dump PREFIX]\n");
       return 2;
     }
   }
@@ -205,6 +218,16 @@ int main(int argc, char** argv) {
     kinds[1].keys.push_back("{\"id\":\"evt-" + std::to_string(i) + "\"}");
   }
   const std::vector<std::string> modes = {"json", "connect", "connect-string", "key"};
+  if (!dump.empty())
+    for (const auto& k : kinds)
+      for (const std::string mode : {"json", "connect", "connect-string"}) {
+        std::ofstream f(dump + "-" + k.name + "-" + mode + ".jsonl");
+        for (const auto& r : k.records) {
+          std::string out = mode == "json" ? r : "";
+          if (mode != "json") (void)(mode == "connect" ? k.logical : k.string).value(r, out);
+          f << out << '\n';
+        }
+      }
   std::printf("connect_json_bench: %d records per kind, %d passes per case and round, %d rounds\n", records, passes,
               runs);
   for (auto& k : kinds) {

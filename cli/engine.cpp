@@ -55,9 +55,16 @@ kafka::client_settings kafka_settings_of(const config::kafka_config& k) {
 
 sinks::kafka_output kafka_output_of(const config::kafka_config& k) {
   sinks::kafka_output out;
-  out.value_format = k.format == config::value_format::connect_json
-                         ? sinks::kafka_output::format::connect_json
-                         : sinks::kafka_output::format::json;
+  switch (k.format) {
+    case config::value_format::json: out.value_format = sinks::kafka_output::format::json; break;
+    case config::value_format::connect_json: out.value_format = sinks::kafka_output::format::connect_json; break;
+    case config::value_format::confluent_json_schema:
+      out.value_format = sinks::kafka_output::format::confluent_json_schema;
+      break;
+  }
+  if (k.schema_registry)
+    out.registry = std::make_shared<sinks::schema_registry>(
+        k.schema_registry->url, k.schema_registry->user_info ? k.schema_registry->user_info->reveal() : "");
   out.logical_timestamps = k.timestamps == config::connect_timestamps::logical;
   out.compact_record_topics = k.compact_record_topics;
   out.record_retention_ms = k.record_retention_ms;

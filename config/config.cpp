@@ -105,6 +105,7 @@ std::string_view to_string(value_format format) noexcept {
   switch (format) {
     case value_format::json: return "json";
     case value_format::connect_json: return "connect_json";
+    case value_format::confluent_json_schema: return "confluent_json_schema";
   }
   return "?";
 }

@@ -42,6 +42,7 @@ enum class compression_codec { none, gzip, snappy, lz4, zstd };
 enum class value_format {
   json,          // the record as plain JSON
   connect_json,  // Kafka Connect's JsonConverter envelope {"schema":...,"payload":...}
+  confluent_json_schema,  // Confluent's wire format: magic byte, schema id, the JSON
 };
 // How connect_json writes date-times: Connect's Timestamp logical type
 // (epoch milliseconds) or the RFC 3339 string as read.
@@ -57,6 +58,12 @@ std::string_view to_string(log_severity level) noexcept;
 struct kafka_property {
   std::string name;      // a librdkafka property, e.g. "security.protocol"
   property_value value;  // a secret for sensitive names (see below)
+};
+
+// /kafka/schema_registry: where confluent_json_schema registers its schemas.
+struct schema_registry_config {
+  std::string url;                   // http(s) base URL of the Confluent API
+  std::optional<secret> user_info;   // "user:password" for basic auth
 };
 
 // /kafka
@@ -78,6 +85,8 @@ struct kafka_config {
   // retention.ms of record topics created by quarry (with compaction:
   // cleanup.policy "compact,delete"); unset: the broker's default.
   std::optional<std::int64_t> record_retention_ms;
+  // Set iff format is confluent_json_schema.
+  std::optional<schema_registry_config> schema_registry;
   // Passed to librdkafka verbatim, sorted by name. Never holds the
   // properties quarry sets itself (bootstrap.servers, enable.idempotence,
   // acks, transactional.id, isolation.level). Names containing "password",

@@ -313,7 +313,7 @@ class validator {
                        {"embedded", "bootstrap_servers", "topic_prefix", "compression",
                         "topic_partitions", "replication_factor", "value_format",
                         "connect_timestamps", "compact_record_topics", "record_retention_ms",
-                        "properties"});
+                        "schema_registry", "properties"});
 
     // nullopt when /kafka/embedded is malformed: then whether bootstrap
     // servers are required is unknown and not reported.
@@ -350,8 +350,14 @@ class validator {
     if (const json* f = member(*v, "value_format"))
       if (auto format = read_enum<value_format>(*f, ptr + "/value_format",
                                                 {{"json", value_format::json},
-                                                 {"connect_json", value_format::connect_json}}))
+                                                 {"connect_json", value_format::connect_json},
+                                                 {"confluent_json_schema", value_format::confluent_json_schema}}))
         k.format = *format;
+    if (const json* r = member(*v, "schema_registry")) {
+      k.schema_registry = read_schema_registry(*r, ptr + "/schema_registry");
+    } else if (k.format == value_format::confluent_json_schema) {
+      report(ptr + "/schema_registry", "required when /kafka/value_format is confluent_json_schema");
+    }
     if (const json* t = member(*v, "connect_timestamps"))
       if (auto ts = read_enum<connect_timestamps>(*t, ptr + "/connect_timestamps",
                                                   {{"logical", connect_timestamps::logical},
@@ -362,6 +368,34 @@ class validator {
     read_int_field(*v, ptr, "record_retention_ms", 1, int64_max, k.record_retention_ms);
     if (const json* p = member(*v, "properties")) k.properties = read_kafka_properties(*p, ptr + "/properties");
     return k;
+  }
+
+  // {"url": "http(s)://...", "user_info": {"env"|"file": ...}}
+  std::optional<schema_registry_config> read_schema_registry(const json& v, const std::string& ptr) {
+    if (!require_object(v, ptr)) return std::nullopt;
+    check_known_fields(v, ptr, {"url", "user_info"});
+    schema_registry_config out;
+    const json* url = member(v, "url");
+    if (!url) {
+      report(ptr + "/url", "required; expected the registry's http(s) base URL");
+      return std::nullopt;
+    }
+    auto text = read_string(*url, ptr + "/url");
+    if (!text) return std::nullopt;
+    if (!text->starts_with("http://") && !text->starts_with("https://")) {
+      report(ptr + "/url", "expected an http:// or https:// URL");
+      return std::nullopt;
+    }
+    out.url = *text;
+    if (const json* u = member(v, "user_info")) {
+      if (!u->is_object()) {
+        report(ptr + "/user_info", std::string(inline_secret_message));
+        return std::nullopt;
+      }
+      out.user_info = read_secret_ref(*u, ptr + "/user_info");
+      if (!out.user_info) return std::nullopt;
+    }
+    return out;
   }
 
   void read_bootstrap_servers(const json& kafka, std::optional<bool> embedded,

@@ -22,14 +22,22 @@
 // while more records follow; C is opaque (base64url of the query that
 // continues the read) and carries the filters: a client sends it alone.
 //
-// GET /v3/contacts?limit<=500(50)&updated_after=T&include=custom_fields,list_memberships
+// GET /v3/contacts?limit<=500(50)&updated_after=T&status=S&include=custom_fields,list_memberships
 //   {"contacts":[{contact_id, email_address{address,permission_to_send,created_at,updated_at,
 //     opt_in_source,confirm_status}, first_name, last_name, job_title, company_name,
 //     create_source, update_source, created_at, updated_at, [custom_fields[{custom_field_id,value}]],
-//     [list_memberships[list_id]]}], "_links":..}
+//     [list_memberships[list_id]], (deleted) deleted_at}], "_links":..}
 //   Sorted by (updated_at, contact_id) [GUESS: the docs give no order].
 //   updated_after is compared to the microsecond, inclusively or exclusively
 //   as the reading updated_after_bound says (below).
+//   status: all, or a comma-separated list of active, deleted, not_set,
+//   pending_confirmation, temp_hold, unsubscribed (the sim has contacts of
+//   the first three kinds: active, deleted, and unsubscribed, whose
+//   permission_to_send is "unsubscribed"); absent: every contact but the
+//   deleted (the docs' default); another value: 400.
+//   A deleted contact has deleted_at (a date or a date-time: the reading
+//   deleted_at_format) and no list memberships.
+// DELETE /v3/contacts/{contact_id}   204; deleted_at = now (cc_data::delete_contacts)
 // GET /v3/contact_lists?limit<=1000(50)   {"lists":[{list_id,name,description,favorite,
 //   created_at,updated_at,membership_count}], "lists_count":N, "_links":..}
 // GET /v3/contact_custom_fields?limit<=100(50)  {"custom_fields":[{custom_field_id,label,name,
@@ -58,10 +66,19 @@
 //   updated_after_bound  exclusive | inclusive   /v3/contacts updated_after
 //   after_date_bound     exclusive | inclusive   /v3/emails after_date
 //   [GUESS: exclusive by default, "after" read literally]
+// and they say nothing of what deleting a contact does to its updated_at,
+// nor whether deleted_at is a date (as in their examples) or a date-time:
+//   delete_bumps_updated_at  yes | no        updated_at = the deletion's time, or unchanged
+//   deleted_at_format        date | date-time  "2026-11-23" (UTC) or "2026-11-23T08:00:00.000Z"
 //
 // Control (uncounted):
 //   POST /_sim/mutate {"touch_contacts":K,"send_campaigns":C}  K distinct contacts
 //                     (as many as there are) changed at the sim clock's now
+//   POST /_sim/contacts/delete {"ids":[..],"count":N}  deletes those contacts and N
+//                     random live ones at the sim clock's now: {"deleted":[ids]}
+//                     (the API's DELETE /v3/contacts/{contact_id} is counted; this is not)
+//   POST /_sim/contacts/restore {"ids":[..]}  restores them as adding them to a list
+//                     does: {"restored":[ids]}
 //   POST /_sim/hold   {"path":"/v3/contacts","after_calls":N} (sim/server.hpp)
 //   GET  /_sim/dataset/<stream>     see constant_contact_simulator::dataset_json
 //   GET  /_sim/oauth  {tokens_issued, refreshes, invalid_grant, invalid_client,
@@ -85,6 +102,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace quarry::sim {
@@ -305,7 +323,13 @@ struct constant_contact_simulator::state {
 
 namespace {
 
-json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool lists) {
+// A deleted contact's deleted_at as the reading deleted_at_format says: a
+// UTC date as the docs' examples show, or a date-time.
+std::string deleted_at_text(std::int64_t at, bool date_only) {
+  return date_only ? format_rfc3339(at).substr(0, 10) : cc_time(at);
+}
+
+json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool lists, bool date_only) {
   json out = {{"contact_id", c.id},
               {"email_address",
                {{"address", email_of(c)},
@@ -334,6 +358,7 @@ json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool li
     for (const int l : c.lists) ids.push_back(data.lists()[static_cast<std::size_t>(l)].id);
     out["list_memberships"] = std::move(ids);
   }
+  if (c.deleted_at) out["deleted_at"] = deleted_at_text(*c.deleted_at, date_only);
   return out;
 }
 
@@ -438,10 +463,44 @@ cursor_rule<cc_event> by_event_time() {
           }};
 }
 
-std::vector<const cc_contact*> sorted_contacts(const cc_data& data, const after_bound& after) {
+// The statuses a contact has, as GET /v3/contacts?status= filters them.
+bool has_status(const cc_contact& c, std::string_view status) {
+  if (status == "all") return true;
+  if (status == "deleted") return c.deleted_at.has_value();
+  if (c.deleted_at) return false;
+  const bool unsubscribed = c.number % 7 == 0;  // permission_to_send, as contact_json writes it
+  if (status == "unsubscribed") return unsubscribed;
+  if (status == "active") return !unsubscribed;
+  return false;  // not_set, pending_confirmation, temp_hold: none in the sim
+}
+
+// The `status` parameter: a comma-separated list of statuses (nullopt for
+// an unknown one); absent, every status but deleted (the docs' default).
+std::optional<std::vector<std::string>> read_statuses(const params& p) {
+  const auto it = p.find("status");
+  if (it == p.end()) return std::vector<std::string>{"active", "unsubscribed"};
+  static const std::set<std::string, std::less<>> known = {
+      "all", "active", "deleted", "not_set", "pending_confirmation", "temp_hold", "unsubscribed"};
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= it->second.size()) {
+    auto end = it->second.find(',', start);
+    if (end == std::string::npos) end = it->second.size();
+    auto one = it->second.substr(start, end - start);
+    if (!known.contains(one)) return std::nullopt;
+    out.push_back(std::move(one));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<const cc_contact*> sorted_contacts(const cc_data& data, const after_bound& after,
+                                               const std::vector<std::string>& statuses = {"all"}) {
   std::vector<const cc_contact*> out;
   for (const auto& c : data.contacts())
-    if (after.admits(c.updated_at)) out.push_back(&c);
+    if (after.admits(c.updated_at) &&
+        std::any_of(statuses.begin(), statuses.end(), [&](const auto& st) { return has_status(c, st); }))
+      out.push_back(&c);
   std::sort(out.begin(), out.end(), [](const cc_contact* x, const cc_contact* y) {
     return x->updated_at != y->updated_at ? x->updated_at < y->updated_at : x->id < y->id;
   });
@@ -483,6 +542,11 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
   // [GUESS: "after" read literally]; the connector must not care.
   server_.declare_reading("updated_after_bound", {"exclusive", "inclusive"});
   server_.declare_reading("after_date_bound", {"exclusive", "inclusive"});
+  // [GUESS: removing a contact's list memberships moves updated_at, as the
+  // v2 docs said of list changes]; the connector must not care.
+  server_.declare_reading("delete_bumps_updated_at", {"yes", "no"});
+  // The docs' examples show a date ("2022-08-15"); a date-time is plausible.
+  server_.declare_reading("deleted_at_format", {"date", "date-time"});
   server_.set_rejection_handler([](const rejection& why, const request&, response& res) {
     if (why.kind == limit_kind::daily)
       res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
@@ -586,13 +650,28 @@ void constant_contact_simulator::add_routes() {
     std::int64_t limit = 0;
     after_bound after{.us = std::nullopt, .inclusive = server_.reading("updated_after_bound") == "inclusive"};
     if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after.us)) return;
+    const auto statuses = read_statuses(*p);
+    if (!statuses)
+      return api_error(res, 400, "query.param.invalid",
+                       "status must be all, active, deleted, not_set, pending_confirmation, temp_hold or "
+                       "unsubscribed");
     const auto include = p->count("include") ? p->at("include") : std::string();
     const bool fields = include.find("custom_fields") != std::string::npos;
     const bool lists = include.find("list_memberships") != std::string::npos;
+    const bool date_only = server_.reading("deleted_at_format") == "date";
     const auto& data = state_->data;
-    answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after), "contacts",
-                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists); },
+    answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after, *statuses), "contacts",
+                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists, date_only); },
                 by_updated_at<cc_contact>());
+  }));
+
+  server_.add_api_route("DELETE", "/v3/contacts/{contact_id}", api([this](const request& req, response& res) {
+    const auto& id = req.path_param("contact_id");
+    const auto& contacts = state_->data.contacts();
+    if (std::none_of(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; }))
+      return api_error(res, 404, "not_found", "The contact was not found.");
+    state_->data.delete_contacts({id}, 0, server_.clock().now_unix_seconds(), bumps_on_delete());
+    res.status = 204;
   }));
 
   server_.add_api_route("GET", "/v3/contact_lists", api([this](const request& req, response& res) {
@@ -675,6 +754,34 @@ void constant_contact_simulator::add_control_routes() {
     const auto m = mutate(count("touch_contacts"), count("send_campaigns"));
     res.json(200, json{{"touched_contacts", m.touched_contacts}, {"sent_campaigns", m.sent_campaigns}}.dump());
   });
+  // {"ids": [...]} and/or {"count": N}: ids of contacts, or N random live ones.
+  auto contact_ids = [](const json& body) {
+    std::vector<std::string> ids;
+    if (body.contains("ids")) {
+      if (!body["ids"].is_array()) throw std::invalid_argument("ids must be an array of contact ids");
+      for (const auto& id : body["ids"]) {
+        if (!id.is_string()) throw std::invalid_argument("ids must be an array of contact ids");
+        ids.push_back(id.get<std::string>());
+      }
+    }
+    return ids;
+  };
+  server_.add_control_route("POST", "/_sim/contacts/delete", [this, contact_ids](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto count = body.value("count", json(0));
+    if (!count.is_number_integer() || count.get<std::int64_t>() < 0 || count.get<std::int64_t>() > 1000000)
+      throw std::invalid_argument("count must be an integer from 0 to 1000000");
+    res.json(200, json{{"deleted", delete_contacts(contact_ids(body), static_cast<int>(count.get<std::int64_t>()))}}.dump());
+  });
+  server_.add_control_route("POST", "/_sim/contacts/restore", [this, contact_ids](const request& req, response& res) {
+    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto ids = contact_ids(body);
+    const auto now = server_.clock().now_unix_seconds();
+    std::lock_guard lock(state_->mu);
+    res.json(200, json{{"restored", state_->data.restore_contacts(ids, now)}}.dump());
+  });
   server_.add_control_route("GET", "/_sim/dataset/{stream}", [this](const request& req, response& res) {
     auto body = dataset_json(req.path_param("stream"));
     if (body.empty()) res.json(404, R"({"error":"not_found"})");
@@ -717,6 +824,14 @@ cc_data::mutation constant_contact_simulator::mutate(int touch_contacts, int sen
   return state_->data.mutate(touch_contacts, send_campaigns, now);
 }
 
+std::vector<std::string> constant_contact_simulator::delete_contacts(const std::vector<std::string>& ids, int count) {
+  const auto now = server_.clock().now_unix_seconds();
+  std::lock_guard lock(state_->mu);
+  return state_->data.delete_contacts(ids, count, now, bumps_on_delete());
+}
+
+bool constant_contact_simulator::bumps_on_delete() const { return server_.reading("delete_bumps_updated_at") == "yes"; }
+
 std::string constant_contact_simulator::oauth_json() const {
   std::lock_guard lock(state_->mu);
   const auto& st = *state_;
@@ -733,7 +848,8 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
   const auto& data = state_->data;
   json out = json::array();
   if (stream == "contacts") {
-    for (const auto* c : sorted_contacts(data, {})) out.push_back(contact_json(data, *c, true, true));
+    const bool date_only = server_.reading("deleted_at_format") == "date";
+    for (const auto* c : sorted_contacts(data, {})) out.push_back(contact_json(data, *c, true, true, date_only));
   } else if (stream == "contact_lists") {
     for (const auto& l : data.lists()) out.push_back(list_json(l));
   } else if (stream == "contact_custom_fields") {

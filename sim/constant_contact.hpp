@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace quarry::sim {
 
@@ -61,8 +62,12 @@ class constant_contact_simulator {
 
   // As POST /_sim/mutate, at the sim clock's now.
   cc_data::mutation mutate(int touch_contacts, int send_campaigns);
+  // As POST /_sim/contacts/delete, at the sim clock's now (cc_data::delete_contacts):
+  // the ids deleted.
+  std::vector<std::string> delete_contacts(const std::vector<std::string>& ids, int count);
   // As GET /_sim/dataset/<stream>: what the API shows now, a JSON array.
-  // Streams: contacts (with custom_fields and list_memberships),
+  // Streams: contacts (as status=all shows them, with custom_fields and
+  // list_memberships; deleted ones with deleted_at),
   // contact_lists, contact_custom_fields, campaigns, campaign_activities,
   // and each report (sends, opens, ...) over every activity. Empty string
   // for an unknown stream.
@@ -75,6 +80,7 @@ class constant_contact_simulator {
   void add_routes();
   void add_oauth_routes();
   void add_control_routes();
+  bool bumps_on_delete() const;  // the reading delete_bumps_updated_at
 
   const constant_contact_options options_;
   std::unique_ptr<state> state_;

@@ -221,8 +221,14 @@ std::vector<cc_event> cc_data::report(const cc_activity& a, cc_report r, std::in
 cc_data::mutation cc_data::mutate(int touch_contacts, int send_campaigns, std::int64_t now) {
   mutation m;
   const auto n = contacts_.size();
+  // Deleted contacts are not touched (an update with lists would restore them).
   std::vector<bool> touched(n, false);
-  for (int i = 0; i < touch_contacts && static_cast<std::size_t>(m.touched_contacts) < n; ++i) {
+  std::size_t live = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    touched[i] = contacts_[i].deleted_at.has_value();
+    live += !touched[i];
+  }
+  for (int i = 0; i < touch_contacts && static_cast<std::size_t>(m.touched_contacts) < live; ++i) {
     // A random contact; the next one not yet touched in this mutation.
     auto at = static_cast<std::size_t>(mix(shape_.seed ^ (0xc0ffee + touches_++)) % n);
     while (touched[at]) at = (at + 1) % n;
@@ -234,6 +240,49 @@ cc_data::mutation cc_data::mutate(int touch_contacts, int send_campaigns, std::i
   }
   for (int i = 0; i < send_campaigns; ++i, ++m.sent_campaigns) add_campaign(now - 3600, now);
   return m;
+}
+
+cc_contact& cc_data::contact_of(const std::string& id) {
+  for (auto& c : contacts_)
+    if (c.id == id) return c;
+  throw std::invalid_argument("no contact " + id);
+}
+
+std::vector<std::string> cc_data::delete_contacts(const std::vector<std::string>& ids, int count, std::int64_t now,
+                                                  bool bump_updated_at) {
+  std::vector<std::string> out;
+  auto remove = [&](cc_contact& c) {
+    if (c.deleted_at) return;
+    for (const int l : c.lists) --lists_[static_cast<std::size_t>(l)].members;
+    c.lists.clear();
+    c.deleted_at = now;
+    if (bump_updated_at) c.updated_at = now;
+    out.push_back(c.id);
+  };
+  for (const auto& id : ids) remove(contact_of(id));
+  std::vector<std::size_t> live;
+  for (std::size_t i = 0; i < contacts_.size(); ++i)
+    if (!contacts_[i].deleted_at) live.push_back(i);
+  for (int i = 0; i < count && !live.empty(); ++i) {
+    const auto at = static_cast<std::size_t>(mix(shape_.seed ^ (0xde1e7e + deletions_++)) % live.size());
+    remove(contacts_[live[at]]);
+    live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  return out;
+}
+
+std::vector<std::string> cc_data::restore_contacts(const std::vector<std::string>& ids, std::int64_t now) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) {
+    auto& c = contact_of(id);
+    if (!c.deleted_at) continue;
+    c.deleted_at.reset();
+    c.lists = {(c.number - 1) % shape_.lists};
+    ++lists_[static_cast<std::size_t>(c.lists.front())].members;
+    c.updated_at = now;
+    out.push_back(c.id);
+  }
+  return out;
 }
 
 } // namespace quarry::sim

@@ -48,8 +48,9 @@ struct cc_contact {
   std::string id;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
-  std::vector<int> lists;  // list numbers
+  std::vector<int> lists;  // list numbers (none while deleted)
   int revision = 0;        // bumped by a mutation (changes job_title)
+  std::optional<std::int64_t> deleted_at;  // set while deleted
 };
 
 struct cc_list {
@@ -114,7 +115,7 @@ class cc_data {
   // visible open or bounce, stamped with the send time.
   std::vector<cc_event> report(const cc_activity& a, cc_report r, std::int64_t now) const;
 
-  // /_sim/mutate: `touch_contacts` distinct contacts (at most all) changed
+  // /_sim/mutate: `touch_contacts` distinct live contacts (at most all) changed
   // at `now`; `send_campaigns` new campaigns sent at `now` (their events
   // accrue from then on).
   struct mutation {
@@ -122,6 +123,20 @@ class cc_data {
     int sent_campaigns = 0;
   };
   mutation mutate(int touch_contacts, int send_campaigns, std::int64_t now);
+
+  // Deletes contacts at `now` (apis.md 5.4; CC's "Delete a Contact"): the
+  // live ones of `ids`, then `count` more live ones picked at random. A
+  // deleted contact keeps its data, loses its list memberships and gets
+  // deleted_at = now; its updated_at moves to now when `bump_updated_at`
+  // [GUESS: the docs do not say]. Returns the ids deleted. Throws
+  // std::invalid_argument naming an unknown id.
+  std::vector<std::string> delete_contacts(const std::vector<std::string>& ids, int count, std::int64_t now,
+                                           bool bump_updated_at);
+  // Restores deleted contacts as CC does when one is added to a list: back
+  // on its first list, deleted_at cleared, updated_at = now [GUESS]. Returns
+  // the ids restored (those of `ids` that were deleted); throws
+  // std::invalid_argument naming an unknown id.
+  std::vector<std::string> restore_contacts(const std::vector<std::string>& ids, std::int64_t now);
 
  private:
   void add_campaign(std::int64_t created, std::optional<std::int64_t> sent);
@@ -132,7 +147,10 @@ class cc_data {
   std::vector<cc_list> lists_;
   std::vector<cc_custom_field> fields_;
   std::vector<cc_campaign> campaigns_;
+  cc_contact& contact_of(const std::string& id);  // throws std::invalid_argument
+
   std::uint64_t touches_ = 0;
+  std::uint64_t deletions_ = 0;
 };
 
 // A deterministic UUID (8-4-4-4-12 lower hex) from two numbers.

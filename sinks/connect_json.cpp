@@ -6,12 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 
@@ -81,6 +82,7 @@ using json = nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
 constexpr int max_depth = 512;
+constexpr std::int64_t ms_per_day = 86'400'000;
 
 // How many bytes from p on (at most n) need no look inside a JSON string:
 // no quote, backslash, control character or non-ASCII byte.
@@ -102,28 +104,6 @@ std::size_t plain_run(const char* p, std::size_t n) {
   }
   return i;
 }
-
-// The length of the UTF-8 sequence at s[i] (2..4), 0 when it is not one
-// (overlong forms and surrogates included).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  unsigned min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) n = 2, min = 0x80;
-  else if (b0 >= 0xE0 && b0 <= 0xEF) n = 3, min = 0x800;
-  else if (b0 >= 0xF0 && b0 <= 0xF4) n = 4, min = 0x10000;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  unsigned cp = b0 & (0x7FU >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-constexpr std::int64_t ms_per_day = 86'400'000;
 
 // ---------------------------------------------------------------- make()
 
@@ -339,7 +319,7 @@ class payload_writer {
         return false;
       }
       if (c >= 0x80) {
-        const std::size_t n = utf8_length(in_, i);
+        const std::size_t n = connectors::json_text::utf8_length(in_, i);
         if (n == 0) {
           pos_ = i;
           invalid("a byte that is not UTF-8");
@@ -614,11 +594,7 @@ class payload_writer {
   }
 
   outcome write_time(std::string_view text, kind k) {
-    // parse_instant counts nanoseconds in an int64: years 1678..2261 only.
-    int year = 0;
-    const bool in_range = text.size() >= 4 && std::from_chars(text.data(), text.data() + 4, year).ec == std::errc{} &&
-                          year >= 1678 && year <= 2261;
-    const auto t = in_range ? connectors::parse_instant(text) : std::nullopt;
+    const auto t = connectors::parse_instant(text);  // years 1678..2261
     if (!t) return misfit(expected(k), k == kind::date ? "a string that is not a date" : "a string that is not a date-time");
     const std::int64_t ms = t->ms();
     char buf[24];

@@ -43,6 +43,16 @@ class kafka_sink final : public record_sink {
     const std::span<const kafka::header> sent{headers, stream.full_table ? 7u : 6u};
     if (output_.value_format == kafka_output::format::json)
       return producer_->produce(topic, key, value, sent);
+    if (output_.value_format == kafka_output::format::confluent_json_schema) {
+      auto ids = schema_ids_of(stream, topic);
+      if (!ids) return std::move(ids).error();
+      key_buffer_.clear();
+      confluent_frame(ids->key, key, key_buffer_);
+      if (!value) return producer_->produce(topic, key_buffer_, std::nullopt, sent);
+      value_buffer_.clear();
+      confluent_frame(ids->value, *value, value_buffer_);
+      return producer_->produce(topic, key_buffer_, value_buffer_, sent);
+    }
     auto writer = envelope_of(origin, stream, topic);
     if (!writer) return std::move(writer).error();
     key_buffer_.clear();
@@ -130,6 +140,35 @@ class kafka_sink final : public record_sink {
     return {};
   }
 
+  struct schema_ids {
+    std::int32_t key = 0, value = 0;
+  };
+
+  // confluent_json_schema: the registry's ids of the stream's key and value
+  // schemas under "<topic>-key" / "<topic>-value", registered on first use.
+  result<schema_ids> schema_ids_of(const stream_info& stream, const std::string& topic) {
+    const std::string id = topic + '\x1f' + stream.fingerprint;
+    if (auto it = schema_ids_.find(id); it != schema_ids_.end()) return it->second;
+    auto value = output_.registry->register_schema(topic + "-value", stream.schema);
+    if (!value) return std::move(value).error();
+    auto key = output_.registry->register_schema(topic + "-key", key_schema(stream));
+    if (!key) return std::move(key).error();
+    return schema_ids_.emplace(id, schema_ids{*key, *value}).first->second;
+  }
+
+  // A JSON Schema of the record key: an object of the primary key fields,
+  // each typed as in the stream's schema.
+  static std::string key_schema(const stream_info& stream) {
+    const auto schema = nlohmann::json::parse(stream.schema, nullptr, false);
+    const auto props = schema.is_object() ? schema.find("properties") : schema.end();
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& f : stream.key_fields) {
+      const bool typed = props != schema.end() && props->is_object() && props->contains(f);
+      fields[f] = typed ? (*props)[f] : nlohmann::json::object();
+    }
+    return nlohmann::json{{"type", "object"}, {"properties", fields}, {"required", stream.key_fields}}.dump();
+  }
+
   // The stream's Connect envelope writer, made once per schema.
   result<const connect::envelope_writer*> envelope_of(const record_origin& origin,
                                                       const stream_info& stream,
@@ -183,6 +222,7 @@ class kafka_sink final : public record_sink {
   std::string last_stream_, last_prefix_, last_source_;
   std::string extracted_at_;
   std::map<std::string, connect::envelope_writer> envelopes_;  // by topic and schema fingerprint
+  std::map<std::string, schema_ids> schema_ids_;                // by topic and schema fingerprint
   std::string key_buffer_, value_buffer_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "kafka/settings.hpp"
 #include "sinks/record_sink.hpp"
+#include "sinks/schema_registry.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,12 +17,14 @@ namespace quarry::sinks {
 
 // How records are written to their topics (the config's /kafka options).
 struct kafka_output {
-  enum class format { json, connect_json };
+  enum class format { json, connect_json, confluent_json_schema };
   format value_format = format::json;
   bool logical_timestamps = true;  // connect_json: date-times as Connect Timestamps
   // Record topics of streams with a primary key are created compacted.
   bool compact_record_topics = false;
   std::optional<std::int64_t> record_retention_ms;
+  // confluent_json_schema: the registry, shared by every worker's sink.
+  std::shared_ptr<schema_registry> registry;
 };
 
 std::unique_ptr<sink_factory> make_kafka_sink_factory(kafka::client_settings settings,

@@ -9,9 +9,12 @@ primary_email activity (+ a permalink) each, --recipients per activity; the
 tracking events of a send accrue over the 30 days after it.
 
 1. full run from a start_date before the data;
-2. the sim clock moves on a day, --touch contacts change and --send new
-   campaigns go out;
+2. the sim clock moves on a day, --touch contacts change, --delete contacts
+   are deleted (POST /_sim/contacts/delete) and --send new campaigns go out;
 3. incremental run.
+
+--reading NAME=VALUE (repeatable) sets a simulator reading, e.g.
+delete_bumps_updated_at=no.
 
 Calls are what the simulator counted (/_sim/stats), by path. The naive scan
 is counted from the simulator's dataset at the moment of each run: every
@@ -90,6 +93,8 @@ def main():
     ap.add_argument("--data-days", type=int, default=200)
     ap.add_argument("--touch", type=int, default=200)
     ap.add_argument("--send", type=int, default=2)
+    ap.add_argument("--delete", type=int, default=0)
+    ap.add_argument("--reading", action="append", default=[])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=None, help="results directory (default bench/results/constant_contact-<time>)")
     a = ap.parse_args()
@@ -101,7 +106,8 @@ def main():
     sim = subprocess.Popen([a.quarry, "sim", "constant-contact", "--port", "0", "--seed", str(a.seed),
                             "--contacts", str(a.contacts), "--campaigns", str(a.campaigns),
                             "--recipients", str(a.recipients), "--data-days", str(a.data_days),
-                            "--window", "100000/1", "--daily-limit", "100000000"],
+                            "--window", "100000/1", "--daily-limit", "100000000"] +
+                           [x for r in a.reading for x in ("--reading", r)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url = sim.stdout.readline().split()[-1]
@@ -127,6 +133,8 @@ def main():
             if label == "incremental":
                 post(url, "/_sim/clock", {"advance_seconds": 86400})
                 post(url, "/_sim/mutate", {"touch_contacts": a.touch, "send_campaigns": a.send})
+                if a.delete:
+                    post(url, "/_sim/contacts/delete", {"count": a.delete})
             naive = naive_calls(url, a.contacts if label == "full" else a.touch)
             post(url, "/_sim/reset_stats", {})
             p, wall = run_quarry(a.quarry, config, env)

@@ -36,24 +36,6 @@ std::string auth_origin(const job_context& job) {
   return default_auth_endpoint;
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += alphabet[(acc >> bits) & 0x3F];
-    }
-  }
-  if (bits > 0) out += alphabet[(acc << (6 - bits)) & 0x3F];
-  while (out.size() % 4 != 0) out += '=';
-  return out;
-}
-
 std::string json_text(const json& body, const char* key) {
   return body.is_object() && body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : "";
 }
@@ -145,7 +127,7 @@ result<fetched_token> refresh_token_chain::fetch(session& s) {
   req.url = auth_origin(job) + token_path + "?refresh_token=" + http::url_encode(current) +
             "&grant_type=refresh_token";
   req.describe = std::string("POST ") + token_path;
-  req.headers = {{"Authorization", "Basic " + base64(job.credential("client_id") + ":" +
+  req.headers = {{"Authorization", http::basic_authorization(job.credential("client_id") + ":" +
                                                      job.credential("client_secret"))},
                  {"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};

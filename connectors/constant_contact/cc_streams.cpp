@@ -78,7 +78,13 @@ std::vector<stream_descriptor> make_streams() {
                       {"created_at", date_time()},
                       {"updated_at", date_time()},
                       {"custom_fields", {{"type", {"array", "null"}}, {"items", {{"type", "object"}}}}},
-                      {"list_memberships", string_array()}})});
+                      {"list_memberships", string_array()},
+                      // A deleted contact's; a date or a date-time [GUESS: the
+                      // docs show "2022-08-15"], delivered as the API wrote it.
+                      {"deleted_at", nullable("string")},
+                      // settings.deletes "flag" or "both": true on a deleted
+                      // contact's record, false on every other.
+                      {"deleted", nullable("boolean")}})});
   out.push_back({"contact_lists", {"list_id"}, replication_method::full_table, "",
                  object_schema({{"list_id", {{"type", "string"}}},
                                 {"name", nullable("string")},

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <set>
 
 namespace quarry::connectors {
 namespace {
@@ -29,6 +30,9 @@ constexpr std::chrono::seconds bound_step{1};
 // An instant this much older than the server's clock at a read's start is
 // settled: nothing new can be stamped with it [GUESS: 60 s of lag at most].
 constexpr std::int64_t settle_s = 60;
+// The most contacts a deleted pass's mark holds at its newest deleted_at
+// (about 400 KB of state; see run_deleted).
+constexpr std::size_t max_deleted_keys = 10'000;
 
 std::string text_of(const json& record, const char* field) {
   if (!record.is_object() || !record.contains(field)) return {};
@@ -74,15 +78,61 @@ json current_form(const json& b, const char* field) {
 // began): then nothing new can be stamped with it, so it needs no keys and
 // the next read starts just after it. A send to 25,000 contacts in one
 // second would otherwise keep a 1 MB list of keys.
-json settled(json bookmark, const char* field, std::optional<std::int64_t> server_start) {
+json settled(json bookmark, const char* field, std::optional<std::int64_t> server_start,
+             std::int64_t window_s = settle_s) {
   if (!server_start || !bookmark.is_object() || !bookmark.contains(field) || !bookmark[field].is_string() ||
       bookmark.value("keys_at", json::array()).empty())
     return bookmark;
   const auto at = parse_instant(bookmark[field].get<std::string>());
-  if (!at || at->seconds() > *server_start - settle_s) return bookmark;
+  if (!at || at->seconds() > *server_start - window_s) return bookmark;
   bookmark[field] = format_rfc3339(instant{at->unix_ns + 1, 9});
   bookmark["keys_at"] = json::array();
   return bookmark;
+}
+
+// How long after `t` a contact can still be deleted with deleted_at = t:
+// the docs show deleted_at as a date ("2022-08-15") and do not say in which
+// zone [GUESS: one zone per account, dates never go back]; a date (read as
+// midnight UTC) is over in every zone 36 h later, so 2 days; a date-time
+// settles like any other instant.
+std::int64_t settle_window_s(const instant& t) {
+  constexpr std::int64_t day_ns = std::chrono::nanoseconds{day}.count();
+  return t.unix_ns % day_ns == 0 ? 2 * 86'400 + settle_s : settle_s;
+}
+
+// True when nothing new can be stamped with `t` any more (see settled()).
+bool is_settled(const instant& t, std::optional<std::int64_t> server_start) {
+  return server_start && t.seconds() <= *server_start - settle_window_s(t);
+}
+
+// Where the first deleted pass starts: two days before the job's start_date,
+// so that a contact changed after it and deleted the same day is caught
+// whichever zone a deleted_at date is in.
+result<boundary> first_deleted_boundary(const std::string& start_date) {
+  auto b = boundary::resume(json(), "deleted_at", start_date);
+  if (!b) return std::move(b).error();
+  const auto two_days = std::chrono::nanoseconds{2 * day}.count();
+  return boundary("deleted_at", instant{b->since().unix_ns - two_days, b->since().digits});
+}
+
+bool is_deleted(const json& contact) {
+  const auto it = contact.find("deleted_at");
+  return it != contact.end() && !it->is_null() && !(it->is_string() && it->get_ref<const std::string&>().empty());
+}
+
+// settings.deletes: what a contact deleted at the source becomes.
+enum class deletes_mode { tombstone, flag, both };
+
+result<deletes_mode> deletes_of(const job_context& job) {
+  const auto& s = job.settings;
+  if (!s.is_object() || !s.contains("deletes")) return deletes_mode::tombstone;
+  const auto& v = s["deletes"];
+  if (v == "tombstone") return deletes_mode::tombstone;
+  if (v == "flag") return deletes_mode::flag;
+  if (v == "both") return deletes_mode::both;
+  return make_error(error_kind::fatal, "constant_contact account " + job.account +
+                                           ": settings.deletes must be \"tombstone\", \"flag\" or \"both\", got " +
+                                           v.dump().substr(0, 40));
 }
 
 // Checks that a list read by time comes oldest first [GUESS: the docs give
@@ -144,6 +194,7 @@ class constant_contact_connector final : public connector {
   result<std::vector<stream_descriptor>> discover(session&) override { return streams(); }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
+    if (auto mode = deletes_of(s.job()); !mode) return std::move(mode).error();
     const auto& sel = s.job().selection;
     std::vector<std::string> children;  // what the campaigns task fans out to
     for (const auto& stream : streams()) {
@@ -199,13 +250,40 @@ class constant_contact_connector final : public connector {
     return a.s().checkpoint({{"full_table_completed", true}});
   }
 
-  // Contacts changed since the bookmark, oldest first; a checkpoint per page.
+  // Contacts: the incremental pass, then the deleted pass (see
+  // constant_contact_connector.hpp, "Deletes"). Bookmark: the incremental
+  // boundary {"updated_at", "keys_at"} and "deleted": the deleted pass's
+  // {"deleted_at", "keys_at"} (absent until a deleted pass has completed).
   status run_contacts(const task_spec& task, api& a) {
     auto& s = a.s();
-    auto b = boundary::resume(current_form(task.bookmark, "updated_at"), "updated_at", s.job().start_date);
+    auto mode = deletes_of(s.job());
+    if (!mode) return std::move(mode).error();
+    const auto last = current_form(task.bookmark, "updated_at");
+    auto b = boundary::resume(last, "updated_at", s.job().start_date);
     if (!b) return std::move(b).error();
+    json deletions = last.is_object() ? last.value("deleted", json()) : json();
+    // Contacts delivered live by this run: a deletion the bookmark holds is
+    // no longer the contact's last word (it was restored), so the next one,
+    // even at the same deleted_at, is delivered.
+    std::set<std::string> live;
+    auto current_deletions = [&] {
+      json mark = deletions;
+      if (mark.is_object() && mark.contains("keys_at") && mark["keys_at"].is_array()) {
+        json keys = json::array();
+        for (const auto& k : mark["keys_at"])
+          if (!k.is_string() || !live.contains(k.get<std::string>())) keys.push_back(k);
+        mark["keys_at"] = std::move(keys);
+      }
+      return mark;
+    };
+    auto with_deletions = [&](json bookmark) {
+      if (deletions.is_object()) bookmark["deleted"] = current_deletions();
+      return bookmark;
+    };
+    const bool flag = *mode != deletes_mode::tombstone;
     const auto first = "/v3/contacts?" + std::string(page_limit) +
-                       "&include=custom_fields,list_memberships&updated_after=" + query_time(b->query_after(bound_step));
+                       "&status=all&include=custom_fields,list_memberships&updated_after=" +
+                       query_time(b->query_after(bound_step));
     std::optional<std::int64_t> started;  // the server's clock at the first answer
     order_check order(s, "GET /v3/contacts");
     auto st = a.pages(first, "GET /v3/contacts", "contacts", [&](const json& body, const std::string&) -> result<bool> {
@@ -216,16 +294,99 @@ class constant_contact_connector final : public connector {
         if (!t) return std::move(t).error();
         order.see(*t);
         if (!b->admit(*t, id)) continue;  // before the bookmark, or delivered at it
-        if (auto e = emit(a, "contacts", c, id); !e) return std::move(e).error();
+        if (is_deleted(c)) continue;      // the deleted pass's
+        json record = c;
+        if (flag) record["deleted"] = false;
+        if (auto e = emit(a, "contacts", std::move(record), id); !e) return std::move(e).error();
+        live.insert(id);
       }
       if (order.ascending())
-        if (auto e = s.checkpoint(b->bookmark()); !e) return std::move(e).error();
+        if (auto e = s.checkpoint(with_deletions(b->bookmark())); !e) return std::move(e).error();
       return true;
     });
     if (!st) return st;
     // Only now is the newest instant read whole (the next page may have held
-    // more of it); closed if it was settled before the read began.
-    return s.checkpoint(settled(b->bookmark(), "updated_at", started));
+    // more of it); closed if it was settled before the read began. Committed
+    // before the deleted pass, which may fail on its own.
+    const auto through = settled(b->bookmark(), "updated_at", started);
+    if (auto e = s.checkpoint(with_deletions(through)); !e) return e;
+    auto done = run_deleted(a, current_deletions(), *mode);
+    if (!done) return std::move(done).error();
+    auto bookmark = through;
+    bookmark["deleted"] = std::move(*done);
+    return s.checkpoint(bookmark);
+  }
+
+  // The deleted pass: every deleted contact (GET /v3/contacts?status=deleted
+  // has no date filter), delivered (a tombstone, a flagged record, or both)
+  // when the core boundary on deleted_at has not delivered it yet. The list
+  // comes in no known order, so the pass checkpoints only at its end: a run
+  // that fails in it commits none of its deliveries, and the next run
+  // delivers them from the same mark. Returns the new mark.
+  //
+  // Deletions still unsettled at the pass's start (their deleted_at may yet
+  // be stamped on more contacts: 60 s for a date-time, 2 days for a date
+  // [GUESS]) are delivered at the end, oldest first, so that when the newest
+  // of them would hold more than max_deleted_keys keys, that group waits
+  // (undelivered, the mark before it) until it settles or a newer deletion
+  // closes it, instead of writing a state message near Kafka's 1 MB.
+  result<json> run_deleted(api& a, const json& mark, deletes_mode mode) {
+    auto& s = a.s();
+    auto b = mark.is_object() ? boundary::resume(mark, "deleted_at", s.job().start_date)
+                              : first_deleted_boundary(s.job().start_date);
+    if (!b) return std::move(b).error();
+    const bool flag = mode != deletes_mode::tombstone;
+    auto deliver = [&](json record, const std::string& id) -> status {
+      if (flag) {
+        record["deleted"] = true;
+        if (auto e = emit(a, "contacts", std::move(record), id); !e) return e;
+      }
+      if (mode != deletes_mode::flag) return s.tombstone("contacts", json{{"contact_id", id}});
+      return {};
+    };
+    struct unsettled {
+      instant t;
+      std::string id;
+      json record;  // flag modes only
+    };
+    std::vector<unsettled> held;
+    std::optional<std::int64_t> started;
+    const auto first = "/v3/contacts?" + std::string(page_limit) + "&status=deleted" +
+                       (flag ? "&include=custom_fields,list_memberships" : "");
+    auto st = a.pages(first, "GET /v3/contacts (status=deleted)", "contacts",
+                      [&](const json& body, const std::string&) -> result<bool> {
+                        if (!started) started = a.server_time();
+                        for (const auto& c : body["contacts"]) {
+                          const auto id = text_of(c, "contact_id");
+                          auto t = time_field(c, "deleted_at", "contacts", id);
+                          if (!t) return std::move(t).error();
+                          if (*t < b->since()) continue;  // delivered by an earlier run
+                          if (!is_settled(*t, started)) {
+                            held.push_back({*t, id, flag ? c : json()});
+                          } else if (b->admit(*t, id)) {
+                            if (auto e = deliver(c, id); !e) return std::move(e).error();
+                          }
+                        }
+                        return true;
+                      });
+    if (!st) return std::move(st).error();
+    std::stable_sort(held.begin(), held.end(), [](const auto& x, const auto& y) { return x.t < y.t; });
+    bool wait = false;
+    if (!held.empty()) {
+      auto trial = *b;
+      for (const auto& h : held) trial.admit(h.t, h.id);
+      wait = trial.newest() == held.back().t && trial.keys_at_newest().size() > max_deleted_keys;
+    }
+    for (auto& h : held) {
+      if (wait && h.t == held.back().t) {
+        s.warn("constant_contact: more than " + std::to_string(max_deleted_keys) + " contacts deleted at " +
+               format_rfc3339(h.t) + ": their deletions wait until that instant is settled");
+        break;
+      }
+      if (b->admit(h.t, h.id))
+        if (auto e = deliver(std::move(h.record), h.id); !e) return std::move(e).error();
+    }
+    return settled(b->bookmark(), "deleted_at", started, settle_window_s(b->newest()));
   }
 
   // Campaigns changed since the bookmark are emitted; those changed or sent

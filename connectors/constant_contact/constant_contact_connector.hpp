@@ -25,8 +25,36 @@
 // they stop at. Date-time columns are written RFC 3339 in UTC with the
 // precision the API gave (cc_streams.hpp: normalise_times).
 //
+// Deletes. A deleted contact stays in the account with a deleted_at (a date
+// in the docs' examples, "2022-08-15"; maybe a date-time [GUESS]) and
+// without list memberships; GET /v3/contacts leaves it out unless asked for
+// with status=deleted or status=all. The docs do not say whether deleting a
+// contact moves its updated_at, so the contacts task reads in two passes:
+//
+//   incremental  GET /v3/contacts?status=all&updated_after=B  live contacts
+//                emitted; deleted ones skipped (they may show up here, if a
+//                deletion moves updated_at, or never, if it does not)
+//   deleted      GET /v3/contacts?status=deleted (no date filter exists):
+//                each deletion the bookmark's "deleted" boundary on
+//                deleted_at has not delivered yet is delivered once
+//
+// Only the deleted pass delivers deletions, so one seen by both passes, or
+// by two runs, is delivered once under either reading; it runs after the
+// incremental pass, so a contact's tombstone follows its last live record.
+// A contact delivered live by the incremental pass (restored, by adding it
+// to a list) leaves the deleted boundary's keys, so its next deletion is
+// delivered even at the same deleted_at. The deleted pass checkpoints only
+// at its end (its list has no known order): a run that fails in it commits
+// none of its deliveries, and the next run makes them. Cost: every run
+// pages all deleted contacts of the account, ceil(deleted / 500) calls (at
+// least 1), besides the incremental pass. The first deleted pass delivers
+// every deletion since two days before start_date.
+//
 // Account settings: tracking_horizon_days, auth_endpoint (default
-// https://authz.constantcontact.com).
+// https://authz.constantcontact.com), deletes: "tombstone" (default; a
+// tombstone for the contact's key), "flag" (the contact's record with
+// "deleted": true instead; live records carry "deleted": false) or "both"
+// (the flagged record, then the tombstone).
 
 #include "connectors/core/connector.hpp"
 

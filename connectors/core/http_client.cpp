@@ -621,4 +621,22 @@ quarry::result<response> stream_with_retries(client& c, const request& r, const 
   });
 }
 
+std::string basic_authorization(std::string_view user_colon_password) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "Basic ";
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const unsigned char c : user_colon_password) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(acc >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0) out += alphabet[(acc << (6 - bits)) & 0x3F];
+  while ((out.size() - 6) % 4 != 0) out += '=';
+  return out;
+}
+
 }  // namespace quarry::http

@@ -47,6 +47,9 @@ namespace quarry::http {
 // file that sends a request. Callers of send_with_retries include it.
 struct backoff_policy;
 
+// "Basic <base64 of user:password>", an Authorization header value (RFC 7617).
+std::string basic_authorization(std::string_view user_colon_password);
+
 struct request {
   // GET, POST, PUT, DELETE (PATCH and HEAD work too). `body` is sent for any
   // method when non-empty, and always for POST and PUT.

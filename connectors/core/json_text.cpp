@@ -11,7 +11,11 @@ namespace {
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// Length of the UTF-8 sequence at s[i] (1..4), or 0 when it is not one.
+
+bool is_null_text(std::string_view text) { return text.empty() || text == "null"; }
+
+} // namespace
+
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   std::size_t n = 0;
@@ -30,10 +34,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
 }
-
-bool is_null_text(std::string_view text) { return text.empty() || text == "null"; }
-
-} // namespace
 
 kind kind_of(const nlohmann::json& property) {
   if (!property.is_object()) return kind::string;

@@ -23,6 +23,10 @@ kind kind_of(const nlohmann::json& property);
 // `text` as a quoted, escaped JSON string.
 void append_string(std::string& out, std::string_view text);
 
+// The length of the UTF-8 sequence at s[i] (2..4), or 0 when it is not one
+// (overlong forms and surrogates included).
+std::size_t utf8_length(std::string_view s, std::size_t i);
+
 // `"name":` — a key ready to precede a value.
 std::string key(std::string_view name);
 

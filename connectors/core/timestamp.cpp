@@ -46,6 +46,9 @@ std::optional<wall_time> parse_wall(std::string_view text) {
   if (text.size() < 10 || !digits(text, 0, 4, y) || text[4] != '-' || !digits(text, 5, 2, mo) || text[7] != '-' ||
       !digits(text, 8, 2, d))
     return std::nullopt;
+  // Nanoseconds since the epoch fit an int64 from 1678 to 2261 only (a
+  // "never" date such as 9999-12-31 is not an instant here).
+  if (y < 1678 || y > 2261) return std::nullopt;
   const auto days = days_from_civil(y, mo, d);
   if (!days) return std::nullopt;
   wall_time w;

@@ -196,6 +196,48 @@ emitted_records parse_jsonl(const std::string& text) {
   return out;
 }
 
+// The Kafka options (Connect envelopes, compaction) and deletes are Kafka's:
+// Singer and JSON lines stay plain JSON, and a full-table stream that
+// shrinks just emits the rows it has, with no delete of any kind.
+TEST_F(stream_outputs, kafka_value_formats_and_deletes_leave_singer_and_jsonl_unchanged) {
+  sim::synthetic_options o;
+  o.seed = 11;
+  o.accounts = accounts;
+  o.events_per_account = 3;
+  o.users = 4;  // 9 before
+  sim::synthetic_simulator shrunk{o};
+  shrunk.start();
+  for (const char* format : {"connect_json", "json"}) {
+    SCOPED_TRACE(format);
+    auto cfg = synthetic_config(sim_->base_url(), unique_prefix("streams"), unused_address());
+    cfg["kafka"]["value_format"] = format;
+    cfg["kafka"]["compact_record_topics"] = true;
+    config_ = dir_.write(std::string{"config-"} + format + ".json", cfg.dump(2));
+    const auto path = dir_.file(std::string{"out-"} + format + ".jsonl");
+    auto r = extract({"--output", "jsonl=" + path});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto before = testing::read_file(path);
+    expect_records(everything(), parse_jsonl(before));
+    r = extract({"--output", "singer"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_records(everything(), parse_singer(r.out).records);
+
+    cfg["accounts"]["syn"]["endpoint"] = shrunk.base_url();
+    config_ = dir_.write(std::string{"config-"} + format + ".json", cfg.dump(2));
+    r = extract({"--output", "jsonl=" + path});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto after = testing::read_file(path).substr(before.size());
+    for (const auto& line : json_lines(after, "jsonl output")) {
+      EXPECT_TRUE(line["record"].is_object()) << line.dump();
+      EXPECT_FALSE(line["record"].contains("schema")) << line.dump();
+    }
+    EXPECT_EQ(parse_jsonl(after).at("users"), dataset(shrunk, sim::synthetic_dataset::users));
+    r = extract({"--output", "singer"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(parse_singer(r.out).records.at("users"), dataset(shrunk, sim::synthetic_dataset::users));
+  }
+}
+
 TEST_F(stream_outputs, jsonl_appends_every_record_then_only_what_changed) {
   const auto path = dir_.file("out.jsonl");
   const auto state_path = path + ".state.json";

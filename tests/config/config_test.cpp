@@ -289,7 +289,15 @@ std::ostream& operator<<(std::ostream& os, const bad_config_case& c) { return os
 
 const bad_config_case bad_configs[] = {
     {"bad_value_format", R"({"kafka": {"value_format": "connect"}})", "", "/kafka/value_format",
-     R"(expected one of json, connect_json; got "connect")"},
+     R"(expected one of json, connect_json, confluent_json_schema; got "connect")"},
+    {"confluent_without_registry", R"({"kafka": {"value_format": "confluent_json_schema"}})", "",
+     "/kafka/schema_registry", "required when /kafka/value_format is confluent_json_schema"},
+    {"registry_without_url", R"({"kafka": {"schema_registry": {}}})", "", "/kafka/schema_registry/url",
+     "required"},
+    {"registry_url_not_http", R"({"kafka": {"schema_registry": {"url": "sr:8081"}}})", "",
+     "/kafka/schema_registry/url", "expected an http:// or https:// URL"},
+    {"registry_user_info_inline", R"({"kafka": {"schema_registry": {"url": "http://sr:8081", "user_info": "u:p"}}})",
+     "", "/kafka/schema_registry/user_info", "secret"},
     {"bad_connect_timestamps", R"({"kafka": {"connect_timestamps": "millis"}})", "",
      "/kafka/connect_timestamps", "expected one of logical, string"},
     {"compact_record_topics_not_bool", R"({"kafka": {"compact_record_topics": "yes"}})", "",

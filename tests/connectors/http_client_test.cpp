@@ -230,6 +230,13 @@ class http_client_test : public ::testing::Test {
 
 // --- one attempt: statuses ---------------------------------------------------
 
+TEST(http_basic_authorization, encodes_user_and_password_as_rfc_7617_does) {
+  EXPECT_EQ(http::basic_authorization("Aladdin:open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(http::basic_authorization("a:b"), "Basic YTpi");
+  EXPECT_EQ(http::basic_authorization("ab:c"), "Basic YWI6Yw==");
+  EXPECT_EQ(http::basic_authorization("u:\xC3\xA9"), "Basic dTrDqQ==");
+}
+
 TEST_F(http_client_test, returns_the_body_status_and_lower_cased_headers_of_a_200) {
   client c;
   auto r = c.send(get("/hello"));

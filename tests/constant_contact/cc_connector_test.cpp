@@ -72,7 +72,10 @@ class scripted_session final : public session {
         if (k == "Authorization") bearer = v.substr(7);
       events.push_back("call " + bearer);
       urls.push_back(req.url);
-      res = api_answer ? api_answer(req.url) : answer(200, "{}");
+      if (req.url.find("status=deleted") != std::string::npos)
+        res = deleted_answer ? deleted_answer(req.url) : answer(200, R"({"contacts":[]})");
+      else
+        res = api_answer ? api_answer(req.url) : answer(200, "{}");
     }
     // As http::client: a 401 not listed in also_accept is auth_expired.
     if (res.status == 401 && std::find(req.also_accept.begin(), req.also_accept.end(), 401) == req.also_accept.end())
@@ -87,11 +90,30 @@ class scripted_session final : public session {
   }
   status emit(std::string_view stream, const json& record) override {
     emitted.emplace_back(stream, record);
+    log.push_back("emit " + record.value("contact_id", std::string()) +
+                  (record.contains("deleted") ? " deleted=" + record["deleted"].dump() : ""));
+    return {};
+  }
+  status tombstone(std::string_view stream, const json& key_record) override {
+    log.push_back("tombstone " + std::string(stream) + " " + key_record.dump());
     return {};
   }
   status checkpoint(const json& bookmark) override {
     checkpoints.push_back(bookmark);
+    log.push_back("checkpoint");
     return {};
+  }
+  // The tombstones the engine would commit: those before the last checkpoint.
+  std::vector<std::string> committed_tombstones() const {
+    std::vector<std::string> out, pending;
+    for (const auto& e : log) {
+      if (e.rfind("tombstone ", 0) == 0) pending.push_back(e.substr(10));
+      if (e == "checkpoint") {
+        out.insert(out.end(), pending.begin(), pending.end());
+        pending.clear();
+      }
+    }
+    return out;
   }
   void spawn(task_spec) override {}
   void declare(const stream_descriptor&) override {}
@@ -112,6 +134,9 @@ class scripted_session final : public session {
   int rotations = 0;
   bool fail_store = false;
   std::function<http::response(const std::string& url)> api_answer;
+  // GET /v3/contacts?status=deleted (default: none deleted).
+  std::function<http::response(const std::string& url)> deleted_answer;
+  std::vector<std::string> log;  // "emit <id> [deleted=..]", "tombstone <stream> <key>", "checkpoint"
   std::vector<std::string> urls;
   std::vector<std::pair<std::string, json>> emitted;
   std::vector<json> checkpoints;
@@ -339,14 +364,16 @@ TEST(cc_contacts, a_resumed_read_asks_before_the_bookmark_and_skips_the_keys_it_
     task.stream = "contacts";
     task.bookmark = bookmark;
     ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
-    ASSERT_EQ(s.urls.size(), 1u);
+    ASSERT_EQ(s.urls.size(), 2u) << "the incremental pass, then the deleted pass";
     EXPECT_NE(s.urls[0].find("&updated_after=2026-11-14T15%3A05%3A36.042Z"), std::string::npos) << s.urls[0];
     ASSERT_EQ(s.emitted.size(), 2u);
     EXPECT_EQ(s.emitted[0].second["contact_id"], "c");
     EXPECT_EQ(s.emitted[1].second["updated_at"], "2026-11-14T15:05:38.0001Z") << "UTC, the precision kept";
     EXPECT_EQ(s.emitted[1].second["email_address"]["created_at"], "2026-11-14T15:05:38.0001Z") << "nested too";
     ASSERT_FALSE(s.checkpoints.empty());
-    EXPECT_EQ(s.checkpoints.back(), (json{{"updated_at", "2026-11-14T15:05:38.0001Z"}, {"keys_at", {"d"}}}));
+    auto last = s.checkpoints.back();
+    last.erase("deleted");
+    EXPECT_EQ(last, (json{{"updated_at", "2026-11-14T15:05:38.0001Z"}, {"keys_at", {"d"}}}));
   }
 }
 
@@ -368,7 +395,8 @@ TEST(cc_contacts, a_settled_newest_instant_closes_and_an_unsettled_one_keeps_its
     ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
     EXPECT_NE(s.urls[0].find("&updated_after=2025-12-31T23%3A59%3A59.000Z"), std::string::npos) << s.urls[0];
     EXPECT_EQ(s.emitted.size(), 2u);
-    const auto last = s.checkpoints.back();
+    auto last = s.checkpoints.back();
+    last.erase("deleted");
     if (settled) {
       EXPECT_EQ(last, (json{{"updated_at", "2026-11-14T15:05:37.000000001Z"}, {"keys_at", json::array()}}));
     } else {
@@ -396,6 +424,248 @@ TEST(cc_contacts, a_time_that_is_no_time_fails_the_read_naming_the_record_and_a_
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, error_kind::bad_payload);
   EXPECT_NE(r.error().message.find("contacts b: updated_at"), std::string::npos) << r.error().message;
+}
+
+json deleted_contact(const std::string& id, const std::string& updated_at, const std::string& deleted_at) {
+  auto c = contact(id, updated_at);
+  c["deleted_at"] = deleted_at;
+  c["list_memberships"] = json::array();
+  return c;
+}
+
+// A page of contacts with the server's Date.
+http::response contacts_page(const json& contacts, const std::string& date = "Sat, 14 Nov 2026 16:00:00 GMT",
+                             const std::string& next = "") {
+  json body = {{"contacts", contacts}};
+  if (!next.empty()) body["_links"] = {{"next", {{"href", next}}}};
+  auto r = answer(200, body.dump());
+  r.headers = {{"date", date}};
+  return r;
+}
+
+std::string tombstone_of(const std::string& id) { return "contacts " + json{{"contact_id", id}}.dump(); }
+
+// One contacts task of a run: from `bookmark`, against what the two passes show.
+struct contacts_run {
+  json incremental;  // the contacts GET /v3/contacts?status=all shows
+  json deleted;      // ... and ?status=deleted
+  std::string date = "Sat, 14 Nov 2026 16:00:00 GMT";
+  json settings = json::object();
+};
+
+std::unique_ptr<scripted_session> run_contacts(const contacts_run& r, const json& bookmark, bool* ok = nullptr) {
+  auto s = std::make_unique<scripted_session>(unique_account("deletes"));
+  s->job_.start_date = "2026-01-01T00:00:00Z";
+  s->job_.settings = r.settings;
+  s->api_answer = [r](const std::string&) { return contacts_page(r.incremental, r.date); };
+  s->deleted_answer = [r](const std::string&) { return contacts_page(r.deleted, r.date); };
+  task_spec task;
+  task.stream = "contacts";
+  task.bookmark = bookmark;
+  const auto st = make_connector("constant_contact")->run(task, *s);
+  if (ok) *ok = static_cast<bool>(st);
+  else EXPECT_TRUE(st) << st.error().message;
+  return s;
+}
+
+TEST(cc_deletes, the_deletes_setting_takes_three_values_and_refuses_others_at_plan_time) {
+  for (const char* good : {"tombstone", "flag", "both"}) {
+    scripted_session s(unique_account("setting"));
+    s.job_.settings = {{"deletes", good}};
+    EXPECT_TRUE(make_connector("constant_contact")->plan(s, {})) << good;
+  }
+  for (const json& bad : {json("delete"), json(true), json(nullptr)}) {
+    scripted_session s(unique_account("setting"));
+    s.job_.account = "shop";
+    s.job_.settings = {{"deletes", bad}};
+    const auto planned = make_connector("constant_contact")->plan(s, {});
+    ASSERT_FALSE(planned) << bad;
+    EXPECT_EQ(planned.error().kind, error_kind::fatal);
+    const auto& m = planned.error().message;
+    EXPECT_NE(m.find("account shop: settings.deletes must be \"tombstone\", \"flag\" or \"both\", got " + bad.dump()),
+              std::string::npos)
+        << m;
+  }
+}
+
+// Whatever the mode, live contacts come from the incremental pass
+// (status=all) and deletions from the deleted pass, after them, once.
+TEST(cc_deletes, each_mode_delivers_a_deletion_as_it_says_after_the_live_records) {
+  struct row {
+    const char* mode;
+    std::vector<std::string> log;
+  };
+  const auto x = tombstone_of("x");
+  const row rows[] = {
+      {"tombstone", {"emit a", "checkpoint", "checkpoint", "tombstone " + x, "checkpoint"}},
+      {"flag", {"emit a deleted=false", "checkpoint", "checkpoint", "emit x deleted=true", "checkpoint"}},
+      {"both", {"emit a deleted=false", "checkpoint", "checkpoint", "emit x deleted=true", "tombstone " + x, "checkpoint"}},
+  };
+  for (const auto& r : rows) {
+    SCOPED_TRACE(r.mode);
+    contacts_run run;
+    // As a server whose deletions move updated_at shows them: in both passes.
+    run.incremental = {contact("a", "2026-11-14T15:00:00Z"), deleted_contact("x", "2026-11-14T15:01:00Z", "2026-11-14")};
+    run.deleted = json::array({deleted_contact("x", "2026-11-14T15:01:00Z", "2026-11-14")});
+    run.settings = {{"deletes", r.mode}};
+    const auto s = run_contacts(run, json());
+    EXPECT_EQ(s->log, r.log);
+    ASSERT_EQ(s->urls.size(), 2u);
+    EXPECT_NE(s->urls[0].find("&status=all&"), std::string::npos) << s->urls[0];
+    EXPECT_NE(s->urls[1].find("/v3/contacts?limit=500&status=deleted"), std::string::npos) << s->urls[1];
+    EXPECT_EQ(s->urls[1].find("updated_after"), std::string::npos) << "no date filter: " << s->urls[1];
+    EXPECT_EQ(s->urls[1].find("include="), r.mode == std::string("tombstone") ? std::string::npos : s->urls[1].find("include="))
+        << "a tombstone needs only the key";
+    if (r.mode != std::string("tombstone")) {
+      const auto& flagged = s->emitted.back().second;
+      EXPECT_EQ(flagged["deleted_at"], "2026-11-14");
+      EXPECT_EQ(flagged["email_address"]["created_at"], "2026-11-14T15:01:00Z");
+    }
+  }
+}
+
+// Every combination of the two readings the docs leave open: deleting moves
+// updated_at (the incremental pass sees the deletion too) or not, and
+// deleted_at is a date or a date-time. Runs follow each other with the
+// bookmark the last one committed: each deletion is tombstoned exactly once.
+TEST(cc_deletes, a_deletion_is_tombstoned_once_over_runs_under_every_reading) {
+  for (const bool bumps : {true, false})
+    for (const std::string day : {"2026-11-14", "2026-11-14T15:59:30.250Z"}) {  // unsettled at 16:00
+      SCOPED_TRACE(std::string(bumps ? "bumps" : "does not bump") + " updated_at; deleted_at " + day);
+      const auto deleted_x = deleted_contact("x", bumps ? "2026-11-14T15:59:30.250Z" : "2026-10-01T00:00:00Z", day);
+      const auto deleted_y = deleted_contact("y", bumps ? "2026-11-14T15:59:30.250Z" : "2026-10-02T00:00:00Z", day);
+      contacts_run run;
+      run.incremental = json::array({contact("a", "2026-11-14T15:00:00Z")});
+      if (bumps) run.incremental.push_back(deleted_x);
+      run.deleted = json::array({deleted_x});
+      auto s = run_contacts(run, json());
+      EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("x")});
+      auto bookmark = s->checkpoints.back();
+
+      // The same answers again: nothing new.
+      s = run_contacts(run, bookmark);
+      EXPECT_TRUE(s->committed_tombstones().empty()) << bookmark.dump();
+      bookmark = s->checkpoints.back();
+
+      // y deleted at the same instant (or day) as x, which is not settled yet.
+      if (bumps) run.incremental.push_back(deleted_y);
+      run.deleted = {deleted_y, deleted_x};
+      s = run_contacts(run, bookmark);
+      EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("y")}) << bookmark.dump();
+      bookmark = s->checkpoints.back();
+      EXPECT_EQ(bookmark["deleted"]["keys_at"], (json{"x", "y"}));
+
+      // Three days on, the instant is settled: the mark closes past it.
+      run.date = "Tue, 17 Nov 2026 16:00:00 GMT";
+      s = run_contacts(run, bookmark);
+      EXPECT_TRUE(s->committed_tombstones().empty()) << bookmark.dump();
+      EXPECT_EQ(s->checkpoints.back()["deleted"]["keys_at"], json::array());
+      s = run_contacts(run, s->checkpoints.back());
+      EXPECT_TRUE(s->committed_tombstones().empty());
+    }
+}
+
+// The deleted pass checkpoints only at its end: a run that fails on its
+// second page commits none of the first page's tombstones, and the next run
+// makes each once.
+TEST(cc_deletes, a_run_failing_inside_the_deleted_pass_commits_no_tombstone_and_the_next_makes_each_once) {
+  for (const bool second_page_fails : {true, false}) {
+    SCOPED_TRACE(second_page_fails);
+    scripted_session s(unique_account("fail"));
+    s.job_.start_date = "2026-01-01T00:00:00Z";
+    s.api_answer = [](const std::string&) { return contacts_page(json::array({contact("a", "2026-11-14T15:00:00Z")})); };
+    s.deleted_answer = [&](const std::string& url) {
+      if (url.find("cursor=2") == std::string::npos)
+        return contacts_page(json::array({deleted_contact("x", "2026-10-01T00:00:00Z", "2026-11-10")}),
+                             "Sat, 14 Nov 2026 16:00:00 GMT", "/v3/contacts?status=deleted&cursor=2");
+      if (second_page_fails) return answer(200, "<html>Service Unavailable</html>");
+      return contacts_page(json::array({deleted_contact("y", "2026-10-01T00:00:00Z", "2026-11-12")}));
+    };
+    task_spec task;
+    task.stream = "contacts";
+    task.bookmark = {{"updated_at", "2026-11-14T15:00:00Z"},
+                     {"keys_at", {"a"}},
+                     {"deleted", {{"deleted_at", "2026-11-01T00:00:00Z"}, {"keys_at", json::array()}}}};
+    const auto st = make_connector("constant_contact")->run(task, s);
+    if (second_page_fails) {
+      ASSERT_FALSE(st);
+      EXPECT_EQ(st.error().kind, error_kind::bad_payload) << st.error().message;
+      EXPECT_NE(std::find(s.log.begin(), s.log.end(), "tombstone " + tombstone_of("x")), s.log.end())
+          << "emitted, but after the last checkpoint";
+      EXPECT_TRUE(s.committed_tombstones().empty());
+      EXPECT_EQ(s.checkpoints.back()["deleted"], task.bookmark["deleted"]) << "the mark did not move";
+    } else {
+      ASSERT_TRUE(st) << st.error().message;
+      EXPECT_EQ(s.committed_tombstones(), (std::vector<std::string>{tombstone_of("x"), tombstone_of("y")}));
+    }
+  }
+}
+
+// A contact restored (added to a list again) and deleted again on the same
+// day: the incremental pass delivered it live, so its second deletion at the
+// same deleted_at is tombstoned again. Not seen live in between, the
+// deletion the bookmark holds is not repeated.
+TEST(cc_deletes, a_contact_restored_and_deleted_again_the_same_day_gets_a_second_tombstone) {
+  const json bookmark = {{"updated_at", "2026-11-14T12:00:00Z"},
+                         {"keys_at", json::array()},
+                         {"deleted", {{"deleted_at", "2026-11-14T00:00:00Z"}, {"keys_at", {"w", "x"}}}}};
+  for (const bool seen_live : {true, false}) {
+    SCOPED_TRACE(seen_live);
+    contacts_run run;
+    if (seen_live) run.incremental = json::array({contact("x", "2026-11-14T13:00:00Z")});
+    else run.incremental = json::array();
+    run.deleted = {deleted_contact("x", "2026-11-14T13:00:00Z", "2026-11-14"),
+                   deleted_contact("w", "2026-11-14T11:00:00Z", "2026-11-14")};
+    const auto s = run_contacts(run, bookmark);
+    if (seen_live) {
+      EXPECT_EQ(s->log, (std::vector<std::string>{"emit x", "checkpoint", "checkpoint", "tombstone " + tombstone_of("x"),
+                                                  "checkpoint"}));
+    } else {
+      EXPECT_TRUE(s->committed_tombstones().empty());
+    }
+    EXPECT_EQ(s->checkpoints.back()["deleted"]["keys_at"], (json{"w", "x"}));
+  }
+}
+
+// More than 10,000 unsettled deletions at one instant would make a state
+// message near Kafka's 1 MB: they wait (the older ones are delivered) until
+// a newer deletion or the instant's settling closes them, each once.
+TEST(cc_deletes, over_ten_thousand_unsettled_deletions_at_one_instant_wait_and_are_delivered_once) {
+  contacts_run run;
+  run.incremental = json::array();
+  run.deleted = json::array({deleted_contact("old", "2026-10-01T00:00:00Z", "2026-11-13")});
+  for (int i = 0; i < 10'001; ++i)
+    run.deleted.push_back(deleted_contact("c" + std::to_string(i), "2026-10-01T00:00:00Z", "2026-11-14"));
+  auto s = run_contacts(run, json());
+  EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("old")});
+  EXPECT_EQ(s->checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-13T00:00:00Z"}, {"keys_at", {"old"}}}));
+  ASSERT_FALSE(s->warnings.empty());
+  EXPECT_NE(s->warnings.back().find("more than 10000 contacts deleted at 2026-11-14T00:00:00Z"), std::string::npos)
+      << s->warnings.back();
+
+  // A newer deletion closes the big day: all of it, once.
+  auto later = run;
+  later.deleted.push_back(deleted_contact("new", "2026-10-01T00:00:00Z", "2026-11-15"));
+  later.date = "Sun, 15 Nov 2026 16:00:00 GMT";
+  auto next = run_contacts(later, s->checkpoints.back());
+  EXPECT_EQ(next->committed_tombstones().size(), 10'002u);
+  EXPECT_EQ(next->checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-15T00:00:00Z"}, {"keys_at", {"new"}}}));
+
+  // Or the day settles: all of it, once, and the mark closes.
+  run.date = "Tue, 17 Nov 2026 16:00:00 GMT";
+  next = run_contacts(run, s->checkpoints.back());
+  EXPECT_EQ(next->committed_tombstones().size(), 10'001u);
+  EXPECT_EQ(next->checkpoints.back()["deleted"]["keys_at"], json::array());
+}
+
+TEST(cc_deletes, a_deleted_contact_without_a_readable_deleted_at_fails_the_task_naming_it) {
+  contacts_run run;
+  run.incremental = json::array();
+  run.deleted = json::array({deleted_contact("x", "2026-10-01T00:00:00Z", "someday")});
+  bool ok = true;
+  const auto s = run_contacts(run, json(), &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(s->committed_tombstones().empty());
 }
 
 TEST(cc_paging, a_next_link_the_server_repeats_fails_instead_of_looping) {

@@ -21,6 +21,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -90,6 +91,7 @@ struct job_options {
   json quota;    // null: mirror the simulator's limits
   std::int64_t start_days_ago = 400;
   json refresh_token;  // null: {"file": <dir>/refresh_token}
+  json settings = json::object();  // the account's, besides auth_endpoint
 };
 
 std::string make_config(const std::string& prefix, const sim::constant_contact_simulator& s, const temp_dir& dir,
@@ -101,7 +103,8 @@ std::string make_config(const std::string& prefix, const sim::constant_contact_s
                     {"client_secret", {{"env", "CC_SECRET"}}},
                     {"refresh_token", o.refresh_token.is_null() ? json{{"file", dir.file("refresh_token")}}
                                                                 : o.refresh_token}}},
-                  {"settings", {{"auth_endpoint", s.base_url()}}}};
+                  {"settings", o.settings}};
+  account["settings"]["auth_endpoint"] = s.base_url();
   account["quota"] = o.quota.is_null()
                          ? json{{"windows", {{{"calls", s.options().rate_calls},
                                               {"seconds", static_cast<int>(s.options().rate_seconds)}}}}}
@@ -570,6 +573,219 @@ TEST(constant_contact_e2e, a_campaign_with_50_activities_fans_out_400_report_tas
   }
   EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 0) << "the campaign did not change";
   EXPECT_GT(summary_records(second.out).at("opens"), 0) << "opens accrued over two days" << second.out;
+}
+
+// Deletes (issue 14). What a consumer of the contacts topic sees per key, in
+// order: each value, or null for a tombstone.
+std::map<std::string, std::vector<json>> contact_messages(const std::string& prefix) {
+  std::map<std::string, std::vector<json>> out;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic(prefix, "contacts"), [&](kafka::consumed_message&& m) {
+    out[json::parse(m.key).at("contact_id").get<std::string>()].push_back(m.value ? json::parse(*m.value) : json());
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return out;
+}
+
+std::size_t tombstones_in(const std::vector<json>& messages) {
+  return static_cast<std::size_t>(std::count_if(messages.begin(), messages.end(), [](const json& v) { return v.is_null(); }));
+}
+
+// The ids the simulator shows deleted now.
+std::set<std::string> deleted_ids(const sim::constant_contact_simulator& s) {
+  std::set<std::string> out;
+  for (const auto& c : dataset(s, "contacts"))
+    if (c.contains("deleted_at")) out.insert(c["contact_id"].get<std::string>());
+  return out;
+}
+
+std::set<std::string> ids_of(const json& answer) { return {answer["deleted"].begin(), answer["deleted"].end()}; }
+
+// The topic as a consumer that applies tombstones ends up with: every
+// deleted contact's last message is its tombstone (and it has `tombstones`
+// of them), every other contact's last one a live record.
+void expect_contacts_end_as_the_source(const std::string& prefix, const sim::constant_contact_simulator& s,
+                                       const std::map<std::string, std::size_t>& tombstones = {}) {
+  const auto deleted = deleted_ids(s);
+  std::size_t live = 0;
+  for (const auto& [id, messages] : contact_messages(prefix)) {
+    ASSERT_FALSE(messages.empty());
+    if (deleted.contains(id)) {
+      const auto it = tombstones.find(id);
+      EXPECT_EQ(tombstones_in(messages), it == tombstones.end() ? 1u : it->second) << id;
+      EXPECT_TRUE(messages.back().is_null()) << id << ": a live record after its tombstone";
+    } else {
+      ++live;
+      EXPECT_FALSE(messages.back().is_null()) << id << " is live at the source";
+    }
+  }
+  EXPECT_EQ(live + deleted.size(), dataset(s, "contacts").size()) << "every contact in the topic";
+}
+
+// The readings the docs leave open on deletes: does deleting a contact move
+// its updated_at (so that the incremental read sees the deletion too), and
+// is deleted_at a date or a date-time?
+class constant_contact_deletes : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
+ protected:
+  sim::constant_contact_options with_readings(sim::constant_contact_options o) const {
+    o.server.readings = {{"delete_bumps_updated_at", std::get<0>(GetParam())},
+                         {"deleted_at_format", std::get<1>(GetParam())}};
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(readings, constant_contact_deletes,
+                         ::testing::Combine(::testing::Values("yes", "no"), ::testing::Values("date", "date-time")),
+                         [](const auto& info) {
+                           auto name = "bumps_" + std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// Deletions reach the topic as one tombstone each, after the contact's live
+// records: over runs with nothing new, a restore and a second deletion, and
+// a run killed inside the deleted pass.
+TEST_P(constant_contact_deletes, each_deletion_is_one_tombstone_over_runs_and_a_killed_run) {
+  auto o = small_account();
+  o.data.campaigns = 0;
+  o.access_ttl_s = 30 * day_s;  // no 401 to count among the calls the hold lets through
+  auto s = start(with_readings(o));
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("deletes");
+  job_options jo;
+  jo.streams = {{"contacts", json::object()}};
+  jo.checkpoint_records = 1;  // every checkpoint commits
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  auto run = [&](const char* what) {
+    SCOPED_TRACE(what);
+    const auto r = extract(dir, cfg, *s);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  };
+
+  run("baseline");
+  EXPECT_EQ(contact_messages(prefix).size(), 620u);
+  expect_contacts_end_as_the_source(prefix, *s);
+  const auto first = ids_of(control(*s, "POST", "/_sim/contacts/delete", {{"count", 30}}));
+  ASSERT_EQ(first.size(), 30u);
+  run("30 deleted");
+  expect_contacts_end_as_the_source(prefix, *s);
+  s->http().reset_stats();
+  run("nothing new");
+  expect_contacts_end_as_the_source(prefix, *s);
+  EXPECT_EQ(calls_to(*s, "/v3/contacts"), 2) << "one page of each pass";
+
+  // One of them restored (added to a list) and delivered live, then deleted
+  // again, the same day, with 540 more: the deleted pass has two pages, and
+  // the first one's tombstones are emitted before the second is asked for.
+  const auto again = *first.begin();
+  control(*s, "POST", "/_sim/contacts/restore", {{"ids", {again}}});
+  run("one restored");
+  EXPECT_FALSE(contact_messages(prefix).at(again).back().is_null()) << "live again";
+  const auto bookmark = testing::committed_bookmark(prefix, "contacts");
+  ASSERT_TRUE(bookmark.contains("deleted")) << bookmark.dump();
+  std::size_t incremental = 0;  // what the incremental pass will list, from the bookmark's second on
+  const auto since_s = sim::parse_rfc3339_us(bookmark["updated_at"].get<std::string>()).value() / 1'000'000;
+  ASSERT_EQ(control(*s, "POST", "/_sim/contacts/delete", {{"ids", {again}}, {"count", 540}})["deleted"].size(), 541u);
+  // Three days on, these deletions are settled (a deleted_at date is over
+  // everywhere): the deleted pass delivers them as it reads each page.
+  s->http().clock().advance(std::chrono::seconds(3 * day_s));
+  for (const auto& c : dataset(*s, "contacts"))
+    incremental += sim::parse_rfc3339_us(c["updated_at"].get<std::string>()).value() / 1'000'000 >= since_s;
+  ASSERT_EQ(deleted_ids(*s).size(), 570u);
+  const auto tombstones_before = [&] {
+    std::size_t n = 0;
+    for (const auto& [id, messages] : contact_messages(prefix)) n += tombstones_in(messages);
+    return n;
+  };
+  ASSERT_EQ(tombstones_before(), 30u);
+  // The incremental pass's pages and the deleted pass's first go through;
+  // its second is held, and quarry killed there.
+  const auto pages = std::max<std::size_t>(1, (incremental + 499) / 500);
+  s->http().reset_stats();
+  control(*s, "POST", "/_sim/hold", {{"path", "/v3/contacts"}, {"after_calls", pages + 1}});
+  {
+    quarry_process killed{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (control(*s, "GET", "/_sim/hold")["held"] != 1 && !killed.exited() &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(control(*s, "GET", "/_sim/hold")["held"], 1) << "the deleted pass's second page was not asked for";
+    ASSERT_EQ(calls_to(*s, "/v3/contacts"), static_cast<std::int64_t>(pages) + 2) << "held elsewhere";
+    killed.kill(SIGKILL);
+    EXPECT_EQ(killed.wait().exit_code, -1);
+  }
+  control(*s, "POST", "/_sim/hold", json::object());
+  EXPECT_EQ(tombstones_before(), 30u) << "the killed run committed a tombstone";
+  EXPECT_EQ(testing::committed_bookmark(prefix, "contacts")["deleted"], bookmark["deleted"]);
+  run("after the kill");
+  expect_contacts_end_as_the_source(prefix, *s, {{again, 2}});
+  const auto& restored = contact_messages(prefix).at(again);
+  ASSERT_GE(restored.size(), 3u);
+  EXPECT_FALSE(restored[restored.size() - 2].is_null()) << "tombstone, live, tombstone";
+  run("nothing new again");
+  EXPECT_EQ(tombstones_before(), 571u);
+}
+
+// settings.deletes: "flag" delivers a deleted contact as its record with
+// "deleted": true (live ones carry false), "both" that record and then the
+// tombstone; every record fits the discovered schema.
+TEST(constant_contact_e2e, deletes_flag_and_both_deliver_the_flagged_record) {
+  auto o = small_account();
+  o.data.contacts = 120;
+  o.data.campaigns = 0;
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  std::map<std::string, std::string> prefixes, configs;
+  for (const std::string mode : {"flag", "both"}) {
+    job_options jo;
+    jo.streams = {{"contacts", json::object()}};
+    jo.settings = {{"deletes", mode}};
+    prefixes[mode] = unique_prefix("deletes-" + mode);
+    configs[mode] = dir.write(mode + ".json", make_config(prefixes[mode], *s, dir, jo));
+    const auto r = extract(dir, configs[mode], *s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  const auto gone = ids_of(control(*s, "POST", "/_sim/contacts/delete", {{"count", 10}}));
+  ASSERT_EQ(gone.size(), 10u);
+  for (const std::string mode : {"flag", "both"}) {
+    SCOPED_TRACE(mode);
+    const auto r = extract(dir, configs[mode], *s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto messages = contact_messages(prefixes[mode]);
+    ASSERT_EQ(messages.size(), 120u);
+    for (const auto& [id, values] : messages) {
+      if (!gone.contains(id)) {
+        ASSERT_EQ(values.size(), 1u) << id;
+        EXPECT_EQ(values[0]["deleted"], false) << id;
+        continue;
+      }
+      ASSERT_EQ(values.size(), mode == "flag" ? 2u : 3u) << id;
+      EXPECT_EQ(values[0]["deleted"], false);
+      EXPECT_EQ(values[1]["deleted"], true);
+      EXPECT_TRUE(values[1]["deleted_at"].is_string());
+      EXPECT_EQ(values[1]["list_memberships"], json::array());
+      if (mode == "both") {
+        EXPECT_TRUE(values[2].is_null()) << "the tombstone after the flagged record";
+      }
+    }
+    expect_records_match_their_schemas(prefixes[mode], {"contacts"}, discovered_schemas(configs[mode], *s));
+  }
+}
+
+TEST(constant_contact_e2e, a_deletes_setting_of_no_known_value_stops_the_run_naming_it) {
+  auto s = start(small_account());
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  job_options jo;
+  jo.settings = {{"deletes", "soft"}};
+  const auto cfg = dir.write("quarry.json", make_config(unique_prefix("bad-deletes"), *s, dir, jo));
+  const auto r = extract(dir, cfg, *s);
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("settings.deletes must be \"tombstone\", \"flag\" or \"both\", got \"soft\""),
+            std::string::npos)
+      << r.out << r.err;
+  EXPECT_EQ(s->http().stats().calls_total, 0) << "refused at plan time";
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -176,6 +177,72 @@ TEST_F(cc_sim, contacts_page_by_cursor_in_updated_order_with_the_filters_in_the_
   EXPECT_EQ(get("/v3/contacts?limit=501", at).status, 400);
   EXPECT_EQ(get("/v3/contacts?updated_after=yesterday", at).status, 400);
   EXPECT_EQ(get("/v3/contacts?cursor=!!", at).status, 400);
+}
+
+// Deleted contacts stay in the account: GET /v3/contacts leaves them out
+// unless status asks for them, and shows them with deleted_at (a date or a
+// date-time) and no lists; what a deletion does to updated_at is a reading.
+TEST_F(cc_sim, deleted_contacts_show_only_when_asked_for_as_the_readings_say) {
+  for (const std::string bumps : {"yes", "no"})
+    for (const std::string format : {"date", "date-time"}) {
+      SCOPED_TRACE(bumps + " " + format);
+      rt_ = "cc-refresh-0";  // a new simulator, a new chain
+      start();
+      ASSERT_TRUE(sim_->http().set_reading("delete_bumps_updated_at", bumps));
+      ASSERT_TRUE(sim_->http().set_reading("deleted_at_format", format));
+      const auto at = token();
+      const auto before = read_all("/v3/contacts?limit=500", "contacts", at);
+      sim_->http().clock().advance(std::chrono::seconds(3600));
+      const auto deleted = to_reply(client_->Post("/_sim/contacts/delete", R"({"count":20})", "application/json"));
+      ASSERT_EQ(deleted.status, 200) << deleted.text;
+      ASSERT_EQ(deleted.body["deleted"].size(), 20u);
+      const std::set<std::string> gone(deleted.body["deleted"].begin(), deleted.body["deleted"].end());
+      EXPECT_EQ(read_all("/v3/contacts?limit=500", "contacts", at).size(), 210u) << "the default leaves them out";
+      const auto now = format_rfc3339(sim_->http().clock().now_unix_seconds());
+      std::map<std::string, json> was;
+      for (const auto& c : before) was[c["contact_id"].get<std::string>()] = c;
+      std::size_t shown_deleted = 0;
+      // status travels in the cursor: pages of 7.
+      for (const auto& c : read_all("/v3/contacts?limit=7&status=all&include=list_memberships", "contacts", at)) {
+        const auto id = c["contact_id"].get<std::string>();
+        if (!gone.contains(id)) {
+          EXPECT_FALSE(c.contains("deleted_at")) << id;
+          continue;
+        }
+        ++shown_deleted;
+        EXPECT_EQ(c["deleted_at"], format == "date" ? now.substr(0, 10) : now.substr(0, 19) + ".000Z");
+        EXPECT_EQ(c["list_memberships"], json::array());
+        EXPECT_EQ(c["updated_at"], bumps == "yes" ? json(now.substr(0, 19) + ".000Z") : was[id]["updated_at"]);
+      }
+      EXPECT_EQ(shown_deleted, 20u);
+      const auto only_deleted = read_all("/v3/contacts?limit=7&status=deleted", "contacts", at);
+      EXPECT_EQ(only_deleted.size(), 20u);
+      for (const auto& c : only_deleted) EXPECT_TRUE(gone.contains(c["contact_id"].get<std::string>()));
+      EXPECT_EQ(read_all("/v3/contacts?limit=500&status=active,unsubscribed", "contacts", at).size(), 210u);
+      EXPECT_EQ(read_all("/v3/contacts?limit=500&status=active,deleted", "contacts", at).size(),
+                read_all("/v3/contacts?limit=500&status=active", "contacts", at).size() + 20u);
+      EXPECT_EQ(get("/v3/contacts?status=gone", at).status, 400);
+    }
+}
+
+TEST_F(cc_sim, the_api_delete_is_a_counted_call_and_a_restore_brings_a_contact_back) {
+  start();
+  const auto at = token();
+  const auto id = read_all("/v3/contacts?limit=1", "contacts", at).front()["contact_id"].get<std::string>();
+  const httplib::Headers bearer{{"Authorization", "Bearer " + at}};
+  EXPECT_EQ(client_->Delete("/v3/contacts/" + id, bearer)->status, 204);
+  EXPECT_EQ(client_->Delete("/v3/contacts/no-such-contact", bearer)->status, 404);
+  EXPECT_EQ(sim_->http().stats().calls_by_path.at("/v3/contacts/{contact_id}"), 2);
+  ASSERT_EQ(read_all("/v3/contacts?limit=500&status=deleted", "contacts", at).size(), 1u);
+  sim_->http().clock().advance(std::chrono::seconds(60));
+  const auto restored = to_reply(client_->Post("/_sim/contacts/restore", json{{"ids", {id}}}.dump(), "application/json"));
+  ASSERT_EQ(restored.status, 200) << restored.text;
+  EXPECT_EQ(restored.body["restored"], json::array({id}));
+  EXPECT_TRUE(read_all("/v3/contacts?limit=500&status=deleted", "contacts", at).empty());
+  const auto back = read_all("/v3/contacts?limit=500&include=list_memberships", "contacts", at).back();
+  EXPECT_EQ(back["contact_id"], id) << "updated now: the newest";
+  EXPECT_EQ(back["list_memberships"].size(), 1u);
+  EXPECT_EQ(to_reply(client_->Post("/_sim/contacts/delete", R"({"ids":["nope"]})", "application/json")).status, 400);
 }
 
 TEST_F(cc_sim, campaigns_after_date_is_read_as_the_reading_says) {

@@ -53,7 +53,9 @@ task sample_task() {
   t.params = R"({"export_id":"abc"})";
   t.bookmark = R"({"createdAt":"2026-01-01T00:00:00Z"})";
   t.emits = {"activities_2"};
-  t.streams = {{"activities_1", {"marketoGUID"}, "0123456789abcdef", "activityDate"}};
+  t.streams = {{"activities_1", {"marketoGUID"}, "0123456789abcdef", "activityDate",
+                R"({"type":"object"})", true}};
+  t.snapshot = R"({"run":"r0","count":1,"keys":["{\"id\":1}"]})";
   t.attempt = 2;
   t.child = true;
   return t;
@@ -66,11 +68,12 @@ TEST_F(messages, task_round_trips) {
 
 TEST_F(messages, every_message_type_round_trips) {
   task_result res{7, run_id{"r"}, worker_id{"w1"}, task_outcome::resumable, "quota_exhausted",
-                  "daily budget spent", {{"events", 12}}, 3, 1.5, R"({"a":1})"};
+                  "daily budget spent", {{"events", 12}}, 3, 1.5, R"({"a":1})", 12, 3};
   EXPECT_EQ(caf::deep_to_string(round_trip(res)), caf::deep_to_string(res));
   child_tasks children{1, run_id{"r"}, {sample_task(), sample_task()}};
   EXPECT_EQ(caf::deep_to_string(round_trip(children)), caf::deep_to_string(children));
-  plan_result plan{2, run_id{"r"}, {{"leads", {"id"}, "ff", "updatedAt"}}, {{"leads", "", R"({"x":1})"}}};
+  plan_result plan{2, run_id{"r"}, {{"leads", {"id"}, "ff", "updatedAt", "{}", false}},
+                   {{"leads", "", R"({"x":1})"}}, {{"lists", "", R"({"count":0})"}}};
   EXPECT_EQ(caf::deep_to_string(round_trip(plan)), caf::deep_to_string(plan));
   task_assignment assign{false, sample_task()};
   EXPECT_EQ(caf::deep_to_string(round_trip(assign)), caf::deep_to_string(assign));
@@ -102,6 +105,7 @@ TEST(contract, topic_names_and_state_keys) {
   EXPECT_EQ(contract::state_key("job", "events", "acc-1"), R"(["job","events","acc-1"])");
   EXPECT_EQ(contract::state_key("j\"x", "s", ""), R"(["j\"x","s",""])");
   EXPECT_EQ(contract::pending_key("job", "events", "acc-1"), R"(["job","events","acc-1","pending"])");
+  EXPECT_EQ(contract::snapshot_key("job", "lists", ""), R"(["job","lists","","snapshot"])");
   EXPECT_EQ(contract::fingerprint("{}").size(), 16u);
   EXPECT_NE(contract::fingerprint(R"({"a":1})"), contract::fingerprint(R"({"a":2})"));
 }

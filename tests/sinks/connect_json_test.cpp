@@ -332,6 +332,9 @@ TEST(connect_json_payload, typed_values) {
       {"escaped field names", R"({"\u0069d":5})", R"({"id":5})"},
       {"an escaped date-time", R"({"id":1,"updatedAt":"2024-05-01T10:00:00\u005A"})",
        R"({"id":1,"updatedAt":1714557600000})"},
+      {"long strings: escapes and UTF-8 past 16 bytes",
+       "{\"id\":1,\"email\":\"0123456789abcdefghij\\\"klmnopqrstuvwxyz\xC3\xA9" "ABCDEFGHIJKLMNOPQRSTUVWXYZ\\\\\"}",
+       "{\"id\":1,\"email\":\"0123456789abcdefghij\\\"klmnopqrstuvwxyz\xC3\xA9" "ABCDEFGHIJKLMNOPQRSTUVWXYZ\\\\\"}"},
       {"UTF-8 copied as it is", "{\"id\":1,\"email\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}",
        "{\"id\":1,\"email\":\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"}"},
   };
@@ -483,6 +486,8 @@ TEST(connect_json_payload, invalid_json_is_a_bad_payload) {
       "{\"id\":1,\"email\":\"\xC3\"}",                  // not UTF-8
       "{\"id\":1,\"email\":\"\xED\xA0\x80\"}",          // an encoded surrogate
       "{\"id\":1,\"email\":\"\xC0\xAF\"}",              // overlong
+      "{\"id\":1,\"email\":\"0123456789abcdefghijklmnopqrstuvwxyz\tABC\"}",  // a tab past 16 bytes
+      "{\"id\":1,\"email\":\"0123456789abcdefghijklmnopqrstuvwxyz\xFF\"}",  // not UTF-8 past 16 bytes
       std::string(600, '[') + std::string(600, ']'),
       R"({"id":1,"deep":)" + std::string(600, '[') + std::string(600, ']') + "}",
   };
