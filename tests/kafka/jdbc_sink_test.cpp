@@ -1,14 +1,18 @@
 // A JDBC sink keeps a PostgreSQL table per quarry stream, current and with
-// deletes (first test); every stream of a Marketo and a Constant Contact run
-// becomes such a table (second test). The real `quarry extract` runs the synthetic source with
-// "value_format": "connect_json"; a real Kafka Connect standalone worker
-// (scripts/connect) runs Debezium's JDBC sink with
-// examples/connect/jdbc-sink.properties (upsert, key from the record key,
-// delete.enabled) into a real PostgreSQL (scripts/postgres). The tables must
-// hold exactly the source's rows, typed (bigint, timestamp). Then the users
-// stream, a full-table snapshot, shrinks at the source: quarry's next run
-// writes tombstones for the vanished users, and their rows must go, while
-// the upserted rest stays.
+// deletes. The real `quarry extract` writes with "value_format":
+// "connect_json"; a real Kafka Connect standalone worker (scripts/connect)
+// runs Debezium's JDBC sink with examples/connect/jdbc-sink.properties
+// (upsert, key from the record key, delete.enabled) into a real PostgreSQL
+// of the test's own (scripts/postgres).
+//
+// - Synthetic source: the tables hold exactly the source's rows, typed
+//   (bigint, timestamp, hstore), keyed by id. Then the users stream, a
+//   full-table snapshot, shrinks at the source: quarry's next run writes
+//   tombstones for the vanished users, whose rows must go, while the rest,
+//   written again, are upserted.
+// - Marketo and Constant Contact: every stream's table holds exactly the
+//   live records of its topic (the last of each key, unless a tombstone),
+//   field for field, each column of the type its Connect field maps to.
 
 #include "kafka/topic_reader.hpp"
 #include "sim/constant_contact.hpp"
@@ -62,7 +66,8 @@ std::string script(const std::string& name) { return std::string{QUARRY_SOURCE_D
 // free port; stopped by the destructor.
 class postgres {
  public:
-  explicit postgres(const temp_dir& dir) : dir_(dir.file("pg")), sql_(dir.file("query.sql")), port_(testing::free_port()) {
+  explicit postgres(const temp_dir& dir)
+      : dir_(dir.file("pg")), sql_(dir.file("query.sql")), port_(testing::free_port()) {
     // Run as root, the server runs as the user postgres, which must reach
     // its directory inside the test's.
     chmod(dir.path().c_str(), 0755);
@@ -79,6 +84,7 @@ class postgres {
   // query fails (e.g. the sink has not created the table yet).
   std::optional<json> query(const std::string& select) const {
     FILE* f = std::fopen(sql_.c_str(), "w");
+    if (f == nullptr) return std::nullopt;
     std::fputs(select.c_str(), f);
     std::fclose(f);
     const auto [ok, out] = run_command(script("postgres") + " psql " + std::to_string(port_) +
@@ -127,7 +133,8 @@ std::string make_config(const std::string& prefix, const sim::synthetic_simulato
                        {{"source", "synthetic"},
                         {"endpoint", s.base_url()},
                         {"credentials", {{"api_key", {{"env", "SYN_KEY"}}}}}}}}},
-                    {"jobs", json::array({{{"name", "job"}, {"account", "syn"}, {"start_date", "2024-01-01T00:00:00Z"}}})}};
+                    {"jobs",
+                     json::array({{{"name", "job"}, {"account", "syn"}, {"start_date", "2024-01-01T00:00:00Z"}}})}};
   return cfg.dump(2);
 }
 
@@ -147,7 +154,8 @@ std::string jdbc_sink(const std::string& name, const std::string& prefix, const 
   return testing::properties("jdbc-sink.properties",
                              {{"name", name},
                               {"topics.regex", "^" + prefix + "\\.[^.]+\\..+"},
-                              {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(pg.port()) + "/quarry"}});
+                              {"connection.url",
+                               "jdbc:postgresql://127.0.0.1:" + std::to_string(pg.port()) + "/quarry"}});
 }
 
 // The worker with Debezium's JDBC sink on its plugin path.
@@ -230,7 +238,8 @@ std::string sink_stopped(testing::connect_worker& worker, const std::string& nam
 // Polls until every table holds what `source_of` serves, the sink task
 // failed, the worker died or 60 s passed; then compares.
 void expect_tables(testing::connect_worker& worker, const std::string& name, const postgres& pg,
-                   const std::string& prefix, const std::function<const sim::synthetic_simulator&(const std::string&)>& source_of) {
+                   const std::string& prefix,
+                   const std::function<const sim::synthetic_simulator&(const std::string&)>& source_of) {
   std::map<std::string, json> expected;
   for (const auto& t : tables) expected[t.stream] = expected_rows(t, source_of(t.stream));
   std::map<std::string, std::optional<json>> actual;
@@ -265,7 +274,8 @@ TEST(jdbc_sink, upserts_every_record_typed_and_deletes_the_rows_of_tombstones) {
 
   const std::string name = "jdbc-" + prefix;
   testing::connect_worker worker{dir, {jdbc_sink(name, prefix, pg)}, jdbc_worker()};
-  expect_tables(worker, name, pg, prefix, [&](const std::string&) -> const sim::synthetic_simulator& { return *forty; });
+  expect_tables(worker, name, pg, prefix,
+                [&](const std::string&) -> const sim::synthetic_simulator& { return *forty; });
   if (HasFatalFailure()) return;
   const auto first = std::chrono::steady_clock::now() - started;
 
@@ -438,11 +448,14 @@ TEST(jdbc_sink, every_stream_of_marketo_and_constant_contact_becomes_a_typed_tab
           {"settings", {{"auth_endpoint", cc->base_url()}}},
           {"quota", {{"windows", {{{"calls", cc_options.rate_calls}, {"seconds", 1}}}}}}}}}},
       {"jobs",
-       json::array({{{"name", "mk"}, {"account", "mk"}, {"start_date", sim::format_rfc3339(testing::unix_now() - 31 * 86'400)}},
+       json::array({{{"name", "mk"},
+                     {"account", "mk"},
+                     {"start_date", sim::format_rfc3339(testing::unix_now() - 31 * 86'400)}},
                     {{"name", "cc"},
                      {"account", "cc"},
                      {"start_date", sim::format_rfc3339(cc->http().clock().now_unix_seconds() - 400 * 86'400)}}})}};
-  const testing::env_list secrets = {{"MKTO_SECRET", mk_options.client_secret}, {"CC_SECRET", cc_options.client_secret}};
+  const testing::env_list secrets = {{"MKTO_SECRET", mk_options.client_secret},
+                                     {"CC_SECRET", cc_options.client_secret}};
   const auto started = std::chrono::steady_clock::now();
   extract(dir, config.dump(2), secrets);
   if (HasFatalFailure()) return;
