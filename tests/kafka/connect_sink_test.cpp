@@ -18,7 +18,7 @@
 #include "sim/constant_contact.hpp"
 #include "sim/marketo.hpp"
 #include "sim/timestamps.hpp"
-#include "tests/kafka/connect_script.hpp"
+#include "tests/kafka/connect_worker.hpp"
 #include "tests/support/e2e.hpp"
 #include "tests/support/kafka_broker.hpp"
 #include "tests/support/quarry_process.hpp"
@@ -42,6 +42,9 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::connect_worker;
+using testing::properties;
+using testing::task_state;
 using testing::temp_dir;
 
 constexpr std::int64_t day_s = 86'400;
@@ -207,35 +210,6 @@ std::map<record_id, committed_record> committed_records(const std::map<std::stri
 // The Connect worker
 // ---------------------------------------------------------------------------
 
-// A .properties value: backslashes escaped.
-std::string property_value(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-// The example file with `set` applied: a key's line replaced, keys it lacks
-// appended.
-std::string properties(const std::string& example, std::map<std::string, std::string> set) {
-  std::istringstream in{testing::read_file(std::string{QUARRY_SOURCE_DIR} + "/examples/connect/" + example)};
-  std::string out, line;
-  while (std::getline(in, line)) {
-    const auto eq = line.find('=');
-    const auto it = line.starts_with("#") || eq == std::string::npos ? set.end() : set.find(line.substr(0, eq));
-    if (it == set.end()) {
-      out += line + "\n";
-    } else {
-      out += it->first + "=" + property_value(it->second) + "\n";
-      set.erase(it);
-    }
-  }
-  for (const auto& [k, v] : set) out += k + "=" + property_value(v) + "\n";
-  return out;
-}
-
 // A FileStreamSink connector of the test: the example's, on the topics
 // `regex` matches, writing to `file`, each record's topic, partition and
 // offset inserted as the fields _topic, _partition, _offset.
@@ -253,52 +227,6 @@ std::string sink_config(const std::string& name, const std::string& regex, const
 
 // "^<prefix>\.[^.]+\..+": the record topics of a prefix, as the example's.
 std::string topics_of(const std::string& prefix) { return "^" + prefix + "\\.[^.]+\\..+"; }
-
-class connect_worker {
- public:
-  // Starts the worker on the example's worker file with the given connectors
-  // (properties texts).
-  connect_worker(const temp_dir& dir, const std::vector<std::string>& connectors) : port_(testing::free_port()) {
-    std::vector<std::string> args = {
-        "standalone",
-        dir.write("worker.properties",
-                  properties("worker.properties", {{"bootstrap.servers", testing::kafka_bootstrap()},
-                                                   {"listeners", "http://127.0.0.1:" + std::to_string(port_)},
-                                                   {"offset.storage.file.filename", dir.file("connect.offsets")}}))};
-    for (std::size_t i = 0; i < connectors.size(); ++i)
-      args.push_back(dir.write("connector-" + std::to_string(i) + ".properties", connectors[i]));
-    process_.emplace(args, dir, "connect");
-    started_ = std::chrono::steady_clock::now();
-  }
-
-  // GET /connectors/<name>/status; null while the REST server does not answer.
-  json status(const std::string& name) const {
-    httplib::Client c{"127.0.0.1", port_};
-    c.set_connection_timeout(std::chrono::seconds(2));
-    auto r = c.Get("/connectors/" + name + "/status");
-    if (!r || r->status != 200) return nullptr;
-    return json::parse(r->body, nullptr, false);
-  }
-
-  bool exited() { return process_->exited(); }
-  std::string diagnostics() const {
-    const auto log = process_->log();
-    return "\n--- worker output ---\n" + process_->output() + "\n--- worker log (last 6000 chars) ---\n" +
-           (log.size() > 6000 ? log.substr(log.size() - 6000) : log);
-  }
-  std::chrono::steady_clock::time_point started() const { return started_; }
-
- private:
-  int port_;
-  std::optional<testing::connect_process> process_;
-  std::chrono::steady_clock::time_point started_;
-};
-
-// "RUNNING", "FAILED", ... of the connector's only task; empty while it has none.
-std::string task_state(const json& status) {
-  if (!status.is_object() || !status.contains("tasks") || status["tasks"].empty()) return {};
-  return status["tasks"][0].value("state", "");
-}
 
 // The records in a FileStreamSink file: one a line, a line that continues a
 // record (a string value holding a newline) joined to it.
