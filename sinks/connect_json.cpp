@@ -35,6 +35,7 @@ enum class kind : std::uint8_t {
   structure,  // child: index into plan::structs
   map,        // child: index into plan::types of the values
   array,      // child: index into plan::types of the items
+  json,       // any value as its compact JSON text (nested::json)
 };
 
 struct type {
@@ -109,11 +110,12 @@ std::size_t plain_run(const char* p, std::size_t n) {
 
 class schema_builder {
  public:
-  schema_builder(detail::plan& p, timestamps ts) : p_(p), ts_(ts) {}
+  schema_builder(detail::plan& p, timestamps ts, nested n) : p_(p), ts_(ts), nested_(n) {}
 
   // The type of a property, its Connect schema without "optional", and
-  // whether the property allows null.
-  result<std::uint32_t> translate(const json& prop, ordered& schema, bool& nullable, int depth) {
+  // whether the property allows null. With `whole`, an object or an array
+  // is one kind::json value.
+  result<std::uint32_t> translate(const json& prop, ordered& schema, bool& nullable, int depth, bool whole = false) {
     if (depth > 64) return make_error(error_kind::fatal, p_.name + ": JSON Schema nested deeper than 64 levels");
     nullable = true;
     if (!prop.is_object()) return text(schema);
@@ -140,6 +142,7 @@ class schema_builder {
     if (n == "integer") return scalar(kind::int64, "int64", schema);
     if (n == "number") return scalar(kind::float64, "double", schema);
     if (n == "boolean") return scalar(kind::boolean, "boolean", schema);
+    if (whole && (n == "object" || n == "array")) return scalar(kind::json, "string", schema);
     if (n == "object") {
       const auto props = prop.find("properties");
       if (props != prop.end() && props->is_object() && !props->empty())
@@ -157,6 +160,8 @@ class schema_builder {
 
   // A struct of `props`: required are the key fields and the non-nullable
   // properties named in `required`; with `extra`, a last _quarry_extra field.
+  // Depth 0 is the record: with nested::json, its objects and arrays other
+  // than key fields are kind::json.
   result<std::uint32_t> structure(const json& props, const json& required, const std::vector<std::string>& keys,
                                   bool extra, ordered& schema, int depth) {
     const auto index = static_cast<std::uint32_t>(p_.structs.size());
@@ -171,10 +176,10 @@ class schema_builder {
                                                  "values the schema cannot type");
       ordered f;
       bool nullable = true;
-      auto t = translate(prop, f, nullable, depth + 1);
+      const bool key = std::find(keys.begin(), keys.end(), name) != keys.end();
+      auto t = translate(prop, f, nullable, depth + 1, depth == 0 && nested_ == nested::json && !key);
       if (!t) return std::move(t).error();
       const bool listed = required.is_array() && std::find(required.begin(), required.end(), name) != required.end();
-      const bool key = std::find(keys.begin(), keys.end(), name) != keys.end();
       add_field(s, f, name, *t, key || (listed && !nullable), prop);
       fields.push_back(std::move(f));
     }
@@ -217,7 +222,8 @@ class schema_builder {
     schema["optional"] = optional;
     if (k == kind::timestamp) schema["name"] = "org.apache.kafka.connect.data.Timestamp";
     if (k == kind::date) schema["name"] = "org.apache.kafka.connect.data.Date";
-    if (k == kind::timestamp || k == kind::date) schema["version"] = 1;
+    if (k == kind::json) schema["name"] = "io.debezium.data.Json";
+    if (k == kind::timestamp || k == kind::date || k == kind::json) schema["version"] = 1;
   }
 
   std::uint32_t add_type(kind k, std::uint32_t child = 0) {
@@ -249,6 +255,7 @@ class schema_builder {
 
   detail::plan& p_;
   timestamps ts_;
+  nested nested_;
 };
 
 // ---------------------------------------------------------------- writing
@@ -524,6 +531,12 @@ class payload_writer {
         else connectors::json_text::append_string(out_, raw);
         return outcome::ok;
       }
+      case kind::json: {
+        const std::size_t start = pos_;
+        if (skip(depth) == outcome::invalid) return outcome::invalid;
+        append_compact(in_.substr(start, pos_ - start));
+        return outcome::ok;
+      }
       case kind::int64:
       case kind::float64: {
         if (c != '-' && (c < '0' || c > '9')) return misfit(expected(t.k), found());
@@ -560,6 +573,7 @@ class payload_writer {
     switch (k) {
       case kind::string:
       case kind::text: return "a string";
+      case kind::json: return "a value";
       case kind::int64: return "an integer";
       case kind::float64: return "a number";
       case kind::boolean: return "a boolean";
@@ -570,6 +584,45 @@ class payload_writer {
       case kind::array: return "an array";
     }
     return "a value";
+  }
+
+  // `raw`, one valid JSON value, as a JSON string of its text without the
+  // whitespace between tokens: quotes and backslashes escaped, every other
+  // byte (UTF-8, escapes inside strings) copied.
+  void append_compact(std::string_view raw) {
+    out_ += '"';
+    bool in_string = false;
+    for (std::size_t i = 0; i < raw.size();) {
+      if (in_string) {
+        const std::size_t n = plain_run(raw.data() + i, raw.size() - i);
+        out_.append(raw.data() + i, n);
+        i += n;
+        if (i == raw.size()) break;
+        const char c = raw[i];
+        if (c == '"') {
+          out_ += "\\\"";
+          in_string = false;
+        } else if (c == '\\') {
+          out_ += "\\\\";
+          const char e = raw[++i];  // a string token never ends in its backslash
+          if (e == '"') out_ += "\\\"";
+          else if (e == '\\') out_ += "\\\\";
+          else out_ += e;
+        } else {
+          out_ += c;  // a byte of a UTF-8 sequence
+        }
+        ++i;
+        continue;
+      }
+      const char c = raw[i++];
+      if (c == '"') {
+        out_ += "\\\"";
+        in_string = true;
+      } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        out_ += c;
+      }
+    }
+    out_ += '"';
   }
 
   outcome write_int64(const number& n) {
@@ -811,7 +864,7 @@ status write_envelope(const detail::plan& p, const std::string& prefix, std::uin
 
 result<envelope_writer> envelope_writer::make(const nlohmann::json& json_schema,
                                               const std::vector<std::string>& key_fields, std::string_view name,
-                                              timestamps ts) {
+                                              timestamps ts, nested n) {
   auto p = std::make_shared<detail::plan>();
   p->name = name;
   const json* props = nullptr;
@@ -825,7 +878,7 @@ result<envelope_writer> envelope_writer::make(const nlohmann::json& json_schema,
         key_fields.begin() + static_cast<std::ptrdiff_t>(i))
       return make_error(error_kind::fatal, p->name + ": key field " + key_fields[i] + " is listed twice");
 
-  schema_builder b(*p, ts);
+  schema_builder b(*p, ts, n);
   // Key fields the schema does not list are typed as text, in both structs.
   json all = *props;
   for (const auto& k : key_fields)
