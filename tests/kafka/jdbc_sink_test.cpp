@@ -1,7 +1,8 @@
 // A JDBC sink keeps a PostgreSQL table per quarry stream, current and with
 // deletes. The real `quarry extract` writes with "value_format":
-// "connect_json" and "connect_nested": "json" (the example's setup); a real Kafka Connect standalone worker (scripts/connect)
-// runs Debezium's JDBC sink with examples/connect/jdbc-sink.properties
+// "connect_json" and "connect_nested": "json" (the example's setup); a real
+// Kafka Connect standalone worker (scripts/connect) runs Debezium's JDBC
+// sink with examples/connect/jdbc-sink.properties
 // (upsert, key from the record key, delete.enabled) into a real PostgreSQL
 // of the test's own (scripts/postgres).
 //
