@@ -106,6 +106,28 @@ std::size_t plain_run(const char* p, std::size_t n) {
   return i;
 }
 
+// How many bytes from p on (at most n) of valid JSON text are neither a
+// quote, a backslash nor a byte up to 0x20 (a space, or whitespace between
+// tokens).
+std::size_t text_run(const char* p, std::size_t n) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Unsigned v <= 0x20: max(v, 0x20) == 0x20.
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                         _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c <= 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
 // ---------------------------------------------------------------- make()
 
 class schema_builder {
@@ -590,39 +612,35 @@ class payload_writer {
   // whitespace between tokens: quotes and backslashes escaped, every other
   // byte (UTF-8, escapes inside strings) copied.
   void append_compact(std::string_view raw) {
-    out_ += '"';
+    // At most every byte escaped, plus the quotes: written in place.
+    const std::size_t start = out_.size();
+    out_.resize(start + 2 * raw.size() + 2);
+    char* d = out_.data() + start;
+    *d++ = '"';
     bool in_string = false;
     for (std::size_t i = 0; i < raw.size();) {
-      if (in_string) {
-        const std::size_t n = plain_run(raw.data() + i, raw.size() - i);
-        out_.append(raw.data() + i, n);
-        i += n;
-        if (i == raw.size()) break;
-        const char c = raw[i];
-        if (c == '"') {
-          out_ += "\\\"";
-          in_string = false;
-        } else if (c == '\\') {
-          out_ += "\\\\";
-          const char e = raw[++i];  // a string token never ends in its backslash
-          if (e == '"') out_ += "\\\"";
-          else if (e == '\\') out_ += "\\\\";
-          else out_ += e;
-        } else {
-          out_ += c;  // a byte of a UTF-8 sequence
-        }
-        ++i;
-        continue;
-      }
+      const std::size_t n = text_run(raw.data() + i, raw.size() - i);
+      std::memcpy(d, raw.data() + i, n);
+      d += n;
+      i += n;
+      if (i == raw.size()) break;
       const char c = raw[i++];
       if (c == '"') {
-        out_ += "\\\"";
-        in_string = true;
-      } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-        out_ += c;
+        *d++ = '\\';
+        *d++ = '"';
+        in_string = !in_string;
+      } else if (c == '\\') {  // only inside a string, never its last byte
+        *d++ = '\\';
+        *d++ = '\\';
+        const char e = raw[i++];
+        if (e == '"' || e == '\\') *d++ = '\\';
+        *d++ = e;
+      } else if (in_string) {
+        *d++ = c;  // a space: a string holds no other byte up to 0x20
       }
     }
-    out_ += '"';
+    *d++ = '"';
+    out_.resize(static_cast<std::size_t>(d - out_.data()));
   }
 
   outcome write_int64(const number& n) {
