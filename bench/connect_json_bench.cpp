@@ -9,17 +9,23 @@
 //          (~1.2 kB)
 //   small  8 fields, sorted as nlohmann::json::dump writes them: 2 ids,
 //          strings, an int, a float, a boolean, a date-time (~190 B)
+//   contact  a Constant-Contact-contact-like record, sorted: strings, 2
+//          date-times, an email_address object (6 fields), custom_fields
+//          (2 objects) and list_memberships (3 strings) (~700 B)
 // Cases per kind, interleaved round by round (--runs rounds):
 //   json            out.append(record): the baseline
 //   connect         value() with timestamps::logical (date-times -> epoch ms)
 //   connect-string  value() with timestamps::string (date-times copied)
+//   connect-nested  value() with timestamps::logical, nested::json (top-level
+//                   objects and arrays as JSON text)
 //   key             key() of the record's {"id":...} (logical)
 // Prints the median records/s and ns/record, the range, the ratio to json
 // (paired within each round) and the bytes of one message. Times are the
 // thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so other processes on a
 // shared machine slow the figures less than they would wall time.
 // --dump PREFIX also writes each kind's messages, one a line, to
-// PREFIX-<kind>-<case>.jsonl (json, connect, connect-string), e.g. to see
+// PREFIX-<kind>-<case>.jsonl (json, connect, connect-string,
+// connect-nested), e.g. to see
 // what lz4 makes of them (bench/README.md).
 
 #include "sinks/connect_json.hpp"
@@ -39,6 +45,7 @@ namespace {
 
 using nlohmann::json;
 using quarry::sinks::connect::envelope_writer;
+using quarry::sinks::connect::nested;
 using quarry::sinks::connect::timestamps;
 
 json nullable(const char* type) { return {{"type", {type, "null"}}}; }
@@ -74,6 +81,28 @@ json small_schema() {
             {"amount", nullable("number")},
             {"active", nullable("boolean")},
             {"occurred_at", {{"type", "string"}, {"format", "date-time"}}}}}};
+}
+
+json contact_schema() {
+  const json email = {{"type", "object"},
+                      {"properties",
+                       {{"address", {{"type", "string"}}},
+                        {"permission_to_send", nullable("string")},
+                        {"created_at", date_time()},
+                        {"updated_at", date_time()},
+                        {"opt_in_source", nullable("string")},
+                        {"confirm_status", nullable("string")}}}};
+  const json field = {{"type", "object"},
+                      {"properties", {{"custom_field_id", {{"type", "string"}}}, {"value", nullable("string")}}}};
+  json p = {{"contact_id", {{"type", "string"}}},
+            {"email_address", email},
+            {"created_at", date_time()},
+            {"updated_at", date_time()},
+            {"custom_fields", {{"type", {"array", "null"}}, {"items", field}}},
+            {"list_memberships", {{"type", {"array", "null"}}, {"items", {{"type", "string"}}}}}};
+  for (const char* n : {"first_name", "last_name", "job_title", "company_name", "create_source", "update_source"})
+    p[n] = nullable("string");
+  return {{"type", "object"}, {"properties", p}};
 }
 
 std::string stamp(int i, int day_offset) {
@@ -142,14 +171,43 @@ std::string small_record(int i) {
       .dump();
 }
 
+std::string contact_id(int i) { return "c0ffee00-0000-4000-8000-" + std::to_string(100000000000 + i); }
+
+std::string contact_record(int i) {
+  return json{{"contact_id", contact_id(i)},
+              {"email_address",
+               {{"address", "person" + std::to_string(i) + "@example.com"},
+                {"permission_to_send", i % 7 == 0 ? "unsubscribed" : "implicit"},
+                {"created_at", stamp(i, 0)},
+                {"updated_at", stamp(i, 3)},
+                {"opt_in_source", "Contact"},
+                {"confirm_status", "confirmed"}}},
+              {"first_name", "Jane"},
+              {"last_name", "Doe-" + std::to_string(i)},
+              {"job_title", "Director of \"Marketing\" Operations"},
+              {"company_name", "Example Industries"},
+              {"create_source", "Account"},
+              {"update_source", "Contact"},
+              {"created_at", stamp(i, 0)},
+              {"updated_at", stamp(i, 3)},
+              {"custom_fields",
+               {{{"custom_field_id", "f1a2b3c4-0000-4000-8000-000000000001"}, {"value", "v" + std::to_string(i)}},
+                {{"custom_field_id", "f1a2b3c4-0000-4000-8000-000000000002"}, {"value", "Durham, NC"}}}},
+              {"list_memberships",
+               {"07936f78-662a-11eb-af0a-fa163e56c9b0", "1f2e3d4c-662a-11eb-af0a-fa163e56c9b0",
+                "2a3b4c5d-662a-11eb-af0a-fa163e56c9b0"}}}
+      .dump();
+}
+
 struct kind_data {
   const char* name;
   std::vector<std::string> records, keys;
-  envelope_writer logical, string;
+  envelope_writer logical, string, nested_json;
 };
 
-envelope_writer writer(const json& schema, const char* name, timestamps ts) {
-  auto w = envelope_writer::make(schema, {"id"}, name, ts);
+envelope_writer writer(const json& schema, const char* name, timestamps ts, nested n = nested::structs,
+                       const char* key = "id") {
+  auto w = envelope_writer::make(schema, {key}, name, ts, n);
   if (!w) {
     std::fprintf(stderr, "%s\n", w.error().message.c_str());
     std::exit(1);
@@ -175,6 +233,7 @@ double run_case(const kind_data& k, const std::string& mode, std::size_t& bytes)
     if (mode == "json") out.append(k.records[i]);
     else if (mode == "connect") st = k.logical.value(k.records[i], out);
     else if (mode == "connect-string") st = k.string.value(k.records[i], out);
+    else if (mode == "connect-nested") st = k.nested_json.value(k.records[i], out);
     else st = k.logical.key(k.keys[i], out);
     if (!st) {
       std::fprintf(stderr, "%s\n", st.error().message.c_str());
@@ -208,23 +267,33 @@ int main(int argc, char** argv) {
   }
   std::vector<kind_data> kinds;
   kinds.push_back({"lead", {}, {}, writer(lead_schema(), "quarry.marketo.leads", timestamps::logical),
-                   writer(lead_schema(), "quarry.marketo.leads", timestamps::string)});
+                   writer(lead_schema(), "quarry.marketo.leads", timestamps::string),
+                   writer(lead_schema(), "quarry.marketo.leads", timestamps::logical, nested::json)});
   kinds.push_back({"small", {}, {}, writer(small_schema(), "quarry.synthetic.events", timestamps::logical),
-                   writer(small_schema(), "quarry.synthetic.events", timestamps::string)});
+                   writer(small_schema(), "quarry.synthetic.events", timestamps::string),
+                   writer(small_schema(), "quarry.synthetic.events", timestamps::logical, nested::json)});
+  const char* contacts = "quarry.constant_contact.contacts";
+  kinds.push_back({"contact", {}, {},
+                   writer(contact_schema(), contacts, timestamps::logical, nested::structs, "contact_id"),
+                   writer(contact_schema(), contacts, timestamps::string, nested::structs, "contact_id"),
+                   writer(contact_schema(), contacts, timestamps::logical, nested::json, "contact_id")});
   for (int i = 0; i < records; ++i) {
     kinds[0].records.push_back(lead_record(i));
     kinds[0].keys.push_back("{\"id\":" + std::to_string(1000000 + i) + "}");
     kinds[1].records.push_back(small_record(i));
     kinds[1].keys.push_back("{\"id\":\"evt-" + std::to_string(i) + "\"}");
+    kinds[2].records.push_back(contact_record(i));
+    kinds[2].keys.push_back("{\"contact_id\":\"" + contact_id(i) + "\"}");
   }
-  const std::vector<std::string> modes = {"json", "connect", "connect-string", "key"};
+  const std::vector<std::string> modes = {"json", "connect", "connect-string", "connect-nested", "key"};
   if (!dump.empty())
     for (const auto& k : kinds)
-      for (const std::string mode : {"json", "connect", "connect-string"}) {
+      for (const std::string mode : {"json", "connect", "connect-string", "connect-nested"}) {
         std::ofstream f(dump + "-" + k.name + "-" + mode + ".jsonl");
         for (const auto& r : k.records) {
           std::string out = mode == "json" ? r : "";
-          if (mode != "json") (void)(mode == "connect" ? k.logical : k.string).value(r, out);
+          if (mode != "json")
+            (void)(mode == "connect" ? k.logical : mode == "connect-string" ? k.string : k.nested_json).value(r, out);
           f << out << '\n';
         }
       }

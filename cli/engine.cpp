@@ -66,6 +66,7 @@ sinks::kafka_output kafka_output_of(const config::kafka_config& k) {
     out.registry = std::make_shared<sinks::schema_registry>(
         k.schema_registry->url, k.schema_registry->user_info ? k.schema_registry->user_info->reveal() : "");
   out.logical_timestamps = k.timestamps == config::connect_timestamps::logical;
+  out.nested_json = k.nested == config::connect_nested::json;
   out.compact_record_topics = k.compact_record_topics;
   out.record_retention_ms = k.record_retention_ms;
   return out;

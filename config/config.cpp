@@ -118,6 +118,14 @@ std::string_view to_string(connect_timestamps timestamps) noexcept {
   return "?";
 }
 
+std::string_view to_string(connect_nested nested) noexcept {
+  switch (nested) {
+    case connect_nested::structs: return "struct";
+    case connect_nested::json: return "json";
+  }
+  return "?";
+}
+
 std::string_view to_string(compression_codec codec) noexcept {
   switch (codec) {
     case compression_codec::none: return "none";

@@ -47,12 +47,18 @@ enum class value_format {
 // How connect_json writes date-times: Connect's Timestamp logical type
 // (epoch milliseconds) or the RFC 3339 string as read.
 enum class connect_timestamps { logical, string };
+// How connect_json writes a top-level property whose JSON Schema is an object
+// or an array: a Connect struct/map/array ("struct"), or a string named
+// io.debezium.data.Json holding the value's JSON text ("json"), which
+// Debezium's JDBC sink stores in a json column.
+enum class connect_nested { structs, json };
 enum class log_severity { trace, debug, info, warn, error };
 
 // The spelling used in the config file (and by librdkafka / spdlog).
 std::string_view to_string(compression_codec codec) noexcept;
 std::string_view to_string(value_format format) noexcept;
 std::string_view to_string(connect_timestamps timestamps) noexcept;
+std::string_view to_string(connect_nested nested) noexcept;
 std::string_view to_string(log_severity level) noexcept;
 
 struct kafka_property {
@@ -79,6 +85,7 @@ struct kafka_config {
   int replication_factor = -1;  // -1: the broker's default
   value_format format = value_format::json;
   connect_timestamps timestamps = connect_timestamps::logical;
+  connect_nested nested = connect_nested::structs;
   // Record topics of streams with a primary key are created compacted, so a
   // topic holds the current table (tombstones delete).
   bool compact_record_topics = false;

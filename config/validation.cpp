@@ -312,8 +312,8 @@ class validator {
     check_known_fields(*v, ptr,
                        {"embedded", "bootstrap_servers", "topic_prefix", "compression",
                         "topic_partitions", "replication_factor", "value_format",
-                        "connect_timestamps", "compact_record_topics", "record_retention_ms",
-                        "schema_registry", "properties"});
+                        "connect_timestamps", "connect_nested", "compact_record_topics",
+                        "record_retention_ms", "schema_registry", "properties"});
 
     // nullopt when /kafka/embedded is malformed: then whether bootstrap
     // servers are required is unknown and not reported.
@@ -363,6 +363,11 @@ class validator {
                                                   {{"logical", connect_timestamps::logical},
                                                    {"string", connect_timestamps::string}}))
         k.timestamps = *ts;
+    if (const json* n = member(*v, "connect_nested"))
+      if (auto nested = read_enum<connect_nested>(*n, ptr + "/connect_nested",
+                                                  {{"struct", connect_nested::structs},
+                                                   {"json", connect_nested::json}}))
+        k.nested = *nested;
     if (const json* c = member(*v, "compact_record_topics"))
       if (auto b = read_bool(*c, ptr + "/compact_record_topics")) k.compact_record_topics = *b;
     read_int_field(*v, ptr, "record_retention_ms", 1, int64_max, k.record_retention_ms);

@@ -35,6 +35,7 @@ enum class kind : std::uint8_t {
   structure,  // child: index into plan::structs
   map,        // child: index into plan::types of the values
   array,      // child: index into plan::types of the items
+  json,       // any value as its compact JSON text (nested::json)
 };
 
 struct type {
@@ -105,15 +106,39 @@ std::size_t plain_run(const char* p, std::size_t n) {
   return i;
 }
 
+// How many bytes from p on (at most n) of valid JSON text are neither a
+// quote, a backslash nor a byte up to 0x20 (a space, or whitespace between
+// tokens).
+std::size_t text_run(const char* p, std::size_t n) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Unsigned v <= 0x20: max(v, 0x20) == 0x20.
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                         _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0)
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c <= 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
 // ---------------------------------------------------------------- make()
 
 class schema_builder {
  public:
-  schema_builder(detail::plan& p, timestamps ts) : p_(p), ts_(ts) {}
+  schema_builder(detail::plan& p, timestamps ts, nested n) : p_(p), ts_(ts), nested_(n) {}
 
   // The type of a property, its Connect schema without "optional", and
-  // whether the property allows null.
-  result<std::uint32_t> translate(const json& prop, ordered& schema, bool& nullable, int depth) {
+  // whether the property allows null. With `whole`, an object or an array
+  // is one kind::json value.
+  result<std::uint32_t> translate(const json& prop, ordered& schema, bool& nullable, int depth, bool whole = false) {
     if (depth > 64) return make_error(error_kind::fatal, p_.name + ": JSON Schema nested deeper than 64 levels");
     nullable = true;
     if (!prop.is_object()) return text(schema);
@@ -140,6 +165,7 @@ class schema_builder {
     if (n == "integer") return scalar(kind::int64, "int64", schema);
     if (n == "number") return scalar(kind::float64, "double", schema);
     if (n == "boolean") return scalar(kind::boolean, "boolean", schema);
+    if (whole && (n == "object" || n == "array")) return scalar(kind::json, "string", schema);
     if (n == "object") {
       const auto props = prop.find("properties");
       if (props != prop.end() && props->is_object() && !props->empty())
@@ -157,6 +183,8 @@ class schema_builder {
 
   // A struct of `props`: required are the key fields and the non-nullable
   // properties named in `required`; with `extra`, a last _quarry_extra field.
+  // Depth 0 is the record: with nested::json, its objects and arrays other
+  // than key fields are kind::json.
   result<std::uint32_t> structure(const json& props, const json& required, const std::vector<std::string>& keys,
                                   bool extra, ordered& schema, int depth) {
     const auto index = static_cast<std::uint32_t>(p_.structs.size());
@@ -171,10 +199,10 @@ class schema_builder {
                                                  "values the schema cannot type");
       ordered f;
       bool nullable = true;
-      auto t = translate(prop, f, nullable, depth + 1);
+      const bool key = std::find(keys.begin(), keys.end(), name) != keys.end();
+      auto t = translate(prop, f, nullable, depth + 1, depth == 0 && nested_ == nested::json && !key);
       if (!t) return std::move(t).error();
       const bool listed = required.is_array() && std::find(required.begin(), required.end(), name) != required.end();
-      const bool key = std::find(keys.begin(), keys.end(), name) != keys.end();
       add_field(s, f, name, *t, key || (listed && !nullable), prop);
       fields.push_back(std::move(f));
     }
@@ -217,7 +245,8 @@ class schema_builder {
     schema["optional"] = optional;
     if (k == kind::timestamp) schema["name"] = "org.apache.kafka.connect.data.Timestamp";
     if (k == kind::date) schema["name"] = "org.apache.kafka.connect.data.Date";
-    if (k == kind::timestamp || k == kind::date) schema["version"] = 1;
+    if (k == kind::json) schema["name"] = "io.debezium.data.Json";
+    if (k == kind::timestamp || k == kind::date || k == kind::json) schema["version"] = 1;
   }
 
   std::uint32_t add_type(kind k, std::uint32_t child = 0) {
@@ -249,6 +278,7 @@ class schema_builder {
 
   detail::plan& p_;
   timestamps ts_;
+  nested nested_;
 };
 
 // ---------------------------------------------------------------- writing
@@ -524,6 +554,12 @@ class payload_writer {
         else connectors::json_text::append_string(out_, raw);
         return outcome::ok;
       }
+      case kind::json: {
+        const std::size_t start = pos_;
+        if (skip(depth) == outcome::invalid) return outcome::invalid;
+        append_compact(in_.substr(start, pos_ - start));
+        return outcome::ok;
+      }
       case kind::int64:
       case kind::float64: {
         if (c != '-' && (c < '0' || c > '9')) return misfit(expected(t.k), found());
@@ -560,6 +596,7 @@ class payload_writer {
     switch (k) {
       case kind::string:
       case kind::text: return "a string";
+      case kind::json: return "a value";
       case kind::int64: return "an integer";
       case kind::float64: return "a number";
       case kind::boolean: return "a boolean";
@@ -570,6 +607,41 @@ class payload_writer {
       case kind::array: return "an array";
     }
     return "a value";
+  }
+
+  // `raw`, one valid JSON value, as a JSON string of its text without the
+  // whitespace between tokens: quotes and backslashes escaped, every other
+  // byte (UTF-8, escapes inside strings) copied.
+  void append_compact(std::string_view raw) {
+    // At most every byte escaped, plus the quotes: written in place.
+    const std::size_t start = out_.size();
+    out_.resize(start + 2 * raw.size() + 2);
+    char* d = out_.data() + start;
+    *d++ = '"';
+    bool in_string = false;
+    for (std::size_t i = 0; i < raw.size();) {
+      const std::size_t n = text_run(raw.data() + i, raw.size() - i);
+      std::memcpy(d, raw.data() + i, n);
+      d += n;
+      i += n;
+      if (i == raw.size()) break;
+      const char c = raw[i++];
+      if (c == '"') {
+        *d++ = '\\';
+        *d++ = '"';
+        in_string = !in_string;
+      } else if (c == '\\') {  // only inside a string, never its last byte
+        *d++ = '\\';
+        *d++ = '\\';
+        const char e = raw[i++];
+        if (e == '"' || e == '\\') *d++ = '\\';
+        *d++ = e;
+      } else if (in_string) {
+        *d++ = c;  // a space: a string holds no other byte up to 0x20
+      }
+    }
+    *d++ = '"';
+    out_.resize(static_cast<std::size_t>(d - out_.data()));
   }
 
   outcome write_int64(const number& n) {
@@ -811,7 +883,7 @@ status write_envelope(const detail::plan& p, const std::string& prefix, std::uin
 
 result<envelope_writer> envelope_writer::make(const nlohmann::json& json_schema,
                                               const std::vector<std::string>& key_fields, std::string_view name,
-                                              timestamps ts) {
+                                              timestamps ts, nested n) {
   auto p = std::make_shared<detail::plan>();
   p->name = name;
   const json* props = nullptr;
@@ -825,7 +897,7 @@ result<envelope_writer> envelope_writer::make(const nlohmann::json& json_schema,
         key_fields.begin() + static_cast<std::ptrdiff_t>(i))
       return make_error(error_kind::fatal, p->name + ": key field " + key_fields[i] + " is listed twice");
 
-  schema_builder b(*p, ts);
+  schema_builder b(*p, ts, n);
   // Key fields the schema does not list are typed as text, in both structs.
   json all = *props;
   for (const auto& k : key_fields)

@@ -28,6 +28,9 @@
 //   "array"                              array of its "items"' mapping; without "items" (or
 //                                        with a list of them), array of string holding the
 //                                        JSON text of non-strings
+//   "object" or "array" at the top       string named io.debezium.data.Json, version 1, holding
+//   level, not a key field, with         the value's JSON text (see below)
+//   nested::json
 //   ["<type>", "null"]                   that type, optional
 //   "null" alone, several non-null       string holding the JSON text of non-string values
 //   types, or no "type"                  (a string stays itself), optional
@@ -65,6 +68,20 @@
 // an integral number, a Date that is not an int, a struct or string-keyed
 // map that is not a JSON object. So every value is checked here.
 //
+// Nested values as JSON text (nested::json): Debezium's JDBC sink cannot
+// store a struct, or an array of anything but primitives, yet maps a string
+// named io.debezium.data.Json (version 1) to a PostgreSQL json column. So
+// each top-level property whose JSON Schema type is "object" (with or
+// without properties) or "array" (any items), alone or with "null", becomes
+// such a string field, optional by the rules above; its payload is the
+// record's value as read, as compact JSON text (the whitespace between
+// tokens dropped, strings and numbers byte for byte) in a JSON string, e.g.
+// "email_address":"{\"address\":\"a@b\"}". Nothing inside is checked
+// against the schema, and any JSON value fits (a string value becomes the
+// text "\"...\""); null is null (and fails the record if the field is
+// required). Key fields and _quarry_extra keep their mapping; so do
+// properties with several non-null types (text, as above).
+//
 // Date-times: read with connectors::parse_instant (RFC 3339 with a zone,
 // Marketo's "...Z+0000", bare dates; years 1678..2261). In logical mode
 // digits below the millisecond are dropped (rounded towards the past:
@@ -90,6 +107,9 @@
 namespace quarry::sinks::connect {
 
 enum class timestamps { logical, string };
+// How a top-level object or array is written: a Connect struct/map/array, or
+// a string of its JSON text named io.debezium.data.Json (see above).
+enum class nested { structs, json };
 
 // The name of the map field holding what the schema cannot type.
 inline constexpr std::string_view extra_field = "_quarry_extra";
@@ -107,7 +127,8 @@ class envelope_writer {
   // or a repeated key field.
   static result<envelope_writer> make(const nlohmann::json& json_schema,
                                       const std::vector<std::string>& key_fields,
-                                      std::string_view name, timestamps ts);
+                                      std::string_view name, timestamps ts,
+                                      nested n = nested::structs);
 
   // Appends {"schema":<value schema>,"payload":<record>} for one record (a
   // JSON object's text). On failure `out` is left as it was.

@@ -182,7 +182,8 @@ class kafka_sink final : public record_sink {
                                                ": no JSON Schema to derive its Connect schema from");
     auto writer = connect::envelope_writer::make(
         schema, stream.key_fields, topic,
-        output_.logical_timestamps ? connect::timestamps::logical : connect::timestamps::string);
+        output_.logical_timestamps ? connect::timestamps::logical : connect::timestamps::string,
+        output_.nested_json ? connect::nested::json : connect::nested::structs);
     if (!writer) return std::move(writer).error();
     return &envelopes_.emplace(id, std::move(writer).value()).first->second;
   }

@@ -20,6 +20,7 @@ struct kafka_output {
   enum class format { json, connect_json, confluent_json_schema };
   format value_format = format::json;
   bool logical_timestamps = true;  // connect_json: date-times as Connect Timestamps
+  bool nested_json = false;        // connect_json: top-level objects and arrays as JSON text
   // Record topics of streams with a primary key are created compacted.
   bool compact_record_topics = false;
   std::optional<std::int64_t> record_retention_ms;

@@ -77,6 +77,7 @@ constexpr std::string_view valid_document = R"({
     "replication_factor": 3,
     "value_format": "connect_json",
     "connect_timestamps": "string",
+    "connect_nested": "json",
     "compact_record_topics": true,
     "record_retention_ms": 604800000,
     "properties": {
@@ -144,6 +145,8 @@ TEST(config_parse, valid_document_fills_every_field) {
   EXPECT_EQ(cfg.kafka.replication_factor, 3);
   EXPECT_EQ(cfg.kafka.format, value_format::connect_json);
   EXPECT_EQ(cfg.kafka.timestamps, connect_timestamps::string);
+  EXPECT_EQ(cfg.kafka.nested, connect_nested::json);
+  EXPECT_EQ(to_string(cfg.kafka.nested), "json");
   EXPECT_TRUE(cfg.kafka.compact_record_topics);
   EXPECT_EQ(cfg.kafka.record_retention_ms, 604800000);
   ASSERT_EQ(cfg.kafka.properties.size(), 4u);
@@ -252,6 +255,8 @@ TEST(config_parse, minimal_document_takes_defaults) {
   EXPECT_EQ(cfg.kafka.replication_factor, -1);
   EXPECT_EQ(cfg.kafka.format, value_format::json);
   EXPECT_EQ(cfg.kafka.timestamps, connect_timestamps::logical);
+  EXPECT_EQ(cfg.kafka.nested, connect_nested::structs);
+  EXPECT_EQ(to_string(cfg.kafka.nested), "struct");
   EXPECT_FALSE(cfg.kafka.compact_record_topics);
   EXPECT_FALSE(cfg.kafka.record_retention_ms);
   EXPECT_TRUE(cfg.kafka.properties.empty());
@@ -300,6 +305,10 @@ const bad_config_case bad_configs[] = {
      "", "/kafka/schema_registry/user_info", "secret"},
     {"bad_connect_timestamps", R"({"kafka": {"connect_timestamps": "millis"}})", "",
      "/kafka/connect_timestamps", "expected one of logical, string"},
+    {"bad_connect_nested", R"({"kafka": {"connect_nested": "structs"}})", "", "/kafka/connect_nested",
+     "expected one of struct, json"},
+    {"connect_nested_not_string", R"({"kafka": {"connect_nested": true}})", "", "/kafka/connect_nested",
+     "expected one of struct, json, got a boolean"},
     {"compact_record_topics_not_bool", R"({"kafka": {"compact_record_topics": "yes"}})", "",
      "/kafka/compact_record_topics", "expected true or false, got a string"},
     {"record_retention_zero", R"({"kafka": {"record_retention_ms": 0}})", "",

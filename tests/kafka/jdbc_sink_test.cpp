@@ -1,7 +1,8 @@
 // A JDBC sink keeps a PostgreSQL table per quarry stream, current and with
 // deletes. The real `quarry extract` writes with "value_format":
-// "connect_json"; a real Kafka Connect standalone worker (scripts/connect)
-// runs Debezium's JDBC sink with examples/connect/jdbc-sink.properties
+// "connect_json" and "connect_nested": "json" (the example's setup); a real
+// Kafka Connect standalone worker (scripts/connect) runs Debezium's JDBC
+// sink with examples/connect/jdbc-sink.properties
 // (upsert, key from the record key, delete.enabled) into a real PostgreSQL
 // of the test's own (scripts/postgres).
 //
@@ -12,7 +13,10 @@
 //   written again, are upserted.
 // - Marketo and Constant Contact: every stream's table holds exactly the
 //   live records of its topic (the last of each key, unless a tombstone),
-//   field for field, each column of the type its Connect field maps to.
+//   field for field, each column of the type its Connect field maps to; a
+//   top-level object or array is a json column holding the payload's JSON
+//   text exactly, and Constant Contact contacts' email_address and
+//   custom_fields equal what the simulator served.
 
 #include "kafka/topic_reader.hpp"
 #include "sim/constant_contact.hpp"
@@ -127,7 +131,8 @@ std::string make_config(const std::string& prefix, const sim::synthetic_simulato
                      {{"bootstrap_servers", testing::kafka_bootstrap()},
                       {"topic_prefix", prefix},
                       {"replication_factor", 1},
-                      {"value_format", "connect_json"}}},
+                      {"value_format", "connect_json"},
+                      {"connect_nested", "json"}}},
                     {"accounts",
                      {{"syn",
                        {{"source", "synthetic"},
@@ -312,10 +317,6 @@ TEST(jdbc_sink, upserts_every_record_typed_and_deletes_the_rows_of_tombstones) {
 // Every stream of Marketo and Constant Contact
 // ---------------------------------------------------------------------------
 
-// Fields the example's ReplaceField drops, by stream: the sink cannot store
-// a nested struct or an array of maps.
-const std::map<std::string, std::vector<std::string>> dropped = {{"contacts", {"email_address", "custom_fields"}}};
-
 // Column names are the fields' in lower case (the sink does not quote them).
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -328,6 +329,7 @@ std::pair<std::string, std::string> column_of(const json& field) {
   const auto column = lower(field.at("field").get<std::string>());
   const auto type = field.at("type").get<std::string>();
   const auto name = field.value("name", "");
+  if (name == "io.debezium.data.Json") return {"json", column + "::text"};  // the text as stored
   if (name == "org.apache.kafka.connect.data.Timestamp")
     return {"timestamp", "(extract(epoch from " + column + ") * 1000)::bigint"};
   if (name == "org.apache.kafka.connect.data.Date") return {"date", "(" + column + " - date '1970-01-01')"};
@@ -348,7 +350,7 @@ struct topic_table {
   std::map<std::string, json> rows;                // key -> row
 };
 
-topic_table expected_table(const std::string& topic, const std::string& stream) {
+topic_table expected_table(const std::string& topic) {
   std::map<std::string, std::optional<std::string>> last;
   std::optional<json> value_schema, key_schema;
   const auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
@@ -363,11 +365,9 @@ topic_table expected_table(const std::string& topic, const std::string& stream) 
   t.table = topic;
   std::replace(t.table.begin(), t.table.end(), '.', '_');
   if (!value_schema) return t;
-  const auto skip = dropped.count(stream) ? dropped.at(stream) : std::vector<std::string>{};
   std::vector<std::pair<std::string, std::string>> fields;  // field -> column
   for (const auto& f : (*value_schema)["fields"]) {
     const auto field = f["field"].get<std::string>();
-    if (std::find(skip.begin(), skip.end(), field) != skip.end()) continue;
     const auto [type, expression] = column_of(f);
     t.types[lower(field)] = type;
     t.expressions[lower(field)] = expression;
@@ -429,7 +429,8 @@ TEST(jdbc_sink, every_stream_of_marketo_and_constant_contact_becomes_a_typed_tab
        {{"bootstrap_servers", testing::kafka_bootstrap()},
         {"topic_prefix", prefix},
         {"replication_factor", 1},
-        {"value_format", "connect_json"}}},
+        {"value_format", "connect_json"},
+        {"connect_nested", "json"}}},
       {"engine", {{"workers", 4}}},
       {"accounts",
        {{"mk",
@@ -466,11 +467,14 @@ TEST(jdbc_sink, every_stream_of_marketo_and_constant_contact_becomes_a_typed_tab
   const auto config_path = dir.file("quarry.json");
   for (const auto& [job, source] : {std::pair{"mk", "marketo"}, std::pair{"cc", "constant_contact"}})
     for (const auto& [stream, schema] : testing::discovered_schemas({"--config", config_path, "--job", job}, secrets))
-      reads.push_back(std::async(std::launch::async, expected_table, prefix + "." + source + "." + stream, stream));
+      reads.push_back(std::async(std::launch::async, expected_table, prefix + "." + source + "." + stream));
   std::vector<topic_table> expected;
   for (auto& read : reads) expected.push_back(read.get());
-  std::size_t records = 0;
-  for (const auto& t : expected) records += t.rows.size();
+  std::size_t records = 0, json_columns = 0;
+  for (const auto& t : expected) {
+    records += t.rows.size();
+    json_columns += std::count_if(t.types.begin(), t.types.end(), [](const auto& c) { return c.second == "json"; });
+  }
   ASSERT_GT(records, 300u);
 
   const auto extracted = std::chrono::steady_clock::now();
@@ -503,8 +507,26 @@ TEST(jdbc_sink, every_stream_of_marketo_and_constant_contact_becomes_a_typed_tab
     ASSERT_TRUE(types);
     EXPECT_EQ(*types, json(t.types));
   }
+
+  // Constant Contact contacts: email_address and custom_fields are json
+  // columns holding the objects the source served.
+  std::map<std::string, json> served;
+  for (const auto& contact : json::parse(cc->dataset_json("contacts"))) served[contact["contact_id"]] = contact;
+  const auto contacts = pg.query("SELECT coalesce(json_agg(t), '[]') FROM (SELECT contact_id, email_address, "
+                                 "custom_fields FROM " + prefix + "_constant_contact_contacts) t");
+  ASSERT_TRUE(contacts);
+  ASSERT_FALSE(contacts->empty());
+  for (const auto& row : *contacts) {
+    const auto it = served.find(row["contact_id"].get<std::string>());
+    ASSERT_NE(it, served.end()) << row.dump();
+    EXPECT_TRUE(row["email_address"].is_object() && row["email_address"].contains("address")) << row.dump();
+    EXPECT_EQ(row["email_address"], it->second["email_address"]);
+    EXPECT_FALSE(row["custom_fields"].empty()) << row.dump();
+    EXPECT_EQ(row["custom_fields"], it->second["custom_fields"]);
+  }
   const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::cout << records << " live records in " << expected.size() << " topics; quarry and discover "
+  std::cout << records << " live records in " << expected.size() << " topics (" << json_columns
+            << " json columns); quarry and discover "
             << ms(extracted - started) << " ms, the sink " << ms(std::chrono::steady_clock::now() - extracted)
             << " ms\n";
 }

@@ -24,6 +24,7 @@ using nlohmann::json;
 
 constexpr const char* timestamp_name = "org.apache.kafka.connect.data.Timestamp";
 constexpr const char* date_name = "org.apache.kafka.connect.data.Date";
+constexpr const char* json_name = "io.debezium.data.Json";
 
 // "" when JsonConverter reads `v` with the Connect `schema` exactly;
 // otherwise what it would do wrong, and where.
@@ -49,6 +50,10 @@ std::string connect_read(const json& schema, const json& v, const std::string& a
   if (name == date_name) {
     if (type != "int32" || schema.value("version", 0) != 1) return at + ": Date is not int32 version 1";
     return integral_within(INT_MIN, INT_MAX) ? "" : at + ": Date not an int (Connect throws)";
+  }
+  if (name == json_name) {  // Debezium's JDBC sink: a json column
+    if (type != "string" || schema.value("version", 0) != 1) return at + ": Json is not string version 1";
+    return v.is_string() && json::accept(v.get<std::string>()) ? "" : at + ": Json not a string of JSON text";
   }
   if (type == "string") return v.is_string() ? "" : at + ": not a string (Connect reads null)";
   if (type == "int64") return integral_within(LLONG_MIN, LLONG_MAX) ? "" : at + ": not an int64 (Connect coerces)";
@@ -97,8 +102,8 @@ json payload_of(const std::string& envelope, const std::string& schema) {
 }
 
 envelope_writer make_writer(const json& schema, std::vector<std::string> keys = {"id"},
-                            timestamps ts = timestamps::logical) {
-  auto w = envelope_writer::make(schema, keys, "quarry.test.things", ts);
+                            timestamps ts = timestamps::logical, nested n = nested::structs) {
+  auto w = envelope_writer::make(schema, keys, "quarry.test.things", ts, n);
   EXPECT_TRUE(w.ok()) << (w.ok() ? "" : w.error().message);
   return std::move(w).value();
 }
@@ -565,6 +570,121 @@ TEST(connect_json_key, a_stream_without_a_key) {
   EXPECT_EQ(json::parse(w.key_schema())["fields"], json::array());
 }
 
+// ------------------------------------------------------ nested as JSON text
+
+json json_field(bool optional, const std::string& name) {
+  return {{"type", "string"}, {"optional", optional}, {"name", json_name}, {"version", 1}, {"field", name}};
+}
+
+TEST(connect_json_nested, top_level_objects_and_arrays_become_json_text) {
+  const json schema = object_schema(
+      {{"id", {{"type", "integer"}}},
+       {"email_address",
+        {{"type", "object"},
+         {"properties", {{"address", {{"type", "string"}}}, {"confirmed", {{"type", "boolean"}}}}},
+         {"required", {"address"}}}},
+       {"custom_fields",
+        {{"type", {"array", "null"}},
+         {"items", {{"type", "object"}, {"properties", {{"custom_field_id", {{"type", "string"}}}}}}}}},
+       {"list_memberships", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+       {"attributes", {{"type", {"object", "null"}}, {"additionalProperties", {{"type", "integer"}}}}},
+       {"anything", {{"type", "array"}}},
+       {"created_at", {{"type", "string"}, {"format", "date-time"}}},
+       {"several", {{"type", {"object", "array"}}}}},
+      {"email_address"});
+  const auto w = make_writer(schema, {"id"}, timestamps::logical, nested::json);
+  EXPECT_EQ(json::parse(w.value_schema())["fields"],
+            json::array({json_field(true, "anything"),  // in the JSON Schema's (sorted) order
+                         json_field(true, "attributes"),
+                         {{"type", "int64"}, {"optional", true}, {"name", timestamp_name}, {"version", 1},
+                          {"field", "created_at"}},
+                         json_field(true, "custom_fields"),
+                         json_field(false, "email_address"),
+                         {{"type", "int64"}, {"optional", false}, {"field", "id"}},
+                         json_field(true, "list_memberships"),
+                         {{"type", "string"}, {"optional", true}, {"field", "several"}},  // text, as before
+                         extra_schema}));
+  EXPECT_EQ(json::parse(w.key_schema())["fields"],
+            json::parse(R"([{"type":"int64","optional":false,"field":"id"}])"));
+
+  // The value's text, whitespace between tokens dropped; nothing inside is
+  // checked (confirmed is a string, extra is not in the schema); a misfit
+  // elsewhere still goes to _quarry_extra.
+  const json p = value_payload(w, R"({"id": 7,
+      "email_address": { "address" : "a@b", "confirmed": "yes", "extra": [1, 2.50, {}] },
+      "custom_fields": [ {"custom_field_id": "c1", "value": "v 1"}, {"custom_field_id": "c2", "value": null} ],
+      "list_memberships": ["l1", "l2"],
+      "attributes": {"a": 1, "b": "not an int"},
+      "anything": [1, "x", [true, null]],
+      "created_at": "not a date"})");
+  EXPECT_EQ(p, json::parse(R"({"id": 7,
+      "email_address": "{\"address\":\"a@b\",\"confirmed\":\"yes\",\"extra\":[1,2.50,{}]}",
+      "custom_fields": "[{\"custom_field_id\":\"c1\",\"value\":\"v 1\"},{\"custom_field_id\":\"c2\",\"value\":null}]",
+      "list_memberships": "[\"l1\",\"l2\"]",
+      "attributes": "{\"a\":1,\"b\":\"not an int\"}",
+      "anything": "[1,\"x\",[true,null]]",
+      "_quarry_extra": {"created_at": "not a date"}})"));
+
+  // Empty containers; any JSON value fits (a string is its JSON text); null
+  // is null.
+  EXPECT_EQ(value_payload(w, R"({"id":1,"email_address":{},"custom_fields":[],"list_memberships":"l1",)"
+                             R"("attributes":5,"anything":null})"),
+            json::parse(R"({"id":1,"email_address":"{}","custom_fields":"[]","list_memberships":"\"l1\"",)"
+                        R"("attributes":"5","anything":null})"));
+
+  // A required one that is null or missing fails the record; so does bad JSON inside.
+  for (const char* record : {R"({"id":1,"email_address":null})", R"({"id":1})",
+                             R"({"id":1,"email_address":{"address":"a@b",}})",
+                             R"({"id":1,"email_address":{"address":"\x"}})"}) {
+    std::string out;
+    const auto st = w.value(record, out);
+    ASSERT_FALSE(st.ok()) << record;
+    EXPECT_EQ(st.error().kind, error_kind::bad_payload) << record;
+    EXPECT_TRUE(out.empty()) << record;
+  }
+}
+
+TEST(connect_json_nested, key_fields_and_the_default_keep_their_mapping) {
+  const json schema = object_schema({{"ref", {{"type", "object"}, {"properties", {{"n", {{"type", "integer"}}}}}}},
+                                     {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}});
+  const auto structs = make_writer(schema, {"ref"});
+  const auto as_json = make_writer(schema, {"ref"}, timestamps::logical, nested::json);
+  EXPECT_EQ(as_json.key_schema(), structs.key_schema());
+  EXPECT_EQ(field_schema(as_json, "ref"), field_schema(structs, "ref"));
+  EXPECT_EQ(field_schema(structs, "tags")["type"], "array");
+  EXPECT_EQ(field_schema(as_json, "tags"), json_field(true, "tags"));
+  const std::string record = R"({"ref":{"n":1},"tags":["a"]})";
+  EXPECT_EQ(value_payload(structs, record), json::parse(record));
+  EXPECT_EQ(value_payload(as_json, record), json::parse(R"({"ref":{"n":1},"tags":"[\"a\"]"})"));
+}
+
+TEST(connect_json_nested, escapes_round_trip) {
+  const auto w = make_writer(object_schema({{"id", {{"type", "integer"}}}, {"v", {{"type", "object"}}}}), {"id"},
+                             timestamps::logical, nested::json);
+  // Each: a JSON value as a source writes it, and its compact text.
+  const std::vector<std::pair<std::string, std::string>> rows{
+      {R"({"q":"say \"hi\""})", R"({"q":"say \"hi\""})"},
+      {R"({"b":"C:\\dir\\", "s":"a\/b"})", R"({"b":"C:\\dir\\","s":"a\/b"})"},
+      {R"({"c":"\n\t\r\b\f\u0001"})", R"({"c":"\n\t\r\b\f\u0001"})"},
+      {"{\"u\": \"\\u00e9 \\ud83d\\ude00 \u00e9 \U0001F600 \u2028\"}",
+       "{\"u\":\"\\u00e9 \\ud83d\\ude00 \u00e9 \U0001F600 \u2028\"}"},
+      {R"({"key \"x\"": [ "a , b", " : ", "{ }" ]})", R"({"key \"x\"":["a , b"," : ","{ }"]})"},
+      {"{ \r\n\t\"n\" :\n[ -0.5e-3 , 1E+2 , 0, true, false, null, { }, [ ] ] }",
+       R"({"n":[-0.5e-3,1E+2,0,true,false,null,{},[]]})"},
+      {R"({"\\":"\\\""})", R"({"\\":"\\\""})"},
+  };
+  for (const auto& [value, compact] : rows) {
+    std::string out;
+    const auto st = w.value(R"({"id":1,"v":)" + value + "}", out);
+    ASSERT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message) << " for " << value;
+    const json payload = payload_of(out, w.value_schema());
+    ASSERT_TRUE(payload["v"].is_string()) << out;
+    const std::string text = payload["v"];
+    EXPECT_EQ(text, compact);  // strings and numbers byte for byte
+    EXPECT_EQ(json::parse(text), json::parse(value)) << value;
+  }
+}
+
 // ------------------------------------------------ every connector's streams
 
 // Discovery without a network: canned Marketo answers, errors otherwise.
@@ -670,8 +790,10 @@ TEST(connect_json_streams, every_discoverable_stream_maps_and_round_trips) {
       json record = sample(d.schema);
       json key = json::object();
       for (const auto& k : d.primary_key) key[k] = record[k];
-      for (const auto ts : {timestamps::logical, timestamps::string}) {
-        auto w = envelope_writer::make(d.schema, d.primary_key, name, ts);
+      for (const auto& [ts, n] : {std::pair{timestamps::logical, nested::structs},
+                                  std::pair{timestamps::string, nested::structs},
+                                  std::pair{timestamps::logical, nested::json}}) {
+        auto w = envelope_writer::make(d.schema, d.primary_key, name, ts, n);
         ASSERT_TRUE(w.ok()) << name << ": " << w.error().message;
         std::string out;
         const auto st = w->value(record.dump(), out);
@@ -679,6 +801,11 @@ TEST(connect_json_streams, every_discoverable_stream_maps_and_round_trips) {
         const json payload = payload_of(out, w->value_schema());
         EXPECT_FALSE(has_extra(payload)) << name << ": a fitting record left fields untyped: " << payload.dump();
         EXPECT_EQ(payload.size(), record.size()) << name;
+        for (const auto& f : json::parse(w->value_schema())["fields"])
+          if (f.value("name", "") == json_name) {
+            const std::string field = f["field"];
+            EXPECT_EQ(json::parse(payload[field].get<std::string>()), record[field]) << name << "." << field;
+          }
         out.clear();
         const auto kt = w->key(key.dump(), out);
         ASSERT_TRUE(kt.ok()) << kt.error().message;
