@@ -225,7 +225,7 @@ void expect_records_match_their_schemas(const std::string& prefix, const std::ve
     SCOPED_TRACE(stream);
     ASSERT_TRUE(schemas.count(stream)) << "not discovered";
     std::size_t records = 0;
-    for (const auto& [key, values] : committed(topic(prefix, stream)))
+    for (const auto& [key, values] : committed(topic(prefix, stream), false, /*deletes_expected=*/true))
       for (const auto& v : values) {
         ++records;
         const auto violations = testing::schema_violations(schemas.at(stream), v);
