@@ -23,15 +23,17 @@ using nlohmann::json;
 
 class kafka_output : public ::testing::Test {
  protected:
-  void start(sim::synthetic_options o = {}) {
+  // `kafka` is merged into the config's /kafka section.
+  void start(sim::synthetic_options o = {}, const json& kafka = json::object()) {
     o.seed = 5;
     o.accounts = 8;
     o.events_per_account = 4;
     o.users = 12;
     sim_ = std::make_unique<sim::synthetic_simulator>(o);
     sim_->start();
-    config_ = dir_.write("config.json",
-                         synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap()).dump(2));
+    auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
+    cfg["kafka"].update(kafka);
+    config_ = dir_.write("config.json", cfg.dump(2));
   }
 
   process_result cli(std::vector<std::string> args) {
@@ -106,17 +108,7 @@ std::map<std::string, std::string> topic_config(const std::string& topic) {
 }
 
 TEST_F(kafka_output, compact_record_topics_makes_each_record_topic_a_table) {
-  sim::synthetic_options o;
-  o.seed = 5;
-  o.accounts = 2;
-  o.events_per_account = 1;
-  o.users = 3;
-  sim_ = std::make_unique<sim::synthetic_simulator>(o);
-  sim_->start();
-  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
-  cfg["kafka"]["compact_record_topics"] = true;
-  cfg["kafka"]["record_retention_ms"] = 604800000;
-  config_ = dir_.write("config.json", cfg.dump(2));
+  start({}, {{"compact_record_topics", true}, {"record_retention_ms", 604800000}});
   const auto r = cli({"extract"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const auto& s : synthetic_streams) {
@@ -131,17 +123,7 @@ TEST_F(kafka_output, compact_record_topics_makes_each_record_topic_a_table) {
 // connect_json: Kafka Connect's JsonConverter envelope for keys and values;
 // with connect_timestamps "string" the payload is the plain record itself.
 TEST_F(kafka_output, connect_json_wraps_every_key_and_value_in_a_connect_envelope) {
-  sim::synthetic_options o;
-  o.seed = 5;
-  o.accounts = 3;
-  o.events_per_account = 2;
-  o.users = 4;
-  sim_ = std::make_unique<sim::synthetic_simulator>(o);
-  sim_->start();
-  auto cfg = synthetic_config(sim_->base_url(), prefix_, testing::kafka_bootstrap());
-  cfg["kafka"]["value_format"] = "connect_json";
-  cfg["kafka"]["connect_timestamps"] = "string";
-  config_ = dir_.write("config.json", cfg.dump(2));
+  start({}, {{"value_format", "connect_json"}, {"connect_timestamps", "string"}});
   const auto r = cli({"extract"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const auto& s : synthetic_streams) {
