@@ -57,13 +57,14 @@ int run_discover(const config::quarry_config& config, const std::string& config_
   try {
     found.emplace(runtime.discover(account, job ? job->name : ""));
   } catch (const std::runtime_error& e) {  // Kafka (the quota's usage store) and the like
-    std::cerr << "quarry discover: " << e.what() << "\n";
+    // One write per line: worker threads may be logging to stderr too.
+    std::cerr << "quarry discover: " + std::string{e.what()} + "\n";
     return 1;
   }
   auto& streams = *found;
   if (!streams) {
-    std::cerr << "quarry discover: account " << account << " (" << source
-              << "): " << streams.error().message << "\n";
+    std::cerr << "quarry discover: account " + account + " (" + std::string{source} +
+                     "): " + streams.error().message + "\n";
     return 1;
   }
   const auto selection = job ? selection_of(*job) : connectors::stream_selection{};

@@ -127,7 +127,7 @@ int run_reset(const common_options& common, const std::string& config_path, cons
   auto n = sinks::reset_kafka_state(settings, prefix, job,
                                     stream.empty() ? std::nullopt : std::optional{stream});
   if (!n) {
-    std::cerr << "quarry reset: " << n.error().message << "\n";
+    std::cerr << "quarry reset: " + n.error().message + "\n";  // one write: see discover.cpp
     return 1;
   }
   std::cout << "reset " << *n << " bookmark(s) of job " << job
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success) ? 0 : exit_usage);
   } catch (const std::exception& e) {
-    std::cerr << "quarry: " << e.what() << "\n";
+    std::cerr << "quarry: " + std::string{e.what()} + "\n";  // one write: see discover.cpp
     return 1;
   }
 
