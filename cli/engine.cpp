@@ -4,6 +4,7 @@
 #include "actors/quota_actor.hpp"
 #include "actors/usage_store.hpp"
 #include "actors/worker.hpp"
+#include "cli/cluster_tls.hpp"
 #include "cli/discovery_session.hpp"
 #include "cli/progress_counters.hpp"
 #include "connectors/registry.hpp"
@@ -20,6 +21,8 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -321,6 +324,7 @@ struct engine::impl {
       system_config->load<caf::io::middleman>();
       system_config->set("middleman.heartbeat-interval", caf::timespan{options.heartbeat});
       system_config->set("middleman.connection-timeout", caf::timespan{options.peer_timeout});
+      if (options.tls) cluster_tls::configure(*system_config, *options.tls);
     }
     system = std::make_unique<caf::actor_system>(*system_config);
   }
@@ -411,12 +415,13 @@ struct engine::impl {
           *system, worker_config_of(worker_id{"w" + std::to_string(i)}, coordinator, jobs, sinks)));
     if (service != nullptr && !service->cluster_listen.empty()) {
       auto [host, port] = telemetry::split_host_port(service->cluster_listen);
-      auto bound = system->middleman().publish(coordinator, static_cast<std::uint16_t>(port),
-                                               host.c_str(), true);
+      const auto p = static_cast<std::uint16_t>(port);
+      auto bound = options.tls ? caf::openssl::publish(coordinator, p, host.c_str(), true)
+                               : system->middleman().publish(coordinator, p, host.c_str(), true);
       if (!bound)
         throw std::runtime_error("cannot listen for workers on " + service->cluster_listen + ": " +
                                  system->render(bound.error()));
-      spdlog::info("workers join on port {}", *bound);
+      spdlog::info("workers join on port {}{}", *bound, options.tls ? " (mutual TLS)" : "");
     }
     if (options.status_server && !config.telemetry.listen.empty()) {
       status = std::make_unique<telemetry::status_server>();
@@ -717,8 +722,9 @@ int engine::work_for(const join_options& options) {
       std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
   };
   while (!options.stopping()) {
-    auto coord = im.system->middleman().remote_actor(options.host,
-                                                     static_cast<std::uint16_t>(options.port));
+    const auto port = static_cast<std::uint16_t>(options.port);
+    auto coord = im.options.tls ? caf::openssl::remote_actor(*im.system, options.host, port)
+                                : im.system->middleman().remote_actor(options.host, port);
     caf::scoped_actor self{*im.system};
     std::optional<join_reply> joined;
     if (coord) {

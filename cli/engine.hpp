@@ -81,6 +81,9 @@ struct engine_options {
   bool distributed = false;
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds peer_timeout{5000};
+  // Mutual TLS on the cluster channel (serve.tls for serve, worker.tls for a
+  // worker; cli/cluster_tls.hpp); nullopt: plain TCP.
+  std::optional<config::tls_config> tls;
 };
 
 // quarry serve: where remote workers join, and the slots earlier

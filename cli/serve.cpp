@@ -1,6 +1,7 @@
 #include "cli/serve.hpp"
 
 #include "cli/admin_api.hpp"
+#include "cli/cluster_tls.hpp"
 #include "cli/engine.hpp"
 #include "config/value_formats.hpp"
 #include "kafka/producer.hpp"
@@ -9,6 +10,7 @@
 #include "proto/record.hpp"
 #include "schedule/job_scheduler.hpp"
 #include "sinks/state_store.hpp"
+#include "telemetry/metrics.hpp"
 #include "telemetry/status_server.hpp"
 
 #include <date/date.h>
@@ -346,6 +348,21 @@ int run_serve(const config::quarry_config& config) {
                   listen);
     return 2;
   }
+  const auto& cluster = config.serve.cluster_listen;
+  if (!cluster.empty() && !config::is_loopback_listen(cluster) && !config.serve.tls) {
+    spdlog::error("serve: serve.cluster_listen {} is not a loopback address, so workers must "
+                  "prove who they are: set serve.tls {{\"ca\": PATH, \"cert\": PATH, "
+                  "\"key\": {{\"file\": PATH}}}} (and worker.tls on the workers)",
+                  cluster);
+    return 2;
+  }
+  if (!cluster.empty() && config.serve.tls) {
+    if (auto st = cluster_tls::check_files(*config.serve.tls, cluster_tls::role::coordinator); !st) {
+      spdlog::error("serve: {} (serve.tls)", st.error().message);
+      return 2;
+    }
+    cluster_tls::log_refused_handshakes();
+  }
   if (config.kafka.embedded)
     spdlog::warn("serve on the embedded Kafka: run state lives only as long as this process");
   engine_options options;
@@ -355,6 +372,7 @@ int run_serve(const config::quarry_config& config) {
   options.distributed = !config.serve.cluster_listen.empty();
   options.heartbeat = std::chrono::milliseconds(config.serve.heartbeat_ms);
   options.peer_timeout = std::chrono::milliseconds(config.serve.peer_timeout_ms);
+  options.tls = config.serve.tls;
   engine engine{config, options};
   run_log log{config};
   std::map<std::string, json> last;
@@ -407,6 +425,12 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
                   "remote workers need a real Kafka cluster");
     return 2;
   }
+  if (config.worker.tls) {
+    if (auto st = cluster_tls::check_files(*config.worker.tls, cluster_tls::role::worker); !st) {
+      spdlog::error("worker: {} (worker.tls)", st.error().message);
+      return 2;
+    }
+  }
   auto [host, port] = telemetry::split_host_port(command.join);
   engine_options options;
   options.instance = "serve";
@@ -414,9 +438,14 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
   options.distributed = true;
   options.heartbeat = std::chrono::milliseconds(config.serve.heartbeat_ms);
   options.peer_timeout = std::chrono::milliseconds(config.serve.peer_timeout_ms);
+  options.tls = config.worker.tls;
   engine engine{config, options};
   std::unique_ptr<telemetry::status_server> status;
   const auto listen = command.listen.empty() ? config.telemetry.listen : command.listen;
+  // Served from the start: quarry_build_info, and whether this process has
+  // joined (an empty /metrics would look like a broken target).
+  auto& joined_gauge = telemetry::metrics().worker_joined.Add({});
+  joined_gauge.Set(0);
   if (!listen.empty()) {
     status = std::make_unique<telemetry::status_server>();
     spdlog::info("metrics and health on port {}", status->start(listen));
@@ -431,6 +460,7 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
   join.grace = std::chrono::seconds(config.serve.grace_period_s);
   join.stopping = [&] { return stopping.load(); };
   join.on_joined = [&](bool joined) {
+    joined_gauge.Set(joined ? 1 : 0);
     if (status) status->set_ready(joined);
   };
   const int rc = engine.work_for(join);

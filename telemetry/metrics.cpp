@@ -47,6 +47,12 @@ instruments make_instruments(prometheus::Registry& r) {
       BuildGauge().Name("quarry_stream_consecutive_failures")
           .Help("Runs in a row that failed a stream without moving its bookmarks (0: its last run did not fail).")
           .Register(r),
+      BuildCounter().Name("quarry_cluster_connections_refused_total")
+          .Help("Connections to the cluster port whose TLS handshake failed (no or an untrusted certificate, or plain TCP).")
+          .Register(r),
+      BuildGauge().Name("quarry_worker_joined")
+          .Help("1 while this worker process has joined its coordinator, 0 while it tries to.")
+          .Register(r),
   };
 }
 

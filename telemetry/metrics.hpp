@@ -37,6 +37,8 @@ struct instruments {
   prometheus::Family<prometheus::Gauge>& run_finished;         // {job, outcome}
   prometheus::Family<prometheus::Gauge>& workers;              // {location: local | remote}
   prometheus::Family<prometheus::Gauge>& stream_failures;      // {quarry_job, stream}
+  prometheus::Family<prometheus::Counter>& cluster_refused;    // {} (serve with serve.tls)
+  prometheus::Family<prometheus::Gauge>& worker_joined;        // {} (quarry worker: 1 joined, 0 not)
 };
 
 // The process registry and its instruments, created on first use.

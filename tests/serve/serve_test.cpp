@@ -1,8 +1,9 @@
 // quarry serve and quarry worker end to end: the real binary in several
 // processes, the synthetic simulator over loopback HTTP, the real broker.
 // Workers in other processes, a worker killed with -9, the coordinator
-// killed and restarted, SIGTERM in the middle of transactions, and the admin
-// API.
+// killed and restarted (both over plain TCP and over mutual TLS), workers
+// without a certificate from the cluster's CA refused, SIGTERM in the middle
+// of transactions, and the admin API.
 
 #include "kafka/topic_reader.hpp"
 #include "sim/synthetic.hpp"
@@ -15,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -41,16 +44,29 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
+// The tls section naming `name`.crt and `name`.key in `certs` (written by
+// make_certs.sh), trusting the cluster's CA.
+json tls_section(const std::string& certs, const std::string& name) {
+  return {{"ca", certs + "/ca.crt"},
+          {"cert", certs + "/" + name + ".crt"},
+          {"key", {{"file", certs + "/" + name + ".key"}}}};
+}
+
 struct cluster {
   std::unique_ptr<sim::synthetic_simulator> sim;
   temp_dir dir;
   std::string prefix;
   int admin_port = free_port();
   int cluster_port = free_port();
+  std::string certs;  // "" unless the cluster runs over TLS
+  json cfg;
   std::string config;
 
+  // With `tls`, serve.tls and worker.tls name certificates from the
+  // cluster's CA (the coordinator's and a worker's).
   cluster(const std::string& stem, int accounts, int latency_ms, int local_workers,
-          json serve_extra = json::object(), std::string listen_host = "127.0.0.1") {
+          json serve_extra = json::object(), std::string listen_host = "127.0.0.1",
+          bool tls = false) {
     sim::synthetic_options o;
     o.accounts = accounts;
     o.events_per_account = 2;
@@ -66,8 +82,14 @@ struct cluster {
                   {"heartbeat_ms", 200},
                   {"peer_timeout_ms", 1000},
                   {"grace_period_s", 20}};
+    if (tls) {
+      certs = dir.file("certs");
+      const auto made = std::system(("bash " QUARRY_MAKE_CERTS " " + certs).c_str());
+      EXPECT_EQ(made, 0) << "make_certs.sh failed";
+      serve["tls"] = tls_section(certs, "coordinator");
+    }
     serve.update(serve_extra);
-    json cfg = {{"kafka",
+    cfg = {{"kafka",
                  {{"bootstrap_servers", testing::kafka_bootstrap()},
                   {"topic_prefix", prefix},
                   {"replication_factor", 1}}},
@@ -85,18 +107,30 @@ struct cluster {
                    {"account", "syn"},
                    {"start_date", "2024-01-01T00:00:00Z"},
                    {"streams", {"accounts", "events"}}}}}};
+    if (tls) cfg["worker"] = {{"tls", tls_section(certs, "worker")}};
     config = dir.write("quarry.json", cfg.dump(2));
+  }
+
+  // The config file with worker.tls replaced by `tls` (null: none).
+  std::string config_with_worker_tls(const std::string& name, const json& tls) const {
+    json variant = cfg;
+    variant.erase("worker");
+    if (!tls.is_null()) variant["worker"] = {{"tls", tls}};
+    return dir.write(name + ".json", variant.dump(2));
   }
 
   std::unique_ptr<quarry_process> serve() {
     return std::make_unique<quarry_process>(std::vector<std::string>{"serve", "--config", config},
                                             env, dir);
   }
-  std::unique_ptr<quarry_process> worker(const std::string& name) {
+  // A worker process; its metrics on `metrics_port` (0: any).
+  std::unique_ptr<quarry_process> worker(const std::string& name, const std::string& config_file = "",
+                                         int metrics_port = 0) {
     return std::make_unique<quarry_process>(
-        std::vector<std::string>{"worker", "--config", config, "--join",
-                                 "127.0.0.1:" + std::to_string(cluster_port), "--name", name,
-                                 "--workers", "2", "--listen", "127.0.0.1:0"},
+        std::vector<std::string>{"worker", "--config", config_file.empty() ? config : config_file,
+                                 "--join", "127.0.0.1:" + std::to_string(cluster_port), "--name",
+                                 name, "--workers", "2", "--listen",
+                                 "127.0.0.1:" + std::to_string(metrics_port)},
         env, dir);
   }
 
@@ -132,7 +166,7 @@ struct cluster {
   }
 
   std::string trigger() const {
-    auto r = admin().Post("/api/v1/jobs/syn/runs");
+    auto r = admin("s3cret-admin").Post("/api/v1/jobs/syn/runs");
     EXPECT_TRUE(r) << "admin API unreachable";
     if (!r) return "";
     EXPECT_EQ(r->status, 202) << r->body;
@@ -177,8 +211,35 @@ bool ready(const cluster& c) {
   return c.await("/api/v1/jobs", [](const json&) { return true; }, std::chrono::seconds(60));
 }
 
-TEST(serve, three_worker_processes_one_killed_with_9_the_run_completes_exactly_once) {
-  cluster c{"kill-worker", 600, 15, 0};
+// The value of `series` (name and labels, as exposed) on a /metrics page at
+// `port`, or nullopt when the page or the series is not there.
+std::optional<double> metric(int port, const std::string& series) {
+  httplib::Client c{"127.0.0.1", port};
+  c.set_connection_timeout(2);
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return std::nullopt;
+  const auto at = r->body.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(r->body.substr(at + series.size() + 2));
+}
+
+// Polls until `series` at `port` satisfies `ok`.
+bool await_metric(int port, const std::string& series, const std::function<bool(double)>& ok) {
+  for (int i = 0; i < 1200; ++i) {
+    if (auto v = metric(port, series); v && ok(*v)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// The kill tests run over plain TCP and over mutual TLS.
+class serve_over : public ::testing::TestWithParam<bool> {};
+
+INSTANTIATE_TEST_SUITE_P(serve, serve_over, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "tls" : "plain"; });
+
+TEST_P(serve_over, three_worker_processes_one_killed_with_9_the_run_completes_exactly_once) {
+  cluster c{"kill-worker", 600, 15, 0, json::object(), "127.0.0.1", GetParam()};
   auto coordinator = c.serve();
   ASSERT_TRUE(ready(c));
   auto a = c.worker("a");
@@ -208,8 +269,8 @@ TEST(serve, three_worker_processes_one_killed_with_9_the_run_completes_exactly_o
   }
 }
 
-TEST(serve, coordinator_killed_and_restarted_workers_rejoin_and_the_run_finishes) {
-  cluster c{"kill-coordinator", 500, 15, 0};
+TEST_P(serve_over, coordinator_killed_and_restarted_workers_rejoin_and_the_run_finishes) {
+  cluster c{"kill-coordinator", 500, 15, 0, json::object(), "127.0.0.1", GetParam()};
   auto coordinator = c.serve();
   ASSERT_TRUE(ready(c));
   auto a = c.worker("a");
@@ -299,6 +360,102 @@ TEST(serve, admin_api_needs_the_token_off_loopback_and_answers_each_endpoint) {
   EXPECT_EQ(metrics.find("s3cret-admin"), std::string::npos);
   server->kill(SIGTERM);
   EXPECT_EQ(server->wait(std::chrono::seconds(60)).exit_code, 0);
+}
+
+TEST(serve, over_tls_only_workers_with_a_certificate_from_its_ca_join) {
+  cluster c{"tls-join", 60, 10, 0, {{"admin_token", {{"env", "ADMIN_TOKEN"}}}}, "127.0.0.1", true};
+  auto coordinator = c.serve();
+  ASSERT_TRUE(ready(c));
+  // Three processes that must not join: no TLS at all, a self-signed
+  // certificate, and one from another CA. The last two trust the cluster's
+  // CA and their own issuer (else their own start-up check stops them), so
+  // only the coordinator's check can.
+  const int plain_port = free_port(), self_port = free_port(), stranger_port = free_port();
+  auto intruder = [&](const std::string& name) {
+    auto tls = tls_section(c.certs, name);
+    tls["ca"] = c.certs + "/" + name + "-trust.crt";
+    return c.config_with_worker_tls(name, tls);
+  };
+  auto plain = c.worker("plain", c.config_with_worker_tls("plain", nullptr), plain_port);
+  auto self_signed = c.worker("self-signed", intruder("self-signed"), self_port);
+  auto stranger = c.worker("stranger", intruder("stranger"), stranger_port);
+  // An unjoined worker serves its own metrics: its build and that it has not joined.
+  for (int port : {plain_port, self_port, stranger_port}) {
+    ASSERT_TRUE(await_metric(port, "quarry_worker_joined", [](double v) { return v == 0; })) << port;
+    EXPECT_TRUE(metric(port, R"(quarry_build_info{version=")" QUARRY_VERSION R"("})")) << port;
+  }
+  ASSERT_TRUE(await_metric(c.admin_port, "quarry_cluster_connections_refused_total",
+                           [](double v) { return v >= 3; }));
+  const int worker_port = free_port();
+  auto legit = c.worker("legit", "", worker_port);
+  ASSERT_TRUE(await_metric(worker_port, "quarry_worker_joined", [](double v) { return v == 1; }));
+  ASSERT_TRUE(await_metric(c.admin_port, R"(quarry_workers{location="remote"})",
+                           [](double v) { return v == 2; }));
+  const auto run = c.trigger();
+  const auto last = c.await_finished();
+  EXPECT_EQ(last.value("run", ""), run);
+  EXPECT_EQ(last.value("outcome", ""), "succeeded") << last.dump();
+  c.expect_exactly_once();
+  // The intruders still try, and still count nowhere.
+  EXPECT_EQ(metric(c.admin_port, R"(quarry_workers{location="remote"})"), 2.0);
+  for (int port : {plain_port, self_port, stranger_port})
+    EXPECT_EQ(metric(port, "quarry_worker_joined"), 0.0) << port;
+
+  std::vector<testing::process_result> outputs;
+  for (auto* p : {legit.get(), plain.get(), self_signed.get(), stranger.get(), coordinator.get()}) {
+    p->kill(SIGTERM);
+    outputs.push_back(p->wait(std::chrono::seconds(60)));
+    EXPECT_EQ(outputs.back().exit_code, 0) << outputs.back().err;
+  }
+  for (std::size_t i = 1; i < 4; ++i)
+    EXPECT_EQ(outputs[i].err.find("joined coordinator"), std::string::npos) << outputs[i].err;
+  // The coordinator logged each refusal with the peer's address and why.
+  const auto& log = outputs[4].err;
+  EXPECT_NE(log.find("refused a cluster connection from 127.0.0.1:"), std::string::npos) << log;
+  // (A plain worker; a self-signed one; one sending its chain to a root the
+  // cluster does not trust.)
+  for (const char* reason : {R"(: wrong version number")", R"(: self-signed certificate")",
+                             R"(: self-signed certificate in certificate chain")"})
+    EXPECT_NE(log.find(reason), std::string::npos) << reason << " in\n" << log;
+  // No secret in any output: neither the admin token nor a line of a key.
+  std::vector<std::string> key_lines;
+  for (const char* key : {"coordinator.key", "worker.key", "stranger.key", "self-signed.key"}) {
+    std::ifstream in{c.certs + "/" + key};
+    for (std::string line; std::getline(in, line);)
+      if (line.find("-----") == std::string::npos && line.size() > 16) key_lines.push_back(line);
+  }
+  ASSERT_FALSE(key_lines.empty());
+  for (const auto& o : outputs)
+    for (const auto* text : {&o.out, &o.err}) {
+      EXPECT_EQ(text->find("s3cret-admin"), std::string::npos);
+      EXPECT_EQ(text->find("PRIVATE KEY"), std::string::npos);
+      for (const auto& line : key_lines) EXPECT_EQ(text->find(line), std::string::npos);
+    }
+}
+
+TEST(serve, refuses_workers_off_loopback_without_tls_and_bad_certificate_files) {
+  cluster c{"no-tls", 1, 0, 1, {{"cluster_listen", "0.0.0.0:0"}}};
+  auto r = testing::run_quarry({"serve", "--config", c.config}, env, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("serve.tls"), std::string::npos) << r.err;
+
+  // A key that is not the certificate's, and a certificate from another CA.
+  cluster t{"bad-tls", 1, 0, 1, json::object(), "127.0.0.1", true};
+  auto mismatched = tls_section(t.certs, "coordinator");
+  mismatched["key"] = {{"file", t.certs + "/worker.key"}};
+  json cfg = t.cfg;
+  cfg["serve"]["tls"] = mismatched;
+  r = testing::run_quarry({"serve", "--config", t.dir.write("mismatch.json", cfg.dump())}, env,
+                          std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("does not belong to the certificate"), std::string::npos) << r.err;
+  r = testing::run_quarry({"worker", "--config",
+                           t.config_with_worker_tls("w", tls_section(t.certs, "stranger")),
+                           "--join", "127.0.0.1:1"},
+                          env, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unable to get local issuer certificate"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("PRIVATE KEY"), std::string::npos) << r.err;
 }
 
 TEST(serve, refuses_an_admin_api_off_loopback_without_a_token) {
