@@ -168,6 +168,18 @@ struct job_config {
   std::shared_ptr<const scheduling::schedule> schedule;
 };
 
+// Mutual TLS on the cluster channel between `quarry serve` and `quarry
+// worker` (serve.tls, worker.tls): PEM files, read by CAF's OpenSSL module at
+// every connection, so a rotated certificate applies to the next one. A peer
+// is trusted when its certificate chains to `ca`; names are not checked.
+struct tls_config {
+  std::string ca;        // the CA certificate(s) peers must chain to
+  std::string cert;      // this process's certificate (chain)
+  // The private key's file. A secret: written {"file": PATH} (CAF reads
+  // keys from files; an inline or {"env"} key is refused), never printed.
+  std::string key_file;
+};
+
 // /serve: settings of `quarry serve` only (extract ignores them).
 struct serve_config {
   // The bearer token the admin API requires; nullopt: none. Not required at
@@ -180,6 +192,16 @@ struct serve_config {
   // A peer silent this long is lost.
   int peer_timeout_ms = 5000;
   int local_workers = 4;  // 0..256; absent = engine.workers; 0 = run nothing locally
+  // Remote workers must present a certificate chaining to tls->ca. Required
+  // (by serve, not at parse time) when cluster_listen is not loopback.
+  std::optional<tls_config> tls;
+};
+
+// /worker: settings of `quarry worker` only.
+struct worker_section {
+  // The coordinator must present a certificate chaining to tls->ca; nullopt:
+  // plain TCP (a coordinator with serve.tls refuses it).
+  std::optional<tls_config> tls;
 };
 
 struct quarry_config {
@@ -187,6 +209,7 @@ struct quarry_config {
   telemetry_config telemetry;
   engine_config engine;
   serve_config serve;
+  worker_section worker;
   std::vector<account_config> accounts;  // sorted by name
   std::vector<job_config> jobs;          // in file order
 
@@ -208,7 +231,8 @@ using load_result = std::variant<quarry_config, std::vector<config_issue>>;
 // Whether parse() reads the secrets a config references.
 enum class secret_resolution {
   resolve,     // read every {"env": NAME} and {"file": PATH}; a missing one is an issue
-  shape_only,  // check references for shape only; the secrets' values stay empty
+  shape_only,  // check references (and TLS file paths) for shape only; nothing is read,
+               // the secrets' values stay empty
 };
 
 // Parses and validates `json_text`. A JSON syntax error is one issue at ""

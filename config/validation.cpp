@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -149,11 +152,12 @@ class validator {
       report_type("", "an object", doc);
       return cfg;
     }
-    check_known_fields(doc, "", {"kafka", "telemetry", "engine", "serve", "accounts", "jobs"});
+    check_known_fields(doc, "", {"kafka", "telemetry", "engine", "serve", "worker", "accounts", "jobs"});
     cfg.kafka = read_kafka(member(doc, "kafka"));
     if (const json* v = member(doc, "telemetry")) cfg.telemetry = read_telemetry(*v);
     if (const json* v = member(doc, "engine")) cfg.engine = read_engine(*v);
     cfg.serve = read_serve(member(doc, "serve"), cfg.engine);
+    if (const json* v = member(doc, "worker")) cfg.worker = read_worker(*v);
     const json* accounts = member(doc, "accounts");
     if (accounts) cfg.accounts = read_accounts(*accounts);
     if (const json* v = member(doc, "jobs")) cfg.jobs = read_jobs(*v, accounts);
@@ -542,7 +546,7 @@ class validator {
     const std::string ptr = "/serve";
     if (!v || !require_object(*v, ptr)) return s;
     check_known_fields(*v, ptr, {"admin_token", "cluster_listen", "grace_period_s", "heartbeat_ms",
-                                 "peer_timeout_ms", "local_workers"});
+                                 "peer_timeout_ms", "local_workers", "tls"});
     if (const json* t = member(*v, "admin_token"))
       if (auto token = read_property_value(*t, ptr + "/admin_token", true))
         s.admin_token = *token->as_secret();
@@ -570,7 +574,66 @@ class validator {
       }
     }
     read_int_field(*v, ptr, "local_workers", 0, 256, s.local_workers);
+    if (const json* t = member(*v, "tls")) s.tls = read_tls(*t, ptr + "/tls");
     return s;
+  }
+
+  worker_section read_worker(const json& v) {
+    worker_section w;
+    const std::string ptr = "/worker";
+    if (!require_object(v, ptr)) return w;
+    check_known_fields(v, ptr, {"tls"});
+    if (const json* t = member(v, "tls")) w.tls = read_tls(*t, ptr + "/tls");
+    return w;
+  }
+
+  // {"ca": PATH, "cert": PATH, "key": {"file": PATH}}: every file readable
+  // now (their PEM contents are checked where TLS starts, cli/cluster_tls).
+  std::optional<tls_config> read_tls(const json& v, const std::string& ptr) {
+    if (!require_object(v, ptr)) return std::nullopt;
+    check_known_fields(v, ptr, {"ca", "cert", "key"});
+    tls_config tls;
+    bool ok = true;
+    for (auto [name, target] : {std::pair{"ca", &tls.ca}, std::pair{"cert", &tls.cert}}) {
+      const std::string f_ptr = pointer_append(ptr, name);
+      const json* f = member(v, name);
+      if (!f) {
+        report(f_ptr, "missing; give the path of a PEM file");
+        ok = false;
+        continue;
+      }
+      auto path = read_string(*f, f_ptr);
+      if (path && path->empty()) report(f_ptr, "must not be empty");
+      if (!path || path->empty()) {
+        ok = false;
+        continue;
+      }
+      if (secrets_ == secret_resolution::shape_only) {
+        *target = *path;  // read where it is used, as the secrets are
+      } else if (std::FILE* file = std::fopen(path->c_str(), "r")) {
+        std::fclose(file);
+        *target = *path;
+      } else {
+        report(f_ptr, "cannot read " + quote_value(*path) + ": " + std::strerror(errno));
+        ok = false;
+      }
+    }
+    const std::string k_ptr = ptr + "/key";
+    const json* k = member(v, "key");
+    if (!k) {
+      report(k_ptr, R"(missing; give the private key's file as {"file": PATH})");
+      ok = false;
+    } else if (!k->is_object() || !member(*k, "file") || member(*k, "env")) {
+      report(k_ptr, R"(the private key must be a secret ref {"file": PATH}: an inline key )"
+                    R"(would be printed with the config, and CAF reads keys from files)");
+      ok = false;
+    } else if (read_secret_ref(*k, k_ptr)) {  // readable, not empty, at most 1 MiB
+      tls.key_file = member(*k, "file")->get<std::string>();
+    } else {
+      ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return tls;
   }
 
   // ---- /accounts -------------------------------------------------------

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -233,6 +235,72 @@ TEST_P(config_serve_rejects, with_one_issue_at_the_field) {
 
 INSTANTIATE_TEST_SUITE_P(config, config_serve_rejects, ::testing::ValuesIn(bad_serves),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Three readable files standing in for PEM files (their contents are
+// checked where TLS starts, not by the config).
+struct tls_files {
+  std::string dir = [] {
+    char tmpl[] = "/tmp/quarry-tls-config-XXXXXX";
+    return std::string(::mkdtemp(tmpl));
+  }();
+  std::string ca = write("ca.crt"), cert = write("tls.crt"), key = write("tls.key");
+
+  std::string write(const std::string& name) const {
+    const auto path = dir + "/" + name;
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("PEM-PLACEHOLDER-4d1c\n", f);
+    std::fclose(f);
+    return path;
+  }
+  json section() const { return {{"ca", ca}, {"cert", cert}, {"key", {{"file", key}}}}; }
+  ~tls_files() { std::filesystem::remove_all(dir); }
+};
+
+TEST(config_tls, serve_and_worker_take_three_files) {
+  const tls_files files;
+  const auto cfg = parsed(document(
+      json{{"serve", {{"tls", files.section()}}}, {"worker", {{"tls", files.section()}}}}.dump()));
+  for (const auto* tls : {&cfg.serve.tls, &cfg.worker.tls}) {
+    ASSERT_TRUE(tls->has_value());
+    EXPECT_EQ((*tls)->ca, files.ca);
+    EXPECT_EQ((*tls)->cert, files.cert);
+    EXPECT_EQ((*tls)->key_file, files.key);
+  }
+  const auto plain = parsed(document("{}"));
+  EXPECT_FALSE(plain.serve.tls.has_value());
+  EXPECT_FALSE(plain.worker.tls.has_value());
+}
+
+TEST(config_tls, refuses_an_inline_or_env_key_and_unreadable_or_missing_files) {
+  const tls_files files;
+  auto tls = files.section();
+  tls["key"] = "-----BEGIN PRIVATE KEY-----secret-key-text";
+  auto found = issues(document(json{{"serve", {{"tls", tls}}}}.dump()));
+  ASSERT_EQ(found.size(), 1u) << format_issues(found);
+  EXPECT_EQ(found[0].pointer, "/serve/tls/key");
+  EXPECT_NE(found[0].message.find(R"({"file": PATH})"), std::string::npos) << found[0].message;
+  EXPECT_EQ(found[0].message.find("secret-key-text"), std::string::npos);
+
+  tls["key"] = {{"env", "QUARRY_TEST_ADMIN_TOKEN"}};
+  found = issues(document(json{{"worker", {{"tls", tls}}}}.dump()));
+  ASSERT_EQ(found.size(), 1u) << format_issues(found);
+  EXPECT_EQ(found[0].pointer, "/worker/tls/key");
+
+  tls = files.section();
+  tls["ca"] = files.dir + "/no-such-ca.crt";
+  tls.erase("cert");
+  tls["key"] = {{"file", files.dir + "/no-such.key"}};
+  found = issues(document(json{{"serve", {{"tls", tls}}}}.dump()));
+  ASSERT_EQ(found.size(), 3u) << format_issues(found);
+  EXPECT_EQ(found[0].pointer, "/serve/tls/ca");
+  EXPECT_NE(found[0].message.find("no-such-ca.crt"), std::string::npos) << found[0].message;
+  EXPECT_EQ(found[1].pointer, "/serve/tls/cert");
+  EXPECT_EQ(found[2].pointer, "/serve/tls/key");
+
+  found = issues(document(R"({"worker": {"tls": {}, "threads": 2}})"));
+  ASSERT_EQ(found.size(), 4u) << format_issues(found);
+  EXPECT_EQ(found[0].pointer, "/worker/threads");
+}
 
 TEST(config_loopback, only_loopback_hosts) {
   for (std::string_view listen : {"127.0.0.1:9464", "127.1.2.3:0", "localhost:80", "LocalHost:80",
