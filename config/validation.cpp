@@ -609,7 +609,7 @@ class validator {
         continue;
       }
       if (secrets_ == secret_resolution::shape_only) {
-        *target = *path;  // read where it is used, as the secrets are
+        *target = *path;  // not read: it is on the machine the config is for
       } else if (std::FILE* file = std::fopen(path->c_str(), "r")) {
         std::fclose(file);
         *target = *path;
