@@ -8,6 +8,7 @@
 #include "cli/discover.hpp"
 #include "cli/engine.hpp"
 #include "cli/serve.hpp"
+#include "cli/serve_rules.hpp"
 #include "config/config.hpp"
 #include "connectors/registry.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -145,6 +146,9 @@ int run_discover(const common_options& common, const std::string& config_path,
 
 int run_serve(const common_options& common, const std::string& config_path) {
   const auto cfg = config::load_file(config_path, source_rules());
+  // The rules `quarry config check` applies too, reported the same way.
+  if (auto issues = cli::serve_rule_issues(cfg); !issues.empty())
+    throw config::config_error(config_path, std::move(issues));
   init_logs(common, &cfg);
   block_termination_signals();
   return cli::run_serve(cfg);
@@ -153,6 +157,8 @@ int run_serve(const common_options& common, const std::string& config_path) {
 int run_worker(const common_options& common, const std::string& config_path,
                const cli::worker_command& command) {
   const auto cfg = config::load_file(config_path, source_rules());
+  if (auto issues = cli::worker_rule_issues(cfg); !issues.empty())
+    throw config::config_error(config_path, std::move(issues));
   init_logs(common, &cfg);
   block_termination_signals();
   return cli::run_worker(cfg, command);

@@ -9,13 +9,13 @@ std::vector<config::config_issue> serve_rule_issues(const config::quarry_config&
   const auto& listen = config.telemetry.listen;
   if (!listen.empty() && !config::is_loopback_listen(listen) && !config.serve.admin_token)
     issues.push_back({"/serve/admin_token",
-                      "required by quarry serve because /telemetry/listen (" + listen +
+                      "quarry serve needs serve.admin_token because telemetry.listen (" + listen +
                           ") is not a loopback address: the admin API would take orders from "
                           R"(anyone who reaches it; give {"env": NAME} or {"file": PATH})"});
   const auto& cluster = config.serve.cluster_listen;
   if (!cluster.empty() && !config::is_loopback_listen(cluster) && !config.serve.tls)
     issues.push_back({"/serve/tls",
-                      "required by quarry serve because /serve/cluster_listen (" + cluster +
+                      "quarry serve needs serve.tls because serve.cluster_listen (" + cluster +
                           ") is not a loopback address: anyone who reaches it could join as a "
                           "worker and take tasks; give "
                           R"({"ca": PATH, "cert": PATH, "key": {"file": PATH}}, and the same )"
@@ -27,7 +27,7 @@ std::vector<config::config_issue> worker_rule_issues(const config::quarry_config
   if (!config.kafka.embedded) return {};
   return {{"/kafka/embedded",
            "quarry worker needs a real Kafka cluster: the embedded one lives inside a single "
-           "process; give /kafka/bootstrap_servers instead"}};
+           "process; give kafka.bootstrap_servers instead"}};
 }
 
 } // namespace quarry::cli

@@ -2,7 +2,8 @@
 // normalised form (defaults filled in, accounts sorted, secrets as their
 // references), which checks again to the same text; an invalid one exits 2
 // with every issue in extract's format; serve's start-up rules apply with
-// --for serve only; --no-resolve-secrets reads no variable or file; and no
+// --for serve and worker, exactly as serve and worker apply them (same lines);
+// --no-resolve-secrets reads no variable or file; and no
 // secret value (from the environment or a file) appears in any output.
 
 #include "tests/support/quarry_process.hpp"
@@ -175,17 +176,27 @@ TEST(config_check, applies_the_start_up_rules_of_the_command_named) {
   EXPECT_EQ(serve.exit_code, 2);
   EXPECT_NE(serve.err.find("config error at /serve/admin_token: "), std::string::npos) << serve.err;
   EXPECT_NE(serve.err.find("config error at /serve/tls: "), std::string::npos) << serve.err;
+  EXPECT_NE(serve.err.find("needs serve.admin_token"), std::string::npos) << serve.err;
+  EXPECT_NE(serve.err.find("needs serve.tls"), std::string::npos) << serve.err;
   EXPECT_EQ(f.check(cfg, {"--for", "extract"}).exit_code, 0);
   EXPECT_EQ(f.check(cfg, {"--for", "worker"}).exit_code, 0);
 
-  // serve itself refuses the same config before it connects to anything.
-  const auto path = f.dir.write("serve.json", cfg.dump());
-  EXPECT_EQ(run_quarry({"serve", "--config", path}, f.env, std::chrono::seconds(60)).exit_code, 2);
+  // serve itself refuses the same config, with the same lines, before it
+  // connects to anything.
+  const auto path = f.dir.write("quarry.json", cfg.dump());
+  const auto refused = run_quarry({"serve", "--config", path}, f.env, std::chrono::seconds(60));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err, serve.err);
 
   cfg["kafka"] = {{"embedded", true}};
   const auto worker = f.check(cfg, {"--for", "worker"});
   EXPECT_EQ(worker.exit_code, 2);
   EXPECT_NE(worker.err.find("config error at /kafka/embedded: "), std::string::npos) << worker.err;
+  const auto embedded = f.dir.write("quarry.json", cfg.dump());
+  const auto joined = run_quarry({"worker", "--join", "127.0.0.1:1", "--config", embedded}, f.env,
+                                 std::chrono::seconds(60));
+  EXPECT_EQ(joined.exit_code, 2);
+  EXPECT_EQ(joined.err, worker.err);
 }
 
 TEST(config_check, no_resolve_secrets_reads_no_variable_or_file) {
