@@ -3,10 +3,12 @@
 // Exit status: 0 success; 1 a run failed or was cancelled; 2 usage or config
 // error; 3 a run is incomplete because a quota ran out (the next run resumes).
 
+#include "cli/config_check.hpp"
 #include "cli/demo.hpp"
 #include "cli/discover.hpp"
 #include "cli/engine.hpp"
 #include "cli/serve.hpp"
+#include "cli/serve_rules.hpp"
 #include "config/config.hpp"
 #include "connectors/registry.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -144,6 +146,9 @@ int run_discover(const common_options& common, const std::string& config_path,
 
 int run_serve(const common_options& common, const std::string& config_path) {
   const auto cfg = config::load_file(config_path, source_rules());
+  // The rules `quarry config check` applies too, reported the same way.
+  if (auto issues = cli::serve_rule_issues(cfg); !issues.empty())
+    throw config::config_error(config_path, std::move(issues));
   init_logs(common, &cfg);
   block_termination_signals();
   return cli::run_serve(cfg);
@@ -152,6 +157,8 @@ int run_serve(const common_options& common, const std::string& config_path) {
 int run_worker(const common_options& common, const std::string& config_path,
                const cli::worker_command& command) {
   const auto cfg = config::load_file(config_path, source_rules());
+  if (auto issues = cli::worker_rule_issues(cfg); !issues.empty())
+    throw config::config_error(config_path, std::move(issues));
   init_logs(common, &cfg);
   block_termination_signals();
   return cli::run_worker(cfg, command);
@@ -251,6 +258,24 @@ int main(int argc, char** argv) {
   demo->add_flag("--print-config", demo_options.print_config,
                  "Print the demo's config for a simulator on port 18081 and exit");
 
+  auto* config_cmd = app.add_subcommand("config", "Work with config files");
+  config_cmd->require_subcommand(1);
+  cli::config_check_options check_options;
+  auto* config_check = config_cmd->add_subcommand(
+      "check", "Validate a config as a command would and print it normalised, secrets as references");
+  config_check->footer(
+      "Loads the config as every command does, then applies the start-up rules of the command\n"
+      "named by --for (serve: an admin token and TLS off loopback; worker: a real Kafka). Valid:\n"
+      "prints the config with every default filled in, each secret as its {\"env\"} or {\"file\"}\n"
+      "reference, and exits 0. Invalid: every problem on stderr, exit 2.");
+  config_check->add_option("--config", check_options.config_path, "Config file (JSON)")->required();
+  config_check->add_option("--for", check_options.command, "serve (default), worker or extract")
+      ->check(CLI::IsMember({"serve", "worker", "extract"}));
+  config_check->add_flag(
+      "--no-resolve-secrets{false}", check_options.resolve_secrets,
+      "Check secret references and TLS paths for shape only, reading no variable or file\n"
+      "(a config meant for another machine, e.g. rendered by the Helm chart)");
+
   auto* sim = app.add_subcommand("sim", "Run an API simulator (for tests, benchmarks, demos)");
   sim->require_subcommand(1);
   quarry::sim::add_sim_commands(*sim);
@@ -265,7 +290,7 @@ int main(int argc, char** argv) {
     }
     if (arg.starts_with("-")) continue;
     if (arg != "extract" && arg != "reset" && arg != "discover" && arg != "demo" && arg != "sim" &&
-        arg != "serve" && arg != "worker") {
+        arg != "serve" && arg != "worker" && arg != "config") {
       std::cerr << "quarry: unknown subcommand \"" << arg
                 << "\"; run quarry --help for the list\n";
       return exit_usage;
@@ -288,6 +313,10 @@ int main(int argc, char** argv) {
     if (*reset) return run_reset(common, config_path, job, stream);
     if (*discover) return run_discover(common, config_path, job, account);
     if (*demo) return run_demo(common, demo_options);
+    if (*config_check) {
+      init_logs(common, nullptr);
+      return cli::run_config_check(check_options, source_rules());
+    }
     if (*serve) return run_serve(common, config_path);
     if (*worker) {
       worker_command.argv.assign(argv, argv + argc);

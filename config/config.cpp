@@ -165,7 +165,8 @@ const job_config* quarry_config::find_job(std::string_view name) const {
   return it == jobs.end() ? nullptr : &*it;
 }
 
-load_result parse(std::string_view json_text, const std::vector<source_rules>& sources) {
+load_result parse(std::string_view json_text, const std::vector<source_rules>& sources,
+                  secret_resolution secrets) {
   std::vector<config_issue> issues;
   json document;
   try {
@@ -177,7 +178,7 @@ load_result parse(std::string_view json_text, const std::vector<source_rules>& s
   } catch (const json::parse_error& e) {
     return std::vector<config_issue>{{"", describe_syntax_error(e, json_text)}};
   }
-  quarry_config cfg = validate_document(document, sources, issues);
+  quarry_config cfg = validate_document(document, sources, secrets, issues);
   if (!issues.empty()) return issues;
   return cfg;
 }
@@ -198,7 +199,8 @@ config_error::config_error(std::string path, std::vector<config_issue> issues)
       path_(std::move(path)),
       issues_(std::move(issues)) {}
 
-quarry_config load_file(const std::string& path, const std::vector<source_rules>& sources) {
+quarry_config load_file(const std::string& path, const std::vector<source_rules>& sources,
+                        secret_resolution secrets) {
   const auto fail = [&](int err) {
     return config_error(path, {{"", "cannot read " + path + ": " +
                                         std::error_code(err, std::generic_category()).message()}});
@@ -211,7 +213,7 @@ quarry_config load_file(const std::string& path, const std::vector<source_rules>
     text.append(buffer, n);
   if (std::ferror(file.get())) throw fail(errno);
 
-  auto parsed = parse(text, sources);
+  auto parsed = parse(text, sources, secrets);
   if (auto* issues = std::get_if<std::vector<config_issue>>(&parsed))
     throw config_error(path, std::move(*issues));
   return std::get<quarry_config>(std::move(parsed));

@@ -228,11 +228,19 @@ struct config_issue {
 // order the validator visits the document.
 using load_result = std::variant<quarry_config, std::vector<config_issue>>;
 
+// Whether parse() reads the secrets a config references.
+enum class secret_resolution {
+  resolve,     // read every {"env": NAME} and {"file": PATH}; a missing one is an issue
+  shape_only,  // check references (and TLS file paths) for shape only; nothing is read,
+               // the secrets' values stay empty
+};
+
 // Parses and validates `json_text`. A JSON syntax error is one issue at ""
 // saying "invalid JSON at line L, column C: ...". Sources named by accounts
 // are checked against `sources`.
 load_result parse(std::string_view json_text,
-                  const std::vector<source_rules>& sources);
+                  const std::vector<source_rules>& sources,
+                  secret_resolution secrets = secret_resolution::resolve);
 
 // One line per issue, "config error at <pointer>: <message>" ("config error:
 // <message>" for the whole document), joined by "\n".
@@ -255,6 +263,7 @@ class config_error : public std::runtime_error {
 // Reads and parses the file at `path`. Throws config_error when the file
 // cannot be read (naming the path and the system's reason) or is invalid.
 quarry_config load_file(const std::string& path,
-                        const std::vector<source_rules>& sources);
+                        const std::vector<source_rules>& sources,
+                        secret_resolution secrets = secret_resolution::resolve);
 
 } // namespace quarry::config

@@ -75,6 +75,14 @@ result<secret> secret::from_file(const std::string& path) {
   return secret(origin_kind::file, path, std::move(value));
 }
 
+secret secret::unresolved_env(std::string name) {
+  return secret(origin_kind::env, std::move(name), {});
+}
+
+secret secret::unresolved_file(std::string path) {
+  return secret(origin_kind::file, std::move(path), {});
+}
+
 std::string secret::origin() const {
   return (kind_ == origin_kind::env ? "env:" : "file:") + where_;
 }

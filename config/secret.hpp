@@ -32,6 +32,12 @@ class secret {
   // message names the path and the reason, never the contents.
   static result<secret> from_file(const std::string& path);
 
+  // A reference left unread (`quarry config check --no-resolve-secrets`
+  // checks a config meant for another machine): origin() names it, reveal()
+  // is empty. Never handed to a connector or to Kafka.
+  static secret unresolved_env(std::string name);
+  static secret unresolved_file(std::string path);
+
   // The plain value. The only way to get it.
   const std::string& reveal() const noexcept { return value_; }
 

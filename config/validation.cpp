@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -42,6 +43,11 @@ constexpr std::pair<std::string_view, std::string_view> owned_kafka_properties[]
 constexpr std::string_view sensitive_kafka_fragments[] = {
     "password", "secret", "sasl.jaas.config", "ssl.key.pem",
     "sasl.oauthbearer.config"};
+
+// A member of /accounts/<n>/settings whose name (in lower case) contains one
+// of these must be a secret ref.
+constexpr std::string_view sensitive_setting_fragments[] = {
+    "password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "credential"};
 
 // The integer type behind an integer or optional integer model field.
 template <class T> struct int_target { using type = T; };
@@ -136,9 +142,9 @@ std::string_view trim(std::string_view text) {
 // yields one issue and the walk always reaches the end of the document.
 class validator {
  public:
-  validator(const std::vector<source_rules>& sources,
+  validator(const std::vector<source_rules>& sources, secret_resolution secrets,
             std::vector<config_issue>& issues)
-      : sources_(sources), issues_(issues) {}
+      : sources_(sources), secrets_(secrets), issues_(issues) {}
 
   quarry_config run(const json& doc) {
     quarry_config cfg;
@@ -273,6 +279,8 @@ class validator {
       report(key_ptr, "expected an environment variable name [A-Za-z_][A-Za-z0-9_]*");
       return std::nullopt;
     }
+    if (secrets_ == secret_resolution::shape_only)
+      return env ? secret::unresolved_env(*where) : secret::unresolved_file(*where);
     auto resolved = env ? secret::from_env(*where) : secret::from_file(*where);
     if (!resolved) {
       report(ptr, resolved.error().message);
@@ -600,7 +608,9 @@ class validator {
         ok = false;
         continue;
       }
-      if (std::FILE* file = std::fopen(path->c_str(), "r")) {
+      if (secrets_ == secret_resolution::shape_only) {
+        *target = *path;  // not read: it is on the machine the config is for
+      } else if (std::FILE* file = std::fopen(path->c_str(), "r")) {
         std::fclose(file);
         *target = *path;
       } else {
@@ -669,20 +679,77 @@ class validator {
       const std::string e_ptr = ptr + "/endpoint";
       if (auto url = read_string(*e, e_ptr)) {
         // The URL is not echoed: it may carry credentials.
-        const bool ok = (url->starts_with("http://") && url->size() > 7) ||
-                        (url->starts_with("https://") && url->size() > 8);
-        if (ok)
+        if (auto checked = check_endpoint(*url); checked.empty())
           a.endpoint = *url;
         else
-          report(e_ptr, "expected a URL starting with http:// or https://");
+          report(e_ptr, std::move(checked));
       }
     }
     a.credentials = read_credentials(member(v, "credentials"), ptr + "/credentials", rules);
     if (const json* q = member(v, "quota")) a.quota = read_quota(*q, ptr + "/quota");
     if (const json* s = member(v, "settings")) {
-      if (require_object(*s, ptr + "/settings")) a.settings = std::make_shared<const json>(*s);
+      if (require_object(*s, ptr + "/settings")) {
+        check_settings_secrets(*s, ptr + "/settings");
+        a.settings = std::make_shared<const json>(*s);
+      }
     }
     return a;
+  }
+
+  // "" when `url` is an http(s) base URL without credentials, a query or a
+  // fragment; else what is wrong (never the URL: it may hold a secret).
+  static std::string check_endpoint(std::string_view url) {
+    std::string_view rest = url;
+    if (rest.starts_with("http://"))
+      rest.remove_prefix(7);
+    else if (rest.starts_with("https://"))
+      rest.remove_prefix(8);
+    else
+      return "expected a URL starting with http:// or https://";
+    const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.find('@') != std::string_view::npos)
+      return "must not carry credentials (user:password@); give them under credentials, as "
+             R"({"env": NAME} or {"file": PATH} where secret)";
+    if (authority.empty()) return "expected a URL starting with http:// or https:// and a host";
+    if (rest.find_first_of("?#") != std::string_view::npos)
+      return "expected a base URL without a ?query or #fragment (a query may carry a key; "
+             "credentials go under credentials)";
+    if (std::any_of(rest.begin(), rest.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; }))
+      return "must not contain whitespace or control characters";
+    return {};
+  }
+
+  // Settings are stored in plain text (a file, the chart's ConfigMap): a
+  // member named like a secret (sensitive_setting_fragments), at any depth,
+  // must be a secret ref, resolved like any other, so that a missing one is
+  // reported here. No connector reads a secret from settings today:
+  // credentials belong under /accounts/<n>/credentials.
+  void check_settings_secrets(const json& v, const std::string& ptr) {
+    if (v.is_array()) {
+      for (std::size_t i = 0; i < v.size(); ++i) check_settings_secrets(v[i], pointer_append(ptr, i));
+      return;
+    }
+    if (!v.is_object()) return;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string m_ptr = pointer_append(ptr, it.key());
+      std::string lower = it.key();
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const bool sensitive =
+          std::any_of(std::begin(sensitive_setting_fragments), std::end(sensitive_setting_fragments),
+                      [&](std::string_view f) { return lower.find(f) != std::string::npos; });
+      if (!sensitive) {
+        check_settings_secrets(it.value(), m_ptr);
+      } else if (!it.value().is_object()) {
+        report(m_ptr, "is named like a secret, so it must be a secret ref {\"env\": NAME} or "
+                      "{\"file\": PATH}, not " + std::string(kind_of(it.value())) +
+                          " (settings are stored in plain text; credentials go under "
+                          "credentials)");
+      } else {
+        (void)read_secret_ref(it.value(), m_ptr);
+      }
+    }
   }
 
   static std::string did_you_mean(std::string_view given, const name_list& known) {
@@ -1026,6 +1093,7 @@ class validator {
   }
 
   const std::vector<source_rules>& sources_;
+  secret_resolution secrets_;
   std::vector<config_issue>& issues_;
 };
 
@@ -1033,8 +1101,9 @@ class validator {
 
 quarry_config validate_document(const nlohmann::json& document,
                                 const std::vector<source_rules>& sources,
+                                secret_resolution secrets,
                                 std::vector<config_issue>& issues) {
-  return validator(sources, issues).run(document);
+  return validator(sources, secrets, issues).run(document);
 }
 
 } // namespace quarry::config

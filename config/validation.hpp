@@ -9,11 +9,12 @@
 
 namespace quarry::config {
 
-// Checks `document` against the config schema and resolves its secrets,
-// appending every problem found to `issues`. The returned config is
+// Checks `document` against the config schema and resolves its secrets
+// (unless `secrets` is shape_only), appending every problem found to `issues`. The returned config is
 // meaningful only when no issue was appended.
 quarry_config validate_document(const nlohmann::json& document,
                                 const std::vector<source_rules>& sources,
+                                secret_resolution secrets,
                                 std::vector<config_issue>& issues);
 
 } // namespace quarry::config

@@ -1,21 +1,28 @@
-"""The Helm chart deploy/helm/quarry, rendered by a real helm.
+"""The Helm chart deploy/helm/quarry, rendered by a real helm, and every
+config it renders checked by the real quarry.
 
-`helm lint --strict` and `helm template` with the default values and with
-every option on (values-all.yaml); the rendered objects checked for what the
-chart promises: one Recreate coordinator running `quarry serve`, workers
-joining it, probes, resources and a restrictive security context on every
-container, the config the chart forces, secrets only as references to
-existing Secrets, no Secret object; and the values schema refusing every way
-of writing a secret's value into values.
+`helm lint --strict` and `helm template` with the defaults plus a TLS Secret,
+with every option on (values-all.yaml) and with each example values file
+(deploy/helm/quarry/examples, TLS and NetworkPolicy on); the rendered objects
+checked for what the chart promises: one Recreate coordinator running `quarry
+serve`, workers joining it over mutual TLS (the Secret mounted read-only, the
+config pointing at it; no worker pods without TLS), NetworkPolicies, probes,
+resources and a security context on every container whose UID can be
+removed, the escape hatches, the config the chart forces, secrets only as
+references to existing Secrets, no Secret object; the values schema refusing
+every way of writing a secret's value into values; `quarry config check`
+accepting every rendered config, and the schema and quarry agreeing on which
+configs are valid.
 
 Environment: HELM (the helm binary), CHART (the chart directory),
-QUARRY_VERSION (the project version).
+QUARRY_VERSION (the project version), QUARRY (the quarry binary).
 """
 
 import json
 import os
 import pathlib
 import subprocess
+import tempfile
 import unittest
 
 import yaml
@@ -24,8 +31,13 @@ HELM = os.environ["HELM"]
 CHART = os.environ["CHART"]
 VERSION = os.environ["QUARRY_VERSION"]
 HERE = pathlib.Path(__file__).resolve().parent
+QUARRY = os.environ["QUARRY"]
 VALUES_ALL = str(HERE / "values-all.yaml")
+EXAMPLES = sorted(pathlib.Path(CHART, "examples").glob("*.yaml"))
 KUBE = ["--kube-version", "1.30.0"]
+# The defaults plus the one value they need: worker pods need TLS.
+TLS = ["--set", "tls.existingSecret=quarry-tls"]
+TLS_DIR = "/var/run/secrets/quarry/tls"
 
 # A string a test places where values must refuse it.
 DUMMY = "dummy-literal-secret-7f3a"
@@ -67,6 +79,17 @@ def quarry_config(objects):
     return json.loads(cm[0]["data"]["quarry.json"])
 
 
+def config_check(config, *args):
+    """`quarry config check` on a rendered config, secrets checked for shape
+    only (they live in the cluster's Secrets): (exit code, stdout, stderr)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(config, f)
+        f.flush()
+        r = subprocess.run([QUARRY, "config", "check", "--config", f.name, "--no-resolve-secrets", *args],
+                           capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
 def secret_refs(config):
     """Every {"env": ...} and {"file": ...} reference in a quarry config."""
     found = []
@@ -99,7 +122,7 @@ def paths_of(value, tree, path=()):
 class chart(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.default = render()
+        cls.default = render(*TLS)
         cls.all_on = render("-f", VALUES_ALL)
         cls.renders = {"default": cls.default, "all options": cls.all_on}
 
@@ -108,20 +131,21 @@ class chart(unittest.TestCase):
         self.assertEqual(meta["apiVersion"], "v2")
         self.assertEqual(meta["appVersion"], VERSION)
 
-    def test_lint_strict_passes_with_default_and_all_options(self):
-        for extra in ([], ["-f", VALUES_ALL]):
+    def test_lint_strict_passes_with_default_all_options_and_every_example(self):
+        self.assertGreaterEqual(len(EXAMPLES), 3)
+        for extra in [TLS, ["-f", VALUES_ALL]] + [["-f", str(e)] for e in EXAMPLES]:
             r = helm("lint", "--strict", CHART, *KUBE, *extra)
             self.assertEqual(r.returncode, 0, f"helm lint --strict {extra}:\n{r.stdout}{r.stderr}")
 
     def test_default_renders_the_core_objects_only(self):
         kinds = sorted(o["kind"] for o in self.default)
-        self.assertEqual(kinds, ["ConfigMap", "Deployment", "Deployment", "PodDisruptionBudget",
-                                 "Service", "Service", "ServiceAccount"])
+        self.assertEqual(kinds, ["ConfigMap", "Deployment", "Deployment", "NetworkPolicy", "NetworkPolicy",
+                                 "PodDisruptionBudget", "Service", "Service", "ServiceAccount"])
 
     def test_all_options_render_every_optional_object(self):
         kinds = sorted(o["kind"] for o in self.all_on)
-        self.assertEqual(kinds, ["ConfigMap", "ConfigMap", "Deployment", "Deployment",
-                                 "HorizontalPodAutoscaler", "PodDisruptionBudget",
+        self.assertEqual(kinds, ["Certificate", "ConfigMap", "ConfigMap", "Deployment", "Deployment",
+                                 "HorizontalPodAutoscaler", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget",
                                  "PodDisruptionBudget", "PrometheusRule", "Service", "Service",
                                  "ServiceAccount", "ServiceMonitor"])
 
@@ -157,7 +181,6 @@ class chart(unittest.TestCase):
         for name, objects in self.renders.items():
             for pod, spec in pod_specs(objects):
                 self.assertEqual(spec["securityContext"]["runAsNonRoot"], True)
-                self.assertEqual(spec["securityContext"]["runAsUser"], 65532)
                 self.assertEqual(spec["securityContext"]["seccompProfile"], {"type": "RuntimeDefault"})
                 self.assertFalse(spec["automountServiceAccountToken"])
                 containers = spec["containers"] + spec.get("initContainers", [])
@@ -168,7 +191,6 @@ class chart(unittest.TestCase):
                         self.assertEqual(set(res.get(part, {})) >= {"cpu", "memory"}, True, where)
                     sc = c.get("securityContext", {})
                     self.assertEqual(sc.get("runAsNonRoot"), True, where)
-                    self.assertEqual(sc.get("runAsUser"), 65532, where)
                     self.assertEqual(sc.get("readOnlyRootFilesystem"), True, where)
                     self.assertEqual(sc.get("allowPrivilegeEscalation"), False, where)
                     self.assertEqual(sc.get("capabilities"), {"drop": ["ALL"]}, where)
@@ -181,6 +203,186 @@ class chart(unittest.TestCase):
                     self.assertEqual(len(tmp), 1, where)
                     vol = next(v for v in spec["volumes"] if v["name"] == tmp[0]["name"])
                     self.assertIn("emptyDir", vol, where)
+
+    def test_uid_is_a_default_that_can_be_removed_or_overridden(self):
+        for _, spec in pod_specs(self.default):
+            self.assertEqual(spec["securityContext"]["runAsUser"], 65532)
+            self.assertEqual(spec["containers"][0]["securityContext"]["runAsUser"], 65532)
+        # A platform that assigns UIDs (OpenShift): the keys are removed.
+        unset = [a for k in ("podSecurityContext.runAsUser", "podSecurityContext.runAsGroup",
+                             "podSecurityContext.fsGroup", "securityContext.runAsUser",
+                             "securityContext.runAsGroup") for a in ("--set", f"{k}=null")]
+        for pod, spec in pod_specs(render(*TLS, *unset)):
+            for ctx in [spec["securityContext"]] + [c["securityContext"] for c in spec["containers"]]:
+                self.assertFalse({"runAsUser", "runAsGroup", "fsGroup"} & set(ctx), f"{pod}: {ctx}")
+                self.assertEqual(ctx["runAsNonRoot"], True, pod)
+        # Per component, merged over the top-level defaults.
+        coordinator = one(self.all_on, "Deployment", "coordinator")["spec"]["template"]["spec"]
+        worker = one(self.all_on, "Deployment", "worker")["spec"]["template"]["spec"]
+        self.assertEqual(coordinator["securityContext"]["runAsUser"], 1000700000)
+        self.assertEqual(coordinator["securityContext"]["fsGroup"], 65532)
+        self.assertEqual(worker["securityContext"]["runAsUser"], 65532)
+        self.assertEqual(worker["containers"][0]["securityContext"]["runAsUser"], 1000700001)
+        self.assertEqual(worker["containers"][0]["securityContext"]["readOnlyRootFilesystem"], True)
+        self.assertEqual(worker["initContainers"][0]["securityContext"]["runAsUser"], 1000700001)
+
+    def test_escape_hatches_reach_their_deployment_only(self):
+        coordinator = one(self.all_on, "Deployment", "coordinator")["spec"]["template"]
+        worker = one(self.all_on, "Deployment", "worker")["spec"]["template"]
+        c, w = coordinator["spec"], worker["spec"]
+        self.assertEqual(c["priorityClassName"], "quarry-critical")
+        self.assertNotIn("priorityClassName", w)
+        self.assertEqual(c["nodeSelector"], {"kubernetes.io/os": "linux"})
+        self.assertEqual(w["tolerations"][0]["value"], "etl")
+        self.assertIn("nodeAffinity", w["affinity"])
+        self.assertNotIn("affinity", c)
+        self.assertEqual(w["topologySpreadConstraints"][0]["topologyKey"], "kubernetes.io/hostname")
+        c_env = {e["name"]: e for e in c["containers"][0]["env"]}
+        w_env = {e["name"]: e for e in w["containers"][0]["env"]}
+        self.assertEqual(c_env["MALLOC_ARENA_MAX"]["value"], "2")
+        self.assertNotIn("MALLOC_ARENA_MAX", w_env)
+        self.assertEqual(w_env["POD_NAME"]["valueFrom"], {"fieldRef": {"fieldPath": "metadata.name"}})
+        self.assertIn("QUARRY_ADMIN_TOKEN", w_env)
+        self.assertIn({"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}}, w["volumes"])
+        self.assertIn({"name": "scratch", "mountPath": "/scratch"}, w["containers"][0]["volumeMounts"])
+        self.assertNotIn("scratch", [v["name"] for v in c["volumes"]])
+        self.assertEqual(coordinator["metadata"]["annotations"]["example.com/team"], "data")
+        self.assertEqual(coordinator["metadata"]["annotations"]["example.com/role"], "coordinator")
+        self.assertEqual(worker["metadata"]["labels"]["example.com/cost-center"], "etl")
+        self.assertEqual(worker["metadata"]["labels"]["example.com/role"], "worker")
+        self.assertNotIn("example.com/role", coordinator["metadata"]["labels"])
+
+    def test_worker_pods_without_tls_fail_rendering_saying_what_to_set(self):
+        for args in ([], ["--set", "worker.autoscaling.enabled=true", "--set", "worker.replicas=0"]):
+            r = helm("template", "t", CHART, *KUBE, *args)
+            self.assertNotEqual(r.returncode, 0, args)
+            for value in ("tls.existingSecret", "tls.certManager.enabled", "worker.replicas=0"):
+                self.assertIn(value, r.stderr, args)
+        r = helm("template", "t", CHART, *KUBE, "--set", "tls.certManager.enabled=true")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("tls.certManager.issuerRef.name", r.stderr)
+
+    def test_without_worker_pods_the_coordinator_runs_tasks_and_opens_no_cluster_port(self):
+        objects = render("--set", "worker.replicas=0")
+        self.assertEqual([d["metadata"]["name"] for d in by_kind(objects, "Deployment")], ["t-quarry-coordinator"])
+        self.assertEqual([o for o in objects if o["kind"] in ("PodDisruptionBudget", "Certificate")], [])
+        config = quarry_config(objects)
+        self.assertNotIn("cluster_listen", config["serve"])
+        self.assertNotIn("local_workers", config["serve"])
+        self.assertNotIn("tls", config["serve"])
+        self.assertNotIn("worker", config)
+        c = one(objects, "Deployment", "coordinator")["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual([p["name"] for p in c["ports"]], ["http"])
+        self.assertEqual([p["name"] for p in one(objects, "Service", "coordinator")["spec"]["ports"]], ["http"])
+        policy = one(objects, "NetworkPolicy", "coordinator")
+        self.assertEqual([r["ports"][0]["port"] for r in policy["spec"]["ingress"]], ["http"])
+        code, out, err = config_check(config)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["serve"]["local_workers"], 4)
+
+    def test_tls_secret_is_mounted_read_only_and_named_in_the_config(self):
+        cases = {"existing Secret": (self.default, "quarry-tls"),
+                 "cert-manager": (self.all_on, "t-quarry-cluster-tls")}
+        for name, (objects, secret) in cases.items():
+            config = quarry_config(objects)
+            tls = {"ca": f"{TLS_DIR}/ca.crt", "cert": f"{TLS_DIR}/tls.crt", "key": {"file": f"{TLS_DIR}/tls.key"}}
+            self.assertEqual(config["serve"]["tls"], tls, name)
+            self.assertEqual(config["worker"], {"tls": tls}, name)
+            for pod, spec in pod_specs(objects):
+                volume = next(v for v in spec["volumes"] if v.get("secret", {}).get("secretName") == secret)
+                mount = next(m for m in spec["containers"][0]["volumeMounts"] if m["name"] == volume["name"])
+                self.assertEqual((mount["mountPath"], mount["readOnly"]), (TLS_DIR, True), f"{name}: {pod}")
+        cert = one(self.all_on, "Certificate")
+        self.assertEqual(cert["spec"]["secretName"], "t-quarry-cluster-tls")
+        self.assertEqual(cert["spec"]["issuerRef"], {"name": "quarry-ca", "kind": "ClusterIssuer",
+                                                     "group": "cert-manager.io"})
+        self.assertTrue({"server auth", "client auth"} <= set(cert["spec"]["usages"]))
+        self.assertEqual(by_kind(self.default, "Certificate"), [])
+
+    def test_network_policies(self):
+        def rules(objects, component):
+            return {r["ports"][0]["port"]: r.get("from") for r in
+                    one(objects, "NetworkPolicy", component)["spec"]["ingress"]}
+        workers = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "quarry",
+                                                   "app.kubernetes.io/instance": "t",
+                                                   "app.kubernetes.io/component": "worker"}}}
+        prometheus = {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
+        # Defaults: the cluster port only from this release's workers; the
+        # coordinator's http port (admin API) open; workers' http from Prometheus.
+        self.assertEqual(rules(self.default, "coordinator"), {"http": None, "cluster": [workers]})
+        self.assertEqual(rules(self.default, "worker"), {"http": [prometheus]})
+        for component in ("coordinator", "worker"):
+            self.assertEqual(one(self.default, "NetworkPolicy", component)["spec"]["policyTypes"], ["Ingress"])
+            self.assertEqual(one(self.default, "NetworkPolicy", component)["spec"]["podSelector"]["matchLabels"]
+                             ["app.kubernetes.io/component"], component)
+        # Restricted admin API, a Prometheus selector and egress rules.
+        monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                      "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
+        ops = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ops"}}}
+        self.assertEqual(rules(self.all_on, "coordinator"), {"http": [monitoring, ops], "cluster": [workers]})
+        self.assertEqual(rules(self.all_on, "worker"), {"http": [monitoring]})
+        policy = one(self.all_on, "NetworkPolicy", "worker")["spec"]
+        self.assertEqual((policy["policyTypes"], policy["egress"]), (["Ingress", "Egress"], [{}]))
+        self.assertEqual(by_kind(render(*TLS, "--set", "networkPolicy.enabled=false"), "NetworkPolicy"), [])
+
+    def test_every_rendered_config_passes_quarry_config_check(self):
+        renders = dict(self.renders)
+        for example in EXAMPLES:
+            renders[example.name] = render("-f", str(example))
+        for name, objects in renders.items():
+            config = quarry_config(objects)
+            for command in ("serve", "worker"):
+                code, out, err = config_check(config, "--for", command)
+                self.assertEqual(code, 0, f"{name} --for {command}:\n{err}")
+                self.assertEqual(err, "", name)
+                normalised = json.loads(out)
+                self.assertEqual(normalised["telemetry"]["listen"], "0.0.0.0:9464", name)
+                self.assertEqual(normalised["serve"]["admin_token"], {"env": "QUARRY_ADMIN_TOKEN"}, name)
+            self.assertEqual(len(by_kind(objects, "NetworkPolicy")), len(by_kind(objects, "Deployment")), name)
+
+    def test_schema_and_quarry_agree(self):
+        """The schema accepts every config quarry accepts; where it refuses
+        (a secret written inline), quarry refuses too."""
+        marketo = {"source": "marketo", "credentials": {"client_id": "x", "client_secret": {"env": "S"}}}
+        def account(**changes):
+            return {**marketo, **changes}
+        both_accept = [
+            ("client_id from the environment", account(credentials={"client_id": {"env": "ID"},
+                                                                    "client_secret": {"env": "S"}})),
+            ("client_secret from a relative file", account(credentials={"client_id": "x",
+                                                                        "client_secret": {"file": "s/secret"}})),
+            ("an endpoint with a path", account(endpoint="https://123-ABC-456.mktorest.com/base")),
+            ("nested settings", account(settings={"export_days": 7, "x": {"y": [1, {"z": None}]}})),
+            ("a setting named like a secret, as a reference", account(settings={"password": {"env": "P"}})),
+            ("a quota", account(quota={"daily_calls": 100, "windows": [{"calls": 1, "seconds": 1}]})),
+        ]
+        both_refuse = [
+            ("user and password in an endpoint", account(endpoint=f"https://u:{DUMMY}@host")),
+            ("a key in an endpoint's query", account(endpoint=f"https://host/rest?key={DUMMY}")),
+            ("a literal password in settings", account(settings={"password": DUMMY})),
+            ("a literal token deep in settings", account(settings={"auth": [{"apiToken": DUMMY}]})),
+            ("a literal client secret", account(credentials={"client_id": "x", "client_secret": DUMMY})),
+        ]
+        # Shapes the schema leaves to quarry: accepted by the chart, refused by config check.
+        quarry_refuses = [
+            ("an unknown source", {"source": "hubspot"}),
+            ("a quota window without seconds", account(quota={"windows": [{"calls": 1}]})),
+        ]
+        base = quarry_config(self.default)
+        for what, value, chart_ok, quarry_ok in (
+                [(w, v, True, True) for w, v in both_accept] + [(w, v, False, False) for w, v in both_refuse]
+                + [(w, v, True, False) for w, v in quarry_refuses]):
+            with self.subTest(what):
+                r = helm("template", "t", CHART, *KUBE, *TLS, "--set-json", f"config.accounts.m={json.dumps(value)}")
+                self.assertEqual(r.returncode == 0, chart_ok, f"chart: {r.stderr[:500]}")
+                if not chart_ok:
+                    self.assertNotIn(DUMMY, r.stdout + r.stderr, what)
+                config = json.loads(json.dumps(base))
+                config["accounts"] = {"m": value}
+                code, out, err = config_check(config)
+                self.assertEqual(code == 0, quarry_ok, f"quarry config check: {err}")
+                self.assertEqual(code, 0 if quarry_ok else 2, what)
+                self.assertNotIn(DUMMY, out + err, what)
 
     def test_config_has_the_settings_the_chart_owns(self):
         for name, objects in self.renders.items():
@@ -202,8 +404,8 @@ class chart(unittest.TestCase):
             return {d["metadata"]["name"]: d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
                     for d in by_kind(objects, "Deployment")}
         before = checksums(self.default)
-        self.assertEqual(checksums(render()), before)
-        after = checksums(render("--set", "config.engine.workers=9"))
+        self.assertEqual(checksums(render(*TLS)), before)
+        after = checksums(render(*TLS, "--set", "config.engine.workers=9"))
         for name in before:
             self.assertNotEqual(after[name], before[name], name)
 
@@ -219,7 +421,11 @@ class chart(unittest.TestCase):
                 for c in spec["containers"]:
                     where = f"{name}: {pod}/{c['name']}"
                     env = {e["name"]: e for e in c.get("env", [])}
+                    # The operator's extraEnv aside, every variable comes from a Secret.
+                    extra = {e["name"] for e in values[c["name"]].get("extraEnv", [])} if name == "all options" else set()
                     for e in env.values():
+                        if e["name"] in extra:
+                            continue
                         self.assertEqual(list(e), ["name", "valueFrom"], where)
                         self.assertEqual(list(e["valueFrom"]), ["secretKeyRef"], where)
                     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
@@ -231,7 +437,7 @@ class chart(unittest.TestCase):
                                             f"{where}: {ref['file']} is on no mounted volume")
         # The admin token and every secretEnv entry, from the Secrets named.
         coordinator = one(self.all_on, "Deployment", "coordinator")["spec"]["template"]["spec"]["containers"][0]
-        env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in coordinator["env"]}
+        env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in coordinator["env"] if "secretKeyRef" in e.get("valueFrom", {})}
         self.assertEqual(env["QUARRY_ADMIN_TOKEN"], {"name": "quarry-admin-token", "key": "bearer"})
         for e in values["secretEnv"]:
             self.assertEqual(env[e["name"]], {"name": e["secretName"], "key": e["key"]})
@@ -253,7 +459,7 @@ class chart(unittest.TestCase):
         self.assertEqual(vol["persistentVolumeClaim"], {"claimName": "quarry-credentials"})
         init = spec["initContainers"][0]
         self.assertIn("cp -n /seed/*", init["command"][-1])
-        emptydir = render("--set", "writableCredentials.enabled=true")
+        emptydir = render(*TLS, "--set", "writableCredentials.enabled=true")
         spec = one(emptydir, "Deployment", "worker")["spec"]["template"]["spec"]
         vol = next(v for v in spec["volumes"] if v["name"] == "writable-credentials")
         self.assertEqual(vol, {"name": "writable-credentials", "emptyDir": {}})
@@ -300,12 +506,12 @@ class chart(unittest.TestCase):
         ]
         for what, key, value in cases:
             with self.subTest(what):
-                r = helm("template", "t", CHART, *KUBE, "--set-json", f"{key}={json.dumps(value)}")
+                r = helm("template", "t", CHART, *KUBE, *TLS, "--set-json", f"{key}={json.dumps(value)}")
                 self.assertNotEqual(r.returncode, 0, f"{what}: accepted\n{r.stdout[:300]}")
                 self.assertIn("don't meet the specifications of the schema", r.stderr, what)
                 self.assertNotIn(DUMMY, r.stdout + r.stderr, f"{what}: the value was echoed")
         # The same shapes with references are accepted.
-        ok = helm("template", "t", CHART, *KUBE, "--set-json", f"config.accounts.m={json.dumps(marketo)}")
+        ok = helm("template", "t", CHART, *KUBE, *TLS, "--set-json", f"config.accounts.m={json.dumps(marketo)}")
         self.assertEqual(ok.returncode, 0, ok.stderr)
 
 

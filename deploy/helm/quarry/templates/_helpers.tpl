@@ -69,9 +69,49 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{/*
+TLS and the cluster port. The Secret holding tls.crt, tls.key and ca.crt:
+tls.existingSecret, else the one the cert-manager Certificate writes; "" when
+there is none. Worker pods exist when worker.replicas > 0 or the autoscaler is
+on; they need TLS, since quarry serves the cluster port only with it.
+*/}}
+{{- define "quarry.tlsSecretName" -}}
+{{- if .Values.tls.existingSecret }}
+{{- .Values.tls.existingSecret }}
+{{- else if .Values.tls.certManager.enabled }}
+{{- printf "%s-cluster-tls" (include "quarry.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "quarry.workerPods" -}}
+{{- if or .Values.worker.autoscaling.enabled (gt (int .Values.worker.replicas) 0) }}true{{ end }}
+{{- end }}
+
+{{/* "true" when the coordinator opens the cluster port (and the worker objects exist). */}}
+{{- define "quarry.cluster" -}}
+{{- if include "quarry.tlsSecretName" . }}true{{ end }}
+{{- end }}
+
+{{/* Fails rendering, saying what to set, when the values cannot work. */}}
+{{- define "quarry.validate" -}}
+{{- if and (include "quarry.workerPods" .) (not (include "quarry.cluster" .)) }}
+{{- fail "worker pods join the coordinator over mutual TLS (quarry serves no cluster port without it): set tls.existingSecret to a Secret holding tls.crt, tls.key and ca.crt, or tls.certManager.enabled=true with tls.certManager.issuerRef.name (a CA issuer); or set worker.replicas=0 (and worker.autoscaling.enabled=false) to run every task in the coordinator" }}
+{{- end }}
+{{- if and .Values.tls.certManager.enabled (not .Values.tls.certManager.issuerRef.name) }}
+{{- fail "tls.certManager.enabled needs tls.certManager.issuerRef.name: the cert-manager Issuer (or ClusterIssuer, with issuerRef.kind) of a CA dedicated to this release" }}
+{{- end }}
+{{- end }}
+
+{{- define "quarry.tlsConfig" -}}
+{{- $dir := trimSuffix "/" .Values.tls.mountPath }}
+{{- dict "ca" (printf "%s/ca.crt" $dir) "cert" (printf "%s/tls.crt" $dir) "key" (dict "file" (printf "%s/tls.key" $dir)) | toJson }}
+{{- end }}
+
+{{/*
 The quarry config file: the user's config with the settings the chart owns
-forced (where quarry listens, where workers join, no tasks in the
-coordinator, the admin token from QUARRY_ADMIN_TOKEN).
+forced (where quarry listens, the admin token from QUARRY_ADMIN_TOKEN; with
+TLS, where workers join, serve.tls and worker.tls on the mounted Secret, and
+with worker pods no tasks in the coordinator unless config.serve.local_workers
+says otherwise).
 */}}
 {{- define "quarry.configJson" -}}
 {{- $config := deepCopy .Values.config }}
@@ -79,9 +119,16 @@ coordinator, the admin token from QUARRY_ADMIN_TOKEN).
 {{- $_ := set $telemetry "listen" (printf "0.0.0.0:%d" (int .Values.ports.http)) }}
 {{- $_ := set $config "telemetry" $telemetry }}
 {{- $serve := default dict $config.serve }}
-{{- $_ := set $serve "cluster_listen" (printf "0.0.0.0:%d" (int .Values.ports.cluster)) }}
-{{- $_ := set $serve "local_workers" 0 }}
 {{- $_ := set $serve "admin_token" (dict "env" "QUARRY_ADMIN_TOKEN") }}
+{{- if include "quarry.cluster" . }}
+{{- $tls := include "quarry.tlsConfig" . | fromJson }}
+{{- $_ := set $serve "cluster_listen" (printf "0.0.0.0:%d" (int .Values.ports.cluster)) }}
+{{- $_ := set $serve "tls" $tls }}
+{{- $_ := set $config "worker" (dict "tls" $tls) }}
+{{- if and (include "quarry.workerPods" .) (not (hasKey $serve "local_workers")) }}
+{{- $_ := set $serve "local_workers" 0 }}
+{{- end }}
+{{- end }}
 {{- $_ := set $config "serve" $serve }}
 {{- if not $config.engine }}{{- $_ := unset $config "engine" }}{{- end }}
 {{- toPrettyJson $config }}
@@ -93,26 +140,15 @@ coordinator, the admin token from QUARRY_ADMIN_TOKEN).
 {{- add (int (default 30 $serve.grace_period_s)) 15 }}
 {{- end }}
 
+{{/* The security contexts: the top-level values, the component's merged over them. */}}
 {{- define "quarry.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-fsGroup: 65532
-seccompProfile:
-  type: RuntimeDefault
+{{- $own := default dict (get (get .root.Values .component) "podSecurityContext") }}
+{{- toYaml (mergeOverwrite (deepCopy .root.Values.podSecurityContext) $own) }}
 {{- end }}
 
 {{- define "quarry.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-privileged: false
-capabilities:
-  drop: [ALL]
-seccompProfile:
-  type: RuntimeDefault
+{{- $own := default dict (get (get .root.Values .component) "securityContext") }}
+{{- toYaml (mergeOverwrite (deepCopy .root.Values.securityContext) $own) }}
 {{- end }}
 
 {{/* Every secret reaches a container through one of these. */}}
@@ -137,6 +173,11 @@ seccompProfile:
   readOnly: true
 - name: tmp
   mountPath: /tmp
+{{- if include "quarry.cluster" . }}
+- name: cluster-tls
+  mountPath: {{ .Values.tls.mountPath }}
+  readOnly: true
+{{- end }}
 {{- range $i, $f := .Values.secretFiles }}
 - name: secret-{{ $i }}
   mountPath: {{ $f.mountPath }}
@@ -154,6 +195,12 @@ seccompProfile:
     name: {{ include "quarry.fullname" . }}
 - name: tmp
   emptyDir: {}
+{{- if include "quarry.cluster" . }}
+- name: cluster-tls
+  secret:
+    secretName: {{ include "quarry.tlsSecretName" . }}
+    defaultMode: 0440
+{{- end }}
 {{- range $i, $f := .Values.secretFiles }}
 - name: secret-{{ $i }}
   secret:
@@ -182,10 +229,10 @@ seccompProfile:
 {{/*
 Copies the seed Secret's files into the writable credentials directory,
 keeping files already there (a rotated token must not be overwritten by its
-dead predecessor).
+dead predecessor). Takes (dict "root" . "component" NAME).
 */}}
 {{- define "quarry.initContainers" -}}
-{{- with .Values.writableCredentials }}
+{{- with .root.Values.writableCredentials }}
 {{- if and .enabled .seed.secretName }}
 initContainers:
   - name: seed-credentials
@@ -224,10 +271,78 @@ readinessProbe:
   failureThreshold: 3
 {{- end }}
 
-{{/* Pod annotations: a changed config rolls the pods. */}}
-{{- define "quarry.podAnnotations" -}}
-checksum/config: {{ include "quarry.configJson" . | sha256sum }}
-{{- with .Values.podAnnotations }}
-{{ toYaml . }}
-{{- end }}
+{{/*
+The pod template both Deployments share. Takes (dict "root" . "component"
+NAME "args" LIST "ports" LIST): the component's values (coordinator or
+worker) add the escape hatches: extraEnv, extraVolumes, extraVolumeMounts,
+security contexts, podAnnotations, podLabels, nodeSelector, tolerations,
+affinity, topologySpreadConstraints, priorityClassName. A changed config
+rolls the pods (checksum/config).
+*/}}
+{{- define "quarry.podTemplate" -}}
+{{- $root := .root }}
+{{- $own := get $root.Values .component }}
+metadata:
+  labels:
+    {{- include "quarry.labels" . | nindent 4 }}
+    {{- with mergeOverwrite (deepCopy (default dict $root.Values.podLabels)) (default dict $own.podLabels) }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  annotations:
+    checksum/config: {{ include "quarry.configJson" $root | sha256sum }}
+    {{- with mergeOverwrite (deepCopy (default dict $root.Values.podAnnotations)) (default dict $own.podAnnotations) }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  serviceAccountName: {{ include "quarry.serviceAccountName" $root }}
+  automountServiceAccountToken: false
+  {{- with $root.Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- range . }}
+    - name: {{ . }}
+    {{- end }}
+  {{- end }}
+  {{- with $own.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  terminationGracePeriodSeconds: {{ include "quarry.terminationGracePeriod" $root }}
+  securityContext:
+    {{- include "quarry.podSecurityContext" . | nindent 4 }}
+  {{- with include "quarry.initContainers" . | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  containers:
+    - name: {{ .component }}
+      image: {{ include "quarry.image" $root }}
+      imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+      args:
+        {{- toYaml .args | nindent 8 }}
+      ports:
+        {{- toYaml .ports | nindent 8 }}
+      env:
+        {{- include "quarry.env" $root | nindent 8 }}
+        {{- with $own.extraEnv }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- include "quarry.probes" $root | nindent 6 }}
+      resources:
+        {{- toYaml $own.resources | nindent 8 }}
+      securityContext:
+        {{- include "quarry.containerSecurityContext" . | nindent 8 }}
+      volumeMounts:
+        {{- include "quarry.volumeMounts" $root | nindent 8 }}
+        {{- with $own.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+  volumes:
+    {{- include "quarry.volumes" $root | nindent 4 }}
+    {{- with $own.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- range $field := list "nodeSelector" "affinity" "tolerations" "topologySpreadConstraints" }}
+  {{- with get $own $field }}
+  {{ $field }}:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- end }}
 {{- end }}
