@@ -20,8 +20,8 @@ int run_config_check(const config_check_options& options,
     return exit_invalid;
   }
   std::vector<config::config_issue> issues;
-  if (options.command == "serve") issues = serve_rule_issues(cfg);
-  if (options.command == "worker") issues = worker_rule_issues(cfg);
+  if (options.command == "serve") issues = serve_rule_issues(cfg, options.resolve_secrets);
+  if (options.command == "worker") issues = worker_rule_issues(cfg, options.resolve_secrets);
   if (!issues.empty()) {
     std::cerr << std::string(config::config_error(options.config_path, std::move(issues)).what()) + "\n";
     return exit_invalid;

@@ -341,28 +341,11 @@ std::string host_name() {
 } // namespace
 
 int run_serve(const config::quarry_config& config) {
+  // serve_rule_issues (cli/serve_rules.hpp) has been checked: an exposed
+  // admin API has a token, an exposed cluster port has usable TLS files.
   const auto& listen = config.telemetry.listen;
-  if (!listen.empty() && !config::is_loopback_listen(listen) && !config.serve.admin_token) {
-    spdlog::error("serve: telemetry.listen {} is not a loopback address, so the admin API needs "
-                  "serve.admin_token ({{\"env\": NAME}} or {{\"file\": PATH}})",
-                  listen);
-    return 2;
-  }
-  const auto& cluster = config.serve.cluster_listen;
-  if (!cluster.empty() && !config::is_loopback_listen(cluster) && !config.serve.tls) {
-    spdlog::error("serve: serve.cluster_listen {} is not a loopback address, so workers must "
-                  "prove who they are: set serve.tls {{\"ca\": PATH, \"cert\": PATH, "
-                  "\"key\": {{\"file\": PATH}}}} (and worker.tls on the workers)",
-                  cluster);
-    return 2;
-  }
-  if (!cluster.empty() && config.serve.tls) {
-    if (auto st = cluster_tls::check_files(*config.serve.tls, cluster_tls::role::coordinator); !st) {
-      spdlog::error("serve: {} (serve.tls)", st.error().message);
-      return 2;
-    }
+  if (!config.serve.cluster_listen.empty() && config.serve.tls)
     cluster_tls::log_refused_handshakes();
-  }
   if (config.kafka.embedded)
     spdlog::warn("serve on the embedded Kafka: run state lives only as long as this process");
   engine_options options;
@@ -420,17 +403,7 @@ int run_serve(const config::quarry_config& config) {
 }
 
 int run_worker(const config::quarry_config& config, const worker_command& command) {
-  if (config.kafka.embedded) {
-    spdlog::error("worker: the config uses the embedded Kafka, which lives in one process; "
-                  "remote workers need a real Kafka cluster");
-    return 2;
-  }
-  if (config.worker.tls) {
-    if (auto st = cluster_tls::check_files(*config.worker.tls, cluster_tls::role::worker); !st) {
-      spdlog::error("worker: {} (worker.tls)", st.error().message);
-      return 2;
-    }
-  }
+  // worker_rule_issues (cli/serve_rules.hpp) has been checked.
   auto [host, port] = telemetry::split_host_port(command.join);
   engine_options options;
   options.instance = "serve";

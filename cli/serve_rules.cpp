@@ -1,10 +1,12 @@
 #include "cli/serve_rules.hpp"
 
+#include "cli/cluster_tls.hpp"
 #include "config/value_formats.hpp"
 
 namespace quarry::cli {
 
-std::vector<config::config_issue> serve_rule_issues(const config::quarry_config& config) {
+std::vector<config::config_issue> serve_rule_issues(const config::quarry_config& config,
+                                                    bool read_files) {
   std::vector<config::config_issue> issues;
   const auto& listen = config.telemetry.listen;
   if (!listen.empty() && !config::is_loopback_listen(listen) && !config.serve.admin_token)
@@ -20,14 +22,23 @@ std::vector<config::config_issue> serve_rule_issues(const config::quarry_config&
                           "worker and take tasks; give "
                           R"({"ca": PATH, "cert": PATH, "key": {"file": PATH}}, and the same )"
                           "CA to the workers' /worker/tls"});
+  if (read_files && !cluster.empty() && config.serve.tls)
+    if (auto st = cluster_tls::check_files(*config.serve.tls, cluster_tls::role::coordinator); !st)
+      issues.push_back({"/serve/tls", st.error().message});
   return issues;
 }
 
-std::vector<config::config_issue> worker_rule_issues(const config::quarry_config& config) {
-  if (!config.kafka.embedded) return {};
-  return {{"/kafka/embedded",
-           "quarry worker needs a real Kafka cluster: the embedded one lives inside a single "
-           "process; give kafka.bootstrap_servers instead"}};
+std::vector<config::config_issue> worker_rule_issues(const config::quarry_config& config,
+                                                     bool read_files) {
+  std::vector<config::config_issue> issues;
+  if (config.kafka.embedded)
+    issues.push_back({"/kafka/embedded",
+                      "quarry worker needs a real Kafka cluster: the embedded one lives inside a "
+                      "single process; give kafka.bootstrap_servers instead"});
+  if (read_files && config.worker.tls)
+    if (auto st = cluster_tls::check_files(*config.worker.tls, cluster_tls::role::worker); !st)
+      issues.push_back({"/worker/tls", st.error().message});
+  return issues;
 }
 
 } // namespace quarry::cli

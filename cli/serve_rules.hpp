@@ -17,11 +17,16 @@ namespace quarry::cli {
 //   - telemetry.listen off loopback needs serve.admin_token: the admin API
 //     would otherwise take orders from anyone who reaches the port;
 //   - serve.cluster_listen off loopback needs serve.tls: anyone who reaches
-//     the port could otherwise join as a worker and take tasks.
-std::vector<config::config_issue> serve_rule_issues(const config::quarry_config& config);
+//     the port could otherwise join as a worker and take tasks;
+//   - with `read_files`, serve.tls's files must be usable
+//     (cli/cluster_tls.hpp check_files), when there is a cluster_listen.
+std::vector<config::config_issue> serve_rule_issues(const config::quarry_config& config,
+                                                    bool read_files = true);
 
 // The same for `quarry worker`: the embedded Kafka lives in one process, so a
-// remote worker needs a real cluster.
-std::vector<config::config_issue> worker_rule_issues(const config::quarry_config& config);
+// remote worker needs a real cluster; with `read_files`, worker.tls's files
+// must be usable.
+std::vector<config::config_issue> worker_rule_issues(const config::quarry_config& config,
+                                                     bool read_files = true);
 
 } // namespace quarry::cli
