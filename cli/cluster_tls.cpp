@@ -75,9 +75,30 @@ std::string failure_of(const SSL* ssl, const char* fallback) {
   return reason;
 }
 
+// Before each socket read and write of a connection: OpenSSL requires the
+// thread's error queue to be empty before an I/O operation, because
+// SSL_get_error() reads any error in it as this operation's failure. CAF 0.17
+// never drains it (its error logging is compiled out), so without this one
+// peer's broken connection (OpenSSL 3 queues "unexpected eof") made the next
+// would-block read of every other connection on the middleman's thread fail,
+// dropping every remote worker at once.
+long clear_stale_errors(BIO*, int oper, const char*, std::size_t, int, long, int ret,
+                        std::size_t*) {
+  if (oper == BIO_CB_READ || oper == BIO_CB_WRITE) ERR_clear_error();
+  return ret;
+}
+
+void guard_error_queue(const SSL* ssl) {
+  for (BIO* bio : {SSL_get_rbio(ssl), SSL_get_wbio(ssl)})
+    if (bio != nullptr && BIO_get_callback_ex(bio) == nullptr)
+      BIO_set_callback_ex(bio, clear_stale_errors);
+}
+
 void on_info(const SSL* ssl, int where, int ret) {
   // Whoever set a context-wide callback still gets called.
   if (auto* chained = SSL_CTX_get_info_callback(SSL_get_SSL_CTX(ssl))) chained(ssl, where, ret);
+  // Called before the handshake reads or writes anything.
+  if ((where & SSL_CB_HANDSHAKE_START) != 0) guard_error_queue(ssl);
   if (!SSL_is_server(ssl)) return;
   auto* note = static_cast<connection_note*>(SSL_get_ex_data(ssl, note_index));
   if (note == nullptr) {
@@ -161,7 +182,7 @@ void configure(caf::actor_system_config& cfg, const config::tls_config& tls) {
   cfg.openssl_cafile = tls.ca;
 }
 
-void log_refused_handshakes() {
+void watch_connections() {
   static std::once_flag once;
   std::call_once(once, [] {
     note_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, on_new_ssl, nullptr,

@@ -34,12 +34,18 @@ status check_files(const config::tls_config& tls, role side);
 // middleman, before the actor system starts.
 void configure(caf::actor_system_config& cfg, const config::tls_config& tls);
 
-// From now on, every incoming cluster connection whose TLS handshake fails is
-// logged once, as a warning naming the peer's address and OpenSSL's reason
-// ("wrong version number" for a plain client, "unknown CA" for a certificate
-// from another CA), and counted in quarry_cluster_connections_refused_total.
-// Process-wide (an OpenSSL ex_data hook on every SSL object; outgoing
-// connections are not logged); idempotent.
-void log_refused_handshakes();
+// Process-wide hooks on every OpenSSL connection (through an ex_data slot
+// whose constructor sets an info callback); idempotent. Call before the
+// actor system starts, in every process using TLS on the cluster channel.
+//  - Each connection's socket reads and writes start with an empty OpenSSL
+//    error queue. CAF 0.17 never drains it, and OpenSSL 3 reads a stale
+//    error as the failure of the next operation on the thread: one peer
+//    killed with -9 dropped every other peer of the process.
+//  - Every incoming connection whose TLS handshake fails is logged once, as
+//    a warning naming the peer's address and OpenSSL's reason ("wrong
+//    version number" for a plain client, "certificate verify failed:
+//    self-signed certificate"), and counted in
+//    quarry_cluster_connections_refused_total. Outgoing ones are not logged.
+void watch_connections();
 
 } // namespace quarry::cli::cluster_tls

@@ -345,7 +345,7 @@ int run_serve(const config::quarry_config& config) {
   // admin API has a token, an exposed cluster port has usable TLS files.
   const auto& listen = config.telemetry.listen;
   if (!config.serve.cluster_listen.empty() && config.serve.tls)
-    cluster_tls::log_refused_handshakes();
+    cluster_tls::watch_connections();
   if (config.kafka.embedded)
     spdlog::warn("serve on the embedded Kafka: run state lives only as long as this process");
   engine_options options;
@@ -404,6 +404,7 @@ int run_serve(const config::quarry_config& config) {
 
 int run_worker(const config::quarry_config& config, const worker_command& command) {
   // worker_rule_issues (cli/serve_rules.hpp) has been checked.
+  if (config.worker.tls) cluster_tls::watch_connections();
   auto [host, port] = telemetry::split_host_port(command.join);
   engine_options options;
   options.instance = "serve";
