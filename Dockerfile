@@ -18,7 +18,7 @@ RUN scripts/setup \
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcaf-core0.17 libcpp-httplib0.11 libcurl4 libdate-tz3 libfmt9 \
+      libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libcpp-httplib0.11 libcurl4 libdate-tz3 libfmt9 \
       libprometheus-cpp-core1.0 libpugixml1v5 librdkafka1 libspdlog1.10 libssl3 \
       tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* \

@@ -5,9 +5,11 @@
 #   worker.{crt,key}            signed by it, for clientAuth
 #   self-signed.{crt,key}       signed by itself
 #   other-ca.crt, stranger.{crt,key}  a second CA, and a worker cert it signed
-#   self-signed-trust.crt, stranger-trust.crt  the cluster's CA plus the
-#       intruder's own issuer: what an intruder's worker.tls/ca names so that
-#       it passes its own start-up check and trusts the coordinator
+#   impostor.{crt,key}          a coordinator's certificate from the second CA
+#   self-signed-trust.crt, stranger-trust.crt, impostor-trust.crt  the
+#       cluster's CA plus the
+#       intruder's own issuer: what an intruder's tls.ca names so that it
+#       passes its own start-up check and trusts the cluster's peers
 # EC P-256 keys, valid for two days; openssl(1) only.
 set -euo pipefail
 dir=$1
@@ -33,9 +35,11 @@ ca other-ca "another CA"
 issue coordinator ca serverAuth,clientAuth
 issue worker ca clientAuth
 issue stranger other-ca clientAuth
+issue impostor other-ca serverAuth,clientAuth
 key self-signed.key
 openssl req -x509 -new -key self-signed.key -subj "/CN=quarry-self-signed" -days $days \
   -addext "extendedKeyUsage=clientAuth" -out self-signed.crt
 cat ca.crt self-signed.crt > self-signed-trust.crt
 cat ca.crt other-ca.crt > stranger-trust.crt
+cp stranger-trust.crt impostor-trust.crt
 chmod 600 ./*.key

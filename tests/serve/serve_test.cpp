@@ -441,6 +441,32 @@ TEST(serve, over_tls_only_workers_with_a_certificate_from_its_ca_join) {
     }
 }
 
+TEST(serve, a_worker_joins_no_coordinator_whose_certificate_is_from_another_ca) {
+  cluster c{"tls-impostor", 1, 0, 0, json::object(), "127.0.0.1", true};
+  // The impostor would admit the cluster's workers, but its own certificate
+  // comes from another CA: the worker's check alone must stop it.
+  json cfg = c.cfg;
+  cfg["serve"]["tls"] = tls_section(c.certs, "impostor");
+  cfg["serve"]["tls"]["ca"] = c.certs + "/impostor-trust.crt";
+  auto impostor = std::make_unique<quarry_process>(
+      std::vector<std::string>{"serve", "--config", c.dir.write("impostor.json", cfg.dump())}, env,
+      c.dir);
+  ASSERT_TRUE(ready(c));
+  const int port = free_port();
+  auto worker = c.worker("w", "", port);
+  ASSERT_TRUE(await_metric(c.admin_port, "quarry_cluster_connections_refused_total",
+                           [](double v) { return v >= 2; }));
+  EXPECT_EQ(metric(port, "quarry_worker_joined"), 0.0);
+  EXPECT_EQ(metric(c.admin_port, R"(quarry_workers{location="remote"})").value_or(0), 0.0);
+  worker->kill(SIGTERM);
+  const auto w = worker->wait(std::chrono::seconds(60));
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(w.err.find("joined coordinator"), std::string::npos) << w.err;
+  impostor->kill(SIGTERM);
+  const auto i = impostor->wait(std::chrono::seconds(60));
+  EXPECT_NE(i.err.find("the peer refused the handshake"), std::string::npos) << i.err;
+}
+
 TEST(serve, refuses_workers_off_loopback_without_tls_and_bad_certificate_files) {
   cluster c{"no-tls", 1, 0, 1, {{"cluster_listen", "0.0.0.0:0"}}};
   auto r = testing::run_quarry({"serve", "--config", c.config}, env, std::chrono::seconds(60));
