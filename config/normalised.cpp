@@ -2,6 +2,8 @@
 
 #include "schedule/schedule.hpp"
 
+#include <date/date.h>
+
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -27,20 +29,8 @@ ordered_json value_json(const property_value& v) {
 
 // RFC 3339 UTC, milliseconds only when there are some.
 std::string utc_text(timestamp t) {
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  std::string out = text;
-  if (const auto ms = hms.subseconds().count(); ms != 0) {
-    std::snprintf(text, sizeof text, ".%03d", static_cast<int>(ms));
-    out += text;
-  }
-  return out + "Z";
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+  return seconds == t ? date::format("%FT%TZ", seconds) : date::format("%FT%TZ", t);
 }
 
 std::string clock_text(int minute) {
