@@ -44,6 +44,16 @@ std::vector<config::source_rules> source_rules() {
     r.name = name;
     for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret, cred.rotates});
     r.settings = c->settings();
+    const auto catalog = c->catalog();
+    for (const auto& s : catalog.streams) {
+      config::stream_rule stream{s.name, {}, true};
+      if (s.schema.contains("properties"))
+        for (const auto& [field, _] : s.schema["properties"].items()) stream.columns.push_back(field);
+      stream.columns_known = std::find(catalog.dynamic_columns.begin(), catalog.dynamic_columns.end(),
+                                       s.name) == catalog.dynamic_columns.end();
+      r.streams.push_back(std::move(stream));
+    }
+    r.stream_families = catalog.families;
     rules.push_back(std::move(r));
   }
   return rules;

@@ -205,6 +205,8 @@ class constant_contact_connector final : public connector {
 
   result<std::vector<stream_descriptor>> discover(session&) override { return streams(); }
 
+  offline_catalog catalog() const override { return {streams(), {}, {}}; }
+
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
     if (auto mode = deletes_of(s.job()); !mode) return std::move(mode).error();
     const auto& sel = s.job().selection;
