@@ -363,15 +363,8 @@ run_result run_producer(const options& o, const std::vector<record>& records, co
   check(producer->ensure_topic(topic), "ensure_topic");
 
   const std::string run = run_id();
-  const std::string extracted_at = contract::utc_now_iso();
-  const kafka::header headers[] = {
-      {contract::header_source, "synthetic"},
-      {contract::header_stream, "events"},
-      {contract::header_job, "bench"},
-      {contract::header_run, run},
-      {contract::header_schema, "0123456789abcdef"},
-      {contract::header_extracted_at, extracted_at},
-  };
+  const kafka::header headers[] = {{contract::header_run, run},
+                                   {contract::header_schema, "0123456789abcdef"}};
   // Warm-up, untimed: one record delivered (and committed) so the topic's
   // metadata and leader are known and the producer id is acquired.
   if (txn) check(producer->begin_transaction(), "begin_transaction");
