@@ -407,8 +407,8 @@ TEST(engine, a_stream_failing_at_the_same_bookmark_run_after_run_is_counted_unti
   EXPECT_FALSE(live_entries(prefix + "._state").count(streak_key)) << "the streak outlived a success";
 }
 
-// A full-table stream is a snapshot: every record carries the run in
-// quarry.snapshot, and once a snapshot completes, each key the previous
+// A full-table stream is a snapshot: every record names the run whose
+// snapshot it belongs to in quarry.run, and once a snapshot completes, each key the previous
 // complete one had and this one lacks gets exactly one tombstone. A failed
 // run deletes nothing.
 TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_key) {
@@ -427,7 +427,7 @@ TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_ke
   const auto topic = prefix + ".synthetic.users";
   struct seen {
     std::map<std::string, int> records, tombstones;
-    std::set<std::string> snapshot_runs;  // quarry.snapshot headers of records
+    std::set<std::string> snapshot_runs;  // quarry.run headers of records
   };
   const auto read_users = [&] {
     seen out;
@@ -438,7 +438,7 @@ TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_ke
       }
       ++out.records[m.key];
       for (const auto& [name, value] : m.headers)
-        if (name == "quarry.snapshot") out.snapshot_runs.insert(value);
+        if (name == "quarry.run") out.snapshot_runs.insert(value);
     });
     EXPECT_TRUE(st.ok()) << st.error().describe();
     return out;
