@@ -390,7 +390,7 @@ TEST(engine, a_task_failing_inside_a_shared_transaction_loses_nothing_of_its_bat
                                                         {{"workers", 4}}));
   const auto r = extract(dir, cfg);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("of job syn: failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("of job job: failed"), std::string::npos) << r.out;
   // Every task ran once: no batch-mate was re-run for another's failure.
   EXPECT_EQ(s->http().stats().calls_total, 502);  // usage, 1 page of accounts, 500 event calls
 
