@@ -160,7 +160,8 @@ class worker_actor final : public caf::blocking_actor {
         continue;
       }
       execute(next->work);
-      if (commit_due(false)) (void)commit_batch();
+      if (commit_due(!batch_.empty() && batch_.back()->session->holds_children()))
+        (void)commit_batch();
     }
     // Stopping (shutdown, or the coordinator is gone): what finished is
     // committed and reported; the coordinator re-queues the rest.
@@ -218,11 +219,10 @@ class worker_actor final : public caf::blocking_actor {
   void written() { ++batch_records_; }
 
   // Whether the batch should commit now: enough records, open long enough,
-  // or (`children`) a task holds children that other workers could run.
+  // or (`children`) the last task holds children that other workers could
+  // run (so no earlier one does: they were committed then).
   bool commit_due(bool children) const {
     if (children) return true;
-    for (const auto& b : batch_)
-      if (b->session && b->session->holds_children()) return true;
     if (batch_records_ >= config_.checkpoint_records) return true;
     return !batch_.empty() && steady_clock::now() - batch_opened_ >= config_.checkpoint_interval;
   }
