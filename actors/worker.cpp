@@ -340,6 +340,9 @@ class worker_actor final : public caf::blocking_actor {
       return;
     }
     if (!t.recover_from.empty()) {
+      // Fencing may wait for the lost producer's transaction to end: none
+      // of this worker's stays open meanwhile.
+      (void)commit_batch();
       if (auto st = recover(t, *job); !st) {
         fail(out, std::move(st).error());
         send(config_.coordinator, std::move(out));
