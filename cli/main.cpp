@@ -216,7 +216,12 @@ int main(int argc, char** argv) {
       "Discovery calls the API and counts against the account's quota, which is kept in\n"
       "Kafka as for extract. Exit status: 0 printed; 1 the API or Kafka failed; 2 usage or\n"
       "config error.");
-  discover->add_option("--config", config_path, "Config file (JSON)")->required();
+  bool settings_only = false;
+  auto* discover_settings = discover->add_flag(
+      "--settings", settings_only,
+      "Print every source's account settings (name, type, range or choices, default, description) "
+      "instead; needs no config");
+  discover->add_option("--config", config_path, "Config file (JSON)")->excludes(discover_settings);
   auto* discover_job = discover->add_option("--job", job, "The job whose account and selection to use");
   discover->add_option("--account", account, "An account (everything selected)")->excludes(discover_job);
 
@@ -313,7 +318,17 @@ int main(int argc, char** argv) {
   try {
     if (*extract) return run_extract(common, config_path, jobs, output, state_file, workers, state_dir);
     if (*reset) return run_reset(common, config_path, job, stream);
-    if (*discover) return run_discover(common, config_path, job, account);
+    if (*discover) {
+      if (settings_only) {
+        std::cout << cli::settings_declarations(source_rules()).dump(2) << std::endl;
+        return 0;
+      }
+      if (config_path.empty()) {
+        std::cerr << "quarry discover: --config is required (or --settings)\n";
+        return exit_usage;
+      }
+      return run_discover(common, config_path, job, account);
+    }
     if (*demo) return run_demo(common, demo_options);
     if (*config_check) {
       init_logs(common, nullptr);
