@@ -68,13 +68,18 @@ class kafka_sink final : public record_sink {
     return producer_->produce(topic, key, schema, headers);
   }
 
-  status commit(const record_origin& origin, const std::vector<state_update>& states) override {
-    if (!states.empty()) {
+  // The state changes of every task in the commit go to their jobs' state
+  // topics in the open transaction, then it commits: one commit per batch.
+  status commit(const std::vector<task_states>& tasks) override {
+    std::string at;
+    for (const auto& task : tasks) {
+      if (task.updates.empty()) continue;
+      const record_origin& origin = *task.origin;
       if (auto st = begin(); !st) return st;
       const auto topic = contract::state_topic(origin.prefix);
       if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
-      const auto at = contract::utc_now_iso();
-      for (const auto& s : states) {
+      if (at.empty()) at = contract::utc_now_iso();
+      for (const auto& s : task.updates) {
         status st;
         switch (s.what) {
           case state_update::kind::bookmark: {
