@@ -430,13 +430,15 @@ run_result run_sink(const options& o, const std::vector<record>& records,
   stream.schema = R"({"type":"object","properties":{"id":{"type":"string"}}})";
   stream.fingerprint = contract::fingerprint(stream.schema);
   stream.replication_key = "occurred_at";
+  // One task's state change per commit, as a worker commits a task alone.
   auto bookmark = [&](long i) {
-    return std::vector<quarry::sinks::state_update>{
-        {quarry::sinks::state_update::kind::bookmark, "events", "", "{\"n\":" + std::to_string(i) + "}"}};
+    return std::vector<quarry::sinks::task_states>{
+        {&origin,
+         {{quarry::sinks::state_update::kind::bookmark, "events", "", "{\"n\":" + std::to_string(i) + "}"}}}};
   };
   const std::string topic = contract::records_topic(prefix, origin.source, stream.name);
   check(sink->write(origin, stream, records[0].key, records[0].value), "write");
-  check(sink->commit(origin, bookmark(0)), "warm-up");
+  check(sink->commit(bookmark(0)), "warm-up");
   r.setup_seconds = std::chrono::duration<double>(clock_type::now() - setup_start).count();
 
   const span timed{o.broker_pid};
@@ -446,7 +448,7 @@ run_result run_sink(const options& o, const std::vector<record>& records,
     r.value_bytes += static_cast<double>(rec.value.size());
     check(sink->write(origin, stream, rec.key, rec.value), "write");
     if (++in_txn == o.commit_every || i + 1 == o.records) {
-      check(sink->commit(origin, bookmark(i)), "commit");
+      check(sink->commit(bookmark(i)), "commit");
       ++r.commits;
       in_txn = 0;
     }
