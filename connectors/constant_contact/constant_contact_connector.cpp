@@ -509,9 +509,11 @@ class constant_contact_connector final : public connector {
     const auto first = "/v3/emails?" + std::string(page_limit) + "&after_date=" + query_time(query_from);
 
     const bool emit_campaigns = selected(a, "campaigns");
+    // What a campaign's task emits besides its own stream: the reports it
+    // spawns and the per-activity children it reads.
     std::vector<std::string> reports_wanted;
     for (const auto& e : task.emits)
-      if (find_report(e)) reports_wanted.push_back(e);
+      if (e != "campaign_activities") reports_wanted.push_back(e);
     const bool fan_out = !task.emits.empty();
     std::optional<std::int64_t> started;  // the server's clock at the first answer
     auto with_read_at = [&](json bookmark, std::optional<std::int64_t> at) {
@@ -562,9 +564,17 @@ class constant_contact_connector final : public connector {
   //   campaigns changed or sent within the horizon)
   //
   // Each child is one call per activity (email_links at most two, below),
-  // made only when its stream is selected.
+  // made only when its stream is selected. Send history and links are read
+  // again on every run within the horizon, so the bookmark keeps what was
+  // delivered ({"send_ids": {activity: [ids]}, "links": {activity: {url_id:
+  // unique_clicks}}}) and a run delivers only a new send or a link whose
+  // count moved: each state once, also when a rerun repeats a campaign.
   status run_campaign(const task_spec& task, api& a) {
     auto& s = a.s();
+    const json& last = task.bookmark;
+    const json prior_sends = last.is_object() ? last.value("send_ids", json::object()) : json::object();
+    const json prior_links = last.is_object() ? last.value("links", json::object()) : json::object();
+    json sends = json::object(), links = json::object();
     const auto id = task.params.value("campaign_id", task.partition);
     const bool changed = task.params.value("details", true);
     const bool sent = task.params.value("sent", true);
@@ -608,10 +618,17 @@ class constant_contact_connector final : public connector {
       if (changed && scheduled && role == "primary_email" && selected(a, "campaign_activity_schedules"))
         if (auto e = read_rows(a, "campaign_activity_schedules", base + "/schedules", activity_id); !e) return e;
       if (!sent || !has_reports(role)) continue;
-      if (selected(a, "campaign_activity_send_history"))
-        if (auto e = read_rows(a, "campaign_activity_send_history", base + "/send_history", activity_id); !e) return e;
-      if (selected(a, "email_links"))
-        if (auto e = read_links(a, activity_id); !e) return e;
+      if (selected(a, "campaign_activity_send_history")) {
+        sends[activity_id] = prior_sends.value(activity_id, json::array());
+        if (auto e = read_rows(a, "campaign_activity_send_history", base + "/send_history", activity_id,
+                               &sends[activity_id]);
+            !e)
+          return e;
+      }
+      if (selected(a, "email_links")) {
+        links[activity_id] = prior_links.value(activity_id, json::object());
+        if (auto e = read_links(a, activity_id, links[activity_id]); !e) return e;
+      }
       for (const auto& report : task.emits) {
         if (!find_report(report)) continue;
         task_spec child;
@@ -621,7 +638,7 @@ class constant_contact_connector final : public connector {
         s.spawn(std::move(child));
       }
     }
-    return s.checkpoint({{"campaign_id", id}, {"activities", activities}});
+    return s.checkpoint({{"campaign_id", id}, {"activities", activities}, {"send_ids", sends}, {"links", links}});
   }
 
   // An activity's schedules or send history: the answer is an array of
@@ -629,7 +646,10 @@ class constant_contact_connector final : public connector {
   // array (empty when there is none); a single schedule might come as a
   // bare object, read as one row; the simulator serves both
   // (schedules_shape).]
-  status read_rows(api& a, const std::string& stream, const std::string& path, const std::string& activity_id) {
+  // `delivered` (send history): the send_ids delivered before, skipped, and
+  // extended with the new ones.
+  status read_rows(api& a, const std::string& stream, const std::string& path, const std::string& activity_id,
+                   json* delivered = nullptr) {
     const auto describe = "GET /v3/emails/activities/{id}/" + path.substr(path.rfind('/') + 1);
     auto body = a.get(path, describe);
     if (!body) return std::move(body).error();
@@ -643,6 +663,14 @@ class constant_contact_connector final : public connector {
         return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
                                                        ": a row that is no object");
       row["campaign_activity_id"] = activity_id;
+      if (delivered) {
+        const auto send = row.value("send_id", json());
+        if (!send.is_number_integer())
+          return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
+                                                         ": a send without an integer send_id");
+        if (std::find(delivered->begin(), delivered->end(), send) != delivered->end()) continue;
+        delivered->push_back(send);
+      }
       if (auto e = emit(a, stream, std::move(row), activity_id); !e) return e;
     }
     return {};
@@ -655,7 +683,9 @@ class constant_contact_connector final : public connector {
   // answer holds an unclicked link (which settles the reading), asks
   // no_clicks=false too and delivers the union: every link under either
   // reading, one call when some link went unclicked, two otherwise.
-  status read_links(api& a, const std::string& activity_id) {
+  // `counts`: url_id -> unique_clicks as last delivered; a link whose count
+  // is unchanged is not delivered again.
+  status read_links(api& a, const std::string& activity_id, json& counts) {
     const auto path = "/v3/reports/email_reports/" + url_encode(activity_id) + "/links?no_clicks=";
     const std::string describe = "GET /v3/reports/email_reports/{id}/links";
     std::map<std::string, json> links;  // by url_id, in url_id order
@@ -677,6 +707,9 @@ class constant_contact_connector final : public connector {
       if (unclicked) break;
     }
     for (auto& [url, link] : links) {
+      const auto clicks = link.value("unique_clicks", json());
+      if (counts.contains(url) && counts[url] == clicks) continue;
+      counts[url] = clicks;
       link["campaign_activity_id"] = activity_id;
       link["url_id"] = url;  // a string, as the docs show it, whatever the server wrote
       if (auto e = emit(a, "email_links", std::move(link), activity_id + " " + url); !e) return e;

@@ -394,6 +394,75 @@ TEST_P(constant_contact_bounds, full_run_matches_the_dataset_and_a_second_run_re
   expect_records_match_their_schemas(prefix, all_streams(), discovered_schemas(cfg, *s));
 }
 
+// Issue 17: the per-activity streams under `kill -9` while campaign tasks
+// read them (the links report held unanswered after a few calls), a rerun,
+// then a day later an incremental run. Previews, schedules and send history:
+// every row exactly once over the three runs; links: every link, and a link
+// again only when its unique_clicks moved. Both readings of no_clicks and of
+// the schedules' shape (the test's parameter).
+TEST_P(constant_contact_bounds, a_kill_9_among_the_activity_children_then_reruns_deliver_each_row_once) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  o.data.campaigns = 10;
+  auto s = start(with_reading(o));
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("children-" + GetParam());
+  job_options jo;
+  for (const auto& n : per_activity_streams()) jo.streams[n] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  const std::string links_path = "/v3/reports/email_reports/{campaign_activity_id}/links";
+  control(*s, "POST", "/_sim/hold", {{"path", links_path}, {"after_calls", 3}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && control(*s, "GET", "/_sim/hold")["held"] == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GT(control(*s, "GET", "/_sim/hold")["held"], 0) << "no campaign task reached the held links call";
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  control(*s, "POST", "/_sim/hold", json::object());
+  const auto killed_previews = committed(topic(prefix, "email_previews")).size();
+
+  auto check = [&](const std::map<std::string, json>& before, const std::map<std::string, json>& after) {
+    for (const auto& stream : {"email_previews", "campaign_activity_schedules", "campaign_activity_send_history"})
+      expect_stream_matches(prefix, stream, before.at(stream), after.at(stream));
+    SCOPED_TRACE("email_links");
+    const auto seen = committed(topic(prefix, "email_links"));
+    const auto now = by_key("email_links", after.at("email_links"));
+    for (const auto& [key, row] : by_key("email_links", before.at("email_links"))) {
+      const auto it = seen.find(key);
+      ASSERT_NE(it, seen.end()) << "missing " << key;
+      for (std::size_t i = 1; i < it->second.size(); ++i)
+        EXPECT_NE(it->second[i], it->second[i - 1]) << key << " delivered again unchanged";
+      const auto& last = it->second.back();
+      EXPECT_TRUE(last == row || last == now.at(key)) << key << ": " << last.dump();
+    }
+    EXPECT_EQ(seen.size(), now.size());
+  };
+  const auto before = snapshot(*s, per_activity_streams());
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  check(before, snapshot(*s, per_activity_streams()));
+  EXPECT_EQ(summary_records(rerun.out).at("email_previews") + static_cast<std::int64_t>(killed_previews),
+            static_cast<std::int64_t>(before.at("email_previews").size()))
+      << "the rerun reads the previews the killed run did not commit, and no others";
+
+  // A day later: a campaign sent, last month's clicks accruing.
+  s->http().clock().advance(std::chrono::seconds(day_s));
+  s->mutate(0, 1);
+  const auto second_before = snapshot(*s, per_activity_streams());
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  check(second_before, snapshot(*s, per_activity_streams()));
+  const auto records = summary_records(second.out);
+  EXPECT_EQ(records.at("email_previews"), 2) << "the new campaign's two activities" << second.out;
+  EXPECT_EQ(records.at("campaign_activity_send_history"), 1) << "the new campaign's send" << second.out;
+  expect_records_match_their_schemas(prefix, {"email_previews", "campaign_activity_send_history", "email_links"},
+                                     discovered_schemas(cfg, *s));
+}
+
 // The run of issue 13: `kill -9` while quarry reads a burst of contacts that
 // share one updated_at, with part of the burst committed, then a rerun. The
 // rerun asks from before the burst's instant, so a server that reads
