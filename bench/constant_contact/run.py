@@ -72,8 +72,16 @@ def naive_calls(url, contacts_read):
     calls += pages(len(get(url, "/_sim/dataset/contact_custom_fields")), 100)
     calls += pages(len(campaigns), 500) + len(campaigns) + len(activities)
     for a in activities:
+        # Issue 17: every activity's preview, schedules and send history.
+        calls += 3
         if a["role"] in ("primary_email", "resend"):
             calls += sum(pages(per_report[r].get(a["campaign_activity_id"], 0), 500) for r in REPORTS)
+            calls += 1  # its links report (one call with no_clicks=true)
+    # Issue 17: account summary, account emails, tags, segments, and the
+    # campaign summaries (at most the last 500 campaigns, 500 a page).
+    sent = sum(1 for c in campaigns if c["current_status"] == "Done")
+    calls += 2 + pages(len(get(url, "/_sim/dataset/contact_tags")), 500)
+    calls += pages(len(get(url, "/_sim/dataset/segments")), 1000) + pages(min(sent, 500), 500)
     return calls
 
 
