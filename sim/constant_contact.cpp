@@ -60,6 +60,32 @@
 //   {"tracking_activities":[]}. A permalink activity: 400 (reports exist only
 //   for primary_email and resend).
 //
+// Issue 17 (each 404 for an unknown activity id):
+// GET /v3/emails/activities/{id}?include=physical_address_in_footer,permalink_url,html_content,
+//   document_properties   the activity with the extras named
+// GET /v3/emails/activities/{id}/previews  {campaign_activity_id, from_email, from_name,
+//   reply_to_email, subject, preheader, preview_html_content, preview_text_content}
+// GET /v3/emails/activities/{id}/schedules  [{scheduled_date}] for a Scheduled campaign's
+//   primary_email activity, [] otherwise; one schedule as a bare object under the
+//   reading schedules_shape=object
+// GET /v3/emails/activities/{id}/send_history  [{send_id, contact_list_ids, segment_ids, count,
+//   run_date, send_status, reason_code}] for a sent primary_email activity, [] otherwise
+// GET /v3/reports/email_reports/{id}/links?no_clicks=true|false  {campaign_activity_id,
+//   link_click_counts[{link_url, url_id, unique_clicks, (url 2) link_tag, list_id,
+//   list_action}]}: urls 1-3 with the contacts that clicked them, url 4 never clicked;
+//   the unclicked ones only for the no_clicks value the reading no_clicks_meaning says;
+//   400 for a permalink activity or another no_clicks
+// GET /v3/account/summary?extra_fields=physical_address   one object
+// GET /v3/account/emails   a bare array, not paged
+// GET /v3/contact_tags?limit<=500(50)&include_count=true  {"tags":[..], "tags_count"}
+// GET /v3/segments?limit<=1000(1000)&sort_by=date  {"segments":[{segment_id,name,created_at,edited_at}]}
+// GET /v3/reports/summary_reports/email_campaign_summaries?limit<=500(50)
+//   {"bulk_email_campaign_summaries":[{campaign_id, campaign_type, last_sent_date,
+//   unique_counts{sends,opens,clicks,forwards,optouts,abuse,bounces,not_opened}}]}, the last
+//   sent first; counts strings or integers as the reading summary_count_type says
+// GET /v3/contacts?include=...,taggings,notes,phone_numbers,street_addresses  those extras too
+// GET /v3/contact_lists?include_membership_count=all|active  membership_count only then
+//
 // Readings (sim/server.hpp; the first value is the default). The docs say
 // "updated after the date you specify" and "updated_at timestamps that are
 // after a specific date" and no more:
