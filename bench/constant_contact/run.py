@@ -20,8 +20,10 @@ Calls are what the simulator counted (/_sim/stats), by path. The naive scan
 is counted from the simulator's dataset at the moment of each run: every
 list paged at its maximum page size (contacts 500, lists 1,000, custom fields
 100, emails 500, reports 500), then for every campaign GET /emails/{id}, for
-every activity GET /emails/activities/{id}, and for every primary_email
-activity each of the 8 reports, page by page. Its incremental run pages only
+every activity GET /emails/activities/{id} and its previews, schedules and
+send_history, for every primary_email activity each of the 8 reports, page
+by page, and its links report; and the five account-wide lists of issue 17
+(summary, emails, tags, segments, campaign summaries). Its incremental run pages only
 the changed contacts but must walk the whole campaign tree again: nothing in
 the campaign list says which campaigns' reports grew. Limits are set wide so
 the bench measures calls, not waiting (at the real 4 calls/s the wall time
