@@ -445,9 +445,11 @@ TEST_P(constant_contact_bounds, a_kill_9_among_the_activity_children_then_reruns
   const auto rerun = extract(dir, cfg, *s);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
   check(before, snapshot(*s, per_activity_streams()));
-  EXPECT_EQ(summary_records(rerun.out).at("email_previews") + static_cast<std::int64_t>(killed_previews),
-            static_cast<std::int64_t>(before.at("email_previews").size()))
-      << "the rerun reads the previews the killed run did not commit, and no others";
+  // (Exactly once, checked above, is the point: the killed run's last
+  // commits may become visible only after the kill, so the split between
+  // the two runs is not asserted.)
+  EXPECT_LE(summary_records(rerun.out).at("email_previews"),
+            static_cast<std::int64_t>(before.at("email_previews").size() - killed_previews));
 
   // A day later: a campaign sent, last month's clicks accruing.
   s->http().clock().advance(std::chrono::seconds(day_s));
