@@ -354,8 +354,7 @@ class chart(unittest.TestCase):
             ("client_secret from a relative file", account(credentials={"client_id": "x",
                                                                         "client_secret": {"file": "s/secret"}})),
             ("an endpoint with a path", account(endpoint="https://123-ABC-456.mktorest.com/base")),
-            ("nested settings", account(settings={"export_days": 7, "x": {"y": [1, {"z": None}]}})),
-            ("a setting named like a secret, as a reference", account(settings={"password": {"env": "P"}})),
+            ("declared settings", account(settings={"export_days": 7, "activities_via": "rest"})),
             ("a quota", account(quota={"daily_calls": 100, "windows": [{"calls": 1, "seconds": 1}]})),
         ]
         both_refuse = [
@@ -368,6 +367,10 @@ class chart(unittest.TestCase):
         # Shapes the schema leaves to quarry: accepted by the chart, refused by config check.
         quarry_refuses = [
             ("an unknown source", {"source": "hubspot"}),
+            # Each source declares the settings it reads (quarry discover --settings).
+            ("a setting the source does not read", account(settings={"export_days": 7, "x": {"y": [1]}})),
+            ("a setting named like a secret, as a reference", account(settings={"password": {"env": "P"}})),
+            ("a setting out of its range", account(settings={"export_days": 45})),
             ("a quota window without seconds", account(quota={"windows": [{"calls": 1}]})),
         ]
         base = quarry_config(self.default)
