@@ -13,7 +13,8 @@ count of calls it had to refuse, max_seen its busiest window.
 
 Datasets are sized for >= 300 calls: Constant Contact --campaigns (each sent
 campaign: its activity, 8 report pages, fanned out to workers), Marketo
---programs (200 a page) on top of its default data.
+--programs (200 a page, read by one task) with a start_date 10 days back
+(one export window per stream).
 
 --quarry-before runs the same cases with a second binary (e.g. built from
 main) in the same invocation, so before and after are paired.
@@ -65,7 +66,9 @@ def config(source, url, work, a, stamp):
         account = {"source": "marketo", "endpoint": url,
                    "credentials": {"client_id": "quarry-client", "client_secret": {"env": "MKTO_SECRET"}},
                    "settings": {"poll_interval_s": 1}}
-        start = "2024-01-01T00:00:00Z"
+        # Recent: one export window each for leads and activities, so the
+        # programs' pages (not the export queue) set the pace.
+        start = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     cfg = {"kafka": {"bootstrap_servers": a.bootstrap, "topic_prefix": "bench-qr-" + stamp,
                      "replication_factor": 1},
            "engine": {"workers": a.workers},
@@ -131,7 +134,7 @@ def main():
     ap.add_argument("--readings", default="arrival", help="window_counting readings: arrival,completion")
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--cc-campaigns", type=int, default=36)
-    ap.add_argument("--mk-programs", type=int, default=60000)
+    ap.add_argument("--mk-programs", type=int, default=64000)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
