@@ -6,6 +6,7 @@
 // bench/quota_rate, not here.
 
 #include "kafka/topic_reader.hpp"
+#include "sim/call_ledger.hpp"
 #include "sim/synthetic.hpp"
 #include "tests/support/kafka_broker.hpp"
 #include "tests/support/quarry_process.hpp"
@@ -99,6 +100,37 @@ bool wait_for_calls(const sim::synthetic_simulator& s, std::int64_t calls) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the simulator
   }
   return true;
+}
+
+// The referee itself: under the completion reading a call holds a place from
+// its arrival until a window's length after its answer.
+TEST(quota_e2e, the_simulators_completion_reading_counts_a_call_from_arrival_to_a_window_after_its_answer) {
+  using namespace std::chrono_literals;
+  for (const bool at_completion : {false, true}) {
+    SCOPED_TRACE(at_completion ? "completion" : "arrival");
+    sim::sim_clock clock;
+    sim::call_limits limits;
+    limits.windows = {{2, 1.0}};
+    sim::call_ledger ledger(limits, clock);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto call = [&](std::chrono::milliseconds at) {
+      return ledger.begin({"/p", "/p", t0 + at, "", at_completion});
+    };
+    const auto a = call(0ms);
+    const auto b = call(0ms);
+    ledger.end(a, 0, t0 + 500ms);
+    ledger.end(b, 0, t0 + 500ms);
+    // 1.2 s: a window after the arrivals, not after the answers.
+    const auto c = call(1200ms);
+    EXPECT_EQ(c.admitted(), !at_completion);
+    ledger.end(c, 0, t0 + 1200ms);
+    const auto d = call(1501ms);  // a window after the answers
+    EXPECT_TRUE(d.admitted() || !at_completion);
+    ledger.end(d, 0, t0 + 1501ms);
+    const auto stats = ledger.snapshot();
+    EXPECT_EQ(stats.violations.size(), at_completion ? 1u : 0u);
+    EXPECT_EQ(stats.windows.at(0).max_seen, at_completion ? 3 : 2);
+  }
 }
 
 TEST(quota_e2e, the_window_holds_whether_the_server_counts_on_arrival_or_on_completion) {
