@@ -728,7 +728,11 @@ int engine::work_for(const join_options& options) {
     caf::scoped_actor self{*im.system};
     std::optional<join_reply> joined;
     if (coord) {
-      self->request(*coord, std::chrono::seconds(30), join_atom_v,
+      // A coordinator that has not answered within two peer timeouts is
+      // dying (CAF 0.17 never answers a request to a node that went away):
+      // ask again, or leave when told to, instead of waiting much longer.
+      const auto join_timeout = std::max(2 * im.options.peer_timeout, std::chrono::milliseconds(2000));
+      self->request(*coord, join_timeout, join_atom_v,
                     join_request{options.name, static_cast<std::uint32_t>(options.workers)})
           .receive([&](join_reply& r) { joined = std::move(r); },
                    [&](caf::error& e) {

@@ -34,7 +34,8 @@ constexpr const char* exit_codes_help =
     "Exit status: 0 success; 1 a run failed or was cancelled; 2 usage or config error;\n"
     "3 a run is incomplete because an API quota ran out (the next run resumes).";
 
-// Config validation uses the credential rules of the connectors quarry ships.
+// Config validation uses the credential and setting rules of the connectors
+// quarry ships.
 std::vector<config::source_rules> source_rules() {
   std::vector<config::source_rules> rules;
   for (const auto& name : connectors::sources()) {
@@ -42,6 +43,7 @@ std::vector<config::source_rules> source_rules() {
     config::source_rules r;
     r.name = name;
     for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret, cred.rotates});
+    r.settings = c->settings();
     rules.push_back(std::move(r));
   }
   return rules;

@@ -126,7 +126,7 @@ struct quota_window {
 struct quota_config {
   std::optional<std::int64_t> daily_calls;
   std::optional<int> daily_reset_minute;  // "HH:MM" as minutes after midnight
-  std::optional<std::string> time_zone;   // IANA name; shape checked only
+  std::optional<std::string> time_zone;   // a zone of the tz database (checked at load)
   std::vector<quota_window> windows;
   std::optional<int> concurrency;
   std::optional<std::int64_t> daily_bytes;

@@ -1,10 +1,12 @@
 #pragma once
 
-// What the config validator knows about each source: its name and the
-// credential fields an account of that source takes. Connectors own the
-// truth; this description lets quarry_config check accounts without linking
-// connectors/. The CLI may build the list from the connector registry;
-// default_source_rules() mirrors the connectors quarry ships.
+// What the config validator knows about each source: its name, the
+// credential fields an account of that source takes and the settings it
+// reads. Connectors own the truth; this description lets quarry_config check
+// accounts without linking connectors/: the CLI builds the list from the
+// connector registry.
+
+#include "proto/setting_rule.hpp"
 
 #include <string>
 #include <string_view>
@@ -26,10 +28,8 @@ struct credential_field {
 struct source_rules {
   std::string name;  // the value of /accounts/<n>/source
   std::vector<credential_field> credentials;
+  std::vector<setting_rule> settings;  // every setting the source reads
 };
-
-// synthetic, marketo, bronto, listrak, kustomer, constant_contact.
-std::vector<source_rules> default_source_rules();
 
 // The rules named `name`, or nullptr.
 const source_rules* find_source(const std::vector<source_rules>& rules,

@@ -690,10 +690,66 @@ class validator {
     if (const json* s = member(v, "settings")) {
       if (require_object(*s, ptr + "/settings")) {
         check_settings_secrets(*s, ptr + "/settings");
+        if (rules) check_declared_settings(*s, ptr + "/settings", *rules);
         a.settings = std::make_shared<const json>(*s);
       }
     }
     return a;
+  }
+
+  static bool named_like_secret(std::string_view name) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return std::any_of(std::begin(sensitive_setting_fragments), std::end(sensitive_setting_fragments),
+                       [&](std::string_view f) { return lower.find(f) != std::string::npos; });
+  }
+
+  // Each member against the source's declared settings (proto/setting_rule):
+  // a name it does not declare, or a value of the wrong type, out of range or
+  // not among the choices. (A literal under a secret-like name was reported
+  // by check_settings_secrets.)
+  void check_declared_settings(const json& v, const std::string& ptr, const source_rules& rules) {
+    name_list known;
+    for (const auto& r : rules.settings) known.push_back(r.name);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string m_ptr = pointer_append(ptr, it.key());
+      const auto rule = std::find_if(rules.settings.begin(), rules.settings.end(),
+                                     [&](const setting_rule& r) { return r.name == it.key(); });
+      if (rule == rules.settings.end()) {
+        if (named_like_secret(it.key()) && !it.value().is_object()) continue;
+        std::string message = "unknown setting " + quote_value(it.key()) + " of source " + rules.name;
+        if (auto close = closest_name(it.key(), known))
+          message += "; did you mean " + quote_value(*close) + "?";
+        else
+          message += known.empty() ? std::string("; it reads no settings")
+                                   : "; its settings: " + join(known);
+        if (it.key() == "streams" || it.key() == "columns" || it.value().is_object())
+          message += " (streams and columns are chosen under /jobs/<i>/streams)";
+        report(m_ptr, std::move(message));
+        continue;
+      }
+      switch (rule->type) {
+        case setting_rule::kind::integer:
+          (void)read_int(it.value(), m_ptr, rule->min, rule->max);
+          break;
+        case setting_rule::kind::text:
+          if (auto text = read_string(it.value(), m_ptr); text && !rule->choices.empty() &&
+              std::find(rule->choices.begin(), rule->choices.end(), *text) == rule->choices.end()) {
+            name_list choices(rule->choices.begin(), rule->choices.end());
+            std::string message = "must be one of " + join(choices) + "; got " + quote_value(*text);
+            if (auto close = closest_name(*text, choices))
+              message += " (did you mean " + quote_value(*close) + "?)";
+            report(m_ptr, std::move(message));
+          }
+          break;
+        case setting_rule::kind::time_zone:
+          if (auto text = read_string(it.value(), m_ptr); text && !is_time_zone_name(*text))
+            report(m_ptr, R"(expected a time zone of the tz database like "America/Chicago" or "UTC"; got )" +
+                              quote_value(*text));
+          break;
+      }
+    }
   }
 
   // "" when `url` is an http(s) base URL without credentials, a query or a
@@ -733,13 +789,7 @@ class validator {
     if (!v.is_object()) return;
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string m_ptr = pointer_append(ptr, it.key());
-      std::string lower = it.key();
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      const bool sensitive =
-          std::any_of(std::begin(sensitive_setting_fragments), std::end(sensitive_setting_fragments),
-                      [&](std::string_view f) { return lower.find(f) != std::string::npos; });
-      if (!sensitive) {
+      if (!named_like_secret(it.key())) {
         check_settings_secrets(it.value(), m_ptr);
       } else if (!it.value().is_object()) {
         report(m_ptr, "is named like a secret, so it must be a secret ref {\"env\": NAME} or "
@@ -830,7 +880,7 @@ class validator {
         if (is_time_zone_name(*text))
           q.time_zone = *text;
         else
-          report(z_ptr, R"(expected an IANA time zone name like "America/Chicago" or "UTC"; got )" +
+          report(z_ptr, R"(expected a time zone of the tz database like "America/Chicago" or "UTC"; got )" +
                             quote_value(*text));
       }
     }

@@ -1,5 +1,7 @@
 #include "config/value_formats.hpp"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -152,6 +154,7 @@ result<int> parse_clock_time(std::string_view text) {
 
 bool is_time_zone_name(std::string_view text) {
   if (text == "UTC") return true;
+  const std::string_view whole = text;
   bool first = true;
   for (;;) {
     const auto slash = text.find('/');
@@ -162,9 +165,14 @@ bool is_time_zone_name(std::string_view text) {
              c == '-';
     });
     if (!ok) return false;
-    if (slash == std::string_view::npos) return true;
+    if (slash == std::string_view::npos) break;
     text = text.substr(slash + 1);
     first = false;
+  }
+  try {
+    return date::locate_zone(whole) != nullptr;
+  } catch (const std::exception&) {
+    return false;
   }
 }
 

@@ -34,8 +34,9 @@ result<timestamp> parse_utc_timestamp(std::string_view text);
 // "HH:MM" on a 24-hour clock; answers minutes after midnight.
 result<int> parse_clock_time(std::string_view text);
 
-// The shape of an IANA time zone name: "UTC" or
-// [A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*. Whether the zone exists is not checked.
+// Whether `text` names a zone of the tz database ("UTC", "America/Chicago";
+// not "America/Chicgo"): its shape [A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*, then the
+// database (date/tz, the system's zoneinfo), so a typo fails at load.
 bool is_time_zone_name(std::string_view text);
 
 // [A-Za-z0-9_-]+ : account and job names.

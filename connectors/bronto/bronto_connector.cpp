@@ -268,6 +268,17 @@ class bronto_connector final : public connector {
 
   std::vector<credential_spec> credentials() const override { return {{"api_token", true, true}}; }
 
+  std::vector<setting_rule> settings() const override {
+    return {
+        time_zone_setting("time_zone", "UTC",
+                          "the account's time zone: the zone of the zone-less dates Bronto writes and reads"),
+        integer_setting("settle_minutes", 0, 7 * 24 * 60, 10,
+                        "records are delivered only once this many minutes old (late arrivals)"),
+        integer_setting("window_days", 1, 366, 7, "days per contacts and unsubscribes window"),
+        integer_setting("activity_window_hours", 1, 720, 24, "hours per activities read (FIRST/NEXT)"),
+    };
+  }
+
   quota_defaults default_quota() const override {
     quota_defaults q;  // Bronto documents no limit: stay polite
     q.concurrency = 4;

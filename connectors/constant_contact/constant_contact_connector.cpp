@@ -184,6 +184,18 @@ class constant_contact_connector final : public connector {
             {"refresh_token", true, true, true}};
   }
 
+  std::vector<setting_rule> settings() const override {
+    return {
+        text_setting("auth_endpoint", "https://authz.constantcontact.com",
+                     "the OAuth server that refreshes the access token"),
+        integer_setting("tracking_horizon_days", 1, 3650, 30,
+                        "campaign activities sent within this many days are read again every run"),
+        choice_setting("deletes", {"tombstone", "flag", "both"}, "tombstone",
+                       "what a contact deleted at the source becomes: a tombstone, a record flagged "
+                       "deleted, or both"),
+    };
+  }
+
   quota_defaults default_quota() const override {
     quota_defaults q;
     q.daily_calls = 10'000;  // resets 00:00 UTC

@@ -11,6 +11,7 @@
 
 #include "connectors/core/session.hpp"
 #include "connectors/core/stream.hpp"
+#include "proto/setting_rule.hpp"
 
 #include <map>
 #include <memory>
@@ -53,6 +54,10 @@ class connector {
 
   virtual std::string_view source() const = 0;
   virtual std::vector<credential_spec> credentials() const = 0;
+  // Every setting it reads from /accounts/<n>/settings (proto/setting_rule):
+  // the config validator refuses any other name and any value the rule
+  // does not admit, at load.
+  virtual std::vector<setting_rule> settings() const = 0;
   virtual quota_defaults default_quota() const = 0;
 
   // Every stream the account offers, with schemas (may call the API).

@@ -16,6 +16,8 @@ bool stream_selection::selected(const std::string& stream) const {
 const std::vector<std::string>* stream_selection::columns_of(const std::string& stream) const {
   for (const auto& [name, cols] : columns)
     if (name == stream) return &cols;
+  for (const auto& [pattern, cols] : columns)
+    if (fnmatch(pattern.c_str(), stream.c_str(), 0) == 0) return &cols;
   return nullptr;
 }
 

@@ -33,7 +33,8 @@ struct stream_selection {
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;
 
   bool selected(const std::string& stream) const;
-  // nullptr: every column.
+  // The columns of the entry naming `stream`, else of the first glob
+  // matching it (`activities_*`); nullptr: every column.
   const std::vector<std::string>* columns_of(const std::string& stream) const;
 };
 

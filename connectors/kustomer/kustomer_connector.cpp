@@ -16,6 +16,16 @@ class kustomer_connector final : public connector {
   std::string_view source() const override { return "kustomer"; }
   std::vector<credential_spec> credentials() const override { return {{"api_key", true, true}}; }
 
+  std::vector<setting_rule> settings() const override {
+    return {
+        choice_setting("region", {"us", "eu"}, "us",
+                       "the account's pod (an explicit endpoint overrides it)"),
+        integer_setting("page_size", 1, 500, 500, "records per page"),
+        integer_setting("search_depth", 1, 1'000'000, 10'000,
+                        "results one search can page through, at least page_size"),
+    };
+  }
+
   quota_defaults default_quota() const override {
     quota_defaults q;
     q.windows = {{1000, 60}};           // Enterprise plan; the account's quota overrides it

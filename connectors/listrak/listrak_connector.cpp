@@ -311,6 +311,20 @@ class listrak_connector final : public connector {
     return {{"username", true, false}, {"password", true, true}};
   }
 
+  std::vector<setting_rule> settings() const override {
+    return {
+        integer_setting("interval_days", 1, 3650, 365, "days per ReportListMessageActivity window"),
+        integer_setting("engagement_days", 1, 3650, 30,
+                        "a message's opens, clicks, reads, unsubscribes and sends are re-read on every "
+                        "run until this many days after its SendDate"),
+        integer_setting("bounce_days", 0, 3650, 7,
+                        "the same for bounces (Listrak bounces within 72 h)"),
+        time_zone_setting("time_zone", "UTC",
+                          "the account's server time zone: the zone of every date Listrak writes or "
+                          "reads without one"),
+    };
+  }
+
   quota_defaults default_quota() const override {
     quota_defaults q;
     q.concurrency = 4;  // no documented limit: stay polite

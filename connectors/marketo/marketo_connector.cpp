@@ -120,6 +120,20 @@ class marketo_connector final : public connector {
     return {{"client_id", true, false}, {"client_secret", true, true}};
   }
 
+  std::vector<setting_rule> settings() const override {
+    return {
+        integer_setting("export_days", 1, 31, 31, "days per Bulk Extract window (Marketo allows 31)"),
+        integer_setting("poll_interval_s", 1, 3600, 60, "seconds between export status polls"),
+        integer_setting("export_timeout_s", 60, 7 * 86400, 10800,
+                        "seconds after which one export is given up"),
+        choice_setting("leads_filter", {"updatedAt", "createdAt"}, "updatedAt",
+                       "the leads export's date filter; createdAt is also the automatic fallback "
+                       "when the subscription answers 1035 (changes to older leads are then not seen)"),
+        choice_setting("activities_via", {"bulk", "rest"}, "bulk",
+                       "bulk (Bulk Extract) or rest (paging token and activities.json, 300 a page)"),
+    };
+  }
+
   quota_defaults default_quota() const override {
     quota_defaults q;
     q.daily_calls = 40'000;  // 80% of Marketo's usual 50,000 (tap-marketo's default)

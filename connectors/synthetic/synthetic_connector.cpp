@@ -59,6 +59,7 @@ class synthetic_connector final : public connector {
 
   std::vector<credential_spec> credentials() const override { return {{"api_key", true, true}}; }
 
+  std::vector<setting_rule> settings() const override { return {}; }
   quota_defaults default_quota() const override { return {}; }
 
   result<std::vector<stream_descriptor>> discover(session&) override {

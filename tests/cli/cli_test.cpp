@@ -63,7 +63,7 @@ TEST(cli_help, lists_only_implemented_subcommands) {
   const auto r = run_quarry({"--help"}, "unused");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(listed_subcommands(r.out),
-            (std::vector<std::string>{"extract", "reset", "discover", "serve", "worker", "demo", "sim"}))
+            (std::vector<std::string>{"extract", "reset", "discover", "serve", "worker", "demo", "config", "sim"}))
       << r.out;
 }
 

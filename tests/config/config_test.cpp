@@ -3,6 +3,7 @@
 // field (JSON pointer) and the phrase the user will read.
 
 #include "config/config.hpp"
+#include "tests/config/test_sources.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -100,7 +101,7 @@ constexpr std::string_view valid_document = R"({
                 "time_zone": "America/Chicago",
                 "windows": [{"calls": 100, "seconds": 20}, {"calls": 5000, "seconds": 3600}],
                 "concurrency": 10, "daily_bytes": 524288000},
-      "settings": {"batch_size": 300, "partner_id": "p-9"}
+      "settings": {"export_days": 7, "activities_via": "rest"}
     },
     "lstrk": {
       "source": "listrak",
@@ -133,7 +134,7 @@ const std::vector<config_issue>& issues_of(const load_result& r) {
 }
 
 TEST(config_parse, valid_document_fills_every_field) {
-  const auto r = parse(with_paths(std::string(valid_document)), default_source_rules());
+  const auto r = parse(with_paths(std::string(valid_document)), test_source_rules());
   ASSERT_TRUE(std::holds_alternative<quarry_config>(r)) << format_issues(issues_of(r));
   const auto& cfg = std::get<quarry_config>(r);
 
@@ -195,7 +196,7 @@ TEST(config_parse, valid_document_fills_every_field) {
   EXPECT_EQ(mkto->quota.concurrency, 10);
   EXPECT_EQ(mkto->quota.daily_bytes, 524288000);
   ASSERT_NE(mkto->settings, nullptr);
-  EXPECT_EQ(*mkto->settings, json::parse(R"({"batch_size": 300, "partner_id": "p-9"})"));
+  EXPECT_EQ(*mkto->settings, json::parse(R"({"export_days": 7, "activities_via": "rest"})"));
 
   const account_config* lstrk = cfg.find_account("lstrk");
   ASSERT_NE(lstrk, nullptr);
@@ -244,7 +245,7 @@ TEST(config_parse, valid_document_fills_every_field) {
 }
 
 TEST(config_parse, minimal_document_takes_defaults) {
-  const auto r = parse(R"({"kafka": {"embedded": true}})", default_source_rules());
+  const auto r = parse(R"({"kafka": {"embedded": true}})", test_source_rules());
   ASSERT_TRUE(std::holds_alternative<quarry_config>(r)) << format_issues(issues_of(r));
   const auto& cfg = std::get<quarry_config>(r);
   EXPECT_TRUE(cfg.kafka.embedded);
@@ -274,7 +275,7 @@ TEST(config_parse, absent_streams_select_all_and_empty_listen_is_off) {
   const auto r = parse(patched(R"({"telemetry": {"listen": ""},
                                    "jobs": [{"name": "j", "account": "mkto",
                                              "start_date": "2024-01-01T00:00:00Z"}]})"),
-                       default_source_rules());
+                       test_source_rules());
   ASSERT_TRUE(std::holds_alternative<quarry_config>(r)) << format_issues(issues_of(r));
   const auto& cfg = std::get<quarry_config>(r);
   EXPECT_EQ(cfg.telemetry.listen, "");
@@ -411,7 +412,22 @@ const bad_config_case bad_configs[] = {
     {"bad_daily_reset", R"({"accounts": {"mkto": {"quota": {"daily_reset": "24:00"}}}})", "",
      "/accounts/mkto/quota/daily_reset", "expected a time of day HH:MM"},
     {"bad_time_zone", R"({"accounts": {"mkto": {"quota": {"time_zone": "America Chicago"}}}})", "",
-     "/accounts/mkto/quota/time_zone", "expected an IANA time zone name"},
+     "/accounts/mkto/quota/time_zone", "expected a time zone of the tz database"},
+    {"unknown_time_zone", R"({"accounts": {"mkto": {"quota": {"time_zone": "America/Chicgo"}}}})", "",
+     "/accounts/mkto/quota/time_zone", R"(like "America/Chicago" or "UTC"; got "America/Chicgo")"},
+    {"unknown_setting", R"({"accounts": {"mkto": {"settings": {"export_dayz": 3}}}})", "",
+     "/accounts/mkto/settings/export_dayz",
+     R"(unknown setting "export_dayz" of source marketo; did you mean "export_days"?)"},
+    {"setting_out_of_range", R"({"accounts": {"mkto": {"settings": {"export_days": 45}}}})", "",
+     "/accounts/mkto/settings/export_days", "must be an integer from 1 to 31, got 45"},
+    {"setting_of_wrong_type", R"({"accounts": {"mkto": {"settings": {"export_days": "fast"}}}})", "",
+     "/accounts/mkto/settings/export_days", "got a string"},
+    {"setting_not_a_choice", R"({"accounts": {"mkto": {"settings": {"activities_via": "soap"}}}})", "",
+     "/accounts/mkto/settings/activities_via", R"(must be one of bulk, rest; got "soap")"},
+    {"columns_under_settings", R"({"accounts": {"mkto": {"settings": {"leads": {"columns": ["email"]}}}}})",
+     "", "/accounts/mkto/settings/leads", "(streams and columns are chosen under /jobs/<i>/streams)"},
+    {"setting_of_a_source_without_settings", R"({"accounts": {"lstrk": {"settings": {"interval": 3}}}})",
+     "", "/accounts/lstrk/settings/interval", "of source listrak; it reads no settings"},
     {"zero_concurrency", R"({"accounts": {"mkto": {"quota": {"concurrency": 0}}}})", "",
      "/accounts/mkto/quota/concurrency", "must be an integer >= 1, got 0"},
     {"settings_not_object", R"({"accounts": {"mkto": {"settings": [1]}}})", "",
@@ -468,7 +484,7 @@ TEST_P(config_rejects, with_one_issue_at_the_field) {
   const auto& c = GetParam();
   const std::string text =
       c.document.empty() ? patched(c.patch) : with_paths(std::string(c.document));
-  const auto r = parse(text, default_source_rules());
+  const auto r = parse(text, test_source_rules());
   const auto& issues = issues_of(r);
   ASSERT_EQ(issues.size(), 1u) << format_issues(issues);
   EXPECT_EQ(issues[0].pointer, c.pointer);
@@ -481,7 +497,7 @@ INSTANTIATE_TEST_SUITE_P(config, config_rejects, ::testing::ValuesIn(bad_configs
 
 TEST(config_parse, missing_credentials_report_each_field) {
   const auto r = parse(patched(R"({"accounts": {"lstrk": {"credentials": null}}})"),
-                       default_source_rules());
+                       test_source_rules());
   const auto& issues = issues_of(r);
   ASSERT_EQ(issues.size(), 2u) << format_issues(issues);
   // In the order the source lists its fields.
@@ -498,7 +514,7 @@ TEST(config_parse, reports_every_issue_at_once) {
       "accounts": {"mkto": {"credentials": {"client_secret": "inline"}}},
       "jobs": [{"name": "j", "account": "nobody", "start_date": "2024-01-01T00:00:00Z"}]
   })"),
-                       default_source_rules());
+                       test_source_rules());
   const auto& issues = issues_of(r);
   std::set<std::string> pointers;
   for (const auto& i : issues) pointers.insert(i.pointer);
@@ -530,14 +546,14 @@ std::string write_config(const std::string& name, const std::string& text) {
 
 TEST(config_load_file, loads_a_valid_file) {
   const auto path = write_config("valid.json", with_paths(std::string(valid_document)));
-  const quarry_config cfg = load_file(path, default_source_rules());
+  const quarry_config cfg = load_file(path, test_source_rules());
   EXPECT_EQ(cfg.jobs.size(), 2u);
 }
 
 TEST(config_load_file, missing_file_names_path_and_reason) {
   const std::string path = (fixtures().dir / "absent.json").string();
   try {
-    (void)load_file(path, default_source_rules());
+    (void)load_file(path, test_source_rules());
     FAIL() << "expected config_error";
   } catch (const config_error& e) {
     EXPECT_EQ(e.path(), path);
@@ -550,7 +566,7 @@ TEST(config_load_file, invalid_file_throws_every_issue) {
   const auto path = write_config("bad.json", patched(R"({"kafka": {"compression": "x"},
                                                         "engine": {"workers": 0}})"));
   try {
-    (void)load_file(path, default_source_rules());
+    (void)load_file(path, test_source_rules());
     FAIL() << "expected config_error";
   } catch (const config_error& e) {
     ASSERT_EQ(e.issues().size(), 2u);
@@ -585,13 +601,13 @@ TEST(config_secrets, never_appear_in_messages) {
   for (std::size_t i = 0; i < std::size(leaky_documents); ++i) {
     SCOPED_TRACE("document " + std::to_string(i));
     const std::string text = with_paths(std::string(leaky_documents[i]));
-    const auto r = parse(text, default_source_rules());
+    const auto r = parse(text, test_source_rules());
     const auto& issues = issues_of(r);
     ASSERT_FALSE(issues.empty());
     const auto path = write_config("leaky" + std::to_string(i) + ".json", text);
     std::string what;
     try {
-      (void)load_file(path, default_source_rules());
+      (void)load_file(path, test_source_rules());
     } catch (const config_error& e) {
       what = e.what();
     }
@@ -607,21 +623,27 @@ TEST(config_secrets, never_appear_in_messages) {
   }
 }
 
-TEST(config_sources, default_rules_describe_shipped_connectors) {
-  const auto rules = default_source_rules();
-  const source_rules* cc = find_source(rules, "constant_contact");
-  ASSERT_NE(cc, nullptr);
-  ASSERT_EQ(cc->credentials.size(), 3u);
-  EXPECT_EQ(cc->credentials[0].name, "client_id");
-  EXPECT_FALSE(cc->credentials[0].secret);
-  EXPECT_TRUE(cc->credentials[2].secret);
-  for (const char* name : {"synthetic", "marketo", "bronto", "listrak", "kustomer"})
-    EXPECT_NE(find_source(rules, name), nullptr) << name;
-  EXPECT_EQ(find_source(rules, "salesforce"), nullptr);
+TEST(config_parse, a_bad_time_zone_and_a_bad_reset_are_both_reported) {
+  const auto r = parse(patched(R"({"accounts": {"mkto": {"quota": {"daily_reset": "25:00",
+                                                                   "time_zone": "Europe/Berlinn"}}}})"),
+                       test_source_rules());
+  const auto& issues = issues_of(r);
+  ASSERT_EQ(issues.size(), 2u) << format_issues(issues);
+  EXPECT_EQ(issues[0].pointer, "/accounts/mkto/quota/daily_reset");
+  EXPECT_EQ(issues[1].pointer, "/accounts/mkto/quota/time_zone");
+}
+
+TEST(config_parse, every_bad_setting_is_reported_at_once) {
+  const auto r = parse(patched(R"({"accounts": {"mkto": {"settings": {
+      "export_dayz": 3, "export_days": 45, "activities_via": "rets"}}}})"),
+                       test_source_rules());
+  const auto& issues = issues_of(r);
+  ASSERT_EQ(issues.size(), 3u) << format_issues(issues);
+  EXPECT_NE(issues[0].message.find(R"(did you mean "rest"?)"), std::string::npos) << issues[0].message;
 }
 
 TEST(config_sources, validator_uses_the_rules_it_is_given) {
-  const std::vector<source_rules> rules = {{"custom", {{"token", false, true}}}};
+  const std::vector<source_rules> rules = {{"custom", {{"token", false, true}}, {}}};
   const auto ok = parse(R"({"kafka": {"embedded": true},
                             "accounts": {"a": {"source": "custom"}}})",
                         rules);

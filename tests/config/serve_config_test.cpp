@@ -3,6 +3,7 @@
 // is_loopback_listen. Each bad document names the field by JSON pointer.
 
 #include "config/config.hpp"
+#include "tests/config/test_sources.hpp"
 #include "schedule/schedule.hpp"
 
 #include <gtest/gtest.h>
@@ -46,7 +47,7 @@ std::string with_schedule(std::string_view schedule) {
 }
 
 quarry_config parsed(const std::string& text) {
-  auto r = parse(text, default_source_rules());
+  auto r = parse(text, test_source_rules());
   if (auto* issues = std::get_if<std::vector<config_issue>>(&r)) {
     ADD_FAILURE() << format_issues(*issues);
     return {};
@@ -55,7 +56,7 @@ quarry_config parsed(const std::string& text) {
 }
 
 std::vector<config_issue> issues(const std::string& text) {
-  auto r = parse(text, default_source_rules());
+  auto r = parse(text, test_source_rules());
   auto* found = std::get_if<std::vector<config_issue>>(&r);
   return found ? *found : std::vector<config_issue>{};
 }

@@ -4,6 +4,7 @@
 
 #include "connectors/core/boundary.hpp"
 #include "connectors/core/paginator.hpp"
+#include "connectors/core/stream.hpp"
 #include "connectors/core/timestamp.hpp"
 #include "connectors/core/token_holder.hpp"
 
@@ -22,6 +23,17 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 // --- instants --------------------------------------------------------------------
+
+TEST(stream_selection_test, column_globs_apply_to_every_stream_they_match_and_names_win) {
+  connectors::stream_selection sel;
+  sel.columns = {{"activities_*", {"leadId", "activityDate"}},
+                 {"activities_click_link", {"leadId", "primaryAttributeValue"}}};
+  ASSERT_NE(sel.columns_of("activities_open_email"), nullptr);
+  EXPECT_EQ(*sel.columns_of("activities_open_email"), (std::vector<std::string>{"leadId", "activityDate"}));
+  ASSERT_NE(sel.columns_of("activities_click_link"), nullptr);
+  EXPECT_EQ(sel.columns_of("activities_click_link")->back(), "primaryAttributeValue");
+  EXPECT_EQ(sel.columns_of("leads"), nullptr);
+}
 
 TEST(instant_test, keeps_the_written_precision_through_parse_and_format) {
   struct row {

@@ -773,7 +773,7 @@ TEST(constant_contact_e2e, deletes_flag_and_both_deliver_the_flagged_record) {
   }
 }
 
-TEST(constant_contact_e2e, a_deletes_setting_of_no_known_value_stops_the_run_naming_it) {
+TEST(constant_contact_e2e, a_deletes_setting_of_no_known_value_is_refused_at_load_naming_it) {
   auto s = start(small_account());
   temp_dir dir;
   write_refresh_token(dir, s->options().refresh_token);
@@ -781,11 +781,11 @@ TEST(constant_contact_e2e, a_deletes_setting_of_no_known_value_stops_the_run_nam
   jo.settings = {{"deletes", "soft"}};
   const auto cfg = dir.write("quarry.json", make_config(unique_prefix("bad-deletes"), *s, dir, jo));
   const auto r = extract(dir, cfg, *s);
-  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("settings.deletes must be \"tombstone\", \"flag\" or \"both\", got \"soft\""),
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(R"(/settings/deletes: must be one of tombstone, flag, both; got "soft")"),
             std::string::npos)
       << r.out << r.err;
-  EXPECT_EQ(s->http().stats().calls_total, 0) << "refused at plan time";
+  EXPECT_EQ(s->http().stats().calls_total, 0) << "refused at load";
 }
 
 } // namespace

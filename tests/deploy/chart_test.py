@@ -307,9 +307,11 @@ class chart(unittest.TestCase):
                                                    "app.kubernetes.io/instance": "t",
                                                    "app.kubernetes.io/component": "worker"}}}
         prometheus = {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}
-        # Defaults: the cluster port only from this release's workers; the
-        # coordinator's http port (admin API) open; workers' http from Prometheus.
-        self.assertEqual(rules(self.default, "coordinator"), {"http": None, "cluster": [workers]})
+        # Defaults: the cluster port only from this release's workers; every
+        # http port (the coordinator's serves the admin API too) from Prometheus.
+        self.assertEqual(rules(self.default, "coordinator"), {"http": [prometheus], "cluster": [workers]})
+        opened = render(*TLS, "--set", "networkPolicy.admin.restrict=false")
+        self.assertEqual(rules(opened, "coordinator"), {"http": None, "cluster": [workers]})
         self.assertEqual(rules(self.default, "worker"), {"http": [prometheus]})
         for component in ("coordinator", "worker"):
             self.assertEqual(one(self.default, "NetworkPolicy", component)["spec"]["policyTypes"], ["Ingress"])

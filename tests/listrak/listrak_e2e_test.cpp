@@ -373,7 +373,7 @@ INSTANTIATE_TEST_SUITE_P(
              info.param.readings["subsecond"].get<std::string>();
     });
 
-TEST(listrak_e2e, bad_settings_fail_the_run_naming_the_setting) {
+TEST(listrak_e2e, bad_settings_are_refused_at_load_naming_the_setting) {
   auto s = start(account(1, 1, 2, 2));
   temp_dir dir;
   const auto prefix = unique_prefix("settings");
@@ -386,8 +386,8 @@ TEST(listrak_e2e, bad_settings_fail_the_run_naming_the_setting) {
   for (const auto& [settings, name] : cases) {
     const auto cfg = dir.write("quarry.json", make_config(prefix, *s, 1, 0, nullptr, settings));
     const auto r = extract(dir, cfg, *s);
-    EXPECT_EQ(r.exit_code, 1) << settings;
-    EXPECT_NE((r.out + r.err).find("setting " + name), std::string::npos) << settings << "\n" << r.out << r.err;
+    EXPECT_EQ(r.exit_code, 2) << settings;
+    EXPECT_NE((r.out + r.err).find("/settings/" + name + ": "), std::string::npos) << settings << "\n" << r.out << r.err;
   }
   EXPECT_EQ(s->http().stats().calls_total, 0) << "nothing is read with a bad setting";
 }
