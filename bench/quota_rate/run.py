@@ -6,15 +6,17 @@ For each case (source x latency x window_counting reading), a simulator is
 started with the vendor's own limits (Constant Contact: 4 calls/s, 10,000 a
 day; Marketo: 100 calls per 20 s, 10 in flight, 50,000 a day), quarry
 extracts from it with --workers workers, and this script samples the
-simulator's call count (GET /_sim/stats) every 100 ms. The rate is the calls
-between the 10th and the last-but-10th call over the time between them (the
-sustained part: no start-up, no tail); violations are the simulator's own
-count of calls it had to refuse, max_seen its busiest window.
+simulator's call count (GET /_sim/stats) every 100 ms. The rate is taken
+over whole windows: from the moment the count reached N (the first window's
+limit, spent at once at the start) to the moment it reached the last
+multiple of N before the last 10 calls (no start-up burst, no tail);
+violations are the simulator's own count of calls it had to refuse,
+max_seen its busiest window.
 
 Datasets are sized for >= 300 calls: Constant Contact --campaigns (each sent
 campaign: its activity, 8 report pages, fanned out to workers), Marketo
---programs (200 a page, read by one task) with a start_date 10 days back
-(one export window per stream).
+--programs (200 a page, read by one task), all data within the last 30 days
+(one or two export windows per stream).
 
 --quarry-before runs the same cases with a second binary (e.g. built from
 main) in the same invocation, so before and after are paired.
@@ -46,7 +48,9 @@ def start_sim(quarry, source, latency, reading, a):
     if source == "constant_contact":
         cmd += ["--campaigns", str(a.cc_campaigns), "--recipients", "20", "--contacts", "300"]
     else:
-        cmd += ["--programs", str(a.mk_programs), "--leads", "200", "--activities", "500"]
+        data_start = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)).strftime("%Y-%m-%d")
+        cmd += ["--programs", str(a.mk_programs), "--leads", "200", "--activities", "500",
+                "--data-start", data_start, "--data-days", "30"]
     sim = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = sim.stdout.readline().split()[-1]
     return sim, url
@@ -66,9 +70,9 @@ def config(source, url, work, a, stamp):
         account = {"source": "marketo", "endpoint": url,
                    "credentials": {"client_id": "quarry-client", "client_secret": {"env": "MKTO_SECRET"}},
                    "settings": {"poll_interval_s": 1}}
-        # Recent: one export window each for leads and activities, so the
-        # programs' pages (not the export queue) set the pace.
-        start = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # The data spans the last 30 days: one or two export windows per
+        # stream, so the programs' pages (not the export queue) set the pace.
+        start = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
     cfg = {"kafka": {"bootstrap_servers": a.bootstrap, "topic_prefix": "bench-qr-" + stamp,
                      "replication_factor": 1},
            "engine": {"workers": a.workers},
@@ -109,11 +113,16 @@ def run_case(quarry, source, latency, reading, a, out, label):
         sim.terminate()
         sim.wait()
     total = stats["calls_total"]
-    lo, hi = 10, total - 10
+    limit = LIMITS[source]
+    # From the end of the first window's burst (N calls) to the moment the
+    # count reached the last whole multiple of N before the tail: whole windows.
+    n = limit["calls"]
+    lo, hi = n, n * ((total - 10) // n)
     t_lo = next(t for t, c in samples if c >= lo)
     t_hi = next(t for t, c in samples if c >= hi)
     rate = (hi - lo) / (t_hi - t_lo) if t_hi > t_lo else float("nan")
-    limit = LIMITS[source]
+    with open(os.path.join(out, "%s-%s-%dms-%s.samples.json" % (label, source, latency, reading)), "w") as f:
+        json.dump(samples, f)
     return {"binary": label, "source": source, "latency_ms": latency, "reading": reading,
             "rc": p.returncode, "calls": total, "wall_s": round(wall, 1),
             "rate_per_s": round(rate, 3),
