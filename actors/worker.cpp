@@ -57,14 +57,24 @@ class task_session final : public connectors::session {
   void report_usage(std::int64_t calls_today) override;
   void warn(std::string_view message) override;
 
-  // Commits what is pending (records, bookmark, schemas, spawned children)
-  // and releases the children. `final`: the task is done, so a child task
-  // also clears its pending entry.
-  status commit(bool final = false);
-  // After a failed task: commits what the last checkpoint covers (its
-  // records, bookmark and children) and drops what was emitted after it.
-  status commit_checkpointed();
-  status abort();
+  // The task ended well: what it emitted since its last checkpoint goes into
+  // the open transaction, and `final` (not a plan) adds its final state (a
+  // child clears its pending entry, a full-table task completes its
+  // snapshot). Committed with its batch.
+  status finish(bool final);
+  // The task failed: what it emitted since its last checkpoint is dropped
+  // (it never reached the transaction); what its checkpoints cover (records,
+  // bookmark, children) is committed with its batch.
+  void drop_uncheckpointed();
+  // The state changes this task adds to the batch's commit.
+  sinks::task_states pending_states();
+  // The batch committed: pending becomes committed, children are released.
+  void committed();
+  // The batch's transaction was aborted: everything uncommitted is gone.
+  void reset();
+
+  const task& work() const { return task_; }
+  bool holds_children() const { return !held_children_.empty(); }
 
   std::uint64_t calls() const { return calls_; }
   const std::map<std::string, std::uint64_t>& records() const { return records_; }
@@ -74,7 +84,6 @@ class task_session final : public connectors::session {
   std::int64_t snapshot_records() const { return snapshot_records_; }
   std::uint64_t snapshot_deleted() const { return snapshot_deleted_; }
   std::vector<stream_info>& declared() { return declared_; }
-  std::vector<connectors::task_spec>& released_children() { return released_; }
 
  private:
   actors::permit_source permits() const;
@@ -98,7 +107,6 @@ class task_session final : public connectors::session {
   std::uint64_t calls_ = 0;
   std::map<std::string, std::uint64_t> records_;  // committed, per stream
   std::map<std::string, std::uint64_t> uncommitted_counts_;
-  std::uint64_t uncommitted_records_ = 0;
   // Records emitted since the last checkpoint: they reach the transaction
   // only with the bookmark that covers them.
   // Kept in one arena: no allocation per record on the hot path.
@@ -115,12 +123,10 @@ class task_session final : public connectors::session {
   std::int64_t snapshot_records_ = -1;
   std::uint64_t snapshot_deleted_ = 0;
   status flush_emitted();
-  bool dirty_ = false;  // anything written since the last commit
   std::string pending_bookmark_;
   std::string committed_bookmark_;
-  steady_clock::time_point last_commit_ = steady_clock::now();
   std::vector<connectors::task_spec> held_children_;
-  std::vector<connectors::task_spec> released_;
+  std::vector<sinks::state_update> final_states_;  // from finish(): child done, snapshot
 };
 
 class worker_actor final : public caf::blocking_actor {
@@ -134,20 +140,32 @@ class worker_actor final : public caf::blocking_actor {
     if (!open_sink()) return;
     bool running = true;
     while (running) {
-      request(config_.coordinator, caf::infinite, pull_atom_v, config_.id)
-          .receive(
-              [&](task_assignment& a) {
-                if (a.shutdown)
-                  running = false;
-                else
-                  execute(a.work);
-              },
-              [&](caf::error& e) {
-                spdlog::debug("worker {}: coordinator gone ({})", config_.id.str(),
-                              system().render(e));
-                running = false;
-              });
+      // With uncommitted tasks the worker only try-pulls: no task ready
+      // means commit now, then wait for one.
+      const bool open = !batch_.empty();
+      std::optional<task_assignment> next;
+      auto on_error = [&](caf::error& e) {
+        spdlog::debug("worker {}: coordinator gone ({})", config_.id.str(), system().render(e));
+        running = false;
+      };
+      if (open)
+        request(config_.coordinator, caf::infinite, try_pull_atom_v)
+            .receive([&](task_assignment& a) { next = std::move(a); }, on_error);
+      else
+        request(config_.coordinator, caf::infinite, pull_atom_v, config_.id)
+            .receive([&](task_assignment& a) { next = std::move(a); }, on_error);
+      if (!next || next->shutdown) break;
+      if (next->work.id == 0) {  // none ready
+        (void)commit_batch();
+        continue;
+      }
+      execute(next->work);
+      if (commit_due(!batch_.empty() && batch_.back()->session->holds_children()))
+        (void)commit_batch();
     }
+    // Stopping (shutdown, or the coordinator is gone): what finished is
+    // committed and reported; the coordinator re-queues the rest.
+    (void)commit_batch();
     if (auto st = sink_->abort(); !st) spdlog::debug("worker abort: {}", st.error().message);
     sink_.reset();
   }
@@ -190,11 +208,106 @@ class worker_actor final : public caf::blocking_actor {
     send(config_.coordinator, std::move(children));
   }
 
+  // A sink call failed: the open transaction may hold part of a checkpoint,
+  // so the batch is aborted (abort_batch) before anything else commits.
+  status sink_failed(status st) {
+    if (!st) sink_failed_ = true;
+    return st;
+  }
+
+  // Counts records that reached the open transaction.
+  void written() { ++batch_records_; }
+
+  // Whether the batch should commit now: enough records, open long enough,
+  // or (`children`) the last task holds children that other workers could
+  // run (so no earlier one does: they were committed then).
+  bool commit_due(bool children) const {
+    if (children) return true;
+    if (batch_records_ >= config_.checkpoint_records) return true;
+    return !batch_.empty() && steady_clock::now() - batch_opened_ >= config_.checkpoint_interval;
+  }
+
+  // Commits every task of the batch in one transaction, then reports each
+  // finished task and releases every task's children. On failure the
+  // transaction is aborted and every task in it fails (abort_batch).
+  status commit_batch() {
+    if (batch_.empty()) return {};
+    if (sink_failed_) return abort_batch(make_error(error_kind::retriable, "the output failed"));
+    std::vector<sinks::task_states> states;
+    states.reserve(batch_.size());
+    for (auto& b : batch_)
+      if (auto s = b->session->pending_states(); !s.updates.empty()) states.push_back(std::move(s));
+    if (auto st = sink_->commit(states); !st) return abort_batch(std::move(st).error());
+    batch_records_ = 0;
+    batch_opened_ = steady_clock::now();
+    std::vector<std::unique_ptr<batched>> running;
+    for (auto& b : batch_) {
+      b->session->committed();
+      if (!b->finished) {
+        running.push_back(std::move(b));
+        continue;
+      }
+      report(*b);
+    }
+    batch_ = std::move(running);
+    return {};
+  }
+
+  // The batch's transaction cannot commit: abort it. Its tasks lose their
+  // uncommitted work and fail (the coordinator retries them from their
+  // committed bookmarks); a task still running sees `e` from its checkpoint.
+  status abort_batch(error e) {
+    spdlog::warn("worker {}: transaction of {} task(s) aborted: {}", config_.id.str(),
+                 batch_.size(), e.message);
+    if (auto ab = sink_->abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
+    sink_failed_ = false;
+    batch_records_ = 0;
+    batch_opened_ = steady_clock::now();
+    std::vector<std::unique_ptr<batched>> running;
+    for (auto& b : batch_) {
+      b->session->reset();
+      if (!b->finished) {
+        running.push_back(std::move(b));
+        continue;
+      }
+      if (b->out.outcome == task_outcome::done) {
+        // A batch-mate: nothing of its own failed, so it may be retried.
+        fail(b->out, make_error(error_kind::retriable,
+                                "its transaction was aborted: " + e.message));
+      }
+      b->ok = false;
+      report(*b);
+    }
+    batch_ = std::move(running);
+    return e;
+  }
+
   const worker_config& config() const { return config_; }
   http::client& http() { return http_; }
   sinks::record_sink& sink() { return *sink_; }
 
  private:
+  // A task that ran (or runs) in the open batch, reported after its commit.
+  struct batched {
+    task work;
+    task_result out;
+    std::unique_ptr<task_session> session;
+    bool finished = false;
+    bool ok = false;
+  };
+
+  void report(batched& b) {
+    auto& out = b.out;
+    auto& session = *b.session;
+    out.calls = session.calls();
+    out.snapshot_records = b.ok ? session.snapshot_records() : -1;
+    out.snapshot_deleted = b.ok ? session.snapshot_deleted() : 0;
+    out.records.clear();
+    for (const auto& [stream, n] : session.records()) out.records.push_back({stream, n});
+    if (!session.committed_bookmark().empty()) out.bookmark = session.committed_bookmark();
+    send(config_.coordinator, std::move(out));
+  }
+
   bool open_sink() {
     for (int attempt = 1;; ++attempt) {
       auto st = sink_->open();
@@ -205,10 +318,11 @@ class worker_actor final : public caf::blocking_actor {
     }
   }
 
-  void execute(task& t) {
-    current_ = t.id;
-    cancelled_ = false;
-    task_result out;
+  void execute(task& assigned) {
+    auto entry = std::make_unique<batched>();
+    entry->work = std::move(assigned);
+    task& t = entry->work;
+    task_result& out = entry->out;
     out.id = t.id;
     out.run = t.run;
     out.worker = config_.id;
@@ -226,6 +340,9 @@ class worker_actor final : public caf::blocking_actor {
       return;
     }
     if (!t.recover_from.empty()) {
+      // Fencing may wait for the lost producer's transaction to end: none
+      // of this worker's stays open meanwhile.
+      (void)commit_batch();
       if (auto st = recover(t, *job); !st) {
         fail(out, std::move(st).error());
         send(config_.coordinator, std::move(out));
@@ -233,30 +350,23 @@ class worker_actor final : public caf::blocking_actor {
       }
       out.bookmark = t.bookmark;
     }
-    task_session session{*this, t, *job};
-    status st = t.kind == "plan" ? plan(t, *job, *connector, session)
-                                 : run(t, *connector, session);
-    if (st) {
-      st = session.commit(t.kind != "plan");
-    } else if (t.kind != "plan") {
-      // Keep the progress the task checkpointed before it failed (a quota
-      // that ran out, a bad page): the retry or the next run goes on from there.
-      if (auto kept = session.commit_checkpointed(); !kept)
-        spdlog::warn("task {} {}: could not keep its checkpointed progress: {}", t.job.str(),
-                     t.stream.str(), kept.error().message);
-    }
+    current_ = t.id;
+    cancelled_ = false;
+    entry->session = std::make_unique<task_session>(*this, t, *job);
+    if (batch_.empty()) batch_opened_ = steady_clock::now();
+    batched& b = *entry;
+    batch_.push_back(std::move(entry));
+    task_session& session = *b.session;
+    status st = t.kind == "plan" ? plan(t, *job, *connector, session) : run(t, *connector, session);
+    current_ = 0;
+    if (st) st = session.finish(t.kind != "plan");
     if (!st) {
-      if (auto ab = session.abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
+      session.drop_uncheckpointed();
       fail(out, std::move(st).error());
     }
-    if (st && t.kind != "plan") release_children(t, session.released_children(), true);
-    out.calls = session.calls();
-    out.snapshot_records = st ? session.snapshot_records() : -1;
-    out.snapshot_deleted = session.snapshot_deleted();
-    for (const auto& [stream, n] : session.records()) out.records.push_back({stream, n});
-    if (!session.committed_bookmark().empty()) out.bookmark = session.committed_bookmark();
-    send(config_.coordinator, std::move(out));
-    current_ = 0;
+    b.finished = true;
+    b.ok = static_cast<bool>(st);
+    if (sink_failed_) (void)abort_batch(make_error(error_kind::retriable, "the output failed"));
   }
 
   status run(const task& t, connectors::connector& connector, task_session& session) {
@@ -300,7 +410,7 @@ class worker_actor final : public caf::blocking_actor {
     }
     auto& tasks = *planned;
     if (!tasks) return std::move(tasks).error();
-    if (auto st = session.commit(); !st) return st;  // schemas out before any record
+    if (auto st = commit_batch(); !st) return st;  // schemas out before any record
     learned.streams = session.declared();
     send(config_.coordinator, std::move(learned));
     // Children that earlier runs spawned but never finished come back too.
@@ -366,6 +476,12 @@ class worker_actor final : public caf::blocking_actor {
   std::unique_ptr<sinks::record_sink> sink_;
   task_id current_ = 0;
   bool cancelled_ = false;
+  // Group commit: the tasks whose work is in the open transaction, in the
+  // order they started; at most the last one is still running.
+  std::vector<std::unique_ptr<batched>> batch_;
+  std::uint64_t batch_records_ = 0;  // records in the open transaction
+  steady_clock::time_point batch_opened_;  // its first task started, or the last commit
+  bool sink_failed_ = false;
 };
 
 task_session::task_session(worker_actor& worker, const task& t, const job_entry& job)
@@ -491,7 +607,8 @@ status task_session::flush_emitted() {
     const auto key = arena.substr(e.key_at, e.key_size);
     std::optional<std::string_view> value;
     if (!e.tombstone) value = arena.substr(e.key_at + e.key_size, e.value_size);
-    if (auto st = worker_.sink().write(origin_, *e.keys, key, value); !st) return st;
+    if (auto st = worker_.sink_failed(worker_.sink().write(origin_, *e.keys, key, value)); !st)
+      return st;
     if (e.keys == snapshot) {
       if (value) {
         if (snapshot_keys_.find(key) == snapshot_keys_.end()) snapshot_keys_.emplace(key);
@@ -500,8 +617,7 @@ status task_session::flush_emitted() {
       }
     }
     if (value) ++uncommitted_counts_[e.keys->name];
-    ++uncommitted_records_;
-    dirty_ = true;
+    worker_.written();
   }
   since_checkpoint_.clear();
   arena_.clear();
@@ -511,18 +627,11 @@ status task_session::flush_emitted() {
 status task_session::checkpoint(const json& bookmark) {
   if (auto st = flush_emitted(); !st) return st;
   pending_bookmark_ = bookmark.dump();
-  dirty_ = true;
-  const auto& cfg = worker_.config();
-  if (uncommitted_records_ >= cfg.checkpoint_records || !held_children_.empty() ||
-      steady_clock::now() - last_commit_ >= cfg.checkpoint_interval)
-    return commit();
+  if (worker_.commit_due(!held_children_.empty())) return worker_.commit_batch();
   return {};
 }
 
-void task_session::spawn(connectors::task_spec child) {
-  held_children_.push_back(std::move(child));
-  dirty_ = true;
-}
+void task_session::spawn(connectors::task_spec child) { held_children_.push_back(std::move(child)); }
 
 void task_session::declare(const connectors::stream_descriptor& stream) {
   std::string schema = stream.schema.dump();
@@ -537,7 +646,6 @@ void task_session::declare(const connectors::stream_descriptor& stream) {
                                               stream.primary_key);
       !st)
     spdlog::warn("cannot publish schema of {}: {}", stream.name, st.error().message);
-  dirty_ = true;
 }
 
 bool task_session::cancelled() const { return worker_.poll_cancelled(); }
@@ -552,10 +660,10 @@ void task_session::report_usage(std::int64_t calls_today) {
     worker_.send(quota, quota_usage_report{calls_today});
 }
 
-status task_session::commit_checkpointed() {
+void task_session::drop_uncheckpointed() {
   since_checkpoint_.clear();
   arena_.clear();
-  return commit();
+  final_states_.clear();
 }
 
 status task_session::complete_snapshot(std::vector<sinks::state_update>& states) {
@@ -568,7 +676,9 @@ status task_session::complete_snapshot(std::vector<sinks::state_update>& states)
   } else if (old_keys != previous.end() && old_keys->is_array()) {
     for (const auto& k : *old_keys) {
       if (!k.is_string() || snapshot_keys_.count(k.get_ref<const std::string&>()) != 0) continue;
-      if (auto st = worker_.sink().write(origin_, *stream, k.get_ref<const std::string&>(), std::nullopt); !st)
+      if (auto st = worker_.sink_failed(
+              worker_.sink().write(origin_, *stream, k.get_ref<const std::string&>(), std::nullopt));
+          !st)
         return st;
       ++deleted;
     }
@@ -596,24 +706,31 @@ status task_session::complete_snapshot(std::vector<sinks::state_update>& states)
   return {};
 }
 
-status task_session::commit(bool final) {
+status task_session::finish(bool final) {
   if (auto st = flush_emitted(); !st) return st;
-  const bool clears_pending = final && task_.child;
-  const bool completes_snapshot = final && snapshot_stream() != nullptr;
-  if (!dirty_ && !clears_pending && !completes_snapshot) return {};
+  if (final && snapshot_stream() != nullptr)
+    if (auto st = complete_snapshot(final_states_); !st) return st;
+  if (final && task_.child)
+    final_states_.push_back(
+        {sinks::state_update::kind::child_done, task_.stream.str(), task_.partition, ""});
+  return {};
+}
+
+sinks::task_states task_session::pending_states() {
   using update = sinks::state_update;
-  std::vector<update> states;
-  if (completes_snapshot)
-    if (auto st = complete_snapshot(states); !st) return st;
+  sinks::task_states out{&origin_, {}};
+  auto& states = out.updates;
   if (!pending_bookmark_.empty() && task_.kind != "plan")
     states.push_back({update::kind::bookmark, task_.stream.str(), task_.partition, pending_bookmark_});
   for (const auto& c : held_children_) {
     json spec = {{"kind", c.kind}, {"params", c.params}, {"emits", c.emits}};
     states.push_back({update::kind::pending_child, c.stream, c.partition, spec.dump()});
   }
-  if (clears_pending)
-    states.push_back({update::kind::child_done, task_.stream.str(), task_.partition, ""});
-  if (auto st = worker_.sink().commit(origin_, states); !st) return st;
+  states.insert(states.end(), final_states_.begin(), final_states_.end());
+  return out;
+}
+
+void task_session::committed() {
   if (!pending_bookmark_.empty()) {
     committed_bookmark_ = std::move(pending_bookmark_);
     bookmark_clock().Set(static_cast<double>(
@@ -622,31 +739,22 @@ status task_session::commit(bool final) {
             .count()));
   }
   pending_bookmark_.clear();
-  uncommitted_records_ = 0;
-  dirty_ = false;
-  last_commit_ = steady_clock::now();
-  for (auto& c : held_children_) released_.push_back(std::move(c));
-  held_children_.clear();
-  std::uint64_t total = 0;
-  for (const auto& [stream, n] : uncommitted_counts_) {
-    records_[stream] += n;
-  }
+  final_states_.clear();
+  for (const auto& [stream, n] : uncommitted_counts_) records_[stream] += n;
   uncommitted_counts_.clear();
-  for (const auto& [_, n] : records_) total += n;
-  worker_.send(worker_.config().coordinator, checkpoint_note{task_.id, task_.run, total});
-  if (task_.kind != "plan") worker_.release_children(task_, released_, true);
-  return {};
+  if (task_.kind != "plan") worker_.release_children(task_, held_children_, true);
 }
 
-status task_session::abort() {
+void task_session::reset() {
   since_checkpoint_.clear();
   arena_.clear();
   held_children_.clear();
   pending_bookmark_.clear();
+  final_states_.clear();
   uncommitted_counts_.clear();
-  uncommitted_records_ = 0;
-  dirty_ = false;
-  return worker_.sink().abort();
+  snapshot_keys_.clear();
+  snapshot_records_ = -1;
+  snapshot_deleted_ = 0;
 }
 
 } // namespace

@@ -4,17 +4,22 @@
 // connector's code, one at a time, on its own thread (a blocking actor, so
 // libcurl and librdkafka never block a CAF scheduler thread).
 //
-// Task lifecycle as a worker sees it:
+// Group commit: the tasks a worker runs one after another share one Kafka
+// transaction (its batch). Task lifecycle as a worker sees it:
 //
-//   pull --task--> running --checkpoint--> commit (records + bookmark, one txn)
-//                     |  ^                    |
-//                     |  +--------------------+
-//                     +--ok------> final commit --> task_result{done}
-//                     +--error---> abort -------> task_result{failed|resumable|cancelled}
+//   pull (nothing open) or try-pull (a batch open) --task--> running
+//   running --checkpoint--> records + bookmark into the batch's transaction
+//   running --ok------> final state into it ---+
+//   running --error---> drop what followed its |  batch due, no task ready,
+//                       last checkpoint -------+  or stopping: ONE commit,
+//                                                 then children and each
+//                                                 task_result to the coordinator
+//   commit fails --> abort; every task of the batch reports failed
 //
 // Child tasks spawned by a task are sent to the coordinator only after the
 // work before them is committed, so a retried parent never leaves orphans
-// from an aborted transaction.
+// from an aborted transaction. docs/architecture.md, "Worker and exactly-once
+// state", has the rules.
 
 #include "actors/job_directory.hpp"
 #include "connectors/core/backoff.hpp"
@@ -40,6 +45,8 @@ struct worker_config {
   // Reads a job's committed bookmarks (for plan tasks).
   std::function<result<sinks::job_state>(const std::string& prefix, const std::string& job)>
       load_state;
+  // A batch commits once it holds this many records or has been open this
+  // long (engine.checkpoint_records, engine.checkpoint_interval_ms).
   std::uint64_t checkpoint_records = 10'000;
   std::chrono::milliseconds checkpoint_interval{5'000};
   http::backoff_policy backoff;

@@ -10,6 +10,10 @@
 //   small-txn      as transactional, but --small-records records committed
 //                  every --small-commit-every (default 20,000 by 10): the cost
 //                  of one commit, which the engine pays at least once per task
+//   sink           as transactional, but through the engine's Kafka sink
+//                  (sinks/kafka_sink.cpp: record_sink::write per record with
+//                  the headers it adds, commit with a bookmark every
+//                  --commit-every): what a worker pays per record to Kafka
 // Each (mode, compression) case runs --runs times, interleaved round by round
 // so that machine noise hits every case alike. Every run writes to a fresh
 // topic (deleted afterwards unless --keep-topics). Producer creation,
@@ -18,12 +22,17 @@
 //
 // Records are generated before any timing: realistic-looking event JSON
 // (ids, timestamps, a user, request properties, tags, free text) of about
-// --record-bytes bytes each, all distinct. Each message carries the six
+// --record-bytes bytes each, all distinct. Each message carries the
 // quarry.* headers the Kafka sink adds and a compact-JSON key, as in the
 // engine. MB/s counts record values only (MB = 10^6 bytes).
+//
+// CPU: "cpu us/rec" is this process's user + system time (every thread, so
+// librdkafka's too) over the timed span, per record; with --broker-pid, the
+// broker's CPU over the same span (from /proc) is reported beside it.
 
 #include "kafka/producer.hpp"
 #include "proto/record.hpp"
+#include "sinks/kafka_sink.hpp"
 
 #include <librdkafka/rdkafka.h>
 
@@ -38,12 +47,14 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+using kafka_settings_t = quarry::kafka::client_settings;
 
 struct options {
   std::string bootstrap = "127.0.0.1:19092";
@@ -53,18 +64,20 @@ struct options {
   long small_records = 20000;
   long small_commit_every = 10;
   int runs = 3;
-  std::vector<std::string> modes = {"idempotent", "transactional", "small-txn"};
+  std::vector<std::string> modes = {"idempotent", "transactional", "small-txn", "sink"};
   std::vector<std::string> codecs = {"lz4", "none"};
   std::string data_dir;  // broker log.dirs, to report bytes on disk
   bool keep_topics = false;
+  long broker_pid = 0;  // to report the broker's CPU
 };
 
 [[noreturn]] void usage(const char* argv0, int code) {
   std::fprintf(code == 0 ? stdout : stderr,
                "usage: %s [--bootstrap HOST:PORT] [--records N] [--record-bytes B]\n"
                "          [--commit-every N] [--small-records N] [--small-commit-every N]\n"
-               "          [--runs R] [--modes idempotent,transactional,small-txn]\n"
-               "          [--compression lz4,none] [--data-dir BROKER_LOG_DIR] [--keep-topics]\n",
+               "          [--runs R] [--modes idempotent,transactional,small-txn,sink]\n"
+               "          [--compression lz4,none] [--data-dir BROKER_LOG_DIR] [--keep-topics]\n"
+               "          [--broker-pid PID]\n",
                argv0);
   std::exit(code);
 }
@@ -96,11 +109,12 @@ options parse(int argc, char** argv) {
     else if (arg == "--compression") o.codecs = split(value());
     else if (arg == "--data-dir") o.data_dir = value();
     else if (arg == "--keep-topics") o.keep_topics = true;
+    else if (arg == "--broker-pid") o.broker_pid = std::stol(value());
     else if (arg == "--help" || arg == "-h") usage(argv[0], 0);
     else usage(argv[0], 2);
   }
   for (const auto& m : o.modes)
-    if (m != "idempotent" && m != "transactional" && m != "small-txn") usage(argv[0], 2);
+    if (m != "idempotent" && m != "transactional" && m != "small-txn" && m != "sink") usage(argv[0], 2);
   if (o.records <= 0 || o.record_bytes < 300 || o.commit_every <= 0 || o.runs <= 0 ||
       o.small_records <= 0 || o.small_records > o.records || o.small_commit_every <= 0)
     usage(argv[0], 2);
@@ -266,6 +280,8 @@ struct run_result {
   double value_bytes = 0;
   double seconds = 0;        // timed span
   double setup_seconds = 0;  // create + init_transactions + topic
+  double cpu_seconds = 0;    // this process, every thread, over the timed span
+  double broker_cpu_seconds = -1;
   long long disk_bytes = -1;
   long commits = 0;
 };
@@ -279,16 +295,64 @@ void check(const quarry::status& st, const char* what) {
   if (!st) fail(std::string{what} + ": " + st.error().message);
 }
 
-run_result run_once(const options& o, const std::vector<record>& records, const std::string& mode,
-                    const std::string& codec, const std::string& topic) {
+double process_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// utime + stime of another process (/proc/PID/stat fields 14 and 15); -1 if unreadable.
+double other_cpu_seconds(long pid) {
+  if (pid <= 0) return -1;
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (f == nullptr) return -1;
+  char buf[2048];
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+  if (p == nullptr) return -1;
+  unsigned long long utime = 0, stime = 0;
+  // After ")": state (3) ... utime (14), stime (15).
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The timed span's clocks: wall, this process's CPU, the broker's CPU.
+struct span {
+  clock_type::time_point wall;
+  double cpu, broker;
+  explicit span(long broker_pid)
+      : wall(clock_type::now()), cpu(process_cpu_seconds()), broker(other_cpu_seconds(broker_pid)) {}
+  void end(run_result& r, long broker_pid) const {
+    r.seconds = std::chrono::duration<double>(clock_type::now() - wall).count();
+    r.cpu_seconds = process_cpu_seconds() - cpu;
+    const double b = other_cpu_seconds(broker_pid);
+    r.broker_cpu_seconds = broker >= 0 && b >= 0 ? b - broker : -1;
+  }
+};
+
+// A run id as the engine makes them (cli/engine.cpp new_run_id).
+std::string run_id() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "bench-%Y%m%dT%H%M%SZ-1a2b", &tm);
+  return text;
+}
+
+// The raw producer (modes idempotent, transactional, small-txn), with the
+// headers the sink adds.
+run_result run_producer(const options& o, const std::vector<record>& records, const std::string& mode,
+                        const kafka_settings_t& settings, const std::string& topic) {
   namespace kafka = quarry::kafka;
   namespace contract = quarry::contract;
   const bool txn = mode != "idempotent";
   const long n = mode == "small-txn" ? o.small_records : o.records;
   const long commit_every = mode == "small-txn" ? o.small_commit_every : o.commit_every;
-  kafka::client_settings settings;
-  settings.bootstrap_servers = o.bootstrap;
-  settings.compression = codec;
 
   run_result r;
   const auto setup_start = clock_type::now();
@@ -298,16 +362,9 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
   if (txn) check(producer->init_transactions(), "init_transactions");
   check(producer->ensure_topic(topic), "ensure_topic");
 
-  const std::string run = topic;
-  const std::string extracted_at = contract::utc_now_iso();
-  const kafka::header headers[] = {
-      {contract::header_source, "synthetic"},
-      {contract::header_stream, "events"},
-      {contract::header_job, "bench"},
-      {contract::header_run, run},
-      {contract::header_schema, "0123456789abcdef"},
-      {contract::header_extracted_at, extracted_at},
-  };
+  const std::string run = run_id();
+  const kafka::header headers[] = {{contract::header_run, run},
+                                   {contract::header_schema, "0123456789abcdef"}};
   // Warm-up, untimed: one record delivered (and committed) so the topic's
   // metadata and leader are known and the producer id is acquired.
   if (txn) check(producer->begin_transaction(), "begin_transaction");
@@ -315,7 +372,7 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
   check(txn ? producer->commit_transaction() : producer->flush(), "warm-up");
   r.setup_seconds = std::chrono::duration<double>(clock_type::now() - setup_start).count();
 
-  const auto start = clock_type::now();
+  const span timed{o.broker_pid};
   if (txn) check(producer->begin_transaction(), "begin_transaction");
   long in_txn = 0;
   for (long i = 0; i < n; ++i) {
@@ -337,7 +394,7 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
   } else {
     check(producer->flush(std::chrono::minutes(5)), "flush");
   }
-  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  timed.end(r, o.broker_pid);
   r.records = n;
 
   const auto stats = producer->stats();
@@ -349,6 +406,71 @@ run_result run_once(const options& o, const std::vector<record>& records, const 
   r.disk_bytes = bytes_on_disk(o.data_dir, topic);
   if (!o.keep_topics) delete_topic(o.bootstrap, topic);
   return r;
+}
+
+// Mode sink: the engine's Kafka sink, as a worker drives it (a record per
+// write, a bookmark per commit). Its topics are <prefix>.synthetic.events and
+// <prefix>._state.
+run_result run_sink(const options& o, const std::vector<record>& records,
+                    const kafka_settings_t& settings, const std::string& prefix) {
+  namespace contract = quarry::contract;
+  run_result r;
+  const auto setup_start = clock_type::now();
+  auto factory = quarry::sinks::make_kafka_sink_factory(settings, prefix);
+  auto sink = factory->make("bench");
+  check(sink->open(), "open");
+  quarry::sinks::record_origin origin;
+  origin.prefix = prefix;
+  origin.source = "synthetic";
+  origin.job = "bench";
+  origin.run = run_id();
+  quarry::stream_info stream;
+  stream.name = "events";
+  stream.key_fields = {"id"};
+  stream.schema = R"({"type":"object","properties":{"id":{"type":"string"}}})";
+  stream.fingerprint = contract::fingerprint(stream.schema);
+  stream.replication_key = "occurred_at";
+  // One task's state change per commit, as a worker commits a task alone.
+  auto bookmark = [&](long i) {
+    return std::vector<quarry::sinks::task_states>{
+        {&origin,
+         {{quarry::sinks::state_update::kind::bookmark, "events", "", "{\"n\":" + std::to_string(i) + "}"}}}};
+  };
+  const std::string topic = contract::records_topic(prefix, origin.source, stream.name);
+  check(sink->write(origin, stream, records[0].key, records[0].value), "write");
+  check(sink->commit(bookmark(0)), "warm-up");
+  r.setup_seconds = std::chrono::duration<double>(clock_type::now() - setup_start).count();
+
+  const span timed{o.broker_pid};
+  long in_txn = 0;
+  for (long i = 0; i < o.records; ++i) {
+    const auto& rec = records[static_cast<std::size_t>(i)];
+    r.value_bytes += static_cast<double>(rec.value.size());
+    check(sink->write(origin, stream, rec.key, rec.value), "write");
+    if (++in_txn == o.commit_every || i + 1 == o.records) {
+      check(sink->commit(bookmark(i)), "commit");
+      ++r.commits;
+      in_txn = 0;
+    }
+  }
+  timed.end(r, o.broker_pid);
+  r.records = o.records;
+  sink.reset();
+  r.disk_bytes = bytes_on_disk(o.data_dir, topic);
+  if (!o.keep_topics) {
+    delete_topic(o.bootstrap, topic);
+    delete_topic(o.bootstrap, contract::state_topic(prefix));
+  }
+  return r;
+}
+
+run_result run_once(const options& o, const std::vector<record>& records, const std::string& mode,
+                    const std::string& codec, const std::string& topic) {
+  kafka_settings_t settings;
+  settings.bootstrap_servers = o.bootstrap;
+  settings.compression = codec;
+  if (mode == "sink") return run_sink(o, records, settings, topic);
+  return run_producer(o, records, mode, settings, topic);
 }
 
 // ---------------------------------------------------------------------------
@@ -388,6 +510,8 @@ int main(int argc, char** argv) {
     std::vector<double> mbps;   // MB/s of values
     std::vector<double> commit_ms;
     std::vector<double> setup;  // s
+    std::vector<double> cpu_us;     // per record, this process
+    std::vector<double> broker_us;  // per record, the broker (with --broker-pid)
     long long disk = -1;
     double value_bytes = 0;
     long commits = 0;
@@ -398,8 +522,8 @@ int main(int argc, char** argv) {
           std::chrono::system_clock::now().time_since_epoch())
           .count());
 
-  std::printf("%-5s %-14s %-6s %10s %12s %9s %9s\n", "round", "mode", "codec", "seconds",
-              "records/s", "MB/s", "setup s");
+  std::printf("%-5s %-14s %-6s %10s %12s %9s %9s %11s %11s\n", "round", "mode", "codec", "seconds",
+              "records/s", "MB/s", "setup s", "cpu us/rec", "broker us");
   for (int round = 1; round <= o.runs; ++round) {
     for (const auto& codec : o.codecs) {
       for (const auto& mode : o.modes) {
@@ -408,16 +532,21 @@ int main(int argc, char** argv) {
         const auto r = run_once(o, records, mode, codec, topic);
         const double rate = static_cast<double>(r.records) / r.seconds;
         const double mbps = r.value_bytes / r.seconds / 1e6;
+        const double cpu_us = 1e6 * r.cpu_seconds / static_cast<double>(r.records);
+        const double broker_us =
+            r.broker_cpu_seconds < 0 ? -1 : 1e6 * r.broker_cpu_seconds / static_cast<double>(r.records);
         auto& c = results[{mode, codec}];
         c.rate.push_back(rate);
         c.mbps.push_back(mbps);
+        c.cpu_us.push_back(cpu_us);
+        if (broker_us >= 0) c.broker_us.push_back(broker_us);
         if (r.commits > 0) c.commit_ms.push_back(1000 * r.seconds / static_cast<double>(r.commits));
         c.setup.push_back(r.setup_seconds);
         c.disk = r.disk_bytes;
         c.value_bytes = r.value_bytes;
         c.commits = r.commits;
-        std::printf("%-5d %-14s %-6s %10.2f %12.0f %9.1f %9.2f\n", round, mode.c_str(),
-                    codec.c_str(), r.seconds, rate, mbps, r.setup_seconds);
+        std::printf("%-5d %-14s %-6s %10.2f %12.0f %9.1f %9.2f %11.2f %11.2f\n", round, mode.c_str(),
+                    codec.c_str(), r.seconds, rate, mbps, r.setup_seconds, cpu_us, broker_us);
         std::fflush(stdout);
       }
     }
@@ -425,18 +554,21 @@ int main(int argc, char** argv) {
 
   std::printf("\nSummary (median of %d, spread = (max-min)/median; MB = 10^6 B of values)\n",
               o.runs);
-  std::printf("%-14s %-6s %9s %12s %8s %9s %8s %10s %11s\n", "mode", "codec", "records",
-              "records/s", "spread", "MB/s", "commits", "ms/commit", "disk/value");
+  std::printf("%-14s %-6s %9s %12s %8s %9s %8s %10s %11s %11s %11s\n", "mode", "codec", "records",
+              "records/s", "spread", "MB/s", "commits", "ms/commit", "disk/value", "cpu us/rec",
+              "broker us");
   for (const auto& codec : o.codecs) {
     for (const auto& mode : o.modes) {
       const auto& c = results[{mode, codec}];
-      char disk[32] = "n/a", per_commit[32] = "-";
+      char disk[32] = "n/a", per_commit[32] = "-", broker[32] = "-";
       if (c.disk >= 0)
         std::snprintf(disk, sizeof disk, "%.2f", static_cast<double>(c.disk) / c.value_bytes);
       if (!c.commit_ms.empty()) std::snprintf(per_commit, sizeof per_commit, "%.2f", median(c.commit_ms));
-      std::printf("%-14s %-6s %9ld %12.0f %7.1f%% %9.1f %8ld %10s %11s\n", mode.c_str(),
+      if (!c.broker_us.empty()) std::snprintf(broker, sizeof broker, "%.2f", median(c.broker_us));
+      std::printf("%-14s %-6s %9ld %12.0f %7.1f%% %9.1f %8ld %10s %11s %11.2f %11s\n", mode.c_str(),
                   codec.c_str(), mode == "small-txn" ? o.small_records : o.records,
-                  median(c.rate), spread_pct(c.rate), median(c.mbps), c.commits, per_commit, disk);
+                  median(c.rate), spread_pct(c.rate), median(c.mbps), c.commits, per_commit, disk,
+                  median(c.cpu_us), broker);
     }
   }
 

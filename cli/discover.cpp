@@ -20,6 +20,34 @@ nlohmann::json singer_catalog(const std::vector<connectors::stream_descriptor>& 
   return {{"streams", std::move(entries)}};
 }
 
+nlohmann::ordered_json settings_declarations(const std::vector<config::source_rules>& sources) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& source : sources) {
+    auto& list = out[source.name] = nlohmann::ordered_json::array();
+    for (const auto& rule : source.settings) {
+      nlohmann::ordered_json entry = {{"name", rule.name}};
+      switch (rule.type) {
+        case setting_rule::kind::integer:
+          entry["type"] = "integer";
+          entry["min"] = rule.min;
+          entry["max"] = rule.max;
+          break;
+        case setting_rule::kind::text:
+          entry["type"] = "string";
+          if (!rule.choices.empty()) entry["choices"] = rule.choices;
+          break;
+        case setting_rule::kind::time_zone:
+          entry["type"] = "time_zone";
+          break;
+      }
+      std::visit([&](const auto& v) { entry["default"] = v; }, rule.fallback);
+      entry["description"] = rule.description;
+      list.push_back(std::move(entry));
+    }
+  }
+  return out;
+}
+
 int run_discover(const config::quarry_config& config, const std::string& config_path,
                  const std::string& job_name, const std::string& account_name) {
   constexpr int exit_usage = 2;

@@ -30,4 +30,10 @@ nlohmann::json singer_catalog(const std::vector<connectors::stream_descriptor>& 
 int run_discover(const config::quarry_config& config, const std::string& config_path,
                  const std::string& job, const std::string& account);
 
+// Every source's declared settings (proto/setting_rule), as README's tables
+// are generated from them: {"<source>": [{"name", "type" (integer, string,
+// time_zone), "min"/"max" or "choices" where they apply, "default",
+// "description"}]}, sources in the registry's order. Needs no config.
+nlohmann::ordered_json settings_declarations(const std::vector<config::source_rules>& sources);
+
 } // namespace quarry::cli

@@ -44,6 +44,16 @@ std::vector<config::source_rules> source_rules() {
     r.name = name;
     for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret, cred.rotates});
     r.settings = c->settings();
+    const auto catalog = c->catalog();
+    for (const auto& s : catalog.streams) {
+      config::stream_rule stream{s.name, {}, true};
+      if (s.schema.contains("properties"))
+        for (const auto& [field, _] : s.schema["properties"].items()) stream.columns.push_back(field);
+      stream.columns_known = std::find(catalog.dynamic_columns.begin(), catalog.dynamic_columns.end(),
+                                       s.name) == catalog.dynamic_columns.end();
+      r.streams.push_back(std::move(stream));
+    }
+    r.stream_families = catalog.families;
     rules.push_back(std::move(r));
   }
   return rules;
@@ -216,7 +226,12 @@ int main(int argc, char** argv) {
       "Discovery calls the API and counts against the account's quota, which is kept in\n"
       "Kafka as for extract. Exit status: 0 printed; 1 the API or Kafka failed; 2 usage or\n"
       "config error.");
-  discover->add_option("--config", config_path, "Config file (JSON)")->required();
+  bool settings_only = false;
+  auto* discover_settings = discover->add_flag(
+      "--settings", settings_only,
+      "Print every source's account settings (name, type, range or choices, default, description) "
+      "instead; needs no config");
+  discover->add_option("--config", config_path, "Config file (JSON)")->excludes(discover_settings);
   auto* discover_job = discover->add_option("--job", job, "The job whose account and selection to use");
   discover->add_option("--account", account, "An account (everything selected)")->excludes(discover_job);
 
@@ -313,7 +328,17 @@ int main(int argc, char** argv) {
   try {
     if (*extract) return run_extract(common, config_path, jobs, output, state_file, workers, state_dir);
     if (*reset) return run_reset(common, config_path, job, stream);
-    if (*discover) return run_discover(common, config_path, job, account);
+    if (*discover) {
+      if (settings_only) {
+        std::cout << cli::settings_declarations(source_rules()).dump(2) << std::endl;
+        return 0;
+      }
+      if (config_path.empty()) {
+        std::cerr << "quarry discover: --config is required (or --settings)\n";
+        return exit_usage;
+      }
+      return run_discover(common, config_path, job, account);
+    }
     if (*demo) return run_demo(common, demo_options);
     if (*config_check) {
       init_logs(common, nullptr);

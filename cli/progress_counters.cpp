@@ -28,9 +28,8 @@ class counting_sink final : public sinks::record_sink {
     return inner_->publish_schema(origin, stream, schema, fingerprint, key_fields);
   }
 
-  status commit(const sinks::record_origin& origin,
-                const std::vector<sinks::state_update>& states) override {
-    auto st = inner_->commit(origin, states);
+  status commit(const std::vector<sinks::task_states>& states) override {
+    auto st = inner_->commit(states);
     if (st)
       for (const auto& [key, n] : pending_) counters_->add_records(key, n);
     pending_.clear();  // a failed commit is aborted by the worker

@@ -260,8 +260,13 @@ class service final : public admin_control {
   std::string start(const std::string& job) {
     const auto run = new_run_id(job);
     running_[job] = run;
+    // Its records carry only the run id (quarry.run): the source they come
+    // from is here from the start, as in the summary.
+    const auto* spec = config_.find_job(job);
+    const auto* account = spec ? config_.find_account(spec->account) : nullptr;
     log_.write(job, {{"run", run},
                      {"job", job},
+                     {"source", account ? account->source : ""},
                      {"outcome", "running"},
                      {"started_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                         clock::now().time_since_epoch())

@@ -25,10 +25,22 @@ struct credential_field {
   bool rotates = false;
 };
 
+// A stream a source offers, known without calling its API.
+struct stream_rule {
+  std::string name;
+  std::vector<std::string> columns;
+  bool columns_known = true;  // false: only the API knows them (checked at plan)
+};
+
 struct source_rules {
   std::string name;  // the value of /accounts/<n>/source
   std::vector<credential_field> credentials;
   std::vector<setting_rule> settings;  // every setting the source reads
+  // What /jobs/<i>/streams may name: these streams, and any name matching a
+  // glob of `stream_families` (streams only the API names). Both empty: the
+  // selection is not checked.
+  std::vector<stream_rule> streams;
+  std::vector<std::string> stream_families;
 };
 
 // The rules named `name`, or nullptr.

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -160,7 +162,10 @@ class validator {
     if (const json* v = member(doc, "worker")) cfg.worker = read_worker(*v);
     const json* accounts = member(doc, "accounts");
     if (accounts) cfg.accounts = read_accounts(*accounts);
-    if (const json* v = member(doc, "jobs")) cfg.jobs = read_jobs(*v, accounts);
+    if (const json* v = member(doc, "jobs")) {
+      cfg.jobs = read_jobs(*v, accounts);
+      if (v->is_array()) check_selections(*v, cfg);
+    }
     return cfg;
   }
 
@@ -920,6 +925,76 @@ class validator {
   }
 
   // ---- /jobs -----------------------------------------------------------
+
+  // Each job's /streams against its source's streams (source_rules::streams,
+  // stream_families): a name or glob that matches no stream, and a column
+  // no matched stream has, are issues. Columns only the API knows (Marketo's
+  // leads, activity streams) are checked when the run plans.
+  void check_selections(const json& jobs, const quarry_config& cfg) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const json& job = jobs[i];
+      const json* streams = job.is_object() ? member(job, "streams") : nullptr;
+      const json* account_name = job.is_object() ? member(job, "account") : nullptr;
+      if (!streams || !account_name || !account_name->is_string()) continue;
+      const account_config* account = cfg.find_account(account_name->get<std::string>());
+      const source_rules* rules = account ? find_source(sources_, account->source) : nullptr;
+      if (!rules || (rules->streams.empty() && rules->stream_families.empty())) continue;
+      const std::string ptr = pointer_append(pointer_append("/jobs", i), "streams");
+      if (streams->is_array()) {
+        for (std::size_t k = 0; k < streams->size(); ++k)
+          if ((*streams)[k].is_string())
+            check_selection((*streams)[k].get<std::string>(), nullptr, pointer_append(ptr, k), *rules);
+      } else if (streams->is_object()) {
+        for (auto it = streams->begin(); it != streams->end(); ++it)
+          check_selection(it.key(), it.value().is_object() ? member(it.value(), "columns") : nullptr,
+                          pointer_append(ptr, it.key()), *rules);
+      }
+    }
+  }
+
+  void check_selection(const std::string& pattern, const json* columns, const std::string& ptr,
+                       const source_rules& rules) {
+    const auto matches = [](const std::string& glob, const std::string& name) {
+      return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+    };
+    std::vector<const stream_rule*> matched;
+    for (const auto& s : rules.streams)
+      if (matches(pattern, s.name)) matched.push_back(&s);
+    const bool family = std::any_of(rules.stream_families.begin(), rules.stream_families.end(),
+                                    [&](const std::string& f) {
+                                      return matches(f, pattern) || matches(pattern, f);
+                                    });
+    if (matched.empty() && !family) {
+      name_list names;
+      for (const auto& s : rules.streams) names.push_back(s.name);
+      for (const auto& f : rules.stream_families) names.push_back(f);
+      std::string message = (pattern.find_first_of("*?[") == std::string::npos ? "no stream "
+                                                                                : "no stream matches ") +
+                            quote_value(pattern) + " in source " + rules.name;
+      if (auto close = closest_name(pattern, names))
+        message += "; did you mean " + quote_value(*close) + "?";
+      else
+        message += "; its streams: " + join(names);
+      report(ptr, std::move(message));
+      return;
+    }
+    if (!columns || !columns->is_array() || family) return;
+    std::set<std::string, std::less<>> known;
+    for (const auto* s : matched) {
+      if (!s->columns_known) return;  // checked when the run plans
+      known.insert(s->columns.begin(), s->columns.end());
+    }
+    const name_list names(known.begin(), known.end());
+    for (std::size_t j = 0; j < columns->size(); ++j) {
+      const json& c = (*columns)[j];
+      if (!c.is_string() || known.count(c.get<std::string>()) != 0) continue;
+      std::string message = "no column " + quote_value(c.get<std::string>()) + " in stream " +
+                            (matched.size() == 1 ? matched.front()->name : "any stream " + quote_value(pattern) + " matches");
+      if (auto close = closest_name(c.get<std::string>(), names))
+        message += "; did you mean " + quote_value(*close) + "?";
+      report(pointer_append(pointer_append(ptr, "columns"), j), std::move(message));
+    }
+  }
 
   std::vector<job_config> read_jobs(const json& v, const json* accounts) {
     std::vector<job_config> out;

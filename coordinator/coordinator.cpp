@@ -386,6 +386,22 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
     dispatch(self);
   });
   return {
+      [=](try_pull_atom) -> task_assignment {
+        // A worker with an open transaction asks without waiting: a task if
+        // one is ready, else none (it commits, then pulls).
+        auto& st = self->state;
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto info = sender ? st.workers.find(sender.address()) : st.workers.end();
+        if (st.shutting_down ||
+            (info != st.workers.end() && st.leaving.count(info->second.id.str()) != 0))
+          return task_assignment{true, {}};
+        if (!sender || info == st.workers.end() || st.ready.empty()) return task_assignment{};
+        task t = std::move(st.ready.front());
+        st.ready.pop_front();
+        st.leased[t.id] = lease{t, sender};
+        publish_task_gauges(self);
+        return task_assignment{false, std::move(t)};
+      },
       [=](pull_atom, const worker_id& id) -> caf::result<task_assignment> {
         auto& st = self->state;
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
@@ -455,7 +471,6 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         enqueue(self, std::move(retry));
       },
       [=](task_result& res) { on_result(self, res); },
-      [=](checkpoint_note&) {},
       [=](cancel_atom, const run_id& run) {
         auto& st = self->state;
         auto it = st.runs.find(run.str());

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,6 +20,10 @@ struct producer::state {
   std::mutex error_mutex;
   std::optional<std::string> delivery_error;
   std::set<std::string> known_topics;
+  // A handle per topic produced to, so that produce() neither looks the
+  // topic up by name (under librdkafka's handle lock) nor copies its name.
+  // Owned by the producer's thread; released before the handle.
+  std::map<std::string, rd_kafka_topic_t*, std::less<>> topic_handles;
   prometheus::Counter& delivered_metric =
       telemetry::metrics().kafka_messages.Add({{"outcome", "delivered"}});
   prometheus::Counter& failed_metric =
@@ -143,13 +148,22 @@ producer::producer(rd_kafka_s* handle, std::unique_ptr<state> st, bool transacti
 
 producer::~producer() {
   if (!transactional_) rd_kafka_flush(rk_, 10'000);
+  for (const auto& [name, rkt] : state_->topic_handles) rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk_);
 }
 
 status producer::produce(std::string_view topic, std::string_view key,
                          std::optional<std::string_view> value, std::span<const header> headers,
                          milliseconds queue_timeout) {
-  const std::string topic_name{topic};
+  auto handle = state_->topic_handles.find(topic);
+  if (handle == state_->topic_handles.end()) {
+    std::string name{topic};
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+    if (rkt == nullptr)
+      return make_error(error_kind::fatal, "cannot produce to " + name + ": " +
+                                               rd_kafka_err2str(rd_kafka_last_error()));
+    handle = state_->topic_handles.emplace(std::move(name), rkt).first;
+  }
   const auto deadline = steady_clock::now() + queue_timeout;
   for (;;) {
     rd_kafka_headers_t* hdrs = nullptr;
@@ -162,7 +176,7 @@ status producer::produce(std::string_view topic, std::string_view key,
     const void* payload = value ? value->data() : nullptr;
     const size_t payload_size = value ? value->size() : 0;
     const auto err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rk_, RD_KAFKA_V_RKT(handle->second), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<void*>(payload), payload_size), RD_KAFKA_V_HEADERS(hdrs),
         RD_KAFKA_V_END);
@@ -176,7 +190,7 @@ status producer::produce(std::string_view topic, std::string_view key,
       // Back-pressure: serve delivery reports until the queue has room.
       if (steady_clock::now() >= deadline)
         return make_error(error_kind::retriable,
-                          "kafka producer queue still full after waiting for " + topic_name);
+                          "kafka producer queue still full after waiting for " + handle->first);
       rd_kafka_poll(rk_, 10);
       continue;
     }
@@ -186,7 +200,7 @@ status producer::produce(std::string_view topic, std::string_view key,
       return make_error(error_kind::fatal, std::string{"kafka producer failed: "} + buf);
     }
     return make_error(error_kind::fatal,
-                      "cannot produce to " + topic_name + ": " + rd_kafka_err2str(err));
+                      "cannot produce to " + handle->first + ": " + rd_kafka_err2str(err));
   }
 }
 

@@ -120,6 +120,7 @@ status read_to_end(const client_settings& settings, const std::string& topic,
     out.topic = topic;
     out.partition = msg->partition;
     out.offset = msg->offset;
+    out.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
     if (msg->key) out.key.assign(static_cast<const char*>(msg->key), msg->key_len);
     if (msg->payload) out.value.emplace(static_cast<const char*>(msg->payload), msg->len);
     rd_kafka_headers_t* hdrs = nullptr;

@@ -25,6 +25,7 @@ struct consumed_message {
   std::string key;
   std::optional<std::string> value;  // empty for a tombstone
   std::vector<std::pair<std::string, std::string>> headers;
+  std::int64_t timestamp_ms = -1;  // the record's timestamp (CreateTime unless the topic says LogAppendTime)
 };
 
 enum class isolation { read_committed, read_uncommitted };

@@ -9,10 +9,12 @@
 //   coordinator
 //     (pull_atom, worker_id)              -> task_assignment
 //         a worker asks for its next task; the reply waits until one exists
+//     (try_pull_atom)                     -> task_assignment
+//         the same, answered at once: work.id == 0 (and not shutdown) when
+//         no task is ready. A worker with uncommitted tasks asks this way.
 //     task_result                          a worker finished (or gave up on) a task
 //     plan_result                          a plan task's streams and bookmarks
 //     child_tasks                          a task found parents; queue these
-//     checkpoint_note                      progress: a transaction committed
 //     (start_run_atom, run_request)        -> run_summary (when the run ends)
 //     (cancel_atom, run_id)                cancel a run: queued tasks dropped,
 //                                          running ones told to stop
@@ -83,7 +85,8 @@ struct task {
   std::string snapshot;
 };
 
-// The answer to a worker's pull: its next task, or the order to stop.
+// The answer to a worker's pull: its next task, or the order to stop. To a
+// try-pull, also none: shutdown false and work.id == 0 (ids start at 1).
 struct task_assignment {
   bool shutdown = false;
   task work;
@@ -132,12 +135,6 @@ struct child_tasks {
   task_id parent = 0;
   run_id run;
   std::vector<task> tasks;
-};
-
-struct checkpoint_note {
-  task_id id = 0;
-  run_id run;
-  std::uint64_t records = 0;  // committed so far by this task
 };
 
 // What to run: the job's name; the coordinator resolves the rest from config.
@@ -303,11 +300,6 @@ typename Inspector::result_type inspect(Inspector& f, child_tasks& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, checkpoint_note& x) {
-  return f(caf::meta::type_name("quarry.checkpoint_note"), x.id, x.run, x.records);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_request& x) {
   return f(caf::meta::type_name("quarry.run_request"), x.job, x.run);
 }
@@ -379,7 +371,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_count>))
   CAF_ADD_TYPE_ID(quarry, (quarry::task_result))
   CAF_ADD_TYPE_ID(quarry, (quarry::child_tasks))
-  CAF_ADD_TYPE_ID(quarry, (quarry::checkpoint_note))
   CAF_ADD_TYPE_ID(quarry, (quarry::run_request))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_acquire))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_grant))
@@ -403,4 +394,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_ATOM(quarry, quarry, tick_atom, "tick")
   CAF_ADD_ATOM(quarry, quarry, persisted_atom, "persisted")
   CAF_ADD_ATOM(quarry, quarry, join_atom, "join")
+  CAF_ADD_ATOM(quarry, quarry, try_pull_atom, "try_pull")
 CAF_END_TYPE_ID_BLOCK(quarry)

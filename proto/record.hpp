@@ -20,14 +20,21 @@
 
 namespace quarry::contract {
 
-inline constexpr std::string_view header_source = "quarry.source";
-inline constexpr std::string_view header_stream = "quarry.stream";
-inline constexpr std::string_view header_job = "quarry.job";
+// Record headers: two per record (each header is an allocation in
+// librdkafka, and bytes on the wire and on disk):
+//   quarry.run     the run that wrote the record, "<job>-<UTC start,
+//                  YYYYMMDDTHHMMSSZ>-<4 hex>" (cli new_run_id); its summary in
+//                  <prefix>._runs (key = the job) has the job, source, outcome
+//                  and per-stream counts; on a full-table stream the record
+//                  belongs to that run's snapshot
+//   quarry.schema  fingerprint of the stream's JSON Schema in <prefix>._schemas
+//                  (also a header of the _schemas record itself)
+// The rest of a record's provenance is not repeated per record: source and
+// stream are in its topic's name, and when it was extracted is the Kafka
+// record timestamp (CreateTime: when quarry produced it, at the checkpoint
+// after the read).
 inline constexpr std::string_view header_run = "quarry.run";
 inline constexpr std::string_view header_schema = "quarry.schema";
-inline constexpr std::string_view header_extracted_at = "quarry.extracted_at";
-// On every record of a full-table stream: the run whose snapshot it belongs to.
-inline constexpr std::string_view header_snapshot = "quarry.snapshot";
 
 std::string records_topic(std::string_view prefix, std::string_view source,
                           std::string_view stream);

@@ -60,6 +60,32 @@
 //   {"tracking_activities":[]}. A permalink activity: 400 (reports exist only
 //   for primary_email and resend).
 //
+// Issue 17 (each 404 for an unknown activity id):
+// GET /v3/emails/activities/{id}?include=physical_address_in_footer,permalink_url,html_content,
+//   document_properties   the activity with the extras named
+// GET /v3/emails/activities/{id}/previews  {campaign_activity_id, from_email, from_name,
+//   reply_to_email, subject, preheader, preview_html_content, preview_text_content}
+// GET /v3/emails/activities/{id}/schedules  [{scheduled_date}] for a Scheduled campaign's
+//   primary_email activity, [] otherwise; one schedule as a bare object under the
+//   reading schedules_shape=object
+// GET /v3/emails/activities/{id}/send_history  [{send_id, contact_list_ids, segment_ids, count,
+//   run_date, send_status, reason_code}] for a sent primary_email activity, [] otherwise
+// GET /v3/reports/email_reports/{id}/links?no_clicks=true|false  {campaign_activity_id,
+//   link_click_counts[{link_url, url_id, unique_clicks, (url 2) link_tag, list_id,
+//   list_action}]}: urls 1-3 with the contacts that clicked them, url 4 never clicked;
+//   the unclicked ones only for the no_clicks value the reading no_clicks_meaning says;
+//   400 for a permalink activity or another no_clicks
+// GET /v3/account/summary?extra_fields=physical_address   one object
+// GET /v3/account/emails   a bare array, not paged
+// GET /v3/contact_tags?limit<=500(50)&include_count=true  {"tags":[..], "tags_count"}
+// GET /v3/segments?limit<=1000(1000)&sort_by=date  {"segments":[{segment_id,name,created_at,edited_at}]}
+// GET /v3/reports/summary_reports/email_campaign_summaries?limit<=500(50)
+//   {"bulk_email_campaign_summaries":[{campaign_id, campaign_type, last_sent_date,
+//   unique_counts{sends,opens,clicks,forwards,optouts,abuse,bounces,not_opened}}]}, the last
+//   sent first; counts strings or integers as the reading summary_count_type says
+// GET /v3/contacts?include=...,taggings,notes,phone_numbers,street_addresses  those extras too
+// GET /v3/contact_lists?include_membership_count=all|active  membership_count only then
+//
 // Readings (sim/server.hpp; the first value is the default). The docs say
 // "updated after the date you specify" and "updated_at timestamps that are
 // after a specific date" and no more:
@@ -329,7 +355,24 @@ std::string deleted_at_text(std::int64_t at, bool date_only) {
   return date_only ? format_rfc3339(at).substr(0, 10) : cc_time(at);
 }
 
-json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool lists, bool date_only) {
+// The account's tags: tag t is on every contact whose number is t modulo 5
+// (tag 4 on none).
+constexpr int tag_count = 5;
+std::string tag_id(int t) { return cc_uuid(0x7a9, static_cast<std::uint64_t>(t)); }
+
+// The include extras of GET /v3/contacts beyond custom_fields and list_memberships.
+struct contact_extras {
+  bool taggings = false, notes = false, phones = false, addresses = false;
+};
+
+contact_extras extras_of(std::string_view include) {
+  return {include.find("taggings") != std::string_view::npos, include.find("notes") != std::string_view::npos,
+          include.find("phone_numbers") != std::string_view::npos,
+          include.find("street_addresses") != std::string_view::npos};
+}
+
+json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool lists, bool date_only,
+                  contact_extras extras = {}) {
   json out = {{"contact_id", c.id},
               {"email_address",
                {{"address", email_of(c)},
@@ -358,15 +401,55 @@ json contact_json(const cc_data& data, const cc_contact& c, bool fields, bool li
     for (const int l : c.lists) ids.push_back(data.lists()[static_cast<std::size_t>(l)].id);
     out["list_memberships"] = std::move(ids);
   }
+  const auto n = std::to_string(c.number);
+  if (extras.taggings) {
+    out["taggings"] = json::array();
+    if (c.number % tag_count < tag_count - 1) out["taggings"].push_back(tag_id(c.number % tag_count));
+  }
+  if (extras.notes) {
+    out["notes"] = json::array();
+    if (c.number % 3 == 0)
+      out["notes"].push_back({{"note_id", cc_uuid(0x401e, static_cast<std::uint64_t>(c.number))},
+                              {"created_at", cc_time(c.created_at)},
+                              {"content", "Met contact " + n + " at the fair"}});
+  }
+  if (extras.phones) {
+    out["phone_numbers"] = json::array();
+    if (c.number % 2 == 0)
+      out["phone_numbers"].push_back({{"phone_number_id", cc_uuid(0x9404e, static_cast<std::uint64_t>(c.number))},
+                                      {"phone_number", "+1-555-01" + std::to_string(c.number % 100)},
+                                      {"kind", "home"},
+                                      {"created_at", cc_time(c.created_at)},
+                                      {"updated_at", cc_time(c.created_at)},
+                                      {"create_source", "Account"},
+                                      {"update_source", "Account"}});
+  }
+  if (extras.addresses) {
+    out["street_addresses"] = json::array();
+    if (c.number % 4 == 0)
+      out["street_addresses"].push_back({{"street_address_id", cc_uuid(0xadd2, static_cast<std::uint64_t>(c.number))},
+                                         {"kind", "home"},
+                                         {"street", n + " Main St"},
+                                         {"city", "Waltham"},
+                                         {"state", "MA"},
+                                         {"postal_code", "02451"},
+                                         {"country", "United States"},
+                                         {"created_at", cc_time(c.created_at)},
+                                         {"updated_at", cc_time(c.created_at)}});
+  }
   if (c.deleted_at) out["deleted_at"] = deleted_at_text(*c.deleted_at, date_only);
   return out;
 }
 
-json list_json(const cc_list& l) {
-  return {{"list_id", l.id},          {"name", l.name},
-          {"description", "Members of " + l.name}, {"favorite", false},
-          {"created_at", cc_time(l.created_at)},   {"updated_at", cc_time(l.updated_at)},
-          {"membership_count", l.members}};
+constexpr contact_extras all_contact_extras{true, true, true, true};
+
+// membership_count only when include_membership_count asks for it.
+json list_json(const cc_list& l, bool count = true) {
+  json out = {{"list_id", l.id},          {"name", l.name},
+              {"description", "Members of " + l.name}, {"favorite", false},
+              {"created_at", cc_time(l.created_at)},   {"updated_at", cc_time(l.updated_at)}};
+  if (count) out["membership_count"] = l.members;
+  return out;
 }
 
 json field_json(const cc_custom_field& f) {
@@ -392,8 +475,9 @@ json campaign_detail_json(const cc_campaign& c) {
   return out;
 }
 
-json activity_json(const cc_data& data, const cc_campaign& c, const cc_activity& a) {
-  return {{"campaign_activity_id", a.id},
+// `include`: GET /v3/emails/activities/{id}'s include parameter (the extras).
+json activity_json(const cc_data& data, const cc_campaign& c, const cc_activity& a, std::string_view include = {}) {
+  json out = {{"campaign_activity_id", a.id},
           {"campaign_id", c.id},
           {"role", a.role},
           {"contact_list_ids", json::array({data.lists()[static_cast<std::size_t>(a.list)].id})},
@@ -405,6 +489,161 @@ json activity_json(const cc_data& data, const cc_campaign& c, const cc_activity&
           {"reply_to_email", "reply@example.com"},
           {"subject", c.name + " (" + a.role + ")"},
           {"preheader", "Read " + c.name}};
+  auto wants = [&](std::string_view e) { return include.find(e) != std::string_view::npos; };
+  if (wants("html_content")) out["html_content"] = "<html><body><h1>" + c.name + "</h1></body></html>";
+  if (wants("permalink_url")) out["permalink_url"] = "https://conta.cc/" + a.id.substr(0, 8);
+  if (wants("physical_address_in_footer"))
+    out["physical_address_in_footer"] = {{"address_line1", "1601 Trapelo Rd"}, {"city", "Waltham"},
+                                         {"state_code", "MA"},                 {"postal_code", "02451"},
+                                         {"country_code", "US"},               {"organization_name", "Example News"}};
+  if (wants("document_properties"))
+    out["document_properties"] = {{"letter_format", "XHTML"}, {"permission_reminder_enabled", "false"}};
+  return out;
+}
+
+constexpr std::string_view all_activity_extras = "physical_address_in_footer,permalink_url,html_content,document_properties";
+
+json preview_json(const cc_campaign& c, const cc_activity& a) {
+  return {{"campaign_activity_id", a.id},
+          {"from_email", "news@example.com"},
+          {"from_name", "Example News"},
+          {"reply_to_email", "reply@example.com"},
+          {"subject", c.name + " (" + a.role + ")"},
+          {"preheader", "Read " + c.name},
+          {"preview_html_content", "<html><body><h1>" + c.name + "</h1><p>[[FIRSTNAME]]</p></body></html>"},
+          {"preview_text_content", c.name + "\n[[FIRSTNAME]]"}};
+}
+
+bool reportable(const cc_activity& a) { return a.role == "primary_email" || a.role == "resend"; }
+
+// GET .../schedules rows: a Scheduled campaign's primary_email activity has one.
+json schedule_rows(const cc_campaign& c, const cc_activity& a) {
+  json rows = json::array();
+  if (c.scheduled_at && a.role == "primary_email") rows.push_back({{"scheduled_date", cc_time(*c.scheduled_at)}});
+  return rows;
+}
+
+// GET .../send_history rows: one send of a sent reportable activity.
+json send_history_rows(const cc_data& data, const cc_campaign& c, const cc_activity& a) {
+  json rows = json::array();
+  if (c.sent_at && reportable(a))
+    rows.push_back({{"send_id", 1},
+                    {"contact_list_ids", json::array({data.lists()[static_cast<std::size_t>(a.list)].id})},
+                    {"segment_ids", json::array()},
+                    {"count", a.recipients.size()},
+                    {"run_date", cc_time(*c.sent_at)},
+                    {"send_status", "COMPLETED"},
+                    {"reason_code", 0}});
+  return rows;
+}
+
+// The links of a sent reportable activity: the three its clicks go to, with
+// the contacts that clicked each by `now`, and a fourth nobody clicks.
+// `unclicked`: with the links whose unique_clicks is 0.
+json link_rows(const cc_data& data, const cc_campaign& c, const cc_activity& a, std::int64_t now, bool unclicked) {
+  json rows = json::array();
+  if (!c.sent_at || !reportable(a)) return rows;
+  std::map<int, std::set<int>> clickers;
+  for (const auto& e : data.report(a, cc_report::clicks, now)) clickers[e.url].insert(e.contact);
+  for (int url = 1; url <= 4; ++url) {
+    const auto n = clickers.count(url) ? clickers[url].size() : 0;
+    if (n == 0 && !unclicked) continue;
+    json row = {{"link_url", "https://example.com/offer/" + std::to_string(url)},
+                {"url_id", std::to_string(url)},
+                {"unique_clicks", n}};
+    if (url == 2) {
+      row["link_tag"] = "offer-2";
+      row["list_id"] = data.lists()[static_cast<std::size_t>(a.list)].id;
+      row["list_action"] = "add";
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// One campaign's row of the summary report: unique contacts per tracking
+// activity over its reportable activities at `now`; counts as strings (the
+// docs' example) or integers, as the reading summary_count_type says.
+json summary_json(const cc_data& data, const cc_campaign& c, std::int64_t now, bool strings) {
+  std::map<cc_report, std::set<int>> who;
+  for (const auto& a : c.activities)
+    if (reportable(a))
+      for (const auto r : {cc_report::sends, cc_report::opens, cc_report::clicks, cc_report::forwards,
+                           cc_report::optouts, cc_report::bounces, cc_report::didnotopens})
+        for (const auto& e : data.report(a, r, now)) who[r].insert(e.contact);
+  auto count = [&](std::size_t n) { return strings ? json(std::to_string(n)) : json(n); };
+  return {{"campaign_id", c.id},
+          {"campaign_type", "Newsletter"},
+          {"last_sent_date", cc_time(*c.sent_at)},
+          {"unique_counts",
+           {{"sends", count(who[cc_report::sends].size())},
+            {"opens", count(who[cc_report::opens].size())},
+            {"clicks", count(who[cc_report::clicks].size())},
+            {"forwards", count(who[cc_report::forwards].size())},
+            {"optouts", count(who[cc_report::optouts].size())},
+            {"abuse", count(0)},
+            {"bounces", count(who[cc_report::bounces].size())},
+            {"not_opened", count(who[cc_report::didnotopens].size())}}}};
+}
+
+// Sent campaigns, the last sent first (the summary report's order).
+std::vector<const cc_campaign*> summary_campaigns(const cc_data& data) {
+  std::vector<const cc_campaign*> out;
+  for (const auto& c : data.campaigns())
+    if (c.sent_at) out.push_back(&c);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const cc_campaign* x, const cc_campaign* y) { return *x->sent_at > *y->sent_at; });
+  return out;
+}
+
+json account_summary_json() {
+  return {{"encoded_account_id", "a07e1lxqbxlm"},
+          {"organization_name", "Example News"},
+          {"organization_phone", "+1-555-0100"},
+          {"contact_email", "owner@example.com"},
+          {"contact_phone", "+1-555-0101"},
+          {"first_name", "Olive"},
+          {"last_name", "Owner"},
+          {"website", "https://example.com"},
+          {"time_zone_id", "US/Eastern"},
+          {"country_code", "US"},
+          {"state_code", "MA"}};
+}
+
+json physical_address_json() {
+  return {{"address_line1", "1601 Trapelo Rd"}, {"address_line2", "Suite 329"}, {"city", "Waltham"},
+          {"state_code", "MA"},                 {"postal_code", "02451"},       {"country_code", "US"}};
+}
+
+json account_emails_json(std::int64_t start) {
+  json out = json::array();
+  const char* roles[] = {"CONTACT", "BILLING", "JOURNALING"};
+  for (int i = 0; i < 3; ++i)
+    out.push_back({{"email_address", "account" + std::to_string(i + 1) + "@example.com"},
+                   {"email_id", i + 1},
+                   {"confirm_status", i < 2 ? "CONFIRMED" : "UNCONFIRMED"},
+                   {"confirm_time", i < 2 ? json(cc_time(start + i * 3600)) : json()},
+                   {"confirm_source_type", "SITE_OWNER"},
+                   {"roles", json::array({roles[i]})},
+                   {"pending_roles", json::array()}});
+  return out;
+}
+
+json tag_json(const cc_data& data, int t) {
+  int count = 0;
+  for (const auto& c : data.contacts()) count += c.number % tag_count == t && t < tag_count - 1;
+  const auto at = data.shape().start + t * 3600;
+  return {{"tag_id", tag_id(t)},           {"name", "Tag " + std::to_string(t)},
+          {"tag_source", t % 2 ? "ETSY" : "Account"}, {"contacts_count", count},
+          {"created_at", cc_time(at)},     {"updated_at", cc_time(at + 60)}};
+}
+
+constexpr int segment_count = 3;
+
+json segment_json(const cc_data& data, int i) {
+  const auto at = data.shape().start + i * 86'400;
+  return {{"segment_id", 30 + i}, {"name", "Segment " + std::to_string(i)},
+          {"created_at", cc_time(at)}, {"edited_at", cc_time(at + 7200)}};
 }
 
 const char* activity_type(cc_report r) {
@@ -547,6 +786,13 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
   server_.declare_reading("delete_bumps_updated_at", {"yes", "no"});
   // The docs' examples show a date ("2022-08-15"); a date-time is plausible.
   server_.declare_reading("deleted_at_format", {"date", "date-time"});
+  // The links report's no_clicks: the docs' text says true adds the links
+  // nobody clicked, their example shows false doing it.
+  server_.declare_reading("no_clicks_meaning", {"true_adds_unclicked", "false_adds_unclicked"});
+  // An activity's schedules: an array (the docs), or one schedule as a bare object.
+  server_.declare_reading("schedules_shape", {"array", "object"});
+  // The summary report's unique_counts: strings (the docs' example) or integers.
+  server_.declare_reading("summary_count_type", {"string", "integer"});
   server_.set_rejection_handler([](const rejection& why, const request&, response& res) {
     if (why.kind == limit_kind::daily)
       res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
@@ -661,7 +907,7 @@ void constant_contact_simulator::add_routes() {
     const bool date_only = server_.reading("deleted_at_format") == "date";
     const auto& data = state_->data;
     answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after, *statuses), "contacts",
-                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists, date_only); },
+                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists, date_only, extras_of(include)); },
                 by_updated_at<cc_contact>());
   }));
 
@@ -679,8 +925,12 @@ void constant_contact_simulator::add_routes() {
     if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
     std::int64_t limit = 0;
     if (!read_limit(*p, res, 50, 1000, limit)) return;
+    const auto count = p->find("include_membership_count");
+    if (count != p->end() && count->second != "all" && count->second != "active")
+      return api_error(res, 400, "query.param.invalid", "include_membership_count must be all or active");
     const auto& rows = state_->data.lists();
-    answer_page(res, "/v3/contact_lists", *p, limit, rows, "lists", list_json, by_position<cc_list>(),
+    answer_page(res, "/v3/contact_lists", *p, limit, rows, "lists",
+                [&](const cc_list& l) { return list_json(l, count != p->end()); }, by_position<cc_list>(),
                 {{"lists_count", rows.size()}});
   }));
 
@@ -716,8 +966,95 @@ void constant_contact_simulator::add_routes() {
                         api([this](const request& req, response& res) {
                           const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
                           if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
-                          res.json(200, activity_json(state_->data, *found->first, *found->second).dump());
+                          const auto include = req.query_param("include").value_or("");
+                          res.json(200, activity_json(state_->data, *found->first, *found->second, include).dump());
                         }));
+
+  // An activity's children: 404 for an unknown id.
+  auto activity_route = [this, api](const std::string& path, auto body) {
+    server_.add_api_route("GET", path, api([this, body](const request& req, response& res) {
+      const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
+      if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
+      body(req, res, *found->first, *found->second);
+    }));
+  };
+  activity_route("/v3/emails/activities/{campaign_activity_id}/previews",
+                 [](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
+                   res.json(200, preview_json(c, a).dump());
+                 });
+  activity_route("/v3/emails/activities/{campaign_activity_id}/schedules",
+                 [this](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
+                   auto rows = schedule_rows(c, a);
+                   // [GUESS] one schedule as a bare object under the reading "object".
+                   if (rows.size() == 1 && server_.reading("schedules_shape") == "object") rows = rows[0];
+                   res.json(200, rows.dump());
+                 });
+  activity_route("/v3/emails/activities/{campaign_activity_id}/send_history",
+                 [this](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
+                   res.json(200, send_history_rows(state_->data, c, a).dump());
+                 });
+  activity_route("/v3/reports/email_reports/{campaign_activity_id}/links",
+                 [this](const request& req, response& res, const cc_campaign& c, const cc_activity& a) {
+                   if (!reportable(a))
+                     return api_error(res, 400, "campaign.activity.role",
+                                      "Reports are available for primary_email and resend activities only.");
+                   const auto flag = req.query_param("no_clicks").value_or("false");
+                   if (flag != "true" && flag != "false")
+                     return api_error(res, 400, "query.param.invalid", "no_clicks must be true or false");
+                   const bool unclicked =
+                       flag == (server_.reading("no_clicks_meaning") == "true_adds_unclicked" ? "true" : "false");
+                   res.json(200, json{{"campaign_activity_id", a.id},
+                                      {"link_click_counts",
+                                       link_rows(state_->data, c, a, server_.clock().now_unix_seconds(), unclicked)}}
+                                     .dump());
+                 });
+
+  server_.add_api_route("GET", "/v3/account/summary", api([](const request& req, response& res) {
+    auto out = account_summary_json();
+    const auto extra = req.query_param("extra_fields").value_or("");
+    if (extra.find("physical_address") != std::string::npos) out["physical_address"] = physical_address_json();
+    res.json(200, out.dump());
+  }));
+  server_.add_api_route("GET", "/v3/account/emails", api([this](const request&, response& res) {
+    res.json(200, account_emails_json(state_->data.shape().start).dump());
+  }));
+  server_.add_api_route("GET", "/v3/contact_tags", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    if (!read_limit(*p, res, 50, 500, limit)) return;
+    std::vector<int> rows;
+    for (int t = 0; t < tag_count; ++t) rows.push_back(t);
+    json extra = json::object();
+    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = tag_count;
+    answer_page(res, "/v3/contact_tags", *p, limit, rows, "tags",
+                [this](int t) { return tag_json(state_->data, t); }, by_position<int>(), extra);
+  }));
+  server_.add_api_route("GET", "/v3/segments", api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    if (!read_limit(*p, res, 1000, 1000, limit)) return;
+    std::vector<int> rows;
+    for (int i = segment_count - 1; i >= 0; --i) rows.push_back(i);  // sort_by=date: newest first
+    answer_page(res, "/v3/segments", *p, limit, rows, "segments",
+                [this](int i) { return segment_json(state_->data, i); }, by_position<int>());
+  }));
+  server_.add_api_route("GET", "/v3/reports/summary_reports/email_campaign_summaries",
+                        api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::int64_t limit = 0;
+    if (!read_limit(*p, res, 50, 500, limit)) return;
+    auto rows = summary_campaigns(state_->data);
+    if (rows.size() > 500) rows.resize(500);  // the last 500 campaigns at most
+    const bool strings = server_.reading("summary_count_type") == "string";
+    const auto now = server_.clock().now_unix_seconds();
+    answer_page(res, "/v3/reports/summary_reports/email_campaign_summaries", *p, limit, rows,
+                "bulk_email_campaign_summaries",
+                [&](const cc_campaign* c) { return summary_json(state_->data, *c, now, strings); },
+                by_position<const cc_campaign*>());
+  }));
 
   for (const auto report : all_cc_reports) {
     const auto name = std::string(report_path_name(report));
@@ -849,7 +1186,8 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
   json out = json::array();
   if (stream == "contacts") {
     const bool date_only = server_.reading("deleted_at_format") == "date";
-    for (const auto* c : sorted_contacts(data, {})) out.push_back(contact_json(data, *c, true, true, date_only));
+    for (const auto* c : sorted_contacts(data, {}))
+      out.push_back(contact_json(data, *c, true, true, date_only, all_contact_extras));
   } else if (stream == "contact_lists") {
     for (const auto& l : data.lists()) out.push_back(list_json(l));
   } else if (stream == "contact_custom_fields") {
@@ -858,7 +1196,35 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
     for (const auto& c : data.campaigns()) out.push_back(campaign_json(c));
   } else if (stream == "campaign_activities") {
     for (const auto& c : data.campaigns())
-      for (const auto& a : c.activities) out.push_back(activity_json(data, c, a));
+      for (const auto& a : c.activities) out.push_back(activity_json(data, c, a, all_activity_extras));
+  } else if (stream == "email_previews") {
+    for (const auto& c : data.campaigns())
+      for (const auto& a : c.activities) out.push_back(preview_json(c, a));
+  } else if (stream == "campaign_activity_schedules" || stream == "campaign_activity_send_history" ||
+             stream == "email_links") {
+    for (const auto& c : data.campaigns())
+      for (const auto& a : c.activities) {
+        auto rows = stream == "email_links"                    ? link_rows(data, c, a, now, true)
+                    : stream == "campaign_activity_schedules" ? schedule_rows(c, a)
+                                                               : send_history_rows(data, c, a);
+        for (auto& r : rows) {
+          r["campaign_activity_id"] = a.id;
+          out.push_back(std::move(r));
+        }
+      }
+  } else if (stream == "account_summary") {
+    auto summary = account_summary_json();
+    summary["physical_address"] = physical_address_json();
+    out.push_back(std::move(summary));
+  } else if (stream == "account_emails") {
+    out = account_emails_json(data.shape().start);
+  } else if (stream == "contact_tags") {
+    for (int t = 0; t < tag_count; ++t) out.push_back(tag_json(data, t));
+  } else if (stream == "segments") {
+    for (int i = 0; i < segment_count; ++i) out.push_back(segment_json(data, i));
+  } else if (stream == "email_campaign_summaries") {
+    // As quarry delivers them: counts as integers whatever the reading.
+    for (const auto* c : summary_campaigns(data)) out.push_back(summary_json(data, *c, now, false));
   } else if (const auto report = report_of(stream)) {
     for (const auto& c : data.campaigns())
       for (const auto& a : c.activities)

@@ -69,8 +69,13 @@ class constant_contact_simulator {
   // Streams: contacts (as status=all shows them, with custom_fields and
   // list_memberships; deleted ones with deleted_at),
   // contact_lists, contact_custom_fields, campaigns, campaign_activities,
-  // and each report (sends, opens, ...) over every activity. Empty string
-  // for an unknown stream.
+  // and each report (sends, opens, ...) over every activity; issue 17's
+  // email_links (every link, unclicked ones too), email_previews,
+  // campaign_activity_schedules, campaign_activity_send_history (each row
+  // with its campaign_activity_id), account_summary (with its
+  // physical_address), account_emails, contact_tags, segments and
+  // email_campaign_summaries (counts as integers), all as quarry delivers
+  // them. Empty string for an unknown stream.
   std::string dataset_json(std::string_view stream) const;
   // As GET /_sim/oauth.
   std::string oauth_json() const;

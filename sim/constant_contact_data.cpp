@@ -124,7 +124,9 @@ void cc_data::add_campaign(std::int64_t created, std::optional<std::int64_t> sen
   c.name = "Campaign " + std::to_string(c.number);
   c.created_at = created;
   c.sent_at = sent;
-  c.status = sent ? "Done" : "Draft";
+  // Every other unsent campaign is scheduled, a month after its creation.
+  c.status = sent ? "Done" : c.number % 2 == 0 ? "Scheduled" : "Draft";
+  if (c.status == "Scheduled") c.scheduled_at = created + 30 * day_s;
   c.updated_at = sent ? *sent : created + 600;
   // Every campaign has its primary_email activities and a permalink (no reports).
   for (int a = 0; a <= shape_.activities_per_campaign; ++a) {

@@ -89,10 +89,11 @@ struct cc_campaign {
   int number = 0;
   std::string id;
   std::string name;
-  std::string status;  // Draft | Done
+  std::string status;  // Draft | Scheduled | Done
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::optional<std::int64_t> sent_at;
+  std::optional<std::int64_t> scheduled_at;  // Scheduled: when it is to go out
   std::vector<cc_activity> activities;
 };
 

@@ -31,16 +31,10 @@ class kafka_sink final : public record_sink {
     if (auto st = begin(); !st) return st;
     const std::string& topic = topic_of(origin, stream.name);
     if (auto st = producer_->ensure_topic(topic, record_topic_spec(stream)); !st) return st;
-    const kafka::header headers[] = {
-        {contract::header_source, origin.source},
-        {contract::header_stream, stream.name},
-        {contract::header_job, origin.job},
-        {contract::header_run, origin.run},
-        {contract::header_schema, stream.fingerprint},
-        {contract::header_extracted_at, extracted_at_},
-        {contract::header_snapshot, origin.run},
-    };
-    const std::span<const kafka::header> sent{headers, stream.full_table ? 7u : 6u};
+    // Two headers, each an allocation in librdkafka: what a record cannot
+    // be told apart by otherwise (proto/record.hpp says where the rest is).
+    const kafka::header sent[] = {{contract::header_run, origin.run},
+                                  {contract::header_schema, stream.fingerprint}};
     if (output_.value_format == kafka_output::format::json)
       return producer_->produce(topic, key, value, sent);
     if (output_.value_format == kafka_output::format::confluent_json_schema) {
@@ -74,13 +68,18 @@ class kafka_sink final : public record_sink {
     return producer_->produce(topic, key, schema, headers);
   }
 
-  status commit(const record_origin& origin, const std::vector<state_update>& states) override {
-    if (!states.empty()) {
+  // The state changes of every task in the commit go to their jobs' state
+  // topics in the open transaction, then it commits: one commit per batch.
+  status commit(const std::vector<task_states>& tasks) override {
+    std::string at;
+    for (const auto& task : tasks) {
+      if (task.updates.empty()) continue;
+      const record_origin& origin = *task.origin;
       if (auto st = begin(); !st) return st;
       const auto topic = contract::state_topic(origin.prefix);
       if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
-      const auto at = contract::utc_now_iso();
-      for (const auto& s : states) {
+      if (at.empty()) at = contract::utc_now_iso();
+      for (const auto& s : task.updates) {
         status st;
         switch (s.what) {
           case state_update::kind::bookmark: {
@@ -134,9 +133,6 @@ class kafka_sink final : public record_sink {
     if (in_transaction_) return {};
     if (auto st = producer_->begin_transaction(); !st) return st;
     in_transaction_ = true;
-    // One timestamp per transaction: its records were read within one
-    // checkpoint interval, and the clock is not read per record.
-    extracted_at_ = contract::utc_now_iso();
     return {};
   }
 
@@ -221,7 +217,6 @@ class kafka_sink final : public record_sink {
   std::map<std::string, std::string> topics_;
   const std::string* last_topic_ = nullptr;  // into topics_, whose nodes never move
   std::string last_stream_, last_prefix_, last_source_;
-  std::string extracted_at_;
   std::map<std::string, connect::envelope_writer> envelopes_;  // by topic and schema fingerprint
   std::map<std::string, schema_ids> schema_ids_;                // by topic and schema fingerprint
   std::string key_buffer_, value_buffer_;

@@ -4,7 +4,8 @@
 // (transactional.id = "<id_prefix>-<worker>"), so a restarted process fences
 // the zombie producers of a killed one and aborts their open transactions.
 // Records, their schemas and the bookmarks of a checkpoint commit in one
-// transaction: read_committed consumers see all of them or none.
+// transaction: read_committed consumers see all of them or none. One
+// transaction may hold the work of several tasks (the worker's group commit).
 
 #include "kafka/settings.hpp"
 #include "sinks/record_sink.hpp"

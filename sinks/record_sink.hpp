@@ -7,7 +7,8 @@
 // commit() become visible together (Kafka: one transaction) or, for outputs
 // that cannot do that (Singer, JSON lines), records first and the state right
 // after them. abort() drops what was written since the last commit where the
-// output allows it.
+// output allows it. One commit may cover several tasks (group commit): each
+// brings its origin and its state changes.
 
 #include "proto/error.hpp"
 #include "proto/stream_info.hpp"
@@ -43,6 +44,12 @@ struct state_update {
   std::string value;  // JSON; empty for child_done
 };
 
+// The state changes of one task in a commit. `origin` outlives the call.
+struct task_states {
+  const record_origin* origin = nullptr;
+  std::vector<state_update> updates;
+};
+
 class record_sink {
  public:
   virtual ~record_sink() = default;
@@ -58,7 +65,7 @@ class record_sink {
   virtual status publish_schema(const record_origin& origin, std::string_view stream,
                                 std::string_view schema, std::string_view fingerprint,
                                 const std::vector<std::string>& key_fields) = 0;
-  virtual status commit(const record_origin& origin, const std::vector<state_update>& states) = 0;
+  virtual status commit(const std::vector<task_states>& states) = 0;
   virtual status abort() = 0;
 };
 

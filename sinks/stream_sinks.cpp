@@ -71,7 +71,7 @@ class stream_sink final : public record_sink {
     return {};
   }
 
-  status commit(const record_origin&, const std::vector<state_update>& states) override {
+  status commit(const std::vector<task_states>& tasks) override {
     std::lock_guard guard{shared_->mutex};
     std::string text;
     for (const auto& pending : pending_schemas_) {
@@ -86,22 +86,26 @@ class stream_sink final : public record_sink {
     pending_schemas_.clear();
     text += buffer_;
     buffer_.clear();
-    for (const auto& s : states) {
-      const std::pair<std::string, std::string> where{s.stream, s.partition};
-      switch (s.what) {
-        case state_update::kind::bookmark: shared_->state.bookmarks[where] = s.value; break;
-        case state_update::kind::pending_child: shared_->state.pending[where] = s.value; break;
-        case state_update::kind::child_done: shared_->state.pending.erase(where); break;
-        case state_update::kind::snapshot: break;  // no deletes here: nothing to compare
+    bool changed = false;
+    for (const auto& task : tasks) {
+      for (const auto& s : task.updates) {
+        const std::pair<std::string, std::string> where{s.stream, s.partition};
+        switch (s.what) {
+          case state_update::kind::bookmark: shared_->state.bookmarks[where] = s.value; break;
+          case state_update::kind::pending_child: shared_->state.pending[where] = s.value; break;
+          case state_update::kind::child_done: shared_->state.pending.erase(where); break;
+          case state_update::kind::snapshot: break;  // no deletes here: nothing to compare
+        }
+        changed = true;
       }
     }
-    if (format_ == format::singer && !states.empty()) {
+    if (format_ == format::singer && changed) {
       nlohmann::json msg = {{"type", "STATE"}, {"value", singer_state(shared_->state)}};
       text += msg.dump();
       text += '\n';
     }
     if (auto st = shared_->append(text); !st) return st;
-    if (format_ == format::jsonl && !states.empty()) return write_state_file();
+    if (format_ == format::jsonl && changed) return write_state_file();
     return {};
   }
 

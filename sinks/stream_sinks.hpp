@@ -3,8 +3,8 @@
 // Outputs that are a single byte stream shared by every worker of the
 // process: Singer messages on stdout and JSON lines in a file.
 //
-// Each worker buffers what it writes between checkpoints; commit() appends
-// the buffer and then the state under one lock, so lines of two workers never
+// Each worker buffers what it writes between commits (of one task or of a
+// batch of tasks); commit() appends the buffer and then the state under one lock, so lines of two workers never
 // interleave and a STATE line only follows the records it covers. Delivery is
 // at-least-once: a crash between the records and the state write repeats the
 // records on the next run.

@@ -20,8 +20,10 @@ Calls are what the simulator counted (/_sim/stats), by path. The naive scan
 is counted from the simulator's dataset at the moment of each run: every
 list paged at its maximum page size (contacts 500, lists 1,000, custom fields
 100, emails 500, reports 500), then for every campaign GET /emails/{id}, for
-every activity GET /emails/activities/{id}, and for every primary_email
-activity each of the 8 reports, page by page. Its incremental run pages only
+every activity GET /emails/activities/{id} and its previews, schedules and
+send_history, for every primary_email activity each of the 8 reports, page
+by page, and its links report; and the five account-wide lists of issue 17
+(summary, emails, tags, segments, campaign summaries). Its incremental run pages only
 the changed contacts but must walk the whole campaign tree again: nothing in
 the campaign list says which campaigns' reports grew. Limits are set wide so
 the bench measures calls, not waiting (at the real 4 calls/s the wall time
@@ -72,8 +74,16 @@ def naive_calls(url, contacts_read):
     calls += pages(len(get(url, "/_sim/dataset/contact_custom_fields")), 100)
     calls += pages(len(campaigns), 500) + len(campaigns) + len(activities)
     for a in activities:
+        # Issue 17: every activity's preview, schedules and send history.
+        calls += 3
         if a["role"] in ("primary_email", "resend"):
             calls += sum(pages(per_report[r].get(a["campaign_activity_id"], 0), 500) for r in REPORTS)
+            calls += 1  # its links report (one call with no_clicks=true)
+    # Issue 17: account summary, account emails, tags, segments, and the
+    # campaign summaries (at most the last 500 campaigns, 500 a page).
+    sent = sum(1 for c in campaigns if c["current_status"] == "Done")
+    calls += 2 + pages(len(get(url, "/_sim/dataset/contact_tags")), 500)
+    calls += pages(len(get(url, "/_sim/dataset/segments")), 1000) + pages(min(sent, 500), 500)
     return calls
 
 

@@ -286,9 +286,11 @@ class bronto_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override {
-    std::vector<stream_descriptor> out;
-    for (const auto& s : bronto::streams()) out.push_back(s.descriptor());
+  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
+
+  offline_catalog catalog() const override {
+    offline_catalog out;
+    for (const auto& s : bronto::streams()) out.streams.push_back(s.descriptor());
     return out;
   }
 

@@ -21,6 +21,24 @@ json object_schema(std::vector<std::pair<const char*, json>> properties) {
   return {{"type", "object"}, {"properties", std::move(props)}};
 }
 
+json nullable_object(std::vector<std::pair<const char*, json>> properties) {
+  auto out = object_schema(std::move(properties));
+  out["type"] = {"object", "null"};
+  return out;
+}
+
+json object_array(std::vector<std::pair<const char*, json>> properties) {
+  return {{"type", {"array", "null"}}, {"items", object_schema(std::move(properties))}};
+}
+
+// A postal address as the account summary and an activity's footer give it.
+std::vector<std::pair<const char*, json>> address_fields() {
+  return {{"address_line1", nullable("string")}, {"address_line2", nullable("string")},
+          {"address_line3", nullable("string")}, {"city", nullable("string")},
+          {"state_code", nullable("string")},    {"state_name", nullable("string")},
+          {"postal_code", nullable("string")},   {"country_code", nullable("string")}};
+}
+
 // A contact's email address (EmailAddress in the Swagger file).
 json email_address() {
   auto out = object_schema({{"address", nullable("string")},
@@ -79,6 +97,27 @@ std::vector<stream_descriptor> make_streams() {
                       {"updated_at", date_time()},
                       {"custom_fields", {{"type", {"array", "null"}}, {"items", {{"type", "object"}}}}},
                       {"list_memberships", string_array()},
+                      // The include extras (requested only when selected).
+                      {"taggings", string_array()},
+                      {"notes", object_array({{"note_id", nullable("string")},
+                                              {"created_at", date_time()},
+                                              {"content", nullable("string")}})},
+                      {"phone_numbers", object_array({{"phone_number_id", nullable("string")},
+                                                      {"phone_number", nullable("string")},
+                                                      {"kind", nullable("string")},
+                                                      {"created_at", date_time()},
+                                                      {"updated_at", date_time()},
+                                                      {"update_source", nullable("string")},
+                                                      {"create_source", nullable("string")}})},
+                      {"street_addresses", object_array({{"street_address_id", nullable("string")},
+                                                         {"kind", nullable("string")},
+                                                         {"street", nullable("string")},
+                                                         {"city", nullable("string")},
+                                                         {"state", nullable("string")},
+                                                         {"postal_code", nullable("string")},
+                                                         {"country", nullable("string")},
+                                                         {"created_at", date_time()},
+                                                         {"updated_at", date_time()}})},
                       // A deleted contact's; a date or a date-time [GUESS: the
                       // docs show "2022-08-15"], delivered as the API wrote it.
                       {"deleted_at", nullable("string")},
@@ -123,8 +162,93 @@ std::vector<stream_descriptor> make_streams() {
                                 {"from_name", nullable("string")},
                                 {"reply_to_email", nullable("string")},
                                 {"subject", nullable("string")},
-                                {"preheader", nullable("string")}})});
+                                {"preheader", nullable("string")},
+                                // The include extras, asked for only when selected.
+                                {"html_content", nullable("string")},
+                                {"permalink_url", nullable("string")},
+                                {"physical_address_in_footer", [] {
+                                   auto fields = address_fields();
+                                   fields.emplace_back("organization_name", nullable("string"));
+                                   fields.emplace_back("country_name", nullable("string"));
+                                   fields.emplace_back("address_optional", nullable("string"));
+                                   return nullable_object(std::move(fields));
+                                 }()},
+                                {"document_properties", {{"type", {"object", "null"}}}}})});
   for (const auto& r : reports()) out.push_back(report_stream(r));
+  // Per activity, read with its campaign (see constant_contact_connector.hpp).
+  out.push_back({"email_links", {"campaign_activity_id", "url_id"}, replication_method::incremental, "",
+                 object_schema({{"campaign_activity_id", {{"type", "string"}}},
+                                {"url_id", {{"type", "string"}}},
+                                {"link_url", nullable("string")},
+                                {"link_tag", nullable("string")},
+                                {"list_id", nullable("string")},
+                                {"list_action", nullable("string")},
+                                {"unique_clicks", nullable("integer")}})});
+  out.push_back({"email_previews", {"campaign_activity_id"}, replication_method::incremental, "",
+                 object_schema({{"campaign_activity_id", {{"type", "string"}}},
+                                {"from_email", nullable("string")},
+                                {"from_name", nullable("string")},
+                                {"reply_to_email", nullable("string")},
+                                {"subject", nullable("string")},
+                                {"preheader", nullable("string")},
+                                {"preview_html_content", nullable("string")},
+                                {"preview_text_content", nullable("string")}})});
+  out.push_back({"campaign_activity_schedules", {"campaign_activity_id", "scheduled_date"},
+                 replication_method::incremental, "",
+                 object_schema({{"campaign_activity_id", {{"type", "string"}}},
+                                {"scheduled_date", {{"type", "string"}, {"format", "date-time"}}}})});
+  out.push_back({"campaign_activity_send_history", {"campaign_activity_id", "send_id"},
+                 replication_method::incremental, "",
+                 object_schema({{"campaign_activity_id", {{"type", "string"}}},
+                                {"send_id", {{"type", "integer"}}},
+                                {"contact_list_ids", string_array()},
+                                {"segment_ids", {{"type", {"array", "null"}}, {"items", {{"type", {"integer", "string"}}}}}},
+                                {"count", nullable("integer")},
+                                {"run_date", date_time()},
+                                {"send_status", nullable("string")},
+                                {"reason_code", nullable("integer")}})});
+  // Account-wide, each a full table.
+  out.push_back({"account_summary", {"encoded_account_id"}, replication_method::full_table, "",
+                 object_schema({{"encoded_account_id", {{"type", "string"}}},
+                                {"organization_name", nullable("string")},
+                                {"organization_phone", nullable("string")},
+                                {"contact_email", nullable("string")},
+                                {"contact_phone", nullable("string")},
+                                {"first_name", nullable("string")},
+                                {"last_name", nullable("string")},
+                                {"website", nullable("string")},
+                                {"time_zone_id", nullable("string")},
+                                {"country_code", nullable("string")},
+                                {"state_code", nullable("string")},
+                                {"physical_address", nullable_object(address_fields())}})});
+  out.push_back({"account_emails", {"email_id"}, replication_method::full_table, "",
+                 object_schema({{"email_id", {{"type", "integer"}}},
+                                {"email_address", nullable("string")},
+                                {"confirm_status", nullable("string")},
+                                {"confirm_time", date_time()},
+                                {"confirm_source_type", nullable("string")},
+                                {"roles", string_array()},
+                                {"pending_roles", string_array()}})});
+  out.push_back({"contact_tags", {"tag_id"}, replication_method::full_table, "",
+                 object_schema({{"tag_id", {{"type", "string"}}},
+                                {"name", nullable("string")},
+                                {"tag_source", nullable("string")},
+                                {"contacts_count", nullable("integer")},
+                                {"created_at", date_time()},
+                                {"updated_at", date_time()}})});
+  out.push_back({"segments", {"segment_id"}, replication_method::full_table, "",
+                 object_schema({{"segment_id", {{"type", "integer"}}},
+                                {"name", nullable("string")},
+                                {"created_at", date_time()},
+                                {"edited_at", date_time()}})});
+  json counts = json::object();
+  for (const auto* n : {"sends", "opens", "clicks", "forwards", "optouts", "abuse", "bounces", "not_opened"})
+    counts[n] = nullable("integer");
+  out.push_back({"email_campaign_summaries", {"campaign_id"}, replication_method::full_table, "",
+                 object_schema({{"campaign_id", {{"type", "string"}}},
+                                {"campaign_type", nullable("string")},
+                                {"last_sent_date", date_time()},
+                                {"unique_counts", {{"type", {"object", "null"}}, {"properties", counts}}}})});
   return out;
 }
 

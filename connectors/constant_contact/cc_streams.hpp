@@ -18,6 +18,15 @@
 //   optouts                campaign_activity_id, contact_id                 created_time
 //   forwards               campaign_activity_id, contact_id, created_time   created_time
 //   didnotopens            campaign_activity_id, contact_id                 full table (it shrinks)
+//   email_links            campaign_activity_id, url_id                     with its activity (issue 17)
+//   email_previews         campaign_activity_id                             with its campaign
+//   campaign_activity_schedules     campaign_activity_id, scheduled_date    with its campaign
+//   campaign_activity_send_history  campaign_activity_id, send_id           with its activity
+//   account_summary        encoded_account_id                               full table
+//   account_emails         email_id                                         full table
+//   contact_tags           tag_id                                           full table
+//   segments               segment_id                                       full table
+//   email_campaign_summaries  campaign_id                                   full table
 //
 // Reports are per campaign activity (the task's partition) and list newest
 // first, so an incremental read stops at the newest event of the last one.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <set>
 
 namespace quarry::connectors {
@@ -167,6 +168,72 @@ int horizon_days(const job_context& job) {
 
 bool has_reports(const std::string& role) { return role == "primary_email" || role == "resend"; }
 
+// The streams a campaign's task reads per activity besides the reports
+// (cc_streams.hpp): details, preview and schedule only when the campaign
+// changed; links and send history as the reports, while it can still gain
+// activity.
+const std::vector<std::string>& activity_children() {
+  static const std::vector<std::string> all = {"campaign_activities", "email_previews", "campaign_activity_schedules",
+                                               "campaign_activity_send_history", "email_links"};
+  return all;
+}
+bool is_activity_child(const std::string& stream) {
+  const auto& all = activity_children();
+  return std::find(all.begin(), all.end(), stream) != all.end();
+}
+
+// The account-wide full tables: path and query of the first page, and the
+// answer's list key ("" for an answer that is the list itself, "." for one
+// record). [GUESS: /account/emails answers a bare array and is not paged,
+// as the docs show; /account/summary one object.]
+struct account_table {
+  const char* stream;
+  const char* first;
+  const char* list_key;
+};
+const std::vector<account_table>& account_tables() {
+  static const std::vector<account_table> all = {
+      {"account_summary", "/v3/account/summary?extra_fields=physical_address", "."},
+      {"account_emails", "/v3/account/emails", ""},
+      {"contact_tags", "/v3/contact_tags?limit=500&include_count=true", "tags"},
+      {"segments", "/v3/segments?limit=1000&sort_by=date", "segments"},
+      // [GUESS: limit up to 500, the docs' "up to 500 email campaigns"]
+      {"email_campaign_summaries", "/v3/reports/summary_reports/email_campaign_summaries?limit=500",
+       "bulk_email_campaign_summaries"}};
+  return all;
+}
+const account_table* find_account_table(const std::string& stream) {
+  for (const auto& t : account_tables())
+    if (stream == t.stream) return &t;
+  return nullptr;
+}
+
+// The names of `extras` that the job selects of `stream` (all when it
+// selects every column), comma-separated for an `include` parameter.
+std::string selected_extras(const job_context& job, const std::string& stream, std::vector<std::string> extras) {
+  const auto* columns = job.selection.columns_of(stream);
+  std::string out;
+  for (const auto& e : extras)
+    if (!columns || std::find(columns->begin(), columns->end(), e) != columns->end())
+      out += (out.empty() ? "" : ",") + e;
+  return out;
+}
+
+// A summary's unique_counts as integers: the docs' example writes them as
+// strings ("3129") [GUESS: the reference types them integer]; the simulator
+// serves both (summary_count_type). A string that is no count stays a
+// string, which the schema then refuses loudly rather than guessing.
+void count_fields_as_integers(json& record) {
+  auto it = record.find("unique_counts");
+  if (it == record.end() || !it->is_object()) return;
+  for (auto& [name, v] : it->items()) {
+    if (!v.is_string()) continue;
+    const auto& text = v.get_ref<const std::string&>();
+    if (!text.empty() && text.size() < 19 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      v = std::stoll(text);
+  }
+}
+
 // A campaign in these states was never sent: its reports are empty until it
 // is, and sending it changes its updated_at.
 bool never_sent(std::string status) {
@@ -205,6 +272,8 @@ class constant_contact_connector final : public connector {
 
   result<std::vector<stream_descriptor>> discover(session&) override { return streams(); }
 
+  offline_catalog catalog() const override { return {streams(), {}, {}}; }
+
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
     if (auto mode = deletes_of(s.job()); !mode) return std::move(mode).error();
     const auto& sel = s.job().selection;
@@ -212,7 +281,7 @@ class constant_contact_connector final : public connector {
     for (const auto& stream : streams()) {
       if (!sel.selected(stream.name)) continue;
       s.declare(stream);
-      if (stream.name == "campaign_activities" || find_report(stream.name)) children.push_back(stream.name);
+      if (is_activity_child(stream.name) || find_report(stream.name)) children.push_back(stream.name);
     }
     std::vector<task_spec> tasks;
     auto add = [&](const std::string& stream, std::vector<std::string> emits = {}) {
@@ -224,6 +293,8 @@ class constant_contact_connector final : public connector {
     };
     for (const auto* name : {"contacts", "contact_lists", "contact_custom_fields"})
       if (sel.selected(name)) add(name);
+    for (const auto& t : account_tables())
+      if (sel.selected(t.stream)) add(t.stream);
     if (sel.selected("campaigns") || !children.empty()) add("campaigns", children);
     return tasks;
   }
@@ -231,9 +302,11 @@ class constant_contact_connector final : public connector {
   status run(const task_spec& task, session& s) override {
     api a(s);
     if (task.stream == "contacts") return run_contacts(task, a);
-    if (task.stream == "contact_lists") return run_full_table(a, "contact_lists", "/v3/contact_lists", "lists");
+    if (task.stream == "contact_lists")
+      return run_full_table(a, "contact_lists", "/v3/contact_lists?limit=500&include_membership_count=all", "lists");
     if (task.stream == "contact_custom_fields")
-      return run_full_table(a, "contact_custom_fields", "/v3/contact_custom_fields", "custom_fields");
+      return run_full_table(a, "contact_custom_fields", "/v3/contact_custom_fields?limit=100", "custom_fields");
+    if (const auto* t = find_account_table(task.stream)) return run_account_table(a, *t);
     if (task.stream == "campaigns") return run_campaigns(task, a);
     if (task.stream == "campaign_activities") return run_campaign(task, a);
     if (find_report(task.stream)) return run_report(task, a);
@@ -250,15 +323,35 @@ class constant_contact_connector final : public connector {
     return a.s().emit(stream, record);
   }
 
-  status run_full_table(api& a, const std::string& stream, const std::string& path, const std::string& list_key) {
-    const auto limit = stream == "contact_custom_fields" ? "limit=100" : page_limit;
+  // A paged full table from `first` (path and query), checkpointed at its end.
+  status run_full_table(api& a, const std::string& stream, const std::string& first, const std::string& list_key) {
     const auto& key = find_stream(stream)->primary_key.front();
-    auto st = a.pages(path + "?" + limit, "GET " + path, list_key, [&](const json& body, const std::string&) -> result<bool> {
-      for (const auto& record : body[list_key])
+    const auto describe = "GET " + first.substr(0, first.find('?'));
+    auto st = a.pages(first, describe, list_key, [&](const json& body, const std::string&) -> result<bool> {
+      for (auto record : body[list_key]) {
+        if (stream == "email_campaign_summaries") count_fields_as_integers(record);
         if (auto e = emit(a, stream, record, text_of(record, key.c_str())); !e) return std::move(e).error();
+      }
       return true;
     });
     if (!st) return st;
+    return a.s().checkpoint({{"full_table_completed", true}});
+  }
+
+  status run_account_table(api& a, const account_table& t) {
+    if (std::string_view(t.list_key) != "." && std::string_view(t.list_key) != "")
+      return run_full_table(a, t.stream, t.first, t.list_key);
+    const std::string path = std::string(t.first).substr(0, std::string(t.first).find('?'));
+    auto body = a.get(t.first, "GET " + path);
+    if (!body) return std::move(body).error();
+    const auto& key = find_stream(t.stream)->primary_key.front();
+    const bool one = std::string_view(t.list_key) == ".";
+    if (one ? !body->is_object() : !body->is_array())
+      return make_error(error_kind::bad_payload, "constant_contact GET " + path + ": expected " +
+                                                     (one ? "an object" : "an array") + ", got " +
+                                                     body->dump().substr(0, 60));
+    for (const auto& record : one ? json::array({*body}) : *body)
+      if (auto e = emit(a, t.stream, record, text_of(record, key.c_str())); !e) return e;
     return a.s().checkpoint({{"full_table_completed", true}});
   }
 
@@ -293,9 +386,14 @@ class constant_contact_connector final : public connector {
       return bookmark;
     };
     const bool flag = *mode != deletes_mode::tombstone;
-    const auto first = "/v3/contacts?" + std::string(page_limit) +
-                       "&status=all&include=custom_fields,list_memberships&updated_after=" +
-                       query_time(b->query_after(bound_step));
+    // The include extras the job selects (each adds to every page's size,
+    // not to the calls).
+    const auto include = selected_extras(
+        s.job(), "contacts",
+        {"custom_fields", "list_memberships", "taggings", "notes", "phone_numbers", "street_addresses"});
+    const auto first = "/v3/contacts?" + std::string(page_limit) + "&status=all" +
+                       (include.empty() ? "" : "&include=" + include) +
+                       "&updated_after=" + query_time(b->query_after(bound_step));
     std::optional<std::int64_t> started;  // the server's clock at the first answer
     order_check order(s, "GET /v3/contacts");
     auto st = a.pages(first, "GET /v3/contacts", "contacts", [&](const json& body, const std::string&) -> result<bool> {
@@ -425,9 +523,11 @@ class constant_contact_connector final : public connector {
     const auto first = "/v3/emails?" + std::string(page_limit) + "&after_date=" + query_time(query_from);
 
     const bool emit_campaigns = selected(a, "campaigns");
+    // What a campaign's task emits besides its own stream: the reports it
+    // spawns and the per-activity children it reads.
     std::vector<std::string> reports_wanted;
     for (const auto& e : task.emits)
-      if (find_report(e)) reports_wanted.push_back(e);
+      if (e != "campaign_activities") reports_wanted.push_back(e);
     const bool fan_out = !task.emits.empty();
     std::optional<std::int64_t> started;  // the server's clock at the first answer
     auto with_read_at = [&](json bookmark, std::optional<std::int64_t> at) {
@@ -465,12 +565,32 @@ class constant_contact_connector final : public connector {
     return s.checkpoint(with_read_at(settled(b->bookmark(), "updated_at", started), started));
   }
 
-  // One campaign: its activities (details when the campaign changed) and a
-  // report task per reportable activity and selected report.
+  // One campaign: per activity, what its campaign's change or recent send
+  // can have changed, and a report task per reportable activity and
+  // selected report:
+  //
+  //   campaign changed   details (campaign_activities, with the selected
+  //                      include extras), email_previews, and for a
+  //                      Scheduled campaign's primary_email activity
+  //                      campaign_activity_schedules
+  //   sent, reportable   campaign_activity_send_history, email_links, reports
+  //   (primary_email, resend; the campaigns task spawns this one only for
+  //   campaigns changed or sent within the horizon)
+  //
+  // Each child is one call per activity (email_links at most two, below),
+  // made only when its stream is selected. Send history and links are read
+  // again on every run within the horizon, so the bookmark keeps what was
+  // delivered ({"send_ids": {activity: [ids]}, "links": {activity: {url_id:
+  // unique_clicks}}}) and a run delivers only a new send or a link whose
+  // count moved: each state once, also when a rerun repeats a campaign.
   status run_campaign(const task_spec& task, api& a) {
     auto& s = a.s();
+    const json& last = task.bookmark;
+    const json prior_sends = last.is_object() ? last.value("send_ids", json::object()) : json::object();
+    const json prior_links = last.is_object() ? last.value("links", json::object()) : json::object();
+    json sends = json::object(), links = json::object();
     const auto id = task.params.value("campaign_id", task.partition);
-    const bool details = task.params.value("details", true) && selected(a, "campaign_activities");
+    const bool changed = task.params.value("details", true);
     const bool sent = task.params.value("sent", true);
     auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
     if (!campaign) return std::move(campaign).error();
@@ -478,6 +598,12 @@ class constant_contact_connector final : public connector {
         !(*campaign)["campaign_activities"].is_array())
       return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
                                                      ": expected a campaign_activities array");
+    auto status_text = text_of(*campaign, "current_status");
+    for (auto& c : status_text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool scheduled = status_text == "scheduled";
+    const auto extras = selected_extras(s.job(), "campaign_activities",
+                                        {"physical_address_in_footer", "permalink_url", "html_content",
+                                         "document_properties"});
     int activities = 0;
     for (const auto& act : (*campaign)["campaign_activities"]) {
       const auto activity_id = text_of(act, "campaign_activity_id");
@@ -485,13 +611,40 @@ class constant_contact_connector final : public connector {
         return make_error(error_kind::bad_payload,
                           "constant_contact campaign " + id + ": an activity without campaign_activity_id");
       ++activities;
-      if (details) {
-        auto detail = a.get("/v3/emails/activities/" + url_encode(activity_id), "GET /v3/emails/activities/{id}");
+      const auto role = text_of(act, "role");
+      const auto base = "/v3/emails/activities/" + url_encode(activity_id);
+      if (changed && selected(a, "campaign_activities")) {
+        auto detail = a.get(base + (extras.empty() ? "" : "?include=" + extras), "GET /v3/emails/activities/{id}");
         if (!detail) return std::move(detail).error();
-        if (auto e = s.emit("campaign_activities", *detail); !e) return e;
+        if (auto e = emit(a, "campaign_activities", *detail, activity_id); !e) return e;
       }
-      if (!sent || !has_reports(text_of(act, "role"))) continue;
+      if (changed && selected(a, "email_previews")) {
+        auto preview = a.get(base + "/previews", "GET /v3/emails/activities/{id}/previews");
+        if (!preview) return std::move(preview).error();
+        if (!preview->is_object())
+          return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/activities/{id}/previews " +
+                                                         activity_id + ": expected an object");
+        (*preview)["campaign_activity_id"] = activity_id;
+        if (auto e = emit(a, "email_previews", std::move(*preview), activity_id); !e) return e;
+      }
+      // Only a primary_email activity can be scheduled, and only a Scheduled
+      // one has a schedule (the docs: an empty array otherwise).
+      if (changed && scheduled && role == "primary_email" && selected(a, "campaign_activity_schedules"))
+        if (auto e = read_rows(a, "campaign_activity_schedules", base + "/schedules", activity_id); !e) return e;
+      if (!sent || !has_reports(role)) continue;
+      if (selected(a, "campaign_activity_send_history")) {
+        sends[activity_id] = prior_sends.value(activity_id, json::array());
+        if (auto e = read_rows(a, "campaign_activity_send_history", base + "/send_history", activity_id,
+                               &sends[activity_id]);
+            !e)
+          return e;
+      }
+      if (selected(a, "email_links")) {
+        links[activity_id] = prior_links.value(activity_id, json::object());
+        if (auto e = read_links(a, activity_id, links[activity_id]); !e) return e;
+      }
       for (const auto& report : task.emits) {
+        if (!find_report(report)) continue;
         task_spec child;
         child.stream = report;
         child.partition = activity_id;
@@ -499,7 +652,83 @@ class constant_contact_connector final : public connector {
         s.spawn(std::move(child));
       }
     }
-    return s.checkpoint({{"campaign_id", id}, {"activities", activities}});
+    return s.checkpoint({{"campaign_id", id}, {"activities", activities}, {"send_ids", sends}, {"links", links}});
+  }
+
+  // An activity's schedules or send history: the answer is an array of
+  // rows, each delivered with the activity's id. [GUESS: the docs show an
+  // array (empty when there is none); a single schedule might come as a
+  // bare object, read as one row; the simulator serves both
+  // (schedules_shape).]
+  // `delivered` (send history): the send_ids delivered before, skipped, and
+  // extended with the new ones.
+  status read_rows(api& a, const std::string& stream, const std::string& path, const std::string& activity_id,
+                   json* delivered = nullptr) {
+    const auto describe = "GET /v3/emails/activities/{id}/" + path.substr(path.rfind('/') + 1);
+    auto body = a.get(path, describe);
+    if (!body) return std::move(body).error();
+    json rows = body->is_array() ? *body : json::array();
+    if (body->is_object()) rows.push_back(*body);
+    else if (!body->is_array())
+      return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
+                                                     ": expected an array, got " + body->dump().substr(0, 60));
+    for (auto& row : rows) {
+      if (!row.is_object())
+        return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
+                                                       ": a row that is no object");
+      row["campaign_activity_id"] = activity_id;
+      if (delivered) {
+        const auto send = row.value("send_id", json());
+        if (!send.is_number_integer())
+          return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
+                                                         ": a send without an integer send_id");
+        if (std::find(delivered->begin(), delivered->end(), send) != delivered->end()) continue;
+        delivered->push_back(send);
+      }
+      if (auto e = emit(a, stream, std::move(row), activity_id); !e) return e;
+    }
+    return {};
+  }
+
+  // An activity's links report, every link once with its unique clicks.
+  // The docs say no_clicks=true adds the links nobody clicked, and show
+  // no_clicks=false doing it [GUESS: either]; the simulator serves both
+  // (no_clicks_meaning). So quarry asks no_clicks=true and, unless the
+  // answer holds an unclicked link (which settles the reading), asks
+  // no_clicks=false too and delivers the union: every link under either
+  // reading, one call when some link went unclicked, two otherwise.
+  // `counts`: url_id -> unique_clicks as last delivered; a link whose count
+  // is unchanged is not delivered again.
+  status read_links(api& a, const std::string& activity_id, json& counts) {
+    const auto path = "/v3/reports/email_reports/" + url_encode(activity_id) + "/links?no_clicks=";
+    const std::string describe = "GET /v3/reports/email_reports/{id}/links";
+    std::map<std::string, json> links;  // by url_id, in url_id order
+    bool unclicked = false;
+    for (const auto* flag : {"true", "false"}) {
+      auto body = a.get(path + flag, describe);
+      if (!body) return std::move(body).error();
+      if (!body->is_object() || !body->contains("link_click_counts") || !(*body)["link_click_counts"].is_array())
+        return make_error(error_kind::bad_payload, "constant_contact " + describe + " " + activity_id +
+                                                       ": expected a link_click_counts array");
+      for (const auto& link : (*body)["link_click_counts"]) {
+        const auto url = text_of(link, "url_id");
+        if (url.empty())
+          return make_error(error_kind::bad_payload,
+                            "constant_contact " + describe + " " + activity_id + ": a link without url_id");
+        unclicked = unclicked || link.value("unique_clicks", json(1)) == json(0);
+        links.emplace(url, link);
+      }
+      if (unclicked) break;
+    }
+    for (auto& [url, link] : links) {
+      const auto clicks = link.value("unique_clicks", json());
+      if (counts.contains(url) && counts[url] == clicks) continue;
+      counts[url] = clicks;
+      link["campaign_activity_id"] = activity_id;
+      link["url_id"] = url;  // a string, as the docs show it, whatever the server wrote
+      if (auto e = emit(a, "email_links", std::move(link), activity_id + " " + url); !e) return e;
+    }
+    return {};
   }
 
   // One report of one activity, newest first. Incremental reports stop at

@@ -6,8 +6,12 @@
 //
 // Tasks of a run:
 //
-//   plan (no calls) --> contacts, contact_lists, contact_custom_fields
-//                   \-> campaigns --spawn--> campaign_activities (partition: campaign id)
+//   plan (no calls) --> contacts, contact_lists, contact_custom_fields, and the
+//                   |   account tables (account_summary, account_emails,
+//                   |   contact_tags, segments, email_campaign_summaries)
+//                   \-> campaigns --spawn--> campaign_activities (partition: campaign id;
+//                                               also reads each activity's preview,
+//                                               schedules, send history and links)
 //                                               --spawn--> one per report (partition: activity id)
 //
 // Only campaigns that can still gain activity are re-read: those changed

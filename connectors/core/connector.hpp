@@ -38,6 +38,18 @@ struct quota_defaults {
   std::int64_t daily_bytes = -1;
 };
 
+// The streams a connector offers as far as they are known without calling
+// the API: what a job's selection is checked against at load.
+struct offline_catalog {
+  // Schemas may lack the columns only the API knows (dynamic_columns).
+  std::vector<stream_descriptor> streams;
+  // Streams whose columns come from the API (Marketo's leads, from
+  // describe.json): their columns are checked when the run plans.
+  std::vector<std::string> dynamic_columns;
+  // Name globs of streams only the API names (Marketo's activities_*).
+  std::vector<std::string> families;
+};
+
 struct credential_spec {
   std::string name;
   bool required = true;
@@ -62,6 +74,9 @@ class connector {
 
   // Every stream the account offers, with schemas (may call the API).
   virtual result<std::vector<stream_descriptor>> discover(session& s) = 0;
+
+  // What discover() would find without calling the API.
+  virtual offline_catalog catalog() const = 0;
 
   // The tasks of one run of the job, resuming from `bookmarks`. The default
   // makes one task per selected stream with its bookmark.

@@ -33,9 +33,11 @@ class kustomer_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override {
-    std::vector<stream_descriptor> out;
-    for (const auto& spec : ks::streams()) out.push_back(ks::descriptor(spec));
+  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
+
+  offline_catalog catalog() const override {
+    offline_catalog out;
+    for (const auto& spec : ks::streams()) out.streams.push_back(ks::descriptor(spec));
     return out;
   }
 

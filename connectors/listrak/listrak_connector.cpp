@@ -331,9 +331,11 @@ class listrak_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override {
-    std::vector<stream_descriptor> out;
-    for (const auto& spec : streams()) out.push_back(descriptor(spec));
+  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
+
+  offline_catalog catalog() const override {
+    offline_catalog out;
+    for (const auto& spec : streams()) out.streams.push_back(descriptor(spec));
     return out;
   }
 

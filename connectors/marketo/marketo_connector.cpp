@@ -159,6 +159,18 @@ class marketo_connector final : public connector {
     return out;
   }
 
+  // leads' columns come from describe.json and activity streams from
+  // activities/types.json: leads stands with its fixed columns only.
+  offline_catalog catalog() const override {
+    offline_catalog out;
+    out.streams.push_back(leads_stream(json{{"result", json::array()}}));
+    out.streams.push_back(activity_types_stream());
+    for (const auto& r : rest_streams()) out.streams.push_back(r.descriptor());
+    out.dynamic_columns = {"leads"};
+    out.families = {"activities_*"};
+    return out;
+  }
+
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
     api a(s, tokens_);
     // Other apps spend the same daily calls: start from Marketo's own count.

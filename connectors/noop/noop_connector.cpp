@@ -13,11 +13,15 @@ class noop_connector final : public connector {
   }
   quota_defaults default_quota() const override { return {}; }
 
-  result<std::vector<stream_descriptor>> discover(session&) override {
-    return std::vector<stream_descriptor>{
+  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
+
+  offline_catalog catalog() const override {
+    return {std::vector<stream_descriptor>{
         {"items", {"id"}, replication_method::full_table, "",
          {{"type", "object"},
-          {"properties", {{"id", {{"type", "string"}}}, {"n", {{"type", "integer"}}}}}}}};
+          {"properties", {{"id", {{"type", "string"}}}, {"n", {{"type", "integer"}}}}}}}},
+            {},
+            {}};
   }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map&) override {

@@ -8,10 +8,15 @@
 // key as JSON; a null value is a tombstone (deleted at the source). With
 // kafka.value_format "connect_json" the value is {"schema":..,"payload":..}:
 // use Kafka Connect's JsonConverter, or read "payload" with any JSON library.
-// Prints partition, offset, key and value (or "deleted") per record, and
-// stops after 10 s without a record.
+// Prints per record its partition, offset, key and value (or "deleted"),
+// then its provenance as docs/kafka.md ("Topics") defines it: source and
+// stream from the topic's name, the job from the run id, the quarry.run and
+// quarry.schema headers, and the extraction time (the Kafka timestamp). Stops
+// after 10 s without a record.
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,11 +40,17 @@ public class Consume {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofSeconds(10));
         if (records.isEmpty()) break;
         for (ConsumerRecord<String, String> r : records) {
-          StringBuilder headers = new StringBuilder();
-          for (Header h : r.headers())
-            headers.append(' ').append(h.key()).append('=').append(new String(h.value()));
+          String[] parts = r.topic().split("\\.");  // <prefix>.<source>.<stream>
+          Header run = r.headers().lastHeader("quarry.run");  // <job>-<UTC start>-<4 hex>
+          Header schema = r.headers().lastHeader("quarry.schema");
+          String runId = run == null ? "" : new String(run.value(), StandardCharsets.UTF_8);
+          String job = runId.replaceFirst("-[^-]*-[^-]*$", "");
           System.out.println(r.partition() + " " + r.offset() + " " + r.key() + " "
-              + (r.value() == null ? "deleted" : r.value()) + headers);
+              + (r.value() == null ? "deleted" : r.value())
+              + " source=" + parts[parts.length - 2] + " stream=" + parts[parts.length - 1]
+              + " job=" + job + " run=" + runId
+              + " schema=" + (schema == null ? "" : new String(schema.value(), StandardCharsets.UTF_8))
+              + " extracted_at=" + Instant.ofEpochMilli(r.timestamp()));
         }
       }
     }

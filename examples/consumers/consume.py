@@ -10,12 +10,30 @@ still open transaction. The key is the record's primary key as JSON; a
 null value is a tombstone (the record was deleted at the source). With
 kafka.value_format "connect_json" the value is {"schema": ..., "payload": ...}
 and the record is its payload. Prints one JSON line per message:
-{"key": ..., "deleted": bool, "record": ..., "headers": {...}}.
+{"key": ..., "deleted": bool, "record": ..., "from": {...}}, where "from" is
+the record's provenance as docs/kafka.md ("Topics") defines it: source and
+stream from the topic's name, run and schema fingerprint from its two
+headers, the job from the run id, the extraction time from the Kafka
+timestamp.
 """
 import json
 import sys
+from datetime import datetime, timezone
 
 from confluent_kafka import Consumer, KafkaError
+
+
+def provenance(msg):
+    headers = {k: v.decode() for k, v in (msg.headers() or [])}
+    source, stream = msg.topic().split(".")[-2:]  # <prefix>.<source>.<stream>
+    run = headers.get("quarry.run", "")  # <job>-<UTC start>-<4 hex>
+    _, ms = msg.timestamp()
+    at = None
+    if ms is not None and ms >= 0:
+        at = datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+        at = at.replace("+00:00", "Z")
+    return {"source": source, "stream": stream, "job": run.rsplit("-", 2)[0], "run": run,
+            "schema": headers.get("quarry.schema"), "extracted_at": at}
 
 
 def main():
@@ -52,9 +70,8 @@ def main():
             key = json.loads(msg.key())
             if isinstance(key, dict) and set(key) == {"schema", "payload"}:
                 key = key["payload"]
-            headers = {k: v.decode() for k, v in (msg.headers() or [])}
             print(json.dumps({"key": key, "deleted": value is None, "record": record,
-                              "headers": headers}))
+                              "from": provenance(msg)}))
     finally:
         consumer.close()
 

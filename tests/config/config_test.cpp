@@ -426,6 +426,15 @@ const bad_config_case bad_configs[] = {
      "/accounts/mkto/settings/activities_via", R"(must be one of bulk, rest; got "soap")"},
     {"columns_under_settings", R"({"accounts": {"mkto": {"settings": {"leads": {"columns": ["email"]}}}}})",
      "", "/accounts/mkto/settings/leads", "(streams and columns are chosen under /jobs/<i>/streams)"},
+    {"unknown_stream", R"({"jobs": [{"name": "j", "account": "mkto", "start_date": "2024-01-01T00:00:00Z",
+                                    "streams": ["leads", "campaignz"]}]})", "",
+     "/jobs/0/streams/1", R"(no stream "campaignz" in source marketo; did you mean "campaigns"?)"},
+    {"glob_matching_nothing", R"({"jobs": [{"name": "j", "account": "mkto", "start_date": "2024-01-01T00:00:00Z",
+                                           "streams": ["prog*", "activity_*"]}]})", "",
+     "/jobs/0/streams/1", R"(no stream matches "activity_*" in source marketo)"},
+    {"unknown_column", R"({"jobs": [{"name": "j", "account": "mkto", "start_date": "2024-01-01T00:00:00Z",
+                                    "streams": {"programs": {"columns": ["id", "nmae"]}}}]})", "",
+     "/jobs/0/streams/programs/columns/1", R"(no column "nmae" in stream programs; did you mean "name"?)"},
     {"setting_of_a_source_without_settings", R"({"accounts": {"lstrk": {"settings": {"interval": 3}}}})",
      "", "/accounts/lstrk/settings/interval", "of source listrak; it reads no settings"},
     {"zero_concurrency", R"({"accounts": {"mkto": {"quota": {"concurrency": 0}}}})", "",
@@ -633,6 +642,16 @@ TEST(config_parse, a_bad_time_zone_and_a_bad_reset_are_both_reported) {
   EXPECT_EQ(issues[1].pointer, "/accounts/mkto/quota/time_zone");
 }
 
+TEST(config_parse, columns_only_the_api_knows_and_stream_families_wait_for_the_plan) {
+  // leads' columns come from describe.json, activity streams from the API.
+  const auto r = parse(patched(R"({"jobs": [{"name": "marketo-daily", "account": "mkto",
+      "start_date": "2024-01-01T00:00:00Z",
+      "streams": {"leads": {"columns": ["emial"]}, "activities_click_link": {"columns": ["x"]},
+                  "activities_*": {"columns": ["leadId"]}}}]})"),
+                       test_source_rules());
+  EXPECT_TRUE(std::holds_alternative<quarry_config>(r)) << format_issues(issues_of(r));
+}
+
 TEST(config_parse, every_bad_setting_is_reported_at_once) {
   const auto r = parse(patched(R"({"accounts": {"mkto": {"settings": {
       "export_dayz": 3, "export_days": 45, "activities_via": "rets"}}}})"),
@@ -643,7 +662,7 @@ TEST(config_parse, every_bad_setting_is_reported_at_once) {
 }
 
 TEST(config_sources, validator_uses_the_rules_it_is_given) {
-  const std::vector<source_rules> rules = {{"custom", {{"token", false, true}}, {}}};
+  const std::vector<source_rules> rules = {{"custom", {{"token", false, true}}, {}, {}, {}}};
   const auto ok = parse(R"({"kafka": {"embedded": true},
                             "accounts": {"a": {"source": "custom"}}})",
                         rules);

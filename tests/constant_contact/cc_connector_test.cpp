@@ -668,6 +668,91 @@ TEST(cc_deletes, a_deleted_contact_without_a_readable_deleted_at_fails_the_task_
   EXPECT_TRUE(s->committed_tombstones().empty());
 }
 
+// Issue 17: the include extras are asked for only when their columns are
+// selected (every one when the stream selects all columns).
+TEST(cc_extras, contacts_ask_for_the_include_extras_the_job_selects) {
+  const struct {
+    std::vector<std::string> columns;  // empty: every column
+    std::string include;               // the include parameter, "" for none
+  } cases[] = {
+      {{}, "&include=custom_fields,list_memberships,taggings,notes,phone_numbers,street_addresses&"},
+      {{"contact_id", "updated_at", "taggings", "notes"}, "&include=taggings,notes&"},
+      {{"contact_id", "updated_at"}, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.columns));
+    scripted_session s(unique_account("extras"));
+    s.job_.start_date = "2026-01-01T00:00:00Z";
+    if (!c.columns.empty()) s.job_.selection.columns = {{"contacts", c.columns}};
+    s.api_answer = [](const std::string&) { return answer(200, R"({"contacts":[]})"); };
+    task_spec task;
+    task.stream = "contacts";
+    ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
+    ASSERT_FALSE(s.urls.empty());
+    if (c.include.empty()) {
+      EXPECT_EQ(s.urls[0].find("include="), std::string::npos) << s.urls[0];
+    } else {
+      EXPECT_NE(s.urls[0].find(c.include), std::string::npos) << s.urls[0];
+    }
+  }
+}
+
+// A campaign's task: the activity's detail with only the selected extras,
+// a send history row and a link delivered only when new or moved, and the
+// links report asked both ways when no link in the first answer went
+// unclicked.
+TEST(cc_extras, a_campaign_task_delivers_new_sends_and_moved_links_only) {
+  scripted_session s(unique_account("children"));
+  s.job_.selection.columns = {{"campaign_activities", {"campaign_activity_id", "html_content"}}};
+  s.api_answer = [](const std::string& url) {
+    if (url.ends_with("/v3/emails/c1"))
+      return answer(200, R"({"campaign_id":"c1","current_status":"Done",
+                             "campaign_activities":[{"campaign_activity_id":"a1","role":"primary_email"}]})");
+    if (url.find("/previews") != std::string::npos) return answer(200, R"({"subject":"s"})");
+    if (url.find("/send_history") != std::string::npos)
+      return answer(200, R"([{"send_id":1,"count":5},{"send_id":2,"count":7}])");
+    if (url.ends_with("/links?no_clicks=true"))
+      return answer(200, R"({"link_click_counts":[{"url_id":"1","unique_clicks":3},{"url_id":"3","unique_clicks":4}]})");
+    if (url.ends_with("/links?no_clicks=false"))
+      return answer(200, R"({"link_click_counts":[{"url_id":"1","unique_clicks":3},{"url_id":"2","unique_clicks":0}]})");
+    return answer(200, R"({"campaign_activity_id":"a1"})");
+  };
+  task_spec task;
+  task.stream = "campaign_activities";
+  task.partition = "c1";
+  task.params = {{"campaign_id", "c1"}, {"details", true}, {"sent", true}};
+  task.emits = {"email_previews", "campaign_activity_send_history", "email_links", "campaign_activity_schedules"};
+  task.bookmark = {{"send_ids", {{"a1", {1}}}}, {"links", {{"a1", {{"1", 3}, {"3", 2}}}}}};
+  ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
+  bool detail = false;
+  int link_calls = 0;
+  for (const auto& u : s.urls) {
+    if (u.find("/v3/emails/activities/a1?") != std::string::npos) {
+      detail = true;
+      EXPECT_TRUE(u.ends_with("?include=html_content")) << u;
+    }
+    link_calls += u.find("/links?no_clicks=") != std::string::npos;
+    EXPECT_EQ(u.find("/schedules"), std::string::npos) << "a Done campaign has no schedule: " << u;
+  }
+  EXPECT_TRUE(detail);
+  EXPECT_EQ(link_calls, 2) << "no unclicked link in the first answer: asked the other way too";
+  std::vector<json> sends, links;
+  for (const auto& [stream, record] : s.emitted) {
+    if (stream == "campaign_activity_send_history") sends.push_back(record);
+    if (stream == "email_links") links.push_back(record);
+  }
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0]["send_id"], 2);
+  EXPECT_EQ(sends[0]["campaign_activity_id"], "a1");
+  ASSERT_EQ(links.size(), 2u) << "url 1 unchanged; url 2 new, url 3 moved";
+  EXPECT_EQ(links[0]["url_id"], "2");
+  EXPECT_EQ(links[1]["url_id"], "3");
+  EXPECT_EQ(links[1]["unique_clicks"], 4);
+  ASSERT_FALSE(s.checkpoints.empty());
+  EXPECT_EQ(s.checkpoints.back()["send_ids"], (json{{"a1", {1, 2}}}));
+  EXPECT_EQ(s.checkpoints.back()["links"], (json{{"a1", {{"1", 3}, {"2", 0}, {"3", 4}}}}));
+}
+
 TEST(cc_paging, a_next_link_the_server_repeats_fails_instead_of_looping) {
   scripted_session s(unique_account("loop"));
   s.api_answer = [](const std::string&) {

@@ -350,6 +350,126 @@ TEST_F(cc_sim, campaigns_activities_and_reports_link_up) {
   EXPECT_EQ(get("/v3/reports/email_reports/nope/tracking/opens", at).status, 404);
 }
 
+// Issue 17's endpoints: every activity's preview, a Scheduled campaign's
+// schedule, a sent activity's send history and links (no_clicks read as the
+// reading says), each counted; 404 for an unknown activity, 400 for a
+// permalink's report or a bad no_clicks.
+TEST_F(cc_sim, activity_children_answer_per_activity_as_the_readings_say) {
+  auto o = relaxed();
+  o.data.campaigns = 10;
+  o.data.recipients = 60;
+  start(o);
+  const auto at = token();
+  int scheduled = 0, sent = 0, unclicked_true = 0, unclicked_false = 0;
+  for (const auto& c : read_all("/v3/emails?limit=500", "campaigns", at)) {
+    const auto detail = get("/v3/emails/" + c["campaign_id"].get<std::string>(), at);
+    for (const auto& a : detail.body["campaign_activities"]) {
+      const auto id = a["campaign_activity_id"].get<std::string>();
+      const auto base = "/v3/emails/activities/" + id;
+      const auto preview = get(base + "/previews", at);
+      ASSERT_EQ(preview.status, 200);
+      EXPECT_EQ(preview.body["campaign_activity_id"], id);
+      EXPECT_TRUE(preview.body["preview_html_content"].is_string());
+      ASSERT_TRUE(sim_->http().set_reading("schedules_shape", "array"));
+      const auto schedules = get(base + "/schedules", at);
+      ASSERT_EQ(schedules.status, 200);
+      ASSERT_TRUE(schedules.body.is_array());
+      const bool is_scheduled = c["current_status"] == "Scheduled" && a["role"] == "primary_email";
+      EXPECT_EQ(schedules.body.size(), is_scheduled ? 1u : 0u) << c.dump();
+      ASSERT_TRUE(sim_->http().set_reading("schedules_shape", "object"));
+      const auto one = get(base + "/schedules", at);
+      if (is_scheduled) {
+        ++scheduled;
+        ASSERT_TRUE(one.body.is_object()) << one.text;
+        EXPECT_EQ(one.body, schedules.body[0]);
+      } else {
+        EXPECT_EQ(one.body, json::array()) << "none is still an empty array";
+      }
+      const auto history = get(base + "/send_history", at);
+      ASSERT_EQ(history.status, 200);
+      const bool is_sent = c["current_status"] == "Done" && a["role"] == "primary_email";
+      ASSERT_EQ(history.body.size(), is_sent ? 1u : 0u);
+      const auto links_path = "/v3/reports/email_reports/" + id + "/links?no_clicks=";
+      if (a["role"] == "permalink") {
+        EXPECT_EQ(get(links_path + "true", at).status, 400);
+        continue;
+      }
+      EXPECT_EQ(get(links_path + "maybe", at).status, 400);
+      for (const auto* reading : {"true_adds_unclicked", "false_adds_unclicked"}) {
+        ASSERT_TRUE(sim_->http().set_reading("no_clicks_meaning", reading));
+        const auto t = get(links_path + "true", at).body["link_click_counts"];
+        const auto f = get(links_path + "false", at).body["link_click_counts"];
+        const auto& all = std::string(reading) == "true_adds_unclicked" ? t : f;
+        const auto& clicked = std::string(reading) == "true_adds_unclicked" ? f : t;
+        EXPECT_EQ(all.size(), is_sent ? 4u : 0u);
+        for (const auto& l : clicked) EXPECT_GT(l["unique_clicks"].get<int>(), 0) << l.dump();
+        for (const auto& l : all) (std::string(reading) == "true_adds_unclicked" ? unclicked_true : unclicked_false) += l["unique_clicks"] == 0;
+      }
+      if (is_sent) {
+        ++sent;
+        EXPECT_EQ(history.body[0]["count"], 60);
+        EXPECT_EQ(history.body[0]["send_id"], 1);
+      }
+    }
+  }
+  EXPECT_GT(scheduled, 0);
+  EXPECT_GT(sent, 0);
+  EXPECT_GT(unclicked_true, 0);
+  EXPECT_EQ(unclicked_true, unclicked_false);
+  EXPECT_EQ(get("/v3/emails/activities/nope/previews", at).status, 404);
+  EXPECT_EQ(get("/v3/reports/email_reports/nope/links", at).status, 404);
+  const auto stats = sim_->http().stats();
+  EXPECT_GT(stats.calls_by_path.at("/v3/emails/activities/{campaign_activity_id}/previews"), 0);
+  EXPECT_GT(stats.calls_by_path.at("/v3/reports/email_reports/{campaign_activity_id}/links"), 0);
+}
+
+// The account-wide lists: tags, segments and campaign summaries page by
+// cursor under their limits; the summary and emails are one answer each;
+// list membership counts only when asked for.
+TEST_F(cc_sim, account_lists_page_and_answer_as_the_docs_show) {
+  auto o = relaxed();
+  o.data.campaigns = 12;
+  start(o);
+  const auto at = token();
+  int pages = 0;
+  const auto tags = read_all("/v3/contact_tags?limit=2&include_count=true", "tags", at, &pages);
+  EXPECT_EQ(tags.size(), 5u);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(get("/v3/contact_tags?limit=501", at).status, 400);
+  EXPECT_EQ(get("/v3/contact_tags?limit=1&include_count=true", at).body["tags_count"], 5);
+  const auto segments = read_all("/v3/segments?limit=2&sort_by=date", "segments", at, &pages);
+  EXPECT_EQ(segments.size(), 3u);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(get("/v3/segments?limit=1001", at).status, 400);
+  ASSERT_TRUE(sim_->http().set_reading("summary_count_type", "string"));
+  const auto summaries = read_all("/v3/reports/summary_reports/email_campaign_summaries?limit=3",
+                                  "bulk_email_campaign_summaries", at);
+  ASSERT_GT(summaries.size(), 3u);
+  EXPECT_TRUE(summaries[0]["unique_counts"]["sends"].is_string());
+  for (std::size_t i = 1; i < summaries.size(); ++i)
+    EXPECT_GE(summaries[i - 1]["last_sent_date"].get<std::string>(), summaries[i]["last_sent_date"].get<std::string>());
+  ASSERT_TRUE(sim_->http().set_reading("summary_count_type", "integer"));
+  EXPECT_TRUE(get("/v3/reports/summary_reports/email_campaign_summaries", at)
+                  .body["bulk_email_campaign_summaries"][0]["unique_counts"]["sends"].is_number_integer());
+  EXPECT_EQ(get("/v3/reports/summary_reports/email_campaign_summaries?limit=501", at).status, 400);
+  const auto summary = get("/v3/account/summary", at);
+  ASSERT_EQ(summary.status, 200);
+  EXPECT_FALSE(summary.body.contains("physical_address"));
+  EXPECT_TRUE(get("/v3/account/summary?extra_fields=physical_address", at).body.contains("physical_address"));
+  const auto emails = get("/v3/account/emails", at);
+  ASSERT_TRUE(emails.body.is_array());
+  EXPECT_EQ(emails.body.size(), 3u);
+  EXPECT_FALSE(get("/v3/contact_lists", at).body["lists"][0].contains("membership_count"));
+  EXPECT_TRUE(get("/v3/contact_lists?include_membership_count=all", at).body["lists"][0].contains("membership_count"));
+  EXPECT_EQ(get("/v3/contact_lists?include_membership_count=some", at).status, 400);
+  EXPECT_EQ(get("/v3/account/emails", "wrong").status, 401);
+  const auto contact = get("/v3/contacts?limit=4&include=taggings,notes,phone_numbers,street_addresses", at);
+  ASSERT_EQ(contact.status, 200);
+  for (const auto* extra : {"taggings", "notes", "phone_numbers", "street_addresses"})
+    EXPECT_TRUE(contact.body["contacts"][0][extra].is_array()) << extra;
+  EXPECT_FALSE(get("/v3/contacts?limit=1", at).body["contacts"][0].contains("taggings"));
+}
+
 TEST_F(cc_sim, tracking_events_accrue_newest_first_after_a_send) {
   auto o = relaxed();
   o.data.campaigns = 0;

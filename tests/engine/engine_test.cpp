@@ -318,6 +318,110 @@ TEST(engine, kill_9_mid_run_then_restart_loses_nothing_duplicates_nothing_and_re
       << "the day's usage includes the killed run's calls";
 }
 
+// Kafka transactions that wrote to a single-partition topic: each leaves one
+// control record (an offset no consumer sees) after its messages.
+int transactions_in(const std::string& topic) {
+  std::int64_t messages = 0, last = -1;
+  auto st = kafka::read_to_end(testing::kafka_settings(), topic, [&](kafka::consumed_message&& m) {
+    ++messages;
+    last = m.offset;
+  });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return static_cast<int>(last + 1 - messages) + 1;  // markers between messages, and the last one
+}
+
+TEST(engine, group_commit_of_2000_children_killed_with_9_then_restarted_delivers_each_record_once) {
+  sim::server_options server;
+  server.latency_ms = 3;
+  auto s = start_sim(2000, 2, server);
+  temp_dir dir;
+  const auto prefix = unique_prefix("group");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, {{"syn", s.get()}}, {{"job", "syn"}},
+                                                        {{"workers", 4}}));
+  constexpr int calls_needed = 2005;  // usage, 4 pages of accounts, 2,000 event calls
+  {
+    quarry_process first{{"extract", "--config", cfg}, child_env(), dir};
+    ASSERT_TRUE(wait_for_calls(*s, 700));
+    first.kill(SIGKILL);
+    EXPECT_EQ(first.wait().exit_code, -1);
+  }
+  const auto calls_before = s->http().stats().calls_total;
+  ASSERT_LT(calls_before, calls_needed) << "the run must be killed before it finished";
+  const auto r = extract(dir, cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_LT(s->http().stats().calls_total - calls_before, calls_needed)
+      << "the restart resumed from committed bookmarks";
+  expect_exactly_once(prefix + ".synthetic.accounts",
+                      s->dataset_json(sim::synthetic_dataset::accounts));
+  expect_exactly_once(prefix + ".synthetic.events", s->dataset_json(sim::synthetic_dataset::events));
+  int bookmarks = 0, pending = 0;
+  for (const auto& [key, value] : live_entries(prefix + "._state")) {
+    const auto k = json::parse(key);
+    if (k.size() == 4 && k[3] == "pending") ++pending;
+    if (k.size() == 3 && k[1] == "events") ++bookmarks;
+  }
+  EXPECT_EQ(bookmarks, 2000);
+  EXPECT_EQ(pending, 0);
+  // Each child's bookmark and child-done are in _state: one transaction per
+  // task would leave about 2,000 transactions there.
+  EXPECT_LT(transactions_in(prefix + "._state"), 200) << "tasks shared transactions";
+}
+
+TEST(engine, a_task_failing_inside_a_shared_transaction_loses_nothing_of_its_batch_mates) {
+  sim::synthetic_options o;
+  o.accounts = 500;
+  o.events_per_account = 3;
+  o.users = 10;
+  std::set<std::string> failing;
+  {
+    // The same seed gives the same accounts: every 50th answers its events
+    // with corrupt JSON, so its task fails (not retriable) among others.
+    const sim::synthetic_simulator probe{o};
+    const auto accounts = json::parse(probe.dataset_json(sim::synthetic_dataset::accounts));
+    for (std::size_t i = 25; i < accounts.size(); i += 50)
+      failing.insert(accounts[i]["id"].get<std::string>());
+  }
+  for (const auto& id : failing) o.server.malformed_paths.push_back("/v1/accounts/" + id + "/events");
+  auto s = std::make_unique<sim::synthetic_simulator>(o);
+  s->start();
+  temp_dir dir;
+  const auto prefix = unique_prefix("batchfail");
+  const auto cfg = dir.write("quarry.json", make_config(prefix, {{"syn", s.get()}}, {{"job", "syn"}},
+                                                        {{"workers", 4}}));
+  const auto r = extract(dir, cfg);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("of job job: failed"), std::string::npos) << r.out;
+  // Every task ran once: no batch-mate was re-run for another's failure.
+  EXPECT_EQ(s->http().stats().calls_total, 502);  // usage, 1 page of accounts, 500 event calls
+
+  // Every event of the other accounts exactly once, none of the failed ones.
+  const auto seen = committed_keys(prefix + ".synthetic.events");
+  std::size_t expected = 0;
+  for (const auto& e : json::parse(s->dataset_json(sim::synthetic_dataset::events))) {
+    const std::string key = json{{"id", e["id"]}}.dump();
+    const auto it = seen.find(key);
+    if (failing.count(e["account_id"].get<std::string>()) != 0) {
+      EXPECT_EQ(it, seen.end()) << key << " of a failed task was committed";
+      continue;
+    }
+    ++expected;
+    ASSERT_NE(it, seen.end()) << "a batch-mate lost " << key;
+    EXPECT_EQ(it->second, 1) << key;
+  }
+  EXPECT_EQ(seen.size(), expected);
+  // The batch-mates' bookmarks are committed; the failed children stay
+  // pending for the next run.
+  int bookmarks = 0;
+  std::set<std::string> pending;
+  for (const auto& [key, value] : live_entries(prefix + "._state")) {
+    const auto k = json::parse(key);
+    if (k.size() == 4 && k[3] == "pending") pending.insert(k[2].get<std::string>());
+    if (k.size() == 3 && k[1] == "events") ++bookmarks;
+  }
+  EXPECT_EQ(bookmarks, 500 - static_cast<int>(failing.size()));
+  EXPECT_EQ(pending, failing);
+}
+
 TEST(engine, sigterm_cancels_the_run_and_the_next_run_completes_exactly_once) {
   sim::server_options server;
   server.latency_ms = 10;
@@ -407,8 +511,8 @@ TEST(engine, a_stream_failing_at_the_same_bookmark_run_after_run_is_counted_unti
   EXPECT_FALSE(live_entries(prefix + "._state").count(streak_key)) << "the streak outlived a success";
 }
 
-// A full-table stream is a snapshot: every record carries the run in
-// quarry.snapshot, and once a snapshot completes, each key the previous
+// A full-table stream is a snapshot: every record names the run whose
+// snapshot it belongs to in quarry.run, and once a snapshot completes, each key the previous
 // complete one had and this one lacks gets exactly one tombstone. A failed
 // run deletes nothing.
 TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_key) {
@@ -427,7 +531,7 @@ TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_ke
   const auto topic = prefix + ".synthetic.users";
   struct seen {
     std::map<std::string, int> records, tombstones;
-    std::set<std::string> snapshot_runs;  // quarry.snapshot headers of records
+    std::set<std::string> snapshot_runs;  // quarry.run headers of records
   };
   const auto read_users = [&] {
     seen out;
@@ -438,7 +542,7 @@ TEST(engine, a_full_table_stream_that_shrinks_gets_one_tombstone_per_vanished_ke
       }
       ++out.records[m.key];
       for (const auto& [name, value] : m.headers)
-        if (name == "quarry.snapshot") out.snapshot_runs.insert(value);
+        if (name == "quarry.run") out.snapshot_runs.insert(value);
     });
     EXPECT_TRUE(st.ok()) << st.error().describe();
     return out;

@@ -77,8 +77,6 @@ TEST_F(messages, every_message_type_round_trips) {
   EXPECT_EQ(caf::deep_to_string(round_trip(plan)), caf::deep_to_string(plan));
   task_assignment assign{false, sample_task()};
   EXPECT_EQ(caf::deep_to_string(round_trip(assign)), caf::deep_to_string(assign));
-  checkpoint_note note{3, run_id{"r"}, 99};
-  EXPECT_EQ(caf::deep_to_string(round_trip(note)), caf::deep_to_string(note));
   run_request req{job_id{"j"}, run_id{"r"}};
   EXPECT_EQ(caf::deep_to_string(round_trip(req)), caf::deep_to_string(req));
   quota_acquire acq{account_id{"a"}, "j/s", worker_id{"w"}, true};

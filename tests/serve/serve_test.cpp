@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -315,6 +316,23 @@ TEST(serve, sigterm_mid_transaction_then_restart_loses_and_duplicates_nothing) {
   const auto stopped = first->wait(std::chrono::seconds(60));
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   ASSERT_LT(c.sim->http().stats().calls_total, 402) << "the run must be cut short";
+  // Its records carry only the run id (quarry.run); the run's record in
+  // _runs, written before it started, names its job and source.
+  json cut;
+  auto st = kafka::read_to_end(testing::kafka_settings(), c.prefix + "._runs", [&](kafka::consumed_message&& m) {
+    if (m.key == "syn") cut = json::parse(m.value.value_or("null"));
+  });
+  ASSERT_TRUE(st.ok()) << st.error().describe();
+  EXPECT_EQ(cut.value("outcome", ""), "running") << cut.dump();
+  EXPECT_EQ(cut.value("job", ""), "syn") << cut.dump();
+  EXPECT_EQ(cut.value("source", ""), "synthetic") << cut.dump();
+  std::set<std::string> runs;
+  st = kafka::read_to_end(testing::kafka_settings(), c.prefix + ".synthetic.events", [&](kafka::consumed_message&& m) {
+    for (const auto& [name, value] : m.headers)
+      if (name == "quarry.run") runs.insert(value);
+  });
+  ASSERT_TRUE(st.ok()) << st.error().describe();
+  EXPECT_EQ(runs, std::set<std::string>{cut.value("run", "")});
   auto second = c.serve();
   const auto last = c.await_finished();
   EXPECT_EQ(last.value("outcome", ""), "succeeded") << last.dump();
