@@ -64,7 +64,9 @@ void poll(caf::stateful_actor<quota_state>* self) {
   if (d.persist && !st.persisting) {
     st.persisting = true;
     const auto usage = *d.persist;
-    self->request(st.store, caf::infinite, persisted_atom_v, usage.day, usage.calls, usage.bytes)
+    const std::int64_t windows_until = usage.windows_until ? unix_ms(*usage.windows_until) : -1;
+    self->request(st.store, caf::infinite, persisted_atom_v, usage.day, usage.calls, usage.bytes,
+                  windows_until)
         .then(
             [=](bool stored) {
               auto& s = self->state;
@@ -94,8 +96,12 @@ void poll(caf::stateful_actor<quota_state>* self) {
 caf::behavior usage_writer(caf::event_based_actor*, std::string account,
                            std::shared_ptr<usage_store> store) {
   return {
-      [=](persisted_atom, const std::string& day, std::int64_t calls, std::int64_t bytes) {
-        auto st = store->save(account, {day, calls, bytes});
+      [=](persisted_atom, const std::string& day, std::int64_t calls, std::int64_t bytes,
+          std::int64_t windows_until_ms) {
+        quota::persisted_usage usage{day, calls, bytes};
+        if (windows_until_ms >= 0)
+          usage.windows_until = quota::wall_time{milliseconds(windows_until_ms)};
+        auto st = store->save(account, usage);
         if (!st) spdlog::error("quota {}: cannot store usage: {}", account, st.error().message);
         return st.ok();
       },
@@ -106,7 +112,7 @@ caf::behavior usage_writer(caf::event_based_actor*, std::string account,
 void reclaim(caf::stateful_actor<quota_state>* self,
              std::map<caf::actor_addr, std::string>::iterator holder) {
   auto& s = self->state;
-  auto freed = s.ledger->reclaim_holder(holder->second);
+  auto freed = s.ledger->reclaim_holder(holder->second, quota_now());
   spdlog::info("quota {}: worker {} is gone; reclaimed {} permits and {} queued requests",
                s.account, holder->second, freed.permits, freed.waiters);
   s.holders.erase(holder);

@@ -80,6 +80,10 @@ std::optional<std::string> validate(const policy& p) {
     return "lease: must be positive";
   if (p.reservation_block < 0)
     return "reservation_block: must be positive, or 0 for automatic";
+  if (p.window_skew < std::chrono::milliseconds{0})
+    return "window_skew: cannot be negative";
+  if (p.window_horizon <= std::chrono::seconds{0})
+    return "window_horizon: must be positive";
   return std::nullopt;
 }
 
@@ -104,6 +108,18 @@ ledger::ledger(policy p, std::optional<persisted_usage> restored, instant now)
       day_ = *day;
       calls_ = reserved_ = std::max<std::int64_t>(0, restored->calls);
       bytes_ = bytes_stored_ = std::max<std::int64_t>(0, restored->bytes);
+    }
+    // Windows outlive days: the dead process's calls fill each window until
+    // they have surely left it.
+    if (restored->windows_until) {
+      windows_until_ = restored->windows_until;
+      const auto last_release = std::min(now.wall, *restored->windows_until + policy_.lease);
+      for (std::size_t i = 0; i < policy_.windows.size(); ++i) {
+        const auto leaves = last_release + policy_.windows[i].length + policy_.window_skew;
+        if (leaves > now.wall)
+          window_log_[i].assign(static_cast<std::size_t>(policy_.windows[i].calls),
+                                now.mono + (leaves - now.wall));
+      }
     }
   }
   next_reset_ = reset_of(day_ + date::days{1});
@@ -166,17 +182,33 @@ waiter_id ledger::enqueue(std::string fairness_key, std::string holder, instant 
 }
 
 void ledger::evict_windows(mono_time now) {
-  for (std::size_t i = 0; i < window_log_.size(); ++i) {
-    auto& log = window_log_[i];
-    const auto horizon = now - policy_.windows[i].length;
-    while (!log.empty() && log.front() <= horizon)
+  for (auto& log : window_log_)
+    while (!log.empty() && log.front() <= now)
       log.pop_front();
-  }
   // A reported room whose reset has passed lets one call through (a probe);
   // its answer reports the room anew.
   for (auto& [scope, room] : rooms_)
     if (now >= room.until && room.until != mono_time::max())
       room = reported_room{1, mono_time::max()};
+}
+
+int ledger::window_used(std::size_t i) const {
+  const auto& scope = policy_.windows[i].scope;
+  const auto in_flight = std::count_if(permits_.begin(), permits_.end(),
+                                       [&](const auto& p) { return binds(scope, p.second.scope); });
+  return static_cast<int>(window_log_[i].size() + static_cast<std::size_t>(in_flight));
+}
+
+// A call of `scope` came back (or was reclaimed) at `released`: it leaves
+// the windows binding it a length plus skew later.
+void ledger::leave_windows(const std::string& scope, mono_time released) {
+  for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    if (!binds(policy_.windows[i].scope, scope))
+      continue;
+    auto& log = window_log_[i];
+    const auto leaves = released + policy_.windows[i].length + policy_.window_skew;
+    log.insert(std::upper_bound(log.begin(), log.end(), leaves), leaves);
+  }
 }
 
 // Call after evict_windows(now). The same for every waiter: what differs
@@ -186,6 +218,8 @@ bool ledger::can_grant(instant now) const {
     return false;
   if (policy_.daily_calls && calls_ >= reserved_)
     return false;
+  if (!policy_.windows.empty() && (!windows_until_ || now.wall >= *windows_until_))
+    return false;  // only on_persisted() unblocks
   if (now.mono < cooling_until_)
     return false;
   if (policy_.concurrency && permits_.size() >= static_cast<std::size_t>(*policy_.concurrency))
@@ -197,8 +231,7 @@ bool ledger::can_grant(instant now) const {
 // call of `scope` have room for one more.
 bool ledger::scope_allows(const std::string& scope, instant now) const {
   for (std::size_t i = 0; i < window_log_.size(); ++i)
-    if (binds(policy_.windows[i].scope, scope) &&
-        window_log_[i].size() >= static_cast<std::size_t>(policy_.windows[i].calls))
+    if (binds(policy_.windows[i].scope, scope) && window_used(i) >= policy_.windows[i].calls)
       return false;
   for (const auto& [room_scope, room] : rooms_)
     if (binds(room_scope, scope) && now.mono < room.until && room.left <= 0)
@@ -207,14 +240,27 @@ bool ledger::scope_allows(const std::string& scope, instant now) const {
 }
 
 // When the windows and rooms binding `scope` next have room; nullopt while a
-// probe's answer is awaited (a release wakes the owner).
+// probe's answer is awaited (a release wakes the owner). A window full of
+// calls in flight frees when one comes back (a release wakes the owner) or,
+// failing that, when the first lease binding it runs out.
 std::optional<mono_time> ledger::scope_free_at(const std::string& scope, instant now) const {
   mono_time at = now.mono;
   for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    if (!binds(policy_.windows[i].scope, scope))
+      continue;
     const auto& log = window_log_[i];
-    const auto limit = static_cast<std::size_t>(policy_.windows[i].calls);
-    if (binds(policy_.windows[i].scope, scope) && log.size() >= limit)  // the call whose leaving makes room
-      at = std::max(at, log[log.size() - limit] + policy_.windows[i].length);
+    const int over = window_used(i) - policy_.windows[i].calls;
+    if (over < 0)
+      continue;
+    if (static_cast<std::size_t>(over) < log.size()) {
+      at = std::max(at, log[static_cast<std::size_t>(over)]);  // the call whose leaving makes room
+    } else {
+      auto first_lease = mono_time::max();
+      for (const auto& [id, p] : permits_)
+        if (binds(policy_.windows[i].scope, p.scope))
+          first_lease = std::min(first_lease, p.lease_expiry);
+      at = std::max(at, first_lease);
+    }
   }
   for (const auto& [room_scope, room] : rooms_) {
     if (!binds(room_scope, scope) || now.mono >= room.until || room.left > 0)
@@ -231,6 +277,8 @@ std::optional<mono_time> ledger::blocked_until(instant now) const {
     return std::nullopt;  // denied, nothing to wake for
   if (policy_.daily_calls && calls_ >= reserved_)
     return std::nullopt;  // only on_persisted() unblocks
+  if (!policy_.windows.empty() && (!windows_until_ || now.wall >= *windows_until_))
+    return std::nullopt;
   mono_time at = std::max(now.mono, cooling_until_);
   // The first scope among the waiters' to have room.
   std::optional<mono_time> first_free;
@@ -317,11 +365,18 @@ void ledger::deny_hopeless(decision& out) {
   forget_empty_queues();
 }
 
-void ledger::request_persist(decision& out, bool had_demand) {
+void ledger::request_persist(decision& out, bool had_demand, instant now) {
   if (pending_)
     return;  // one store at a time
-  persisted_usage want{label(day_), reserved_, bytes_};
+  persisted_usage want{label(day_), reserved_, bytes_, windows_until_};
   bool needed = bytes_ != bytes_stored_;
+  if (!policy_.windows.empty() && had_demand) {
+    // Renew the window reservation once half its horizon is gone; every
+    // store carries the latest one.
+    const auto renew_at = windows_until_ ? *windows_until_ - policy_.window_horizon / 2 : wall_time::min();
+    if (now.wall >= renew_at) needed = true;
+    want.windows_until = now.wall + policy_.window_horizon;
+  }
   if (policy_.daily_calls) {
     const std::int64_t ceiling = *policy_.daily_calls;
     if (exhausted_ && reserved_ < ceiling) {
@@ -355,10 +410,7 @@ decision ledger::poll(instant now) {
     const auto& scope = node.mapped().scope;
     const permit_id pid = next_permit_++;
     const mono_time expiry = now.mono + policy_.lease;
-    ++calls_;
-    for (std::size_t i = 0; i < window_log_.size(); ++i)
-      if (binds(policy_.windows[i].scope, scope))
-        window_log_[i].push_back(now.mono);
+    ++calls_;  // windows count the permit while it is in flight
     for (auto& [room_scope, room] : rooms_)
       if (binds(room_scope, scope))
         --room.left;
@@ -368,7 +420,7 @@ decision ledger::poll(instant now) {
   deny_hopeless(out);  // the grants may have spent the day
   if (!waiters_.empty())
     out.wake_at = blocked_until(now);
-  request_persist(out, !waiters_.empty() || !out.grants.empty());
+  request_persist(out, !waiters_.empty() || !out.grants.empty(), now);
   return out;
 }
 
@@ -381,6 +433,7 @@ bool ledger::release(permit_id id, outcome what, instant now) {
   const auto granted_on = it->second.day;
   const auto scope = std::move(it->second.scope);
   permits_.erase(it);
+  leave_windows(scope, now.mono);
   advance_day(now);
   // A probe that came back without a report (an error answer) leaves the
   // next call free to probe again.
@@ -437,15 +490,23 @@ std::optional<mono_time> ledger::renew(permit_id id, instant now) {
   return it->second.lease_expiry;
 }
 
+// A reclaimed permit's call may still have reached the server: it leaves the
+// windows as if it came back now.
 std::size_t ledger::expire(instant now) {
-  return std::erase_if(permits_,
-                       [&](const auto& entry) { return entry.second.lease_expiry <= now.mono; });
+  return std::erase_if(permits_, [&](const auto& entry) {
+    if (entry.second.lease_expiry > now.mono) return false;
+    leave_windows(entry.second.scope, now.mono);
+    return true;
+  });
 }
 
-reclaimed ledger::reclaim_holder(const std::string& holder) {
+reclaimed ledger::reclaim_holder(const std::string& holder, instant now) {
   reclaimed out;
-  out.permits =
-      std::erase_if(permits_, [&](const auto& entry) { return entry.second.holder == holder; });
+  out.permits = std::erase_if(permits_, [&](const auto& entry) {
+    if (entry.second.holder != holder) return false;
+    leave_windows(entry.second.scope, now.mono);
+    return true;
+  });
   out.waiters =
       std::erase_if(waiters_, [&](const auto& entry) { return entry.second.holder == holder; });
   forget_empty_queues();
@@ -478,11 +539,14 @@ void ledger::reconcile(std::int64_t server_calls_today, instant now) {
 }
 
 void ledger::on_persisted(const persisted_usage& stored) {
+  if (stored.windows_until && (!windows_until_ || *stored.windows_until > *windows_until_))
+    windows_until_ = stored.windows_until;  // windows outlive days
   if (stored.day != label(day_))
     return;
   reserved_ = std::max(reserved_, stored.calls);
   bytes_stored_ = std::max(bytes_stored_, stored.bytes);
-  if (pending_ && stored.calls >= pending_->calls && stored.bytes >= pending_->bytes)
+  if (pending_ && stored.calls >= pending_->calls && stored.bytes >= pending_->bytes &&
+      stored.windows_until >= pending_->windows_until)
     pending_.reset();
 }
 
@@ -500,6 +564,7 @@ quota::snapshot ledger::snapshot(instant now) {
   if (policy_.daily_calls)
     out.daily_remaining = exhausted_ ? 0 : std::max<std::int64_t>(0, *policy_.daily_calls - calls_);
   out.reserved = reserved_;
+  out.windows_until = windows_until_;
   out.bytes_today = bytes_;
   out.bytes_remaining = bytes_remaining();
   out.in_flight = permits_.size();
@@ -508,7 +573,7 @@ quota::snapshot ledger::snapshot(instant now) {
   if (cooling_until_ > now.mono)
     out.cooling_until = cooling_until_;
   for (std::size_t i = 0; i < window_log_.size(); ++i)
-    out.windows.push_back(window_usage{policy_.windows[i], static_cast<int>(window_log_[i].size())});
+    out.windows.push_back(window_usage{policy_.windows[i], window_used(i)});
   return out;
 }
 

@@ -11,7 +11,7 @@
 // Limits, all of which must hold for a grant (DESIGN.md "Quota model"):
 //   - daily calls, reset at local midnight + reset_offset in an IANA zone
 //     (date/tz, so DST days are 23 or 25 hours long);
-//   - any number of sliding windows (e.g. 100 calls per 20 s);
+//   - any number of sliding windows (e.g. 100 calls per 20 s), see "Windows";
 //   - a concurrency cap (calls in flight);
 //   - daily bytes, for permits that ask for them (Marketo bulk export);
 //   - a cooldown after the server said "slow down";
@@ -24,6 +24,18 @@
 // Daily calls and windows are charged when a permit is granted, so a worker
 // that dies never holds rate (reference/runtime.md §3). A concurrency slot is
 // held until release() or until its lease runs out (Doorman-style leases).
+//
+// Windows. A server may count a call when it arrives or when it is answered
+// (vendors do not say), and both happen between our grant and our release.
+// So a call holds its place in each window from its grant until
+// `window_skew` after a window's length past its release (or its reclaim):
+//
+//   grant ----------- release ------------------ release + length + skew
+//     |<- in flight ->|<------- released, still in the window ------->|
+//
+// which contains the server's [arrival, arrival + length) and
+// [answer, answer + length) under either reading. The cost is the latency of
+// one call per window slot, not a fixed pad.
 //
 // Permit lifecycle (one waiter, one permit):
 //
@@ -53,6 +65,15 @@
 //                      ^                                        |
 //                      +---------- on_persisted(r+b) -----------+
 //                                  (on_persist_failed(): ask again)
+//
+// Windows are reserved the same way, by time: a persist also carries
+// `windows_until`, and the ledger grants calls of a policy with windows only
+// before the stored windows_until. While calls are wanted it asks for
+// now + window_horizon once half the horizon is gone. A restarted process (or
+// a coordinator taking over) cannot know which calls the dead one made, so it
+// takes every window as full until min(start, windows_until + lease) + the
+// window's length + skew: every call granted before windows_until was
+// released (or its lease ran out) by then, and left the window a length later.
 //
 // Day numbering. A wall instant belongs to the local date D whose reset
 // (D 00:00 + reset_offset, local) is at or before it and whose next reset is
@@ -104,6 +125,10 @@ struct policy {
   std::optional<std::int64_t> daily_bytes;  // e.g. Marketo bulk export 500 MB/day
   std::chrono::seconds lease{300};          // a permit not released by then is reclaimed
   std::int64_t reservation_block = 0;       // 0 = auto: max(1, min(50, daily_calls/100))
+  // A call stays in a window this long past length after its release: the
+  // clock rates and scheduling between the server's count and ours.
+  std::chrono::milliseconds window_skew{20};
+  std::chrono::seconds window_horizon{60};  // how far ahead windows are reserved
 };
 
 // A moment as two clocks see it: `wall` decides the day, `mono` decides
@@ -115,11 +140,14 @@ struct instant {
 
 // What the owner stores durably (compacted topic, key = account). `day` is
 // "YYYY-MM-DD" in the policy's day numbering; `calls` is the reservation: the
-// number a restarted process must assume already spent today.
+// number a restarted process must assume already spent today;
+// `windows_until`: calls still in a window were granted before it (see
+// "Windows are reserved"; unset: no call was ever granted under a window).
 struct persisted_usage {
   std::string day;
   std::int64_t calls = 0;
   std::int64_t bytes = 0;
+  std::optional<wall_time> windows_until{};
   bool operator==(const persisted_usage&) const = default;
 };
 
@@ -184,7 +212,7 @@ struct reclaimed {
 
 struct window_usage {
   window_limit limit;
-  int used = 0;  // grants inside the window ending now
+  int used = 0;  // calls holding a place in the window now (in flight or not yet left)
 };
 
 struct snapshot {
@@ -193,6 +221,7 @@ struct snapshot {
   std::optional<std::int64_t> daily_limit;      // unset: unlimited
   std::optional<std::int64_t> daily_remaining;  // 0 once the server said the day is gone
   std::int64_t reserved = 0;                    // acknowledged reservation (see header comment)
+  std::optional<wall_time> windows_until;       // acknowledged window reservation
   std::int64_t bytes_today = 0;
   std::optional<std::int64_t> bytes_remaining;
   std::size_t in_flight = 0;
@@ -212,6 +241,7 @@ public:
   // a YYYY-MM-DD date (startup edge). A restored usage for today starts the day
   // at its calls and bytes; one for an older day is ignored; one for a later
   // day (the wall clock stepped back) is kept and that day taken as current.
+  // Its windows_until, of any day, fills every window as "Windows" says.
   ledger(policy p, std::optional<persisted_usage> restored, instant now);
 
   // Queues a waiter for one call permit. `fairness_key` (job/stream) decides
@@ -242,7 +272,8 @@ public:
   std::size_t expire(instant now);
 
   // Frees every permit and queued waiter of a dead worker.
-  reclaimed reclaim_holder(const std::string& holder);
+  // Its calls leave the windows as if they came back now.
+  reclaimed reclaim_holder(const std::string& holder, instant now);
 
   // Drops a queued waiter; false if it is not queued (already answered).
   bool cancel(waiter_id waiter);
@@ -292,6 +323,8 @@ private:
   bool day_spent() const;
   bool bytes_spent() const;
   bool can_grant(instant now) const;
+  int window_used(std::size_t window) const;  // after evict_windows()
+  void leave_windows(const std::string& scope, mono_time released);
   bool scope_allows(const std::string& scope, instant now) const;
   std::optional<mono_time> scope_free_at(const std::string& scope, instant now) const;
   std::optional<mono_time> blocked_until(instant now) const;
@@ -299,7 +332,7 @@ private:
   void deny_hopeless(decision& out);
   void forget_empty_queues();
   void evict_windows(mono_time now);
-  void request_persist(decision& out, bool had_demand);
+  void request_persist(decision& out, bool had_demand, instant now);
 
   policy policy_;
   const date::time_zone* zone_ = nullptr;
@@ -314,7 +347,10 @@ private:
   bool exhausted_ = false;         // the server said the day's quota is gone
   std::optional<persisted_usage> pending_;  // asked for, not yet acknowledged
 
-  std::vector<std::deque<mono_time>> window_log_;  // grant times, per window
+  // Per window: when each released call leaves it (sorted); calls in flight
+  // are the permits binding the window.
+  std::vector<std::deque<mono_time>> window_log_;
+  std::optional<wall_time> windows_until_;  // acknowledged window reservation
   mono_time cooling_until_{};
   int consecutive_throttles_ = 0;
   std::map<std::string, reported_room> rooms_;  // by scope ("" binds every call)

@@ -16,14 +16,24 @@ namespace {
 
 using nlohmann::json;
 
+// {"day": "YYYY-MM-DD", "calls": n, "bytes": n, "windows_until_ms": unix ms}
+// (windows_until_ms absent: no call was granted under a window yet).
 json to_json(const quota::persisted_usage& u) {
-  return {{"day", u.day}, {"calls", u.calls}, {"bytes", u.bytes}};
+  json out = {{"day", u.day}, {"calls", u.calls}, {"bytes", u.bytes}};
+  if (u.windows_until)
+    out["windows_until_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(u.windows_until->time_since_epoch()).count();
+  return out;
 }
 
 std::optional<quota::persisted_usage> from_json(const json& j) {
   if (!j.is_object() || !j.contains("day") || !j["day"].is_string()) return std::nullopt;
-  return quota::persisted_usage{j["day"].get<std::string>(), j.value("calls", std::int64_t{0}),
-                                j.value("bytes", std::int64_t{0})};
+  quota::persisted_usage out{j["day"].get<std::string>(), j.value("calls", std::int64_t{0}),
+                             j.value("bytes", std::int64_t{0})};
+  if (j.contains("windows_until_ms") && j["windows_until_ms"].is_number_integer())
+    out.windows_until =
+        quota::wall_time{std::chrono::milliseconds(j["windows_until_ms"].get<std::int64_t>())};
+  return out;
 }
 
 class kafka_usage_store final : public usage_store {

@@ -83,20 +83,20 @@ quota::policy policy_of(const connectors::quota_defaults& d, const config::quota
     p.daily_calls = d.daily_calls;
   p.time_zone = q.time_zone.value_or(d.time_zone);
   p.reset_offset = std::chrono::minutes(q.daily_reset_minute.value_or(d.reset_minutes));
-  // Each window is padded by a second: calls are counted when granted here and
-  // when they arrive there, and the two clocks see slightly different times.
-  constexpr std::chrono::seconds guard{1};
+  // Windows are the server's own: a call holds its place from its grant until
+  // a window's length (plus the ledger's window_skew) after its answer, which
+  // covers the server counting it on arrival or on completion.
   if (!q.windows.empty()) {
     for (const auto& w : q.windows)
-      p.windows.push_back({static_cast<int>(w.calls), std::chrono::seconds(w.seconds) + guard});
+      p.windows.push_back({static_cast<int>(w.calls), std::chrono::seconds(w.seconds)});
   } else {
     for (const auto& [calls, seconds] : d.windows)
-      p.windows.push_back({calls, std::chrono::seconds(seconds) + guard});
+      p.windows.push_back({calls, std::chrono::seconds(seconds)});
   }
   // Scoped windows (Kustomer's searches) are the source's: an account's
   // windows replace only the general ones.
   for (const auto& [scope, window] : d.scoped_windows)
-    p.windows.push_back({window.first, std::chrono::seconds(window.second) + guard, scope});
+    p.windows.push_back({window.first, std::chrono::seconds(window.second), scope});
   if (q.concurrency)
     p.concurrency = *q.concurrency;
   else if (d.concurrency > 0)

@@ -33,7 +33,8 @@ std::vector<window_stats> empty_windows(const std::vector<Scoped>& windows) {
 
 call_ledger::call_ledger(call_limits limits, const sim_clock& clock)
     : limits_(std::move(limits)), windows_(scoped<scoped_window>(limits_)), clock_(clock),
-      seen_logs_(windows_.size()), admitted_logs_(windows_.size()) {
+      seen_logs_(windows_.size()), admitted_logs_(windows_.size()),
+      seen_open_(windows_.size(), 0), admitted_open_(windows_.size(), 0) {
   for (const auto& [w, path] : windows_)
     if (w.calls < 1 || !(w.seconds > 0))
       throw std::invalid_argument("a window limit needs calls >= 1 and seconds > 0");
@@ -44,17 +45,26 @@ call_ledger::call_ledger(call_limits limits, const sim_clock& clock)
   stats_.windows = empty_windows(windows_);
 }
 
-// The room after the calls admitted up to `now`; a call exactly W seconds ago
-// has left the window.
+// The room after the calls admitted up to `now` (and, under the completion
+// reading, those in progress); a call exactly W seconds ago has left the window.
 window_room call_ledger::room_of(std::size_t i, steady_time now) const {
   const auto& w = windows_[i].limit;
   const auto& log = admitted_logs_[i];
   const auto from = now - as_duration(w.seconds);
   const auto first = std::upper_bound(log.begin(), log.end(), from);
-  window_room out{w.calls, std::max<std::int64_t>(0, w.calls - (log.end() - first)), 0};
+  const std::int64_t used = (log.end() - first) + admitted_open_[i];
+  window_room out{w.calls, std::max<std::int64_t>(0, w.calls - used), 0};
   if (first != log.end())
     out.reset_s = std::chrono::duration<double>(*first + as_duration(w.seconds) - now).count();
+  else if (admitted_open_[i] > 0)
+    out.reset_s = w.seconds;  // a call in progress leaves a window length after it ends
   return out;
+}
+
+void call_ledger::prune(std::size_t i, steady_time now) {
+  const auto horizon = now - as_duration(windows_[i].limit.seconds);
+  for (auto* log : {&seen_logs_[i], &admitted_logs_[i]})
+    while (!log->empty() && log->front() <= horizon) log->pop_front();
 }
 
 call_ledger::admission call_ledger::begin(const call_start& call) {
@@ -76,23 +86,26 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
   if (!call.operation.empty()) ++stats_.calls_by_operation[std::string(call.operation)];
   ++in_flight_;
   stats_.max_in_flight = std::max(stats_.max_in_flight, in_flight_);
+  admission out;
+  out.counted_at_completion = call.counted_at_completion;
   for (std::size_t i = 0; i < windows_.size(); ++i) {
     if (!windows_[i].applies_to(call.path_template)) continue;
-    const auto horizon = now - as_duration(windows_[i].limit.seconds);
-    for (auto* log : {&seen_logs_[i], &admitted_logs_[i]})
-      while (!log->empty() && log->front() <= horizon) log->pop_front();
-    seen_logs_[i].push_back(now);
-    stats_.windows[i].max_seen =
-        std::max(stats_.windows[i].max_seen, static_cast<std::int64_t>(seen_logs_[i].size()));
+    out.windows.push_back(i);
+    prune(i, now);
+    if (call.counted_at_completion)
+      ++seen_open_[i];
+    else
+      seen_logs_[i].push_back(now);
+    stats_.windows[i].max_seen = std::max(
+        stats_.windows[i].max_seen, static_cast<std::int64_t>(seen_logs_[i].size()) + seen_open_[i]);
   }
 
   // Decide, against admitted calls only.
-  admission out;
   if (limits_.daily && admitted_by_day_[sim_day] >= *limits_.daily) {
     out.rejected = limit_kind::daily;
   }
-  for (std::size_t i = 0; !out.rejected && i < windows_.size(); ++i) {
-    if (!windows_[i].applies_to(call.path_template)) continue;
+  for (const auto i : out.windows) {
+    if (out.rejected) break;
     const auto room = room_of(i, now);
     if (room.remaining == 0) {
       out.rejected = limit_kind::window;
@@ -108,20 +121,38 @@ call_ledger::admission call_ledger::begin(const call_start& call) {
         {*out.rejected, format_rfc3339_ms(sim_now), std::string(call.path)});
   } else {
     ++admitted_by_day_[sim_day];
-    for (std::size_t i = 0; i < windows_.size(); ++i)
-      if (windows_[i].applies_to(call.path_template)) admitted_logs_[i].push_back(now);
+    for (const auto i : out.windows) {
+      if (call.counted_at_completion)
+        ++admitted_open_[i];
+      else
+        admitted_logs_[i].push_back(now);
+    }
     ++in_flight_admitted_;
   }
-  for (std::size_t i = 0; i < windows_.size(); ++i)
-    if (windows_[i].applies_to(call.path_template)) out.rooms.push_back(room_of(i, now));
+  for (const auto i : out.windows) out.rooms.push_back(room_of(i, now));
   return out;
 }
 
-void call_ledger::end(const admission& admission, std::int64_t bytes_served) {
+void call_ledger::end(const admission& admission, std::int64_t bytes_served,
+                      std::optional<steady_time> at) {
   std::lock_guard lock(mu_);
   --in_flight_;
   if (admission.admitted()) --in_flight_admitted_;
   stats_.bytes_served += bytes_served;
+  if (!admission.counted_at_completion) return;
+  // The call enters its windows now, and stays a window's length.
+  steady_time now = at ? *at : std::chrono::steady_clock::now();
+  now = std::max(now, last_seen_);
+  last_seen_ = now;
+  for (const auto i : admission.windows) {
+    prune(i, now);
+    --seen_open_[i];
+    seen_logs_[i].push_back(now);
+    if (admission.admitted()) {
+      --admitted_open_[i];
+      admitted_logs_[i].push_back(now);
+    }
+  }
 }
 
 void call_ledger::count_fault() {

@@ -4,6 +4,15 @@
 // server calls begin() when an API call starts and end() when its response is
 // ready; everything in between counts as in flight.
 //
+// Where a call enters a window is a reading (vendors do not say; the server
+// declares it as `window_counting` for every simulator with windows):
+//  - arrival (default): a call is in a window from begin() for its length;
+//  - completion: a call is in a window from begin() (in flight) until its
+//    length after end(). This is the strictest plausible server: one that logs
+//    calls when they finish and counts the calls in progress too. A client
+//    correct under it is correct under a server that ignores calls in
+//    progress as well.
+//
 // Contract:
 //  - Every call counts (total, per sim-clock UTC day, per path template,
 //    in flight, window logs), admitted or rejected: the server saw it.
@@ -47,18 +56,23 @@ class call_ledger {
     // it to examine window arithmetic without waiting.
     std::optional<steady_time> at;
     std::string_view operation;  // SOAP operation, counted in calls_by_operation ("" = none)
+    bool counted_at_completion = false;  // the window_counting reading is "completion"
   };
 
   struct admission {
     std::optional<limit_kind> rejected;  // nullopt: admitted
     double retry_after_s = -1;           // for window rejections, else -1
     std::vector<window_room> rooms;      // the windows that apply to the call
+    std::vector<std::size_t> windows{};  // their indices, for end()
+    bool counted_at_completion = false;
     bool admitted() const { return !rejected; }
   };
 
   admission begin(const call_start& call);
   // Once per begin(), with that begin()'s admission and the body size sent.
-  void end(const admission& admission, std::int64_t bytes_served);
+  // `at` as in call_start.
+  void end(const admission& admission, std::int64_t bytes_served,
+           std::optional<steady_time> at = std::nullopt);
   void count_fault();
 
   call_stats snapshot() const;
@@ -84,9 +98,14 @@ class call_ledger {
   mutable std::mutex mu_;
   call_stats stats_;                                // guarded by mu_
   std::map<std::int64_t, std::int64_t> admitted_by_day_;  // sim day number -> calls
-  // Per window: the calls it applies to, pruned to its length.
+  // Per window: the calls it applies to, pruned to its length (their
+  // arrivals, or under the completion reading their ends).
   std::vector<std::deque<steady_time>> seen_logs_;
   std::vector<std::deque<steady_time>> admitted_logs_;
+  // Per window, completion reading only: calls in progress.
+  std::vector<std::int64_t> seen_open_;
+  std::vector<std::int64_t> admitted_open_;
+  void prune(std::size_t window, steady_time now);
   steady_time last_seen_{};
   std::int64_t in_flight_ = 0;
   std::int64_t in_flight_admitted_ = 0;

@@ -270,7 +270,10 @@ struct server::impl {
     } catch (const std::exception&) {
       // answered below, as a handler exception would be
     }
-    const auto admission = ledger.begin({path_template, hreq.path, std::nullopt, operation});
+    const bool at_completion =
+        !windows_reading.empty() && reading_of(windows_reading) == "completion";
+    const auto admission =
+        ledger.begin({path_template, hreq.path, std::nullopt, operation, at_completion});
     response res;
     try {
       if (!parsed) throw std::invalid_argument("unreadable request");
@@ -368,6 +371,12 @@ struct server::impl {
   mutable std::mutex readings_mu;
   std::map<std::string, reading_slot, std::less<>> readings;  // guarded by readings_mu
 
+  std::string reading_of(std::string_view name) const {
+    std::lock_guard lock(readings_mu);
+    return readings.find(name)->second.value;
+  }
+  std::string windows_reading;  // "window_counting" when the server has windows
+
   std::string readings_json() const {
     std::lock_guard lock(readings_mu);
     auto out = nlohmann::json::object();
@@ -382,6 +391,11 @@ struct server::impl {
 };
 
 server::server(server_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+  // Where a call enters a rate window (call_ledger.hpp): vendors do not say.
+  if (!impl_->options.limits.windows.empty() || !impl_->options.limits.path_windows.empty()) {
+    declare_reading("window_counting", {"arrival", "completion"});
+    impl_->windows_reading = "window_counting";
+  }
   add_control_route("GET", "/_sim/stats",
                     [this](const request&, response& res) { res.json(200, stats_json()); });
   add_control_route("POST", "/_sim/reset_stats", [this](const request&, response& res) {

@@ -25,7 +25,10 @@
 // or of events), a simulator declares a reading with every plausible value,
 // its default the documented or most likely one, and serves the one set. The
 // end-to-end tests run each connector under every value: the simulator is
-// the project's own reading of the docs, not the referee.
+// the project's own reading of the docs, not the referee. Every simulator with
+// rate windows has `window_counting`: arrival (a call is in a window from when
+// it arrives) or completion (from when it arrives until a window's length
+// after its answer; see call_ledger.hpp).
 //
 // What happens to one API call, in order:
 //
