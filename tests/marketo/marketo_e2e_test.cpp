@@ -353,6 +353,23 @@ TEST(marketo_e2e, column_and_table_selection_fetch_only_what_is_selected) {
   EXPECT_EQ(activity_exports, 2);
 }
 
+TEST(marketo_e2e, a_leads_column_the_account_lacks_fails_leads_alone_naming_the_nearest) {
+  auto s = start(small_account());
+  temp_dir dir;
+  const auto prefix = unique_prefix("column");
+  job_options o;
+  o.streams = {{"leads", {{"columns", {"emial"}}}}, {"campaigns", json::object()}};
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, o));
+  const auto r = extract(dir, cfg, *s);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(R"(no column \"emial\" in leads (the account's describe.json); did you mean \"email\"?)"),
+            std::string::npos)
+      << r.out << r.err;
+  EXPECT_EQ(committed(topic(prefix, "campaigns")).size(), 30u) << "the other stream is delivered";
+  EXPECT_TRUE(committed(topic(prefix, "leads")).empty());
+  for (const auto& j : get_json(*s, "/_sim/exports")["jobs"]) EXPECT_NE(j["kind"], "leads") << "no export was made";
+}
+
 TEST(marketo_e2e, max_daily_calls_below_the_job_holds_and_the_next_days_finish_it) {
   auto s = start(small_account(600, 1500));
   temp_dir dir;
