@@ -77,6 +77,8 @@ class task_session final : public connectors::session {
   bool holds_children() const { return !held_children_.empty(); }
 
   std::uint64_t calls() const { return calls_; }
+  // Calls that failed and were retried (or gave up), by error kind.
+  const std::map<std::string, std::uint64_t>& failed_calls() const { return failed_calls_; }
   const std::map<std::string, std::uint64_t>& records() const { return records_; }
   const std::string& committed_bookmark() const { return committed_bookmark_; }
   // After the final commit of a full-table task: its snapshot's distinct
@@ -87,8 +89,11 @@ class task_session final : public connectors::session {
 
  private:
   actors::permit_source permits() const;
-  prometheus::Gauge& bookmark_clock();
-  prometheus::Gauge* bookmark_clock_ = nullptr;
+  // One attempt of a call answered: counted, and by kind when it failed.
+  void count_attempt(const result<http::response>& r);
+  // The bookmark-age gauge of every stream the task's bookmark covers: its
+  // own and those it emits to (Marketo's activity streams share one export).
+  void mark_bookmark_committed();
   const stream_info* keys_of(std::string_view stream);
   result<std::string> key_of(const stream_info& keys, const json& record) const;
   // The task's own stream when it is full-table (its records form a
@@ -105,6 +110,7 @@ class task_session final : public connectors::session {
   std::map<std::string, stream_info, std::less<>> keys_;
   std::vector<stream_info> declared_;
   std::uint64_t calls_ = 0;
+  std::map<std::string, std::uint64_t> failed_calls_;
   std::map<std::string, std::uint64_t> records_;  // committed, per stream
   std::map<std::string, std::uint64_t> uncommitted_counts_;
   // Records emitted since the last checkpoint: they reach the transaction
@@ -296,9 +302,35 @@ class worker_actor final : public caf::blocking_actor {
     bool ok = false;
   };
 
+  // Retried faults and throttling are invisible at the default level unless
+  // summed up: one info line for a task whose calls failed, at most one per
+  // worker every 10 s (tasks in between are folded into the next line).
+  void note_retries(const task_session& s) {
+    if (s.failed_calls().empty()) return;
+    for (const auto& [kind, n] : s.failed_calls()) retried_[kind] += n;
+    ++retried_tasks_;
+    const auto now = steady_clock::now();
+    if (now - last_retry_line_ < std::chrono::seconds(10)) return;
+    std::uint64_t total = 0;
+    std::string why;
+    for (const auto& [kind, n] : retried_) {
+      total += n;
+      why += (why.empty() ? "" : ", ") + kind + " " + std::to_string(n);
+    }
+    const auto& t = s.work();
+    spdlog::info("job {} stream {}{}: {} call(s) failed and were retried or given up ({}){}", t.job.str(),
+                 t.stream.str(), t.partition.empty() ? "" : " [" + t.partition + "]", total, why,
+                 retried_tasks_ > 1 ? " over " + std::to_string(retried_tasks_) + " tasks since the last such line"
+                                    : "");
+    retried_.clear();
+    retried_tasks_ = 0;
+    last_retry_line_ = now;
+  }
+
   void report(batched& b) {
     auto& out = b.out;
     auto& session = *b.session;
+    note_retries(session);
     out.calls = session.calls();
     out.snapshot_records = b.ok ? session.snapshot_records() : -1;
     out.snapshot_deleted = b.ok ? session.snapshot_deleted() : 0;
@@ -482,6 +514,10 @@ class worker_actor final : public caf::blocking_actor {
   std::uint64_t batch_records_ = 0;  // records in the open transaction
   steady_clock::time_point batch_opened_;  // its first task started, or the last commit
   bool sink_failed_ = false;
+  // Failed calls of reported tasks not yet in a log line (note_retries).
+  std::map<std::string, std::uint64_t> retried_;
+  std::uint64_t retried_tasks_ = 0;
+  steady_clock::time_point last_retry_line_{};
 };
 
 task_session::task_session(worker_actor& worker, const task& t, const job_entry& job)
@@ -500,7 +536,7 @@ result<http::response> task_session::call(const http::request& req,
                                           const http::classifier& extra) {
   return actors::metered_call(permits(), worker_.http(), worker_.config().backoff, req, extra,
                               [this] { return cancelled(); },
-                              [this](const result<http::response>&) { ++calls_; });
+                              [this](const result<http::response>& r) { count_attempt(r); });
 }
 
 result<http::response> task_session::download(
@@ -508,14 +544,21 @@ result<http::response> task_session::download(
     const http::classifier& extra) {
   return actors::metered_download(permits(), worker_.http(), worker_.config().backoff, req, on_chunk, extra,
                                   [this] { return cancelled(); },
-                                  [this](const result<http::response>&) { ++calls_; });
+                                  [this](const result<http::response>& r) { count_attempt(r); });
 }
 
-prometheus::Gauge& task_session::bookmark_clock() {
-  if (bookmark_clock_ == nullptr)
-    bookmark_clock_ = &telemetry::metrics().bookmark_committed.Add(
-        {{"quarry_job", task_.job.str()}, {"stream", task_.stream.str()}});
-  return *bookmark_clock_;
+void task_session::count_attempt(const result<http::response>& r) {
+  ++calls_;
+  if (!r.ok()) ++failed_calls_[std::string(to_string(r.error().kind))];
+}
+
+void task_session::mark_bookmark_committed() {
+  const auto now = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  auto& gauges = telemetry::metrics().bookmark_committed;
+  gauges.Add({{"quarry_job", task_.job.str()}, {"stream", task_.stream.str()}}).Set(now);
+  for (const auto& stream : task_.emits) gauges.Add({{"quarry_job", task_.job.str()}, {"stream", stream}}).Set(now);
 }
 
 const stream_info* task_session::keys_of(std::string_view stream) {
@@ -733,10 +776,7 @@ sinks::task_states task_session::pending_states() {
 void task_session::committed() {
   if (!pending_bookmark_.empty()) {
     committed_bookmark_ = std::move(pending_bookmark_);
-    bookmark_clock().Set(static_cast<double>(
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count()));
+    mark_bookmark_committed();
   }
   pending_bookmark_.clear();
   final_states_.clear();

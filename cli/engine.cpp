@@ -818,6 +818,7 @@ std::string summary_json(const run_summary& s) {
                        {"consecutive_failures", st.consecutive_failures}});
     // A full-table stream's snapshot is complete when every task of it
     // committed one; only then were vanished keys deleted.
+    if (st.calls_shared) streams.back()["calls_shared"] = true;
     if (st.full_table)
       streams.back()["snapshot"] = {{"complete", st.status == "ok" && st.snapshots > 0},
                                     {"partitions", st.snapshots},
@@ -843,13 +844,16 @@ std::string format_summary(const run_summary& s) {
   char line[256];
   std::snprintf(line, sizeof line, "  %-32s %12s %8s  %s\n", "stream", "records", "calls", "status");
   out << line;
+  bool shared = false;
   for (const auto& st : s.streams) {
-    std::snprintf(line, sizeof line, "  %-32s %12llu %8llu  %s\n", st.stream.c_str(),
-                  static_cast<unsigned long long>(st.records),
-                  static_cast<unsigned long long>(st.calls), st.status.c_str());
+    const auto calls = (st.calls_shared ? "~" : "") + std::to_string(st.calls);
+    std::snprintf(line, sizeof line, "  %-32s %12llu %8s  %s\n", st.stream.c_str(),
+                  static_cast<unsigned long long>(st.records), calls.c_str(), st.status.c_str());
     out << line;
     if (!st.error.empty()) out << "    " << st.error << "\n";
+    shared = shared || st.calls_shared;
   }
+  if (shared) out << "  ~ calls of a task that fed several streams, split by their records\n";
   for (const auto& e : s.errors)
     if (s.streams.empty()) out << "  error: " << e << "\n";
   return out.str();

@@ -7,6 +7,7 @@
 // Pure functions; no state.
 
 #include "proto/error.hpp"
+#include "proto/names.hpp"  // closest_name, edit_distance (did-you-mean)
 
 #include <chrono>
 #include <optional>
@@ -45,15 +46,6 @@ bool is_plain_name(std::string_view text);
 // [A-Za-z0-9._-]+ not starting with "_" : a prefix of Kafka topic names.
 status check_topic_prefix(std::string_view text);
 
-// Optimal-string-alignment distance: insertions, deletions, substitutions
-// and swaps of adjacent characters each cost 1.
-std::size_t edit_distance(std::string_view a, std::string_view b);
 
-// The candidate closest to `given` (the first one on a tie), for "did you
-// mean X?": only if within `max_distance` edits, and fewer edits than the
-// shorter of the two has characters ("zz" suggests nothing for "c").
-std::optional<std::string_view> closest_name(
-    std::string_view given, const std::vector<std::string_view>& candidates,
-    std::size_t max_distance = 2);
 
 } // namespace quarry::config

@@ -116,6 +116,34 @@ stream_summary& stream_of(run_state& run, const std::string& stream) {
   return s;
 }
 
+// A task's calls go to its stream; a task that fed several streams (its own
+// and `emits`, such as Marketo's activity export for up to ten activity
+// streams) splits them by each stream's share of its records (largest
+// remainders, so the parts add up), and the summary marks them as shared.
+void add_calls(run_state& run, const task& t, const task_result& res) {
+  std::uint64_t total = 0;
+  for (const auto& c : res.records) total += c.records;
+  if (t.emits.empty() || total == 0) {
+    stream_of(run, t.stream.str()).calls += res.calls;
+    if (!t.emits.empty()) stream_of(run, t.stream.str()).calls_shared = true;
+    return;
+  }
+  std::vector<std::pair<std::uint64_t, std::size_t>> remainders;  // (remainder, index)
+  std::uint64_t given = 0;
+  for (std::size_t i = 0; i < res.records.size(); ++i) {
+    const auto& c = res.records[i];
+    const std::uint64_t share = res.calls * c.records / total;
+    auto& s = stream_of(run, c.stream);
+    s.calls += share;
+    s.calls_shared = true;
+    given += share;
+    remainders.push_back({res.calls * c.records % total, i});
+  }
+  std::sort(remainders.begin(), remainders.end(), std::greater<>());
+  for (std::size_t k = 0; given < res.calls && k < remainders.size(); ++k, ++given)
+    ++stream_of(run, res.records[remainders[k].second].stream).calls;
+}
+
 void finish_if_done(self_ptr self, const std::string& run_key) {
   auto& st = self->state;
   auto it = st.runs.find(run_key);
@@ -253,7 +281,7 @@ void on_result(self_ptr self, task_result& res) {
                  t.partition, res.worker.str());
     t.bookmark = res.bookmark;
     for (const auto& c : res.records) stream_of(run, c.stream).records += c.records;
-    stream_of(run, t.stream.str()).calls += res.calls;
+    add_calls(run, t, res);
     st.ready.push_front(std::move(t));
     dispatch(self);
     return;
@@ -266,7 +294,7 @@ void on_result(self_ptr self, task_result& res) {
         .records.Add({{"source", t.source}, {"stream", c.stream}, {"quarry_job", t.job.str()}})
         .Increment(static_cast<double>(c.records));
   }
-  s.calls += res.calls;
+  add_calls(run, t, res);
   const bool retry = res.outcome == task_outcome::failed && !run.cancelled &&
                      retriable_kind(res.error_kind) && t.attempt < st.config.task_attempts;
   if (retry) {

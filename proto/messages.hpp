@@ -225,6 +225,10 @@ struct stream_summary {
   std::uint32_t snapshots = 0;
   std::uint64_t snapshot_records = 0;
   std::uint64_t snapshot_deleted = 0;
+  // `calls` is this stream's share, by records, of calls made by tasks that
+  // fed several streams (Marketo's activity streams share one export): an
+  // estimate, labelled as one.
+  bool calls_shared = false;
 };
 
 struct run_summary {
@@ -342,7 +346,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_summary& x) {
   return f(caf::meta::type_name("quarry.stream_summary"), x.stream, x.records, x.calls, x.tasks,
            x.tasks_failed, x.tasks_resumable, x.status, x.error, x.consecutive_failures,
-           x.full_table, x.snapshots, x.snapshot_records, x.snapshot_deleted);
+           x.full_table, x.snapshots, x.snapshot_records, x.snapshot_deleted, x.calls_shared);
 }
 
 template <class Inspector>

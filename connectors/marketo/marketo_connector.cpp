@@ -5,6 +5,7 @@
 #include "connectors/core/timestamp.hpp"
 #include "connectors/marketo/marketo_api.hpp"
 #include "connectors/marketo/marketo_streams.hpp"
+#include "proto/names.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -215,6 +216,9 @@ class marketo_connector final : public connector {
                   {"fields", fields},
                   {"properties", props},
                   {"filter", filter}};
+      // Only describe.json knows leads' columns: one the job names that the
+      // account lacks fails this stream (before any export), not the run.
+      if (auto missing = missing_column(stream, cols)) t.params = {{"refused", *missing}};
       tasks.push_back(std::move(t));
     }
 
@@ -290,10 +294,29 @@ class marketo_connector final : public connector {
     return tasks;
   }
 
+  // "no column ... in leads" for the first of `columns` the stream lacks.
+  static std::optional<std::string> missing_column(const stream_descriptor& stream,
+                                                   const std::vector<std::string>* columns) {
+    if (columns == nullptr) return std::nullopt;
+    const auto& props = stream.schema["properties"];
+    std::vector<std::string_view> known;
+    for (auto it = props.begin(); it != props.end(); ++it) known.push_back(it.key());
+    for (const auto& c : *columns) {
+      if (props.contains(c)) continue;
+      std::string message = "marketo: no column \"" + c + "\" in " + stream.name +
+                            " (the account's describe.json)";
+      if (auto close = closest_name(c, known)) message += "; did you mean \"" + std::string(*close) + "\"?";
+      return message;
+    }
+    return std::nullopt;
+  }
+
   status run(const task_spec& given, session& s) override {
     // params from an older version (or none) must not throw below.
     task_spec task = given;
     if (!task.params.is_object()) task.params = json::object();
+    if (const auto refused = task.params.find("refused"); refused != task.params.end() && refused->is_string())
+      return make_error(error_kind::fatal, refused->get<std::string>());
     api a(s, tokens_);
     if (task.stream == "leads") return run_leads(task, a);
     if (task.stream == "activity_types") return run_activity_types(task, a);
