@@ -122,10 +122,13 @@ stream_summary& stream_of(run_state& run, const std::string& stream) {
 // remainders, so the parts add up), and the summary marks them as shared.
 void add_calls(run_state& run, const task& t, const task_result& res) {
   std::uint64_t total = 0;
-  for (const auto& c : res.records) total += c.records;
-  if (t.emits.empty() || total == 0) {
-    stream_of(run, t.stream.str()).calls += res.calls;
-    if (!t.emits.empty()) stream_of(run, t.stream.str()).calls_shared = true;
+  std::vector<const stream_count*> fed;
+  for (const auto& c : res.records) {
+    total += c.records;
+    if (c.records > 0) fed.push_back(&c);
+  }
+  if (t.emits.empty() || fed.size() < 2) {  // one stream got every record (or none did)
+    stream_of(run, fed.size() == 1 ? fed.front()->stream : t.stream.str()).calls += res.calls;
     return;
   }
   std::vector<std::pair<std::uint64_t, std::size_t>> remainders;  // (remainder, index)

@@ -98,8 +98,9 @@ std::vector<std::string> ids_of(const records_by_id& records) {
   return out;
 }
 
-// Rows look like "  accounts                                    8        1  ok",
-// optionally followed by an error line indented by four spaces.
+// Rows look like "  accounts                                    8        1  ok"
+// (calls "~1" when split among the streams one task fed), optionally
+// followed by an error line indented by four spaces.
 std::map<std::string, summary_row> summary_rows(const std::string& text) {
   std::map<std::string, summary_row> out;
   std::istringstream in{text};
@@ -115,6 +116,7 @@ std::map<std::string, summary_row> summary_rows(const std::string& text) {
     std::istringstream words{line};
     std::string stream, records, calls, status;
     if (!(words >> stream >> records >> calls >> status)) continue;
+    if (calls.rfind('~', 0) == 0) calls.erase(0, 1);
     if (records.find_first_not_of("0123456789") != std::string::npos ||
         calls.find_first_not_of("0123456789") != std::string::npos)
       continue;  // the header row
