@@ -29,20 +29,6 @@ inline std::string connect_script() {
   return env != nullptr && *env != '\0' ? env : std::string{QUARRY_SOURCE_DIR} + "/scripts/connect";
 }
 
-// A loopback TCP port free at the time of the call.
-inline int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("no free port");
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // One run of the script. Its stdout and stderr go to dir/<name>.out, the
 // JVM's log to dir/<name>.log. The destructor stops a process still running
 // (SIGTERM, then SIGKILL after 30 s).

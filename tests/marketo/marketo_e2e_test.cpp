@@ -23,8 +23,6 @@
 #include <set>
 #include <thread>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace quarry {
@@ -372,18 +370,6 @@ TEST(marketo_e2e, a_leads_column_the_account_lacks_fails_leads_alone_naming_the_
   for (const auto& j : get_json(*s, "/_sim/exports")["jobs"]) EXPECT_NE(j["kind"], "leads") << "no export was made";
 }
 
-// A port nobody listens on now.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 TEST(marketo_e2e, every_activity_stream_gets_its_bookmark_gauge_and_a_labelled_share_of_the_calls) {
   // Activity streams share one export per ten types: quarry serve's
@@ -392,7 +378,7 @@ TEST(marketo_e2e, every_activity_stream_gets_its_bookmark_gauge_and_a_labelled_s
   temp_dir dir;
   const auto prefix = unique_prefix("gauges");
   json cfg = json::parse(make_config(prefix, *s));
-  const int port = free_port();
+  const int port = testing::free_port();
   cfg["telemetry"] = {{"listen", "127.0.0.1:" + std::to_string(port)}};
   cfg["serve"] = {{"local_workers", 2}};
   quarry_process serve{{"serve", "--config", dir.write("serve.json", cfg.dump())},

@@ -19,31 +19,17 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
 
 namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::free_port;
 using testing::quarry_process;
 using testing::temp_dir;
 
 const testing::env_list env = {{"SYN_KEY", "synthetic-key"}, {"ADMIN_TOKEN", "s3cret-admin"}};
-
-// A port nobody listens on now.
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The tls section naming `name`.crt and `name`.key in `certs` (written by
 // make_certs.sh), trusting the cluster's CA.

@@ -59,6 +59,10 @@ class quarry_process {
   process_result result_;
 };
 
+// A loopback TCP port free at the time of the call (for a server the test
+// starts in another process).
+int free_port();
+
 // Runs quarry to completion.
 process_result run_quarry(const std::vector<std::string>& args, const env_list& env = {},
                           std::chrono::seconds timeout = std::chrono::seconds(300));
