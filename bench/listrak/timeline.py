@@ -36,6 +36,7 @@ def main():
     run.add_arguments(ap)
     a = ap.parse_args()
     a.verify_kafka = False
+    a.quarry = os.path.abspath(a.quarry)  # quarry runs in the work dir
     workdir = tempfile.mkdtemp(prefix="listrak-timeline-")
     sim = soap_race.Simulator(a.quarry, "listrak", run.sim_flags(a), workdir, a.latency_ms)
     quarry = soap_race.Quarry(run.PROFILE, a, workdir, a.quarry)
