@@ -301,7 +301,7 @@ class service final : public admin_control {
     auto summary = json::parse(runtime::summary_json(s));
     log_.write(job, summary);
     last_run_[job] = std::move(summary);
-    spdlog::info("run {} of job {}: {}", s.run.str(), job, s.outcome);
+    spdlog::info("run {} of job {}: {}", s.run.str(), job, to_string(s.outcome));
   }
 
   const config::quarry_config& config_;

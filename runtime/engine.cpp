@@ -403,14 +403,14 @@ void engine::impl::count_failure_streaks(run_summary& s) {
     auto& gauge = telemetry::metrics().stream_failures.Add({{"quarry_job", s.job.str()}, {"stream", st.stream}});
     const auto key = contract::failures_key(s.job.str(), st.stream);
     const auto previous = state->failures.find(st.stream);
-    if (st.status == "ok") {
+    if (st.status == stream_status::ok) {
       gauge.Set(0);
       if (previous != state->failures.end())
         if (auto done = (*p)->produce(topic, key, std::nullopt); !done)
           spdlog::warn("{}", done.error().message);
       continue;
     }
-    if (st.status != "failed") continue;
+    if (st.status != stream_status::failed) continue;
     // Where the stream stands now: every bookmark of it, any partition.
     std::string at;
     for (const auto& [where, bookmark] : state->bookmarks)
@@ -505,7 +505,7 @@ std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) 
     handle.receive([&](run_summary& s) { summaries.push_back(std::move(s)); },
                    [&](caf::error& e) {
                      run_summary s;
-                     s.outcome = "failed";
+                     s.outcome = run_outcome::failed;
                      s.errors.push_back("coordinator: " + sys.render(e));
                      summaries.push_back(std::move(s));
                    });
@@ -567,7 +567,7 @@ void engine::submit(const std::string& job, const std::string& run,
                 run_summary s;
                 s.run = req.run;
                 s.job = req.job;
-                s.outcome = "failed";
+                s.outcome = run_outcome::failed;
                 s.errors.push_back("coordinator: " + self->system().render(e));
                 done(s);
               });
@@ -595,14 +595,14 @@ std::string summary_json(const run_summary& s) {
                        {"tasks", st.tasks},
                        {"tasks_failed", st.tasks_failed},
                        {"tasks_resumable", st.tasks_resumable},
-                       {"status", st.status},
+                       {"status", to_string(st.status)},
                        {"error", st.error},
                        {"consecutive_failures", st.consecutive_failures}});
     // A full-table stream's snapshot is complete when every task of it
     // committed one; only then were vanished keys deleted.
     if (st.calls_shared) streams.back()["calls_shared"] = true;
     if (st.full_table)
-      streams.back()["snapshot"] = {{"complete", st.status == "ok" && st.snapshots > 0},
+      streams.back()["snapshot"] = {{"complete", st.status == stream_status::ok && st.snapshots > 0},
                                     {"partitions", st.snapshots},
                                     {"records", st.snapshot_records},
                                     {"deleted", st.snapshot_deleted}};
@@ -610,7 +610,7 @@ std::string summary_json(const run_summary& s) {
   nlohmann::json j = {{"run", s.run.str()},
                       {"job", s.job.str()},
                       {"source", s.source},
-                      {"outcome", s.outcome},
+                      {"outcome", to_string(s.outcome)},
                       {"started_ms", s.started_ms},
                       {"finished_ms", s.finished_ms},
                       {"streams", std::move(streams)},
