@@ -64,6 +64,7 @@ std::vector<std::string> key_of(const std::string& stream) {
   if (stream == "contact_tags") return {"tag_id"};
   if (stream == "segments") return {"segment_id"};
   if (stream == "email_campaign_summaries") return {"campaign_id"};
+  if (stream == "contact_activity_summaries") return {"contact_id", "campaign_activity_id"};
   std::vector<std::string> key = {"campaign_activity_id", "contact_id"};
   if (stream == "opens" || stream == "clicks" || stream == "forwards") key.push_back("created_time");
   if (stream == "clicks") key.push_back("url_id");
@@ -157,7 +158,7 @@ std::map<std::string, json> by_key(const std::string& stream, const json& rows) 
 // Streams whose rows count events that go on accruing while a run reads:
 // a row is delivered as the API showed it before or after the run.
 bool counts_accrue(const std::string& stream) {
-  return stream == "email_links" || stream == "email_campaign_summaries";
+  return stream == "email_links" || stream == "email_campaign_summaries" || stream == "contact_activity_summaries";
 }
 
 // Every record the API showed before the run is in the topic once, equal;
@@ -234,7 +235,8 @@ std::map<std::string, std::int64_t> summary_records(const std::string& out) {
   std::map<std::string, std::int64_t> records;
   std::istringstream in(out);
   std::string line;
-  const auto streams = all_streams();
+  auto streams = all_streams();
+  streams.push_back("contact_activity_summaries");
   while (std::getline(in, line)) {
     std::istringstream row(line);
     std::string stream;
@@ -710,6 +712,173 @@ TEST(constant_contact_e2e, a_campaign_with_50_activities_fans_out_400_report_tas
   }
   EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 0) << "the campaign did not change";
   EXPECT_GT(summary_records(second.out).at("opens"), 0) << "opens accrued over two days" << second.out;
+}
+
+// Issue 17: the five account-wide full tables under `kill -9` (one of them
+// held unanswered), a rerun and a third run. A read_committed consumer sees
+// each table's snapshot of a run whole or not at all, once per run that
+// completed it, and no tombstone (every key still exists at the source;
+// committed() fails on one).
+TEST(constant_contact_e2e, a_kill_9_among_the_account_tables_then_each_run_delivers_each_snapshot_once) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("account-tables");
+  job_options jo;
+  jo.checkpoint_records = 1;
+  for (const auto& n : account_streams()) jo.streams[n] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  control(*s, "POST", "/_sim/hold", {{"path", "/v3/segments"}, {"after_calls", 0}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && control(*s, "GET", "/_sim/hold")["held"] == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GT(control(*s, "GET", "/_sim/hold")["held"], 0) << "the segments task never called";
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  control(*s, "POST", "/_sim/hold", json::object());
+  // Per stream: how many times the killed run delivered its snapshot (0 or 1).
+  std::map<std::string, std::size_t> killed;
+  for (const auto& stream : account_streams()) {
+    SCOPED_TRACE(stream);
+    const auto seen = committed(topic(prefix, stream));
+    const auto rows = by_key(stream, dataset(*s, stream));
+    killed[stream] = seen.empty() ? 0 : 1;
+    for (const auto& [key, values] : seen) EXPECT_EQ(values.size(), 1u) << key << ": part of a snapshot twice";
+    if (!seen.empty()) {
+      EXPECT_EQ(seen.size(), rows.size()) << "a snapshot committed in part";
+    }
+  }
+  EXPECT_EQ(killed.at("segments"), 0u) << "the held task committed";
+
+  for (const auto* name : {"rerun", "third run"}) {
+    SCOPED_TRACE(name);
+    const auto before = snapshot(*s, account_streams());
+    const auto r = extract(dir, cfg, *s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto after = snapshot(*s, account_streams());
+    const auto records = summary_records(r.out);
+    for (const auto& stream : account_streams()) {
+      SCOPED_TRACE(stream);
+      ++killed[stream];
+      const auto seen = committed(topic(prefix, stream));
+      const auto now = by_key(stream, after.at(stream));
+      EXPECT_EQ(records.at(stream), static_cast<std::int64_t>(now.size())) << r.out;
+      EXPECT_EQ(seen.size(), now.size());
+      for (const auto& [key, row] : by_key(stream, before.at(stream))) {
+        const auto it = seen.find(key);
+        ASSERT_NE(it, seen.end()) << "missing " << key;
+        EXPECT_EQ(it->second.size(), killed[stream]) << key << ": once per completed snapshot";
+        EXPECT_TRUE(it->second.back() == row || it->second.back() == now.at(key)) << key;
+      }
+    }
+  }
+}
+
+// Issue 17: contact activity summaries under the readings the docs leave
+// open, each value in one instance: is `end` in the range, does the range
+// pick activities by their send or count only the events inside it, are
+// counts strings or integers, is the opt-out count em_unsubscribes or
+// em_optouts.
+class constant_contact_summaries : public ::testing::TestWithParam<bool> {
+ protected:
+  sim::constant_contact_options with_readings(sim::constant_contact_options o) const {
+    const bool first = GetParam();
+    o.server.readings = {{"summary_end", first ? "exclusive" : "inclusive"},
+                         {"summary_range", first ? "sends" : "events"},
+                         {"summary_counts", first ? "integer" : "string"},
+                         {"summary_optout_field", first ? "em_unsubscribes" : "em_optouts"}};
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(readings, constant_contact_summaries, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "reference" : "others"; });
+
+// The contacts with an event at or after `since` in a counted report.
+std::set<std::string> contacts_active_since(const sim::constant_contact_simulator& s, std::int64_t since) {
+  std::set<std::string> out;
+  for (const auto* report : {"sends", "opens", "clicks", "bounces", "optouts", "forwards"})
+    for (const auto& e : dataset(s, report))
+      if (sim::parse_rfc3339_us(e["created_time"].get<std::string>()).value() / 1'000'000 >= since)
+        out.insert(e["contact_id"].get<std::string>());
+  return out;
+}
+
+// The first read (a call per contact) killed part way, a rerun that goes on
+// from its last checkpoint, every row exactly once; then a day later, with a
+// campaign sent and last month's events accruing, a call only per contact
+// with new activity, and each changed row delivered with its new counts.
+TEST_P(constant_contact_summaries, a_kill_9_in_the_first_read_then_only_contacts_with_new_activity_cost_a_call) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  o.data.campaigns = 10;
+  auto s = start(with_readings(o));
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix(std::string("summaries-") + (GetParam() ? "reference" : "others"));
+  const std::string stream = "contact_activity_summaries";
+  const std::string path = "/v3/reports/contact_reports/{contact_id}/activity_summary";
+  job_options jo;
+  jo.checkpoint_records = 1;
+  jo.streams[stream] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  const auto first_start = s->http().clock().now_unix_seconds();
+  control(*s, "POST", "/_sim/hold", {{"path", path}, {"after_calls", 45}});
+  {
+    quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && control(*s, "GET", "/_sim/hold")["held"] == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GT(control(*s, "GET", "/_sim/hold")["held"], 0) << "the summaries task never reached the held call";
+    run.kill(SIGKILL);
+    EXPECT_EQ(run.wait().exit_code, -1);
+  }
+  control(*s, "POST", "/_sim/hold", json::object());
+  s->http().reset_stats();
+  const auto before = dataset(*s, stream);
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  expect_stream_matches(prefix, stream, before, dataset(*s, stream));
+  EXPECT_GT(before.size(), 100u) << "too few rows to mean anything";
+  EXPECT_LE(calls_to(*s, path), 40) << "the rerun went on from the killed run's checkpoint at the 40th contact";
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+
+  // A day later: a campaign sent now, last month's campaigns accruing.
+  const auto rerun_end = s->http().clock().now_unix_seconds();
+  s->http().clock().advance(std::chrono::seconds(day_s));
+  s->mutate(0, 1);
+  const auto second_before = dataset(*s, stream);
+  s->http().reset_stats();
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const auto second_after = dataset(*s, stream);
+  // Every contact with activity since the last read is asked (those with it
+  // only in the 60 s before the first read began may be too); no other.
+  const auto must = contacts_active_since(*s, rerun_end);
+  const auto may = contacts_active_since(*s, first_start - 60);
+  EXPECT_GE(calls_to(*s, path), static_cast<std::int64_t>(must.size()));
+  EXPECT_LE(calls_to(*s, path), static_cast<std::int64_t>(may.size()));
+  EXPECT_LT(calls_to(*s, path), 60) << "a contact without new activity cost a call";
+  EXPECT_GE(must.size(), 20u) << "the new campaign's recipients";
+  // Every row ends as the source shows it, each changed one delivered anew.
+  const auto seen = committed(topic(prefix, stream));
+  const auto old = by_key(stream, before);
+  const auto now = by_key(stream, second_after);
+  std::size_t changed = 0;
+  for (const auto& [key, row] : by_key(stream, second_before)) {
+    const auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << "missing " << key;
+    EXPECT_TRUE(it->second.back() == row || it->second.back() == now.at(key)) << key << ": " << it->second.back();
+    changed += !old.contains(key) || old.at(key) != row;
+  }
+  EXPECT_GE(summary_records(second.out).at(stream), static_cast<std::int64_t>(changed)) << second.out;
+  EXPECT_GT(changed, 0u);
+  expect_records_match_their_schemas(prefix, {stream}, discovered_schemas(cfg, *s));
 }
 
 // Deletes (issue 14). What a consumer of the contacts topic sees per key, in
