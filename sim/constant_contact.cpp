@@ -367,8 +367,8 @@ std::string deleted_at_text(std::int64_t at, bool date_only) {
   return date_only ? format_rfc3339(at).substr(0, 10) : cc_time(at);
 }
 
-// The account's tags: tag t is on every contact whose number is t modulo 5
-// (tag 4 on none).
+// The account's tags (cc_shape::tags): tag t is on every contact whose
+// number is t modulo 5 (tag 4 and any past it on none).
 constexpr int tag_count = 5;
 std::string tag_id(int t) { return cc_uuid(0x7a9, static_cast<std::uint64_t>(t)); }
 
@@ -1090,9 +1090,9 @@ void constant_contact_simulator::add_routes() {
     std::int64_t limit = 0;
     if (!read_limit(*p, res, 50, 500, limit)) return;
     std::vector<int> rows;
-    for (int t = 0; t < tag_count; ++t) rows.push_back(t);
+    for (int t = 0; t < state_->data.shape().tags; ++t) rows.push_back(t);
     json extra = json::object();
-    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = tag_count;
+    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = state_->data.shape().tags;
     answer_page(res, "/v3/contact_tags", *p, limit, rows, "tags",
                 [this](int t) { return tag_json(state_->data, t); }, by_position<int>(), extra);
   }));
@@ -1309,7 +1309,7 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
   } else if (stream == "account_emails") {
     out = account_emails_json(data.shape().start);
   } else if (stream == "contact_tags") {
-    for (int t = 0; t < tag_count; ++t) out.push_back(tag_json(data, t));
+    for (int t = 0; t < data.shape().tags; ++t) out.push_back(tag_json(data, t));
   } else if (stream == "segments") {
     for (int i = 0; i < segment_count; ++i) out.push_back(segment_json(data, i));
   } else if (stream == "email_campaign_summaries") {

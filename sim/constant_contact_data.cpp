@@ -67,11 +67,11 @@ std::optional<cc_report> report_of(std::string_view path_name) {
 }
 
 cc_data::cc_data(const cc_shape& shape) : shape_(shape) {
-  if (shape_.contacts < 0 || shape_.lists < 1 || shape_.custom_fields < 0 || shape_.campaigns < 0 ||
+  if (shape_.contacts < 0 || shape_.lists < 1 || shape_.custom_fields < 0 || shape_.tags < 0 || shape_.campaigns < 0 ||
       shape_.activities_per_campaign < 1 || shape_.recipients < 0 || shape_.days < 1 ||
       shape_.horizon_days < 1)
     throw std::invalid_argument(
-        "constant_contact: contacts, custom_fields, campaigns and recipients must be >= 0; lists, "
+        "constant_contact: contacts, custom_fields, tags, campaigns and recipients must be >= 0; lists, "
         "activities_per_campaign, days and horizon_days >= 1");
   if (shape_.start == 0) shape_.start = unix_now() - shape_.days * day_s;
   const auto s = shape_.seed;

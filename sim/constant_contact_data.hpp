@@ -27,6 +27,7 @@ struct cc_shape {
   int contacts = 300;
   int lists = 6;
   int custom_fields = 4;
+  int tags = 5;                     // contact tags; contacts carry the first four
   int campaigns = 8;
   int activities_per_campaign = 1;  // primary_email activities of each sent campaign
   int recipients = 30;              // per activity (at most `contacts`)
