@@ -553,7 +553,6 @@ class constant_contact_connector final : public connector {
     int since_checkpoint = 0;
     for (const auto& [contact, activities] : wanted) {
       if (contact.empty() || (!after.empty() && contact <= after)) continue;
-      note_start();
       if (!upto) upto = a.server_time().value_or(0) + 86'400;
       const auto first = "/v3/reports/contact_reports/" + url_encode(contact) + "/activity_summary?start=" + start +
                          "&end=" + query_time(instant{upto * 1'000'000'000, 0});
@@ -569,6 +568,7 @@ class constant_contact_connector final : public connector {
       // [GUESS] a contact gone since it was listed (deleted, then purged)
       // has no summary: nothing to deliver.
       if (!st && st.error().message.find(": HTTP 404") == std::string::npos) return st;
+      if (!st) s.warn("constant_contact: no activity summary for contact " + contact + " (404), skipped");
       if (++since_checkpoint == 20) {
         since_checkpoint = 0;
         json progress = {{"pending", {{"after", contact}}}};
@@ -577,7 +577,6 @@ class constant_contact_connector final : public connector {
         if (auto e = s.checkpoint(progress); !e) return e;
       }
     }
-    note_start();
     if (!next_since) return s.checkpoint(b);  // no call answered: nothing changes
     return s.checkpoint({{"since", format_rfc3339(*next_since)}});
   }
