@@ -629,13 +629,13 @@ std::vector<json> contact_summary_rows(const cc_data& data, const cc_contact& co
   for (const auto& c : data.campaigns()) {
     if (!c.sent_at) continue;
     for (const auto& a : c.activities) {
-      if (!reportable(a) || std::find(a.recipients.begin(), a.recipients.end(), contact.number) == a.recipients.end())
-        continue;
+      const auto mine = a.events_of_contact.find(contact.number);  // every recipient has a send
+      if (!reportable(a) || mine == a.events_of_contact.end()) continue;
       if (!r.events_in_range && !in_range(*c.sent_at)) continue;
       std::map<cc_report, std::int64_t> n;
       bool any = false;
-      for (const auto& e : a.events)
-        if (e.contact == contact.number && e.created_time <= now && (!r.events_in_range || in_range(e.created_time))) {
+      for (const auto i : mine->second)
+        if (const auto& e = a.events[i]; e.created_time <= now && (!r.events_in_range || in_range(e.created_time))) {
           ++n[e.report];
           any = true;
         }

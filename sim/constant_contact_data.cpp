@@ -140,6 +140,7 @@ void cc_data::add_campaign(std::int64_t created, std::optional<std::int64_t> sen
       const auto first = static_cast<int>(mix(key_of(s, 23, n, an)) % static_cast<std::uint64_t>(std::max(1, shape_.contacts)));
       for (int r = 0; r < count; ++r) act.recipients.push_back((first + r) % shape_.contacts + 1);
       act.events = events_of(act, *sent, key_of(s, 24, n, an));
+      for (std::size_t i = 0; i < act.events.size(); ++i) act.events_of_contact[act.events[i].contact].push_back(i);
     }
     c.activities.push_back(std::move(act));
   }

@@ -15,6 +15,7 @@
 // Thread-safety: none here; constant_contact_simulator serialises access.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,7 @@ struct cc_activity {
   int list = 0;      // the list it was sent to
   std::vector<int> recipients;  // contact numbers
   std::vector<cc_event> events;  // every event, any order; visibility by time
+  std::map<int, std::vector<std::size_t>> events_of_contact;  // contact number -> indexes in `events`
 };
 
 struct cc_campaign {

@@ -336,6 +336,17 @@ class constant_contact_connector final : public connector {
     return a.s().emit(stream, record);
   }
 
+  // GET /v3/emails/{campaign_id}: the campaign with its campaign_activities array.
+  static result<json> campaign_detail(api& a, const std::string& id) {
+    auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
+    if (!campaign) return std::move(campaign).error();
+    if (!campaign->is_object() || !campaign->contains("campaign_activities") ||
+        !(*campaign)["campaign_activities"].is_array())
+      return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
+                                                     ": expected a campaign_activities array");
+    return campaign;
+  }
+
   // A paged full table from `first` (path and query), checkpointed at its end.
   status run_full_table(api& a, const std::string& stream, const std::string& first, const std::string& list_key) {
     const auto& key = find_stream(stream)->primary_key.front();
@@ -599,12 +610,8 @@ class constant_contact_connector final : public connector {
                       });
     if (!st) return st;
     for (const auto& id : campaigns) {
-      auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
+      auto campaign = campaign_detail(a, id);
       if (!campaign) return std::move(campaign).error();
-      if (!campaign->is_object() || !campaign->contains("campaign_activities") ||
-          !(*campaign)["campaign_activities"].is_array())
-        return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
-                                                       ": expected a campaign_activities array");
       for (const auto& act : (*campaign)["campaign_activities"]) {
         const auto activity = text_of(act, "campaign_activity_id");
         if (activity.empty() || !has_reports(text_of(act, "role"))) continue;
@@ -742,12 +749,8 @@ class constant_contact_connector final : public connector {
     const auto id = task.params.value("campaign_id", task.partition);
     const bool changed = task.params.value("details", true);
     const bool sent = task.params.value("sent", true);
-    auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
+    auto campaign = campaign_detail(a, id);
     if (!campaign) return std::move(campaign).error();
-    if (!campaign->is_object() || !campaign->contains("campaign_activities") ||
-        !(*campaign)["campaign_activities"].is_array())
-      return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
-                                                     ": expected a campaign_activities array");
     auto status_text = text_of(*campaign, "current_status");
     for (auto& c : status_text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool scheduled = status_text == "scheduled";
