@@ -1,5 +1,7 @@
 #include "actors/quota_actor.hpp"
 
+#include "actors/usage_store.hpp"
+
 #include "proto/messages.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -64,9 +66,7 @@ void poll(caf::stateful_actor<quota_state>* self) {
   if (d.persist && !st.persisting) {
     st.persisting = true;
     const auto usage = *d.persist;
-    const std::int64_t windows_until = usage.windows_until ? unix_ms(*usage.windows_until) : -1;
-    self->request(st.store, caf::infinite, persisted_atom_v, usage.day, usage.calls, usage.bytes,
-                  windows_until)
+    self->request(st.store, caf::infinite, persisted_atom_v, encode_usage(usage))
         .then(
             [=](bool stored) {
               auto& s = self->state;
@@ -96,12 +96,10 @@ void poll(caf::stateful_actor<quota_state>* self) {
 caf::behavior usage_writer(caf::event_based_actor*, std::string account,
                            std::shared_ptr<usage_store> store) {
   return {
-      [=](persisted_atom, const std::string& day, std::int64_t calls, std::int64_t bytes,
-          std::int64_t windows_until_ms) {
-        quota::persisted_usage usage{day, calls, bytes};
-        if (windows_until_ms >= 0)
-          usage.windows_until = quota::wall_time{milliseconds(windows_until_ms)};
-        auto st = store->save(account, usage);
+      [=](persisted_atom, const std::string& encoded) {
+        const auto usage = decode_usage(encoded);
+        if (!usage) return false;  // cannot happen: the quota actor encoded it
+        auto st = store->save(account, *usage);
         if (!st) spdlog::error("quota {}: cannot store usage: {}", account, st.error().message);
         return st.ok();
       },
@@ -186,6 +184,19 @@ caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string ac
       [=](tick_atom) {
         self->state.timer_at.reset();
         poll(self);
+      },
+      // A clean stop: no more grants; the calls still in each window are
+      // stored, so the next process starts with them (quota_ledger.hpp,
+      // "Windows are reserved"). Answers true once stored. The writer takes
+      // messages in order, so this store lands after any still pending.
+      [=](shutdown_atom) -> caf::result<bool> {
+        auto& s = self->state;
+        const auto usage = s.ledger->close(quota_now());
+        auto rp = self->make_response_promise<bool>();
+        self->request(s.store, caf::infinite, persisted_atom_v, encode_usage(usage))
+            .then([rp](bool stored) mutable { rp.deliver(stored); },
+                  [rp](caf::error&) mutable { rp.deliver(false); });
+        return rp;
       },
       [=](caf::get_atom) -> quota_snapshot {
         auto snap = self->state.ledger->snapshot(quota_now());

@@ -10,7 +10,9 @@
 //  - durability: usage reservations are written through `usage_store` by a
 //    detached helper actor (blocking I/O never runs on the scheduler), and
 //    grants wait for the write's acknowledgement;
-//  - one timer for the ledger's next wake-up.
+//  - one timer for the ledger's next wake-up;
+//  - a clean stop: shutdown_atom -> bool (true once stored) ends the grants
+//    and stores the calls still in each window for the next process.
 
 #include "actors/quota_ledger.hpp"
 #include "proto/error.hpp"

@@ -45,6 +45,18 @@ bool binds(const std::string& limit_scope, const std::string& call_scope) {
   return limit_scope.empty() || limit_scope == call_scope;
 }
 
+// The calls a clean stop kept that cover a window of `scope` and `span`: a
+// list of the same scope, or of every call (a superset), kept at least as
+// long. nullptr when there is none (a crash, or the window is new or longer).
+const persisted_usage::window_calls* kept_calls(const persisted_usage& stored,
+                                                const std::string& scope,
+                                                std::chrono::nanoseconds span) {
+  for (const auto& kept : stored.windows)
+    if ((kept.scope == scope || kept.scope.empty()) && kept.span >= span)
+      return &kept;
+  return nullptr;
+}
+
 std::chrono::milliseconds backoff(int consecutive) {
   auto wait = first_backoff;
   for (int i = 0; i < consecutive && wait < max_backoff; ++i)
@@ -97,6 +109,11 @@ ledger::ledger(policy p, std::optional<persisted_usage> restored, instant now)
   else if (policy_.daily_calls)
     block_ = std::max<std::int64_t>(1, std::min<std::int64_t>(50, *policy_.daily_calls / 100));
   window_log_.resize(policy_.windows.size());
+  // Five seconds of the busiest window's rate, at least 2: asked for again
+  // at half a block, so steady traffic never waits for the store.
+  window_block_ = 2;
+  for (const auto& w : policy_.windows)
+    window_block_ = std::max<std::int64_t>(window_block_, w.calls * 5 / std::max<std::int64_t>(1, w.length.count()));
   cooling_until_ = now.mono;
 
   day_ = day_of(now.wall);
@@ -113,12 +130,23 @@ ledger::ledger(policy p, std::optional<persisted_usage> restored, instant now)
     // they have surely left it.
     if (restored->windows_until) {
       windows_until_ = restored->windows_until;
-      const auto last_release = std::min(now.wall, *restored->windows_until + policy_.lease);
+      // After a clean stop nothing was in flight; otherwise a call granted
+      // just before windows_until may have run until its lease.
+      const bool clean = restored->windows_ahead == 0 && !restored->windows.empty();
+      const auto last_release = std::min(now.wall, *restored->windows_until + (clean ? std::chrono::seconds{0} : policy_.lease));
       for (std::size_t i = 0; i < policy_.windows.size(); ++i) {
-        const auto leaves = last_release + policy_.windows[i].length + policy_.window_skew;
-        if (leaves > now.wall)
-          window_log_[i].assign(static_cast<std::size_t>(policy_.windows[i].calls),
-                                now.mono + (leaves - now.wall));
+        const auto& w = policy_.windows[i];
+        const auto span = w.length + policy_.window_skew;
+        auto& log = window_log_[i];
+        const auto* kept = kept_calls(*restored, w.scope, span);
+        if (kept)
+          for (const auto released : kept->released)
+            if (released + span > now.wall)
+              log.push_back(now.mono + (released + span - now.wall));
+        const auto ahead = kept ? restored->windows_ahead : std::int64_t{w.calls};
+        if (last_release + span > now.wall)
+          log.insert(log.end(), static_cast<std::size_t>(ahead), now.mono + (last_release + span - now.wall));
+        std::sort(log.begin(), log.end());
       }
     }
   }
@@ -214,11 +242,12 @@ void ledger::leave_windows(const std::string& scope, mono_time released) {
 // Call after evict_windows(now). The same for every waiter: what differs
 // between waiters (bytes) is settled by deny_hopeless().
 bool ledger::can_grant(instant now) const {
-  if (day_spent())
+  if (closed_ || day_spent())
     return false;
   if (policy_.daily_calls && calls_ >= reserved_)
     return false;
-  if (!policy_.windows.empty() && (!windows_until_ || now.wall >= *windows_until_))
+  if (!policy_.windows.empty() &&
+      (!windows_until_ || now.wall >= *windows_until_ || window_grants_ >= window_allowed_))
     return false;  // only on_persisted() unblocks
   if (now.mono < cooling_until_)
     return false;
@@ -273,11 +302,12 @@ std::optional<mono_time> ledger::scope_free_at(const std::string& scope, instant
 }
 
 std::optional<mono_time> ledger::blocked_until(instant now) const {
-  if (day_spent())
+  if (closed_ || day_spent())
     return std::nullopt;  // denied, nothing to wake for
   if (policy_.daily_calls && calls_ >= reserved_)
     return std::nullopt;  // only on_persisted() unblocks
-  if (!policy_.windows.empty() && (!windows_until_ || now.wall >= *windows_until_))
+  if (!policy_.windows.empty() &&
+      (!windows_until_ || now.wall >= *windows_until_ || window_grants_ >= window_allowed_))
     return std::nullopt;
   mono_time at = std::max(now.mono, cooling_until_);
   // The first scope among the waiters' to have room.
@@ -366,16 +396,22 @@ void ledger::deny_hopeless(decision& out) {
 }
 
 void ledger::request_persist(decision& out, bool had_demand, instant now) {
-  if (pending_)
-    return;  // one store at a time
+  if (pending_ || closed_)
+    return;  // one store at a time; close() made the last
   persisted_usage want{label(day_), reserved_, bytes_, windows_until_};
   bool needed = bytes_ != bytes_stored_;
+  std::int64_t window_allowed = window_allowed_;
   if (!policy_.windows.empty() && had_demand) {
-    // Renew the window reservation once half its horizon is gone; every
-    // store carries the latest one.
+    // Renew the window reservations once half the horizon, or half the
+    // block, is gone; every store carries the latest ones.
     const auto renew_at = windows_until_ ? *windows_until_ - policy_.window_horizon / 2 : wall_time::min();
-    if (now.wall >= renew_at) needed = true;
+    if (now.wall >= renew_at || window_allowed_ - window_grants_ <= window_block_ / 2) needed = true;
     want.windows_until = now.wall + policy_.window_horizon;
+    window_allowed = std::max(window_allowed_, window_grants_) + window_block_;
+  }
+  if (!policy_.windows.empty()) {
+    want.windows = window_calls(now);
+    want.windows_ahead = window_allowed - window_grants_ + static_cast<std::int64_t>(permits_.size());
   }
   if (policy_.daily_calls) {
     const std::int64_t ceiling = *policy_.daily_calls;
@@ -392,6 +428,7 @@ void ledger::request_persist(decision& out, bool had_demand, instant now) {
   }
   if (needed) {
     pending_ = want;
+    window_allowed_pending_ = window_allowed;
     out.persist = std::move(want);
   }
 }
@@ -411,6 +448,7 @@ decision ledger::poll(instant now) {
     const permit_id pid = next_permit_++;
     const mono_time expiry = now.mono + policy_.lease;
     ++calls_;  // windows count the permit while it is in flight
+    if (!policy_.windows.empty()) ++window_grants_;
     for (auto& [room_scope, room] : rooms_)
       if (binds(room_scope, scope))
         --room.left;
@@ -541,6 +579,8 @@ void ledger::reconcile(std::int64_t server_calls_today, instant now) {
 void ledger::on_persisted(const persisted_usage& stored) {
   if (stored.windows_until && (!windows_until_ || *stored.windows_until > *windows_until_))
     windows_until_ = stored.windows_until;  // windows outlive days
+  if (pending_ && stored.windows_ahead == pending_->windows_ahead && stored.windows == pending_->windows)
+    window_allowed_ = std::max(window_allowed_, window_allowed_pending_);
   if (stored.day != label(day_))
     return;
   reserved_ = std::max(reserved_, stored.calls);
@@ -552,6 +592,39 @@ void ledger::on_persisted(const persisted_usage& stored) {
 
 void ledger::on_persist_failed() {
   pending_.reset();
+}
+
+persisted_usage ledger::close(instant now) {
+  advance_day(now);
+  evict_windows(now.mono);
+  closed_ = true;
+  persisted_usage out{label(day_), calls_, bytes_, windows_until_};
+  if (policy_.daily_calls && exhausted_)
+    out.calls = *policy_.daily_calls;  // a restart must know the day is gone
+  if (policy_.windows.empty())
+    return out;
+  out.windows_until = now.wall;
+  out.windows = window_calls(now);
+  for (auto& kept : out.windows)
+    for (const auto& [id, p] : permits_)
+      if (kept.scope.empty() || kept.scope == p.scope)
+        kept.released.push_back(now.wall);  // abandoned: as if answered now
+  return out;
+}
+
+// Per window, when each released call still in it was released (after
+// evict_windows(now)); calls in flight are not listed.
+std::vector<persisted_usage::window_calls> ledger::window_calls(instant now) const {
+  std::vector<persisted_usage::window_calls> out;
+  for (std::size_t i = 0; i < window_log_.size(); ++i) {
+    const auto& w = policy_.windows[i];
+    const auto span = w.length + policy_.window_skew;
+    persisted_usage::window_calls kept{w.scope, std::chrono::duration_cast<std::chrono::milliseconds>(span), {}};
+    for (const auto leaves : window_log_[i])
+      kept.released.push_back(now.wall + (leaves - span - now.mono));
+    out.push_back(std::move(kept));
+  }
+  return out;
 }
 
 quota::snapshot ledger::snapshot(instant now) {

@@ -74,6 +74,24 @@
 // takes every window as full until min(start, windows_until + lease) + the
 // window's length + skew: every call granted before windows_until was
 // released (or its lease ran out) by then, and left the window a length later.
+// The calls themselves are reserved too, by count: every store carries, per
+// window, when each call still in it was released, and `windows_ahead`, the
+// calls in flight plus the grants allowed before the next store (a window
+// block: five seconds of the busiest window's rate, at least 2; asked for
+// again at half a block, as the daily block is). A restarted process starts
+// each window with those released calls plus windows_ahead calls released
+// at min(start, windows_until + lease), so after a crash it waits only for
+// what the dead process may really have spent. A clean stop (close()) stores
+// windows_until = now and windows_ahead = 0, calls in flight taken as
+// released then: the next run waits only if the two runs together would
+// exceed a limit. A window the store does not cover (a new or longer window
+// in the config) is taken as full until that moment + its length + skew.
+//
+//   store at t:  released calls per window (exact)  +  ahead (in flight at
+//                t, and grants allowed after t, before the next store)
+//   restart:     each window = released calls, leaving length + skew after
+//                their release  +  ahead calls released at
+//                min(start, windows_until + lease)
 //
 // Day numbering. A wall instant belongs to the local date D whose reset
 // (D 00:00 + reset_offset, local) is at or before it and whose next reset is
@@ -143,11 +161,23 @@ struct instant {
 // number a restarted process must assume already spent today;
 // `windows_until`: calls still in a window were granted before it (see
 // "Windows are reserved"; unset: no call was ever granted under a window).
+// `windows` and `windows_ahead`: the calls in each window, see "Windows are
+// reserved".
 struct persisted_usage {
+  // The calls in one window when the store was asked for: each call of
+  // `scope` released within `span` (the window's length + skew) before then.
+  struct window_calls {
+    std::string scope;
+    std::chrono::milliseconds span{0};
+    std::vector<wall_time> released;
+    bool operator==(const window_calls&) const = default;
+  };
   std::string day;
   std::int64_t calls = 0;
   std::int64_t bytes = 0;
   std::optional<wall_time> windows_until{};
+  std::vector<window_calls> windows{};
+  std::int64_t windows_ahead = 0;  // calls in flight or allowed after the store
   bool operator==(const persisted_usage&) const = default;
 };
 
@@ -241,7 +271,8 @@ public:
   // a YYYY-MM-DD date (startup edge). A restored usage for today starts the day
   // at its calls and bytes; one for an older day is ignored; one for a later
   // day (the wall clock stepped back) is kept and that day taken as current.
-  // Its windows_until, of any day, fills every window as "Windows" says.
+  // Its windows_until, of any day, fills every window as "Windows are
+  // reserved" says, or its window calls, when a clean stop stored them.
   ledger(policy p, std::optional<persisted_usage> restored, instant now);
 
   // Queues a waiter for one call permit. `fairness_key` (job/stream) decides
@@ -293,6 +324,12 @@ public:
   // The store failed: the next poll() asks again.
   void on_persist_failed();
 
+  // A clean stop: grants end for good and queued waiters stay unanswered.
+  // Returns what to store: the day's calls as spent (no reservation ahead),
+  // windows_until = now, the calls still in each window (calls in flight
+  // taken as released now) and windows_ahead = 0.
+  persisted_usage close(instant now);
+
   // Rolls the day over if due (hence not const).
   quota::snapshot snapshot(instant now);
 
@@ -333,6 +370,7 @@ private:
   void forget_empty_queues();
   void evict_windows(mono_time now);
   void request_persist(decision& out, bool had_demand, instant now);
+  std::vector<persisted_usage::window_calls> window_calls(instant now) const;
 
   policy policy_;
   const date::time_zone* zone_ = nullptr;
@@ -351,6 +389,11 @@ private:
   // are the permits binding the window.
   std::vector<std::deque<mono_time>> window_log_;
   std::optional<wall_time> windows_until_;  // acknowledged window reservation
+  bool closed_ = false;                     // close() was called: no more grants
+  std::int64_t window_block_ = 2;
+  std::int64_t window_grants_ = 0;   // grants of this ledger under windows
+  std::int64_t window_allowed_ = 0;  // acknowledged: grants may go up to this
+  std::int64_t window_allowed_pending_ = 0;  // what pending_ asks for
   mono_time cooling_until_{};
   int consecutive_throttles_ = 0;
   std::map<std::string, reported_room> rooms_;  // by scope ("" binds every call)

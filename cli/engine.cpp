@@ -585,7 +585,19 @@ struct engine::impl {
       self->send_exit(coordinator, caf::exit_reason::user_shutdown);
     }
     for (auto& r : relays) self->send_exit(r, caf::exit_reason::user_shutdown);
-    for (auto& [name, q] : quotas) self->send_exit(q, caf::exit_reason::user_shutdown);
+    // The quotas store the calls still in their windows, so the next run
+    // starts with them instead of taking every window as full.
+    for (auto& [name, q] : quotas) {
+      self->request(q, std::chrono::seconds(30), shutdown_atom_v)
+          .receive([&, name = name](bool stored) {
+                     if (!stored) spdlog::warn("quota {}: the windows were not stored; the next run waits a window", name);
+                   },
+                   [&, name = name](caf::error& e) {
+                     spdlog::warn("quota {}: the windows were not stored ({}); the next run waits a window", name,
+                                  system->render(e));
+                   });
+      self->send_exit(q, caf::exit_reason::user_shutdown);
+    }
     if (status) status->stop();
   }
 };

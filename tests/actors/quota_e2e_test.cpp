@@ -147,6 +147,17 @@ TEST(quota_e2e, the_window_holds_whether_the_server_counts_on_arrival_or_on_comp
   }
 }
 
+// The last usage stored for the test account in <prefix>._quota.
+std::optional<json> stored_usage(const std::string& prefix) {
+  std::optional<json> usage;
+  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._quota",
+                               [&](kafka::consumed_message&& m) {
+                                 if (m.key == "syn" && m.value) usage = json::parse(*m.value);
+                               });
+  EXPECT_TRUE(st.ok()) << st.error().describe();
+  return usage;
+}
+
 TEST(quota_e2e, two_runs_back_to_back_share_the_window) {
   // Two jobs of one account, one after the other: the second starts while the
   // first one's last window is open, and has a full extraction to make.
@@ -156,6 +167,15 @@ TEST(quota_e2e, two_runs_back_to_back_share_the_window) {
   auto r = extract(dir, dir.write("first.json", make_config(prefix, *s, 10, 4, "first")));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto first_calls = s->http().stats().calls_total;
+  // A clean stop hands over the calls of its open windows, nothing ahead:
+  // the second run starts with those instead of a full window.
+  const auto usage = stored_usage(prefix);
+  ASSERT_TRUE(usage) << "the first run stored its usage";
+  EXPECT_EQ(usage->value("windows_ahead", -1), 0) << usage->dump();
+  ASSERT_TRUE(usage->contains("windows") && (*usage)["windows"].size() == 1u) << usage->dump();
+  const auto& kept = (*usage)["windows"][0]["released_ms"];
+  EXPECT_GE(kept.size(), 1u) << "the last window's calls";
+  EXPECT_LE(kept.size(), 10u);
   r = extract(dir, dir.write("second.json", make_config(prefix, *s, 10, 4, "second")));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_GE(s->http().stats().calls_total, 2 * first_calls) << "the second run made its calls";
@@ -174,18 +194,15 @@ TEST(quota_e2e, kill_9_then_an_immediate_restart_shares_the_window) {
     EXPECT_EQ(first.wait().exit_code, -1);
   }
   ASSERT_LT(s->http().stats().calls_total, 40) << "killed before it finished";
-  // What the killed run stored: its windows reserved ahead of its calls.
-  std::optional<json> usage;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._quota",
-                               [&](kafka::consumed_message&& m) {
-                                 if (m.key == "syn" && m.value) usage = json::parse(*m.value);
-                               });
-  ASSERT_TRUE(st.ok()) << st.error().describe();
+  // What the killed run stored: its windows reserved ahead of its calls, in
+  // time and in count.
+  const auto usage = stored_usage(prefix);
   ASSERT_TRUE(usage && usage->contains("windows_until_ms")) << (usage ? usage->dump() : "none");
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   EXPECT_GT((*usage)["windows_until_ms"].get<std::int64_t>(), now_ms);
+  EXPECT_GT(usage->value("windows_ahead", 0), 0) << usage->dump();
 
   const auto r = extract(dir, cfg);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -5,6 +5,7 @@
 // and no real clock is read.
 
 #include "actors/quota_ledger.hpp"
+#include "actors/usage_store.hpp"
 
 #include <date/date.h>
 #include <gtest/gtest.h>
@@ -424,6 +425,114 @@ TEST(QuotaLedgerWindows, ARestartTakesEveryWindowAsFullUntilTheDeadProcessesCall
     c.set(tc.first_call);
     EXPECT_EQ(settle(l, c.now).grants.size(), 1u);
   }
+}
+
+TEST(QuotaLedgerWindows, ACleanStopHandsTheNextProcessExactlyTheCallsStillInItsWindows) {
+  test_clock c;
+  policy p = with_windows({{10, 20s}});
+  p.window_skew = 20ms;
+  ledger first(p, std::nullopt, c.now);
+  for (int i = 0; i < 3; ++i) first.enqueue("s", "w", c.now);
+  ASSERT_EQ(grant_and_return(first, c.now).grants.size(), 3u);  // leave at 20.02 s
+  c.set(5s);
+  first.enqueue("s", "w", c.now);
+  first.enqueue("s", "w", c.now);
+  const auto d = settle(first, c.now);
+  ASSERT_EQ(d.grants.size(), 2u);
+  ASSERT_TRUE(first.release(d.grants[0].permit, {call_result::ok}, c.now));  // leaves at 25.02 s
+  c.set(6s);  // the other is still in flight: taken as answered now, leaves at 26.02 s
+
+  // Through the stored form, as the next process reads it.
+  const auto stored = actors::decode_usage(actors::encode_usage(first.close(c.now)));
+  ASSERT_TRUE(stored);
+  ASSERT_TRUE(stored->windows_until);
+  EXPECT_EQ(*stored->windows_until, c.now.wall) << "no grant after the stop";
+  ASSERT_EQ(stored->windows.size(), 1u);
+  EXPECT_EQ(stored->windows[0].released.size(), 5u);
+  first.enqueue("s", "w", c.now);
+  const auto after = first.poll(c.now);
+  EXPECT_TRUE(after.grants.empty()) << "a closed ledger grants nothing";
+  EXPECT_FALSE(after.persist) << "close() made the last store";
+
+  c.set(7s);
+  ledger next(p, stored, c.now);
+  for (int i = 0; i < 10; ++i) next.enqueue("s", "w", c.now);
+  auto granted = settle(next, c.now);
+  EXPECT_EQ(granted.grants.size(), 5u) << "10 per window, 5 still in it";
+  ASSERT_TRUE(granted.wake_at);
+  EXPECT_EQ(c.since_start(*granted.wake_at), 20020ms) << "when the first three leave";
+  c.set(20020ms);
+  EXPECT_EQ(settle(next, c.now).grants.size(), 3u);
+  c.set(25020ms);
+  EXPECT_EQ(settle(next, c.now).grants.size(), 1u);
+  c.set(26020ms);
+  EXPECT_EQ(settle(next, c.now).grants.size(), 1u);
+
+  // A window the stop did not keep long enough is taken as full, as after a crash.
+  c.set(7s);
+  policy longer = p;
+  longer.windows = {{10, 40s}};
+  ledger other(longer, stored, c.now);
+  other.enqueue("s", "w", c.now);
+  granted = settle(other, c.now);
+  EXPECT_TRUE(granted.grants.empty());
+  ASSERT_TRUE(granted.wake_at);
+  EXPECT_EQ(c.since_start(*granted.wake_at), 46020ms) << "the stop at 6 s plus 40 s and the skew";
+}
+
+TEST(QuotaLedgerWindows, ACrashLeavesItsCallsAndTheGrantsItWasAllowedInTheWindow) {
+  test_clock c;
+  policy p = with_windows({{100, 20s}});  // block: 5 s of 100 per 20 s = 25
+  ledger dead(p, std::nullopt, c.now);
+  for (int i = 0; i < 10; ++i) dead.enqueue("s", "w", c.now);
+  auto d = grant_and_return(dead, c.now);
+  ASSERT_EQ(d.grants.size(), 10u);
+  ASSERT_TRUE(d.persist);
+  EXPECT_EQ(d.persist->windows_ahead, 25) << "reserved before spending";
+  c.set(1s);
+  for (int i = 0; i < 5; ++i) dead.enqueue("s", "w", c.now);
+  d = dead.poll(c.now);  // 15 of 25 spent: half a block left, asks for the next
+  ASSERT_EQ(d.grants.size(), 5u);
+  ASSERT_TRUE(d.persist);
+  const auto last = *d.persist;
+  ASSERT_EQ(last.windows.size(), 1u);
+  EXPECT_EQ(last.windows[0].released.size(), 10u);
+  EXPECT_EQ(last.windows_ahead, 10 + 25 + 5) << "the block's rest, the next block and the 5 in flight";
+  dead.on_persisted(last);
+  // kill -9 here: 15 calls made, the store allows 10 released + 40 ahead.
+
+  c.set(2s);
+  const auto stored = actors::decode_usage(actors::encode_usage(last));
+  ASSERT_TRUE(stored);
+  ledger next(p, stored, c.now);
+  for (int i = 0; i < 100; ++i) next.enqueue("s", "w", c.now);
+  d = settle(next, c.now);
+  EXPECT_EQ(d.grants.size(), 50u) << "100 - 10 released - 40 ahead";
+  ASSERT_TRUE(d.wake_at);
+  EXPECT_EQ(c.since_start(*d.wake_at), 20s) << "when the 10 released at 0 s leave";
+}
+
+TEST(QuotaLedgerWindows, ACleanStopStoresTheCallsSpentNotTheReservationAhead) {
+  test_clock c;
+  policy p = daily(1000, 50);
+  ledger first(p, std::nullopt, c.now);
+  for (int i = 0; i < 3; ++i) first.enqueue("s", "w", c.now);
+  const auto d = grant_and_return(first, c.now);
+  ASSERT_EQ(d.grants.size(), 3u);
+  ASSERT_TRUE(d.persist);
+  EXPECT_EQ(d.persist->calls, 50) << "reserved ahead while running";
+  const auto stored = first.close(c.now);
+  EXPECT_EQ(stored.calls, 3);
+  EXPECT_FALSE(stored.windows_until) << "no window, nothing to hand over";
+}
+
+TEST(QuotaStoredForm, AWrongTypeIsNoRecord) {
+  EXPECT_FALSE(actors::decode_usage(R"({"day": "2026-06-01", "calls": "many"})"));
+  EXPECT_FALSE(actors::decode_usage(R"({"day": "2026-06-01", "windows": [{"scope": ""}]})"));
+  EXPECT_FALSE(actors::decode_usage("not json"));
+  const auto ok = actors::decode_usage(R"({"day": "2026-06-01", "calls": 7})");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->calls, 7);
 }
 
 // --- fairness -------------------------------------------------------------------------
