@@ -849,8 +849,20 @@ TEST_P(constant_contact_summaries, a_kill_9_in_the_first_read_then_only_contacts
   job_options jo;
   jo.checkpoint_records = 1;
   jo.streams[stream] = json::object();
-  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  // A start_date inside the data's 70 days: the rows of campaigns sent
+  // before it are not delivered (under summary_range=events they would
+  // come with only the events after it).
+  jo.start_days_ago = 50;
   const auto first_start = s->http().clock().now_unix_seconds();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  auto dataset = [&](const sim::constant_contact_simulator& sim, const std::string& name) {
+    json rows = json::array();
+    for (auto& r : quarry::dataset(sim, name))
+      if (sim::parse_rfc3339_us(r["start_on"].get<std::string>()).value() / 1'000'000 >= first_start - 50 * day_s)
+        rows.push_back(std::move(r));
+    return rows;
+  };
+  ASSERT_LT(dataset(*s, stream).size(), quarry::dataset(*s, stream).size()) << "no row sent before start_date";
   control(*s, "POST", "/_sim/hold", {{"path", path}, {"after_calls", 45}});
   // Held at the 46th contact, killed once a checkpoint (every 20) is committed.
   kill_when_held(*s, dir, cfg, [&] { return bookmarked_streams(prefix).contains(stream); });
