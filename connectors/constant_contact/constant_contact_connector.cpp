@@ -3,6 +3,7 @@
 #include "connectors/constant_contact/cc_api.hpp"
 #include "connectors/constant_contact/cc_streams.hpp"
 #include "connectors/core/boundary.hpp"
+#include "connectors/core/md5.hpp"
 #include "connectors/core/timestamp.hpp"
 
 #include <algorithm>
@@ -34,6 +35,9 @@ constexpr std::int64_t settle_s = 60;
 // The most contacts a deleted pass's mark holds at its newest deleted_at
 // (about 400 KB of state; see run_deleted).
 constexpr std::size_t max_deleted_keys = 10'000;
+// The most events a summaries read keeps as seen in its overlap with the
+// next read (16 hex characters each, about 200 KB of state; see run_summaries).
+constexpr std::size_t max_seen_events = 10'000;
 
 std::string text_of(const json& record, const char* field) {
   if (!record.is_object() || !record.contains(field)) return {};
@@ -526,15 +530,20 @@ class constant_contact_connector final : public connector {
   // Contact activity summaries (constant_contact_connector.hpp, "Contact
   // activity summaries"): one GET .../activity_summary per contact that can
   // have new activity, the rows of the activities it has new activity in.
-  // Bookmark: {"since": S} once a read completed (events from S on are the
-  // next run's), and while one is under way {"since": S or absent,
-  // "pending": {"since": S', "after": C}}: contacts up to C (in id order)
-  // are delivered, S' is the under-way read's own since.
+  // Bookmark: {"since": S, "seen": [..]} once a read completed (events from
+  // S on are the next read's, but for those in `seen`: a hash of each event
+  // at or after S that this read already counted), and while one is under
+  // way the same with "pending": {"since": S', "after": C}: contacts up to
+  // C (in id order) are delivered, S' is the under-way read's own since.
   status run_summaries(const task_spec& task, api& a) {
     auto& s = a.s();
     const json& b = task.bookmark;
     std::optional<instant> since;
     if (b.is_object() && b.contains("since") && b["since"].is_string()) since = parse_instant(b["since"].get<std::string>());
+    std::set<std::string> seen_before, seen;
+    if (b.is_object() && b.contains("seen") && b["seen"].is_array())
+      for (const auto& h : b["seen"])
+        if (h.is_string()) seen_before.insert(h.get<std::string>());
     const json pending = b.is_object() ? b.value("pending", json()) : json();
     const auto after = pending.is_object() ? pending.value("after", std::string()) : std::string();
     std::optional<instant> next_since;
@@ -554,7 +563,11 @@ class constant_contact_connector final : public connector {
                           return true;
                         });
       if (!st) return st;
-    } else if (auto st = new_activity(a, *since, wanted, note_start); !st) {
+    } else if (auto st = new_activity(a, *since, seen_before, wanted, [&](const instant& t, std::string hash) {
+                 note_start();
+                 if (!hash.empty() && next_since && *next_since <= t) seen.insert(std::move(hash));
+               });
+               !st) {
       return st;
     }
     const auto from = parse_instant(s.job().start_date);
@@ -582,23 +595,34 @@ class constant_contact_connector final : public connector {
       if (!st) s.warn("constant_contact: no activity summary for contact " + contact + " (404), skipped");
       if (++since_checkpoint == 20) {
         since_checkpoint = 0;
-        json progress = {{"pending", {{"after", contact}}}};
+        json progress = b.is_object() ? b : json::object();  // since and seen as this read began
+        progress["pending"] = {{"after", contact}};
         if (next_since) progress["pending"]["since"] = format_rfc3339(*next_since);
-        if (since) progress["since"] = format_rfc3339(*since);
         if (auto e = s.checkpoint(progress); !e) return e;
       }
     }
     if (!next_since) return s.checkpoint(b);  // no call answered: nothing changes
-    return s.checkpoint({{"since", format_rfc3339(*next_since)}});
+    json done = {{"since", format_rfc3339(*next_since)}};
+    // A resumed read asked the contacts before `after` before some of the
+    // events it saw: those are not seen for the next read, which asks again.
+    if (after.empty() && seen.size() <= max_seen_events) done["seen"] = seen;
+    else if (after.empty())
+      s.warn("constant_contact: " + std::to_string(seen.size()) + " events in the minute before this read: "
+             "the next read asks their contacts again");
+    return s.checkpoint(done);
   }
 
   // The contacts with activity since `since`, and the activities they have
   // it in: the counted reports of every reportable activity of the
   // campaigns that can still gain activity (changed, or sent within the
   // horizon of `since`, as run_campaigns reads them), each newest first
-  // down to `since`.
-  status new_activity(api& a, const instant& since, std::map<std::string, std::set<std::string>>& wanted,
-                      const std::function<void()>& note_start) {
+  // down to `since`, but for the events the last read counted (their
+  // hashes in `seen_before`). `saw` is told every event read (its time and
+  // hash), and that an answer came.
+  status new_activity(api& a, const instant& since, const std::set<std::string>& seen_before,
+                      std::map<std::string, std::set<std::string>>& wanted,
+                      const std::function<void(const instant&, std::string)>& saw) {
+    const auto note_start = [&] { saw(since, ""); };
     const instant from{since.unix_ns - std::chrono::nanoseconds{horizon_days(a.s().job()) * day}.count(), since.digits};
     std::vector<std::string> campaigns;
     auto st = a.pages("/v3/emails?" + std::string(page_limit) + "&after_date=" + query_time(from),
@@ -624,7 +648,12 @@ class constant_contact_connector final : public connector {
                                  auto t = time_field(e, "created_time", report, activity);
                                  if (!t) return std::move(t).error();
                                  if (*t < since) return false;  // newest first: the rest is older
-                                 wanted[text_of(e, "contact_id")].insert(activity);
+                                 const auto contact = text_of(e, "contact_id");
+                                 auto hash = hash::md5_hex(report + "|" + activity + "|" + contact + "|" +
+                                                           format_rfc3339(*t) + "|" + text_of(e, "url_id"))
+                                                 .substr(0, 16);
+                                 if (!seen_before.contains(hash)) wanted[contact].insert(activity);
+                                 saw(*t, std::move(hash));
                                }
                                return true;
                              });
