@@ -67,7 +67,8 @@
 // the same rows whether `end` is inclusive and whether the range picks
 // activities by their send or counts only its own events [GUESS: the docs
 // say neither; the simulator serves each]. The next read starts 60 s before
-// this one began (the settle time the reports assume [GUESS]).
+// this one began (the settle time the reports assume [GUESS]) and skips the
+// events of that minute this one counted (hashes in the bookmark's "seen").
 //
 // Account settings: tracking_horizon_days, auth_endpoint (default
 // https://authz.constantcontact.com), deletes: "tombstone" (default; a
