@@ -1,7 +1,6 @@
 #include "actors/worker.hpp"
 
 #include "actors/metered_http.hpp"
-#include "connectors/registry.hpp"
 #include "proto/messages.hpp"
 #include "proto/record.hpp"
 #include "telemetry/metrics.hpp"
@@ -365,7 +364,7 @@ class worker_actor final : public caf::blocking_actor {
       send(config_.coordinator, std::move(out));
       return;
     }
-    auto connector = connectors::make_connector(t.source);
+    auto connector = config_.connectors(t.source);
     if (!connector) {
       fail(out, make_error(error_kind::fatal, "no connector for source " + t.source));
       send(config_.coordinator, std::move(out));
