@@ -16,7 +16,7 @@ nlohmann::json singer_catalog(const std::vector<connectors::stream_descriptor>& 
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& s : streams)
     entries.push_back(
-        connectors::catalog_entry(s, selection.selected(s.name), selection.columns_of(s.name)));
+        connectors::catalog_entry(s, selection.selected(s), selection.columns_of(s.name)));
   return {{"streams", std::move(entries)}};
 }
 

@@ -261,7 +261,8 @@ std::vector<stream_descriptor> make_streams() {
                                 {"em_clicks", nullable("integer")},
                                 {"em_bounces", nullable("integer")},
                                 {"em_forwards", nullable("integer")},
-                                {"em_unsubscribes", nullable("integer")}})});
+                                {"em_unsubscribes", nullable("integer")}}),
+                 /*selected_by_default=*/false});  // a call per contact: named only
   return out;
 }
 

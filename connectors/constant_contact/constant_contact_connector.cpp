@@ -293,8 +293,10 @@ class constant_contact_connector final : public connector {
     if (auto mode = deletes_of(s.job()); !mode) return std::move(mode).error();
     const auto& sel = s.job().selection;
     std::vector<std::string> children;  // what the campaigns task fans out to
+    bool summaries = false;
     for (const auto& stream : streams()) {
-      if (!sel.selected(stream.name)) continue;
+      if (!sel.selected(stream)) continue;
+      summaries = summaries || stream.name == "contact_activity_summaries";
       s.declare(stream);
       if (is_activity_child(stream.name) || find_report(stream.name)) children.push_back(stream.name);
     }
@@ -310,7 +312,7 @@ class constant_contact_connector final : public connector {
       if (sel.selected(name)) add(name);
     for (const auto& t : account_tables())
       if (sel.selected(t.stream)) add(t.stream);
-    if (sel.selected("contact_activity_summaries")) add("contact_activity_summaries");
+    if (summaries) add("contact_activity_summaries");
     if (sel.selected("campaigns") || !children.empty()) add("campaigns", children);
     return tasks;
   }

@@ -20,7 +20,7 @@ result<std::vector<task_spec>> connector::plan(session& s, const bookmark_map& b
   if (!streams) return std::move(streams).error();
   std::vector<task_spec> tasks;
   for (const auto& stream : *streams) {
-    if (!s.job().selection.selected(stream.name)) continue;
+    if (!s.job().selection.selected(stream)) continue;
     s.declare(stream);
     task_spec t;
     t.stream = stream.name;

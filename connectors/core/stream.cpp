@@ -1,5 +1,7 @@
 #include "connectors/core/stream.hpp"
 
+#include <algorithm>
+
 #include <fnmatch.h>
 
 namespace quarry::connectors {
@@ -11,6 +13,13 @@ bool stream_selection::selected(const std::string& stream) const {
   for (const auto& pattern : streams)
     if (fnmatch(pattern.c_str(), stream.c_str(), 0) == 0) return true;
   return false;
+}
+
+bool stream_selection::selected(const stream_descriptor& stream) const {
+  if (stream.selected_by_default) return selected(stream.name);
+  for (const auto& pattern : excluded)
+    if (fnmatch(pattern.c_str(), stream.name.c_str(), 0) == 0) return false;
+  return std::find(streams.begin(), streams.end(), stream.name) != streams.end();
 }
 
 const std::vector<std::string>* stream_selection::columns_of(const std::string& stream) const {
@@ -27,6 +36,7 @@ nlohmann::json catalog_entry(const stream_descriptor& stream, bool selected,
   nlohmann::json top = {{"breadcrumb", nlohmann::json::array()},
                         {"metadata",
                          {{"selected", selected},
+                          {"selected-by-default", stream.selected_by_default},
                           {"table-key-properties", stream.primary_key},
                           {"forced-replication-method",
                            stream.replication == replication_method::full_table

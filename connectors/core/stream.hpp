@@ -23,6 +23,11 @@ struct stream_descriptor {
   replication_method replication = replication_method::incremental;
   std::string replication_key;  // empty for full_table
   nlohmann::json schema;        // JSON Schema of one record
+  // false: read only when the job names the stream exactly (not by a glob,
+  // not by "every stream"): a stream whose cost is out of proportion, such
+  // as one call per contact. Discovery shows it as Singer's
+  // `selected-by-default: false`.
+  bool selected_by_default = true;
 };
 
 // Which streams and columns a job wants. No entry for a stream means all
@@ -33,6 +38,8 @@ struct stream_selection {
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;
 
   bool selected(const std::string& stream) const;
+  // As above, but a stream not selected by default must be named exactly.
+  bool selected(const stream_descriptor& stream) const;
   // The columns of the entry naming `stream`, else of the first glob
   // matching it (`activities_*`); nullptr: every column.
   const std::vector<std::string>* columns_of(const std::string& stream) const;

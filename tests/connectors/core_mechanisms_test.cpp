@@ -35,6 +35,28 @@ TEST(stream_selection_test, column_globs_apply_to_every_stream_they_match_and_na
   EXPECT_EQ(sel.columns_of("leads"), nullptr);
 }
 
+TEST(stream_selection_test, a_stream_not_selected_by_default_is_read_only_when_named_exactly) {
+  connectors::stream_descriptor costly;
+  costly.name = "contact_activity_summaries";
+  costly.selected_by_default = false;
+  connectors::stream_descriptor cheap;
+  cheap.name = "contacts";
+  connectors::stream_selection every;  // no streams listed: every stream
+  EXPECT_TRUE(every.selected(cheap));
+  EXPECT_FALSE(every.selected(costly));
+  connectors::stream_selection glob;
+  glob.streams = {"contact*"};
+  EXPECT_TRUE(glob.selected(cheap));
+  EXPECT_FALSE(glob.selected(costly)) << "a glob does not opt in";
+  connectors::stream_selection named;
+  named.streams = {"contact_activity_summaries"};
+  EXPECT_TRUE(named.selected(costly));
+  EXPECT_FALSE(named.selected(cheap));
+  named.excluded = {"contact_activity_*"};
+  EXPECT_FALSE(named.selected(costly)) << "an exclusion still wins";
+  EXPECT_EQ(connectors::catalog_entry(costly, false, nullptr)["metadata"][0]["metadata"]["selected-by-default"], false);
+}
+
 TEST(instant_test, keeps_the_written_precision_through_parse_and_format) {
   struct row {
     const char* in;
