@@ -109,7 +109,10 @@ ledger::ledger(policy p, std::optional<persisted_usage> restored, instant now)
   else if (policy_.daily_calls)
     block_ = std::max<std::int64_t>(1, std::min<std::int64_t>(50, *policy_.daily_calls / 100));
   window_log_.resize(policy_.windows.size());
-  for (const auto& w : policy_.windows)  // five seconds of the busiest window's rate
+  // Five seconds of the busiest window's rate, at least 2: asked for again
+  // at half a block, so steady traffic never waits for the store.
+  window_block_ = 2;
+  for (const auto& w : policy_.windows)
     window_block_ = std::max<std::int64_t>(window_block_, w.calls * 5 / std::max<std::int64_t>(1, w.length.count()));
   cooling_until_ = now.mono;
 

@@ -77,7 +77,7 @@
 // The calls themselves are reserved too, by count: every store carries, per
 // window, when each call still in it was released, and `windows_ahead`, the
 // calls in flight plus the grants allowed before the next store (a window
-// block: five seconds of the busiest window's rate, at least 1; asked for
+// block: five seconds of the busiest window's rate, at least 2; asked for
 // again at half a block, as the daily block is). A restarted process starts
 // each window with those released calls plus windows_ahead calls released
 // at min(start, windows_until + lease), so after a crash it waits only for
@@ -390,7 +390,7 @@ private:
   std::vector<std::deque<mono_time>> window_log_;
   std::optional<wall_time> windows_until_;  // acknowledged window reservation
   bool closed_ = false;                     // close() was called: no more grants
-  std::int64_t window_block_ = 1;
+  std::int64_t window_block_ = 2;
   std::int64_t window_grants_ = 0;   // grants of this ledger under windows
   std::int64_t window_allowed_ = 0;  // acknowledged: grants may go up to this
   std::int64_t window_allowed_pending_ = 0;  // what pending_ asks for

@@ -1,7 +1,6 @@
 #include "actors/worker.hpp"
 
 #include "actors/metered_http.hpp"
-#include "connectors/registry.hpp"
 #include "proto/messages.hpp"
 #include "proto/record.hpp"
 #include "telemetry/metrics.hpp"
@@ -28,7 +27,7 @@ std::optional<connectors::task_spec> pending_child(const std::pair<std::string, 
   connectors::task_spec c;
   c.stream = where.first;
   c.partition = where.second;
-  c.kind = spec.value("kind", "extract");
+  c.kind = task_kind_of(spec.value("kind", std::string{"extract"}));
   c.params = spec.value("params", json::object());
   c.emits = spec.value("emits", std::vector<std::string>{});
   return c;
@@ -365,7 +364,7 @@ class worker_actor final : public caf::blocking_actor {
       send(config_.coordinator, std::move(out));
       return;
     }
-    auto connector = connectors::make_connector(t.source);
+    auto connector = config_.connectors(t.source);
     if (!connector) {
       fail(out, make_error(error_kind::fatal, "no connector for source " + t.source));
       send(config_.coordinator, std::move(out));
@@ -389,9 +388,9 @@ class worker_actor final : public caf::blocking_actor {
     batched& b = *entry;
     batch_.push_back(std::move(entry));
     task_session& session = *b.session;
-    status st = t.kind == "plan" ? plan(t, *job, *connector, session) : run(t, *connector, session);
+    status st = t.kind == task_kind::plan ? plan(t, *job, *connector, session) : run(t, *connector, session);
     current_ = 0;
-    if (st) st = session.finish(t.kind != "plan");
+    if (st) st = session.finish(t.kind != task_kind::plan);
     if (!st) {
       session.drop_uncheckpointed();
       fail(out, std::move(st).error());
@@ -469,7 +468,7 @@ class worker_actor final : public caf::blocking_actor {
     spdlog::info("task {} {} [{}]: recovering from lost worker {}", t.job.str(), t.stream.str(),
                  t.partition, t.recover_from);
     if (auto st = config_.sinks->fence(t.recover_from); !st) return st;
-    if (t.kind == "plan") return {};  // a plan reads the state itself
+    if (t.kind == task_kind::plan) return {};  // a plan reads the state itself
     auto state = config_.load_state(job.prefix, t.job.str());
     if (!state) return std::move(state).error();
     const std::pair where{t.stream.str(), t.partition};
@@ -493,7 +492,7 @@ class worker_actor final : public caf::blocking_actor {
     out.outcome = e.kind == error_kind::quota_exhausted ? task_outcome::resumable
                   : e.kind == error_kind::cancelled     ? task_outcome::cancelled
                                                         : task_outcome::failed;
-    out.error_kind = std::string{to_string(e.kind)};
+    out.error_kind = e.kind;
     out.message = std::move(e.message);
     out.retry_after_s = e.retry_after_s;
   }
@@ -567,7 +566,7 @@ const stream_info* task_session::keys_of(std::string_view stream) {
 }
 
 const stream_info* task_session::snapshot_stream() const {
-  if (task_.kind == "plan") return nullptr;
+  if (task_.kind == task_kind::plan) return nullptr;
   auto it = keys_.find(task_.stream.str());
   return it != keys_.end() && it->second.full_table ? &it->second : nullptr;
 }
@@ -763,10 +762,10 @@ sinks::task_states task_session::pending_states() {
   using update = sinks::state_update;
   sinks::task_states out{&origin_, {}};
   auto& states = out.updates;
-  if (!pending_bookmark_.empty() && task_.kind != "plan")
+  if (!pending_bookmark_.empty() && task_.kind != task_kind::plan)
     states.push_back({update::kind::bookmark, task_.stream.str(), task_.partition, pending_bookmark_});
   for (const auto& c : held_children_) {
-    json spec = {{"kind", c.kind}, {"params", c.params}, {"emits", c.emits}};
+    json spec = {{"kind", to_string(c.kind)}, {"params", c.params}, {"emits", c.emits}};
     states.push_back({update::kind::pending_child, c.stream, c.partition, spec.dump()});
   }
   states.insert(states.end(), final_states_.begin(), final_states_.end());
@@ -782,7 +781,7 @@ void task_session::committed() {
   final_states_.clear();
   for (const auto& [stream, n] : uncommitted_counts_) records_[stream] += n;
   uncommitted_counts_.clear();
-  if (task_.kind != "plan") worker_.release_children(task_, held_children_, true);
+  if (task_.kind != task_kind::plan) worker_.release_children(task_, held_children_, true);
 }
 
 void task_session::reset() {

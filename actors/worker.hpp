@@ -23,6 +23,7 @@
 
 #include "actors/job_directory.hpp"
 #include "connectors/core/backoff.hpp"
+#include "connectors/core/connector.hpp"
 #include "connectors/core/http_client.hpp"
 #include "proto/ids.hpp"
 #include "sinks/record_sink.hpp"
@@ -42,6 +43,7 @@ struct worker_config {
   caf::actor coordinator;
   std::shared_ptr<const job_directory> jobs;
   std::shared_ptr<sinks::sink_factory> sinks;
+  connectors::connector_factory connectors;  // the registry's, from the runtime
   // Reads a job's committed bookmarks (for plan tasks).
   std::function<result<sinks::job_state>(const std::string& prefix, const std::string& job)>
       load_state;

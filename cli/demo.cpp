@@ -1,6 +1,7 @@
 #include "cli/demo.hpp"
 
-#include "cli/engine.hpp"
+#include "cli/summary.hpp"
+#include "runtime/engine.hpp"
 #include "cli/progress_display.hpp"
 #include "config/config.hpp"
 #include "kafka/topic_reader.hpp"
@@ -165,17 +166,17 @@ int run_demo(const demo_options& options, const std::vector<config::source_rules
             << "running job " << demo_name << " over every stream from " << start_date << "\n";
 
   progress_display display{stderr, ::isatty(STDERR_FILENO) == 1};
-  engine_options eo;
+  runtime::engine_options eo;
   eo.instance = "demo";
-  eo.on_progress = [&display](const run_progress& p) { display.update(p); };
+  eo.on_progress = [&display](const runtime::run_progress& p) { display.update(p); };
   eo.progress_interval = std::chrono::milliseconds(500);
-  engine runtime{cfg, eo};
-  const auto summaries = runtime.run({demo_name});
+  runtime::engine engine{cfg, eo};
+  const auto summaries = engine.run({demo_name});
 
   for (const auto& s : summaries) std::cout << format_summary(s);
   std::cout.flush();
   spdlog::debug("demo: reading the topics back");
-  if (!summaries.empty()) print_topics(runtime.kafka_bootstrap(), summaries.front());
+  if (!summaries.empty()) print_topics(engine.kafka_bootstrap(), summaries.front());
   spdlog::debug("demo: topics read");
   std::cout << "\nThe simulator counted " << simulator.http().stats().calls_total
             << " API calls.\n"

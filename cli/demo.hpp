@@ -4,7 +4,7 @@
 // to install or start. The Marketo simulator (sim::marketo_simulator, any free
 // port) and the embedded Kafka (librdkafka's mock cluster) run in-process; a
 // config is built in memory (account "marketo-demo" at the simulator, job
-// "marketo-demo" over every stream); the job runs through cli::engine with a
+// "marketo-demo" over every stream); the job runs through runtime::engine with a
 // live progress display on stderr; then the summary, and what landed in each
 // topic (read back before the embedded cluster disappears), on stdout.
 //

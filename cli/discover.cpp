@@ -1,6 +1,6 @@
 #include "cli/discover.hpp"
 
-#include "cli/engine.hpp"
+#include "runtime/engine.hpp"
 #include "connectors/core/stream.hpp"
 
 #include <nlohmann/json.hpp>
@@ -78,12 +78,12 @@ int run_discover(const config::quarry_config& config, const std::string& config_
   }
   const auto& source = config.find_account(account)->source;
 
-  engine_options options;
+  runtime::engine_options options;
   options.instance = "discover";
-  engine runtime{config, options};
+  runtime::engine engine{config, options};
   std::optional<result<std::vector<connectors::stream_descriptor>>> found;
   try {
-    found.emplace(runtime.discover(account, job ? job->name : ""));
+    found.emplace(engine.discover(account, job ? job->name : ""));
   } catch (const std::runtime_error& e) {  // Kafka (the quota's usage store) and the like
     // One write per line: worker threads may be logging to stderr too.
     std::cerr << "quarry discover: " + std::string{e.what()} + "\n";
@@ -95,7 +95,7 @@ int run_discover(const config::quarry_config& config, const std::string& config_
                      "): " + streams.error().message + "\n";
     return 1;
   }
-  const auto selection = job ? selection_of(*job) : connectors::stream_selection{};
+  const auto selection = job ? runtime::selection_of(*job) : connectors::stream_selection{};
   std::cout << singer_catalog(*streams, selection).dump(2) << std::endl;
   return 0;
 }

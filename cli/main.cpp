@@ -6,7 +6,8 @@
 #include "cli/config_check.hpp"
 #include "cli/demo.hpp"
 #include "cli/discover.hpp"
-#include "cli/engine.hpp"
+#include "cli/summary.hpp"
+#include "runtime/engine.hpp"
 #include "cli/serve.hpp"
 #include "cli/serve_rules.hpp"
 #include "config/config.hpp"
@@ -81,7 +82,7 @@ void block_termination_signals() {
 int run_extract(const common_options& common, const std::string& config_path,
                 std::vector<std::string> jobs, const std::string& output,
                 const std::string& state_file, int workers, const std::string& state_dir) {
-  auto out = cli::parse_output(output);
+  auto out = runtime::parse_output(output);
   if (!out) {
     std::cerr << "quarry extract: --output must be kafka, singer or jsonl=PATH, got \"" << output
               << "\"\n";
@@ -100,23 +101,23 @@ int run_extract(const common_options& common, const std::string& config_path,
       std::cerr << "quarry extract: no job named \"" << j << "\" in " << config_path << "\n";
       return exit_usage;
     }
-  if (out->kind == cli::output_kind::singer && jobs.size() != 1) {
+  if (out->kind == runtime::output_kind::singer && jobs.size() != 1) {
     std::cerr << "quarry extract: singer output runs one job at a time; pick one with --job\n";
     return exit_usage;
   }
-  if (!state_file.empty() && out->kind != cli::output_kind::singer) {
+  if (!state_file.empty() && out->kind != runtime::output_kind::singer) {
     std::cerr << "quarry extract: --state imports Singer state and needs --output singer\n";
     return exit_usage;
   }
   block_termination_signals();
-  cli::engine_options opts;
+  runtime::engine_options opts;
   opts.output = *out;
   if (!state_file.empty()) opts.singer_state_file = state_file;
   opts.workers = workers;
   opts.state_dir = state_dir;
-  cli::engine engine{cfg, opts};
+  runtime::engine engine{cfg, opts};
   const auto summaries = engine.run(jobs);
-  std::FILE* report = out->kind == cli::output_kind::singer ? stderr : stdout;
+  std::FILE* report = out->kind == runtime::output_kind::singer ? stderr : stdout;
   for (const auto& s : summaries) std::fputs(cli::format_summary(s).c_str(), report);
   return cli::exit_code(summaries);
 }

@@ -1,6 +1,6 @@
 #include "cli/progress_display.hpp"
 
-#include "cli/engine.hpp"
+#include "runtime/engine.hpp"
 
 namespace quarry::cli {
 namespace {
@@ -11,7 +11,7 @@ std::string seconds_of(std::chrono::milliseconds t) {
   return buf;
 }
 
-std::string quota_line(const account_progress& a) {
+std::string quota_line(const runtime::account_progress& a) {
   std::string line = "quota of " + a.account + ": ";
   if (a.daily_limit < 0)
     line += std::to_string(a.calls_today) + " calls today (no daily limit)";
@@ -22,11 +22,11 @@ std::string quota_line(const account_progress& a) {
   return line;
 }
 
-std::string stream_label(const stream_progress& s, bool several_jobs) {
+std::string stream_label(const runtime::stream_progress& s, bool several_jobs) {
   return several_jobs ? s.job + "/" + s.stream : s.stream;
 }
 
-bool several_jobs(const run_progress& p) {
+bool several_jobs(const runtime::run_progress& p) {
   for (const auto& s : p.streams)
     if (s.job != p.streams.front().job) return true;
   return false;
@@ -34,7 +34,7 @@ bool several_jobs(const run_progress& p) {
 
 } // namespace
 
-void progress_display::update(const run_progress& p) {
+void progress_display::update(const runtime::run_progress& p) {
   const bool qualified = several_jobs(p);
   if (terminal_) {
     std::vector<std::string> lines;

@@ -14,14 +14,16 @@
 #include <string>
 #include <vector>
 
-namespace quarry::cli {
-
+namespace quarry::runtime {
 struct run_progress;
+}
+
+namespace quarry::cli {
 
 class progress_display {
  public:
   progress_display(std::FILE* out, bool terminal) : out_(out), terminal_(terminal) {}
-  void update(const run_progress& progress);
+  void update(const runtime::run_progress& progress);
 
  private:
   void redraw(const std::vector<std::string>& lines);

@@ -1,8 +1,8 @@
 #include "cli/serve.hpp"
 
 #include "cli/admin_api.hpp"
-#include "cli/cluster_tls.hpp"
-#include "cli/engine.hpp"
+#include "runtime/cluster_tls.hpp"
+#include "runtime/engine.hpp"
 #include "config/value_formats.hpp"
 #include "kafka/producer.hpp"
 #include "kafka/topic_reader.hpp"
@@ -137,7 +137,7 @@ class termination_watch {
 // The main loop and the admin API's threads share it under one mutex.
 class service final : public admin_control {
  public:
-  service(const config::quarry_config& config, engine& engine, run_log& log)
+  service(const config::quarry_config& config, runtime::engine& engine, run_log& log)
       : config_(config), engine_(engine), log_(log) {}
 
   void add_jobs(const std::map<std::string, json>& last) {
@@ -258,7 +258,7 @@ class service final : public admin_control {
 
   // Starts a run the scheduler has marked running (mutex held).
   std::string start(const std::string& job) {
-    const auto run = new_run_id(job);
+    const auto run = runtime::new_run_id(job);
     running_[job] = run;
     // Its records carry only the run id (quarry.run): the source they come
     // from is here from the start, as in the summary.
@@ -298,14 +298,14 @@ class service final : public admin_control {
     const auto job = s.job.str();
     running_.erase(job);
     if (auto st = scheduler_.finished(job, clock::now()); !st) spdlog::warn("{}", st.error().message);
-    auto summary = json::parse(summary_json(s));
+    auto summary = json::parse(runtime::summary_json(s));
     log_.write(job, summary);
     last_run_[job] = std::move(summary);
-    spdlog::info("run {} of job {}: {}", s.run.str(), job, s.outcome);
+    spdlog::info("run {} of job {}: {}", s.run.str(), job, to_string(s.outcome));
   }
 
   const config::quarry_config& config_;
-  engine& engine_;
+  runtime::engine& engine_;
   run_log& log_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -350,10 +350,10 @@ int run_serve(const config::quarry_config& config) {
   // admin API has a token, an exposed cluster port has usable TLS files.
   const auto& listen = config.telemetry.listen;
   if (!config.serve.cluster_listen.empty() && config.serve.tls)
-    cluster_tls::watch_connections();
+    runtime::cluster_tls::watch_connections();
   if (config.kafka.embedded)
     spdlog::warn("serve on the embedded Kafka: run state lives only as long as this process");
-  engine_options options;
+  runtime::engine_options options;
   options.instance = "serve";
   options.workers = config.serve.local_workers;
   options.status_server = false;
@@ -361,10 +361,10 @@ int run_serve(const config::quarry_config& config) {
   options.heartbeat = std::chrono::milliseconds(config.serve.heartbeat_ms);
   options.peer_timeout = std::chrono::milliseconds(config.serve.peer_timeout_ms);
   options.tls = config.serve.tls;
-  engine engine{config, options};
+  runtime::engine engine{config, options};
   run_log log{config};
   std::map<std::string, json> last;
-  service_options svc;
+  runtime::service_options svc;
   svc.cluster_listen = config.serve.cluster_listen;
   if (!config.kafka.embedded) {
     log.load(last, svc.remote_slots_stored);
@@ -409,16 +409,16 @@ int run_serve(const config::quarry_config& config) {
 
 int run_worker(const config::quarry_config& config, const worker_command& command) {
   // worker_rule_issues (cli/serve_rules.hpp) has been checked.
-  if (config.worker.tls) cluster_tls::watch_connections();
+  if (config.worker.tls) runtime::cluster_tls::watch_connections();
   auto [host, port] = telemetry::split_host_port(command.join);
-  engine_options options;
+  runtime::engine_options options;
   options.instance = "serve";
   options.status_server = false;
   options.distributed = true;
   options.heartbeat = std::chrono::milliseconds(config.serve.heartbeat_ms);
   options.peer_timeout = std::chrono::milliseconds(config.serve.peer_timeout_ms);
   options.tls = config.worker.tls;
-  engine engine{config, options};
+  runtime::engine engine{config, options};
   std::unique_ptr<telemetry::status_server> status;
   const auto listen = command.listen.empty() ? config.telemetry.listen : command.listen;
   // Served from the start: quarry_build_info, and whether this process has
@@ -431,7 +431,7 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
   }
   std::atomic<bool> stopping{false};
   termination_watch signals{[&] { stopping = true; }};
-  join_options join;
+  runtime::join_options join;
   join.host = host;
   join.port = port;
   join.name = command.name.empty() ? host_name() : command.name;
@@ -444,7 +444,7 @@ int run_worker(const config::quarry_config& config, const worker_command& comman
   };
   const int rc = engine.work_for(join);
   if (status) status->stop();
-  if (rc == engine::rejoin_exit) restart_process(command.argv);
+  if (rc == runtime::engine::rejoin_exit) restart_process(command.argv);
   if (rc != 0) {
     spdlog::error("workers still busy after the grace period; exiting");
     std::fflush(nullptr);

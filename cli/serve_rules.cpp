@@ -1,6 +1,6 @@
 #include "cli/serve_rules.hpp"
 
-#include "cli/cluster_tls.hpp"
+#include "runtime/cluster_tls.hpp"
 #include "config/value_formats.hpp"
 
 namespace quarry::cli {
@@ -23,7 +23,7 @@ std::vector<config::config_issue> serve_rule_issues(const config::quarry_config&
                           R"({"ca": PATH, "cert": PATH, "key": {"file": PATH}}, and the same )"
                           "CA to the workers' /worker/tls"});
   if (read_files && !cluster.empty() && config.serve.tls)
-    if (auto st = cluster_tls::check_files(*config.serve.tls, cluster_tls::role::coordinator); !st)
+    if (auto st = runtime::cluster_tls::check_files(*config.serve.tls, runtime::cluster_tls::role::coordinator); !st)
       issues.push_back({"/serve/tls", st.error().message});
   return issues;
 }
@@ -36,7 +36,7 @@ std::vector<config::config_issue> worker_rule_issues(const config::quarry_config
                       "quarry worker needs a real Kafka cluster: the embedded one lives inside a "
                       "single process; give kafka.bootstrap_servers instead"});
   if (read_files && config.worker.tls)
-    if (auto st = cluster_tls::check_files(*config.worker.tls, cluster_tls::role::worker); !st)
+    if (auto st = runtime::cluster_tls::check_files(*config.worker.tls, runtime::cluster_tls::role::worker); !st)
       issues.push_back({"/worker/tls", st.error().message});
   return issues;
 }

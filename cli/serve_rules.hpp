@@ -19,7 +19,7 @@ namespace quarry::cli {
 //   - serve.cluster_listen off loopback needs serve.tls: anyone who reaches
 //     the port could otherwise join as a worker and take tasks;
 //   - with `read_files`, serve.tls's files must be usable
-//     (cli/cluster_tls.hpp check_files), when there is a cluster_listen.
+//     (runtime/cluster_tls.hpp check_files), when there is a cluster_listen.
 std::vector<config::config_issue> serve_rule_issues(const config::quarry_config& config,
                                                     bool read_files = true);
 

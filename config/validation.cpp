@@ -593,7 +593,7 @@ class validator {
   }
 
   // {"ca": PATH, "cert": PATH, "key": {"file": PATH}}: every file readable
-  // now (their PEM contents are checked where TLS starts, cli/cluster_tls).
+  // now (their PEM contents are checked where TLS starts, runtime/cluster_tls).
   std::optional<tls_config> read_tls(const json& v, const std::string& ptr) {
     if (!require_object(v, ptr)) return std::nullopt;
     check_known_fields(v, ptr, {"ca", "cert", "key"});

@@ -158,24 +158,26 @@ void finish_if_done(self_ptr self, const std::string& run_key) {
   for (auto& [name, s] : run.streams) {
     if (auto info = run.infos.find(name); info != run.infos.end()) s.full_table = info->second.full_table;
     if (s.tasks_failed > 0) {
-      s.status = "failed";
+      s.status = stream_status::failed;
       failed = true;
     } else if (s.tasks_resumable > 0) {
-      s.status = "incomplete";
+      s.status = stream_status::incomplete;
       incomplete = true;
-    } else if (run.cancelled && s.status.empty()) {
-      s.status = "cancelled";
-    } else if (s.status.empty()) {
-      s.status = "ok";
+    } else if (run.cancelled && s.status == stream_status::pending) {
+      s.status = stream_status::cancelled;
+    } else if (s.status == stream_status::pending) {
+      s.status = stream_status::ok;
     }
     summary.streams.push_back(s);
   }
-  summary.outcome = run.cancelled ? "cancelled" : failed ? "failed" : incomplete ? "incomplete"
-                                                                                 : "succeeded";
+  summary.outcome = run.cancelled ? run_outcome::cancelled
+                    : failed      ? run_outcome::failed
+                    : incomplete  ? run_outcome::incomplete
+                                  : run_outcome::succeeded;
   const double seconds = std::chrono::duration<double>(steady_clock::now() - run.started).count();
-  telemetry::metrics().runs.Add({{"quarry_job", summary.job.str()}, {"outcome", summary.outcome}}).Increment();
+  telemetry::metrics().runs.Add({{"quarry_job", summary.job.str()}, {"outcome", to_string(summary.outcome)}}).Increment();
   telemetry::metrics()
-      .run_finished.Add({{"quarry_job", summary.job.str()}, {"outcome", summary.outcome}})
+      .run_finished.Add({{"quarry_job", summary.job.str()}, {"outcome", to_string(summary.outcome)}})
       .Set(static_cast<double>(summary.finished_ms) / 1000.0);
   telemetry::metrics()
       .run_duration.Add({{"quarry_job", summary.job.str()}},
@@ -217,14 +219,14 @@ void start_run(self_ptr self, run_request req, caf::response_promise rp) {
   summary.job = req.job;
   summary.started_ms = now_ms();
   if (job == nullptr) {
-    summary.outcome = "failed";
+    summary.outcome = run_outcome::failed;
     summary.finished_ms = summary.started_ms;
     summary.errors.push_back("job " + req.job.str() + " is not configured");
     rp.deliver(std::move(summary));
     return;
   }
   if (st.runs.count(req.run.str()) != 0) {
-    summary.outcome = "failed";
+    summary.outcome = run_outcome::failed;
     summary.errors.push_back("run " + req.run.str() + " is already running");
     rp.deliver(std::move(summary));
     return;
@@ -240,14 +242,14 @@ void start_run(self_ptr self, run_request req, caf::response_promise rp) {
   plan.job = req.job;
   plan.account = account_id{job->context.account};
   plan.source = job->context.source;
-  plan.kind = "plan";
+  plan.kind = task_kind::plan;
   plan.stream = stream_name{plan_stream};
   spdlog::info("run {} of job {} started", req.run.str(), req.job.str());
   enqueue(self, std::move(plan));
 }
 
-bool retriable_kind(const std::string& kind) {
-  return kind == "retriable" || kind == "rate_limited" || kind == "auth_expired";
+bool retriable_kind(error_kind kind) {
+  return kind == error_kind::retriable || kind == error_kind::rate_limited || kind == error_kind::auth_expired;
 }
 
 // A remote slot whose lost holder's tasks have all been recovered can be
@@ -326,7 +328,7 @@ void on_result(self_ptr self, task_result& res) {
       ++s.tasks_resumable;
       if (s.error.empty()) s.error = res.message;
       break;
-    case task_outcome::cancelled: s.status = "cancelled"; break;
+    case task_outcome::cancelled: s.status = stream_status::cancelled; break;
     case task_outcome::failed: {
       ++s.tasks_failed;
       std::string where = t.partition.empty() ? stream : stream + " [" + t.partition + "]";
@@ -337,7 +339,7 @@ void on_result(self_ptr self, task_result& res) {
       break;
     }
   }
-  if (res.outcome == task_outcome::done && t.kind == "plan") run.streams.erase(stream);
+  if (res.outcome == task_outcome::done && t.kind == task_kind::plan) run.streams.erase(stream);
   --run.outstanding;
   dispatch(self);
   finish_if_done(self, t.run.str());

@@ -27,6 +27,16 @@ using stream_name = named_id<struct stream_tag>;
 using run_id = named_id<struct run_tag>;
 using worker_id = named_id<struct worker_tag>;
 
+// What a task does: ask the connector for the job's tasks (plan) or read a
+// stream partition (extract). Pending children keep it in the state topic
+// by name (to_string; task_kind_of reads it back).
+enum class task_kind : std::uint8_t { extract, plan };
+
+constexpr const char* to_string(task_kind k) { return k == task_kind::plan ? "plan" : "extract"; }
+inline task_kind task_kind_of(const std::string& name) {
+  return name == "plan" ? task_kind::plan : task_kind::extract;
+}
+
 // Unique within a coordinator's lifetime.
 using task_id = std::uint64_t;
 using permit_id = std::uint64_t;

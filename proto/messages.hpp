@@ -29,6 +29,7 @@
 //     (cancel_atom, task_id)               stop the running task at the next call
 //                                          (task 0: whatever runs; the worker is leaving)
 
+#include "proto/error.hpp"
 #include "proto/ids.hpp"
 #include "proto/stream_info.hpp"
 
@@ -52,16 +53,16 @@ struct bookmark_entry {
   std::string bookmark;  // JSON
 };
 
-// What a worker executes. `kind` is "plan" (ask the connector for the job's
-// tasks) or "extract". `params` and `bookmark` are JSON text owned by the
-// connector: quarry stores and forwards them without looking inside.
+// What a worker executes (`kind`: see task_kind). `params` and `bookmark` are
+// JSON text owned by the connector: quarry stores and forwards them without
+// looking inside.
 struct task {
   task_id id = 0;
   run_id run;
   job_id job;
   account_id account;
   std::string source;
-  std::string kind = "extract";
+  task_kind kind = task_kind::extract;
   stream_name stream;
   std::string partition;  // "" for a whole stream; a parent id or window otherwise
   std::string params;     // JSON
@@ -119,7 +120,7 @@ struct task_result {
   run_id run;
   worker_id worker;
   task_outcome outcome = task_outcome::done;
-  std::string error_kind;  // quarry::error_kind name when not done
+  quarry::error_kind error_kind = quarry::error_kind::fatal;  // when not done
   std::string message;
   std::vector<stream_count> records;  // per stream: a task may feed several
   std::uint64_t calls = 0;
@@ -207,6 +208,32 @@ struct quota_snapshot {
   std::int64_t next_reset_ms = 0;
 };
 
+// How a stream of a run ended (pending: not decided yet).
+enum class stream_status : std::uint8_t { pending, ok, failed, incomplete, cancelled };
+// How a run ended: incomplete when a quota ran out (the next run resumes).
+enum class run_outcome : std::uint8_t { succeeded, failed, incomplete, cancelled };
+
+constexpr const char* to_string(stream_status s) {
+  switch (s) {
+    case stream_status::pending: return "pending";
+    case stream_status::ok: return "ok";
+    case stream_status::failed: return "failed";
+    case stream_status::incomplete: return "incomplete";
+    case stream_status::cancelled: return "cancelled";
+  }
+  return "pending";
+}
+
+constexpr const char* to_string(run_outcome o) {
+  switch (o) {
+    case run_outcome::succeeded: return "succeeded";
+    case run_outcome::failed: return "failed";
+    case run_outcome::incomplete: return "incomplete";
+    case run_outcome::cancelled: return "cancelled";
+  }
+  return "failed";
+}
+
 struct stream_summary {
   std::string stream;
   std::uint64_t records = 0;
@@ -214,7 +241,7 @@ struct stream_summary {
   std::uint32_t tasks = 0;
   std::uint32_t tasks_failed = 0;
   std::uint32_t tasks_resumable = 0;
-  std::string status;  // ok | failed | incomplete
+  stream_status status = stream_status::pending;
   std::string error;
   // Runs in a row, this one included, that failed without moving the
   // stream's bookmarks (0 unless failed; Kafka output only).
@@ -237,7 +264,7 @@ struct run_summary {
   std::string source;
   std::int64_t started_ms = 0;
   std::int64_t finished_ms = 0;
-  std::string outcome;  // succeeded | failed | incomplete | cancelled
+  run_outcome outcome = run_outcome::succeeded;
   std::vector<stream_summary> streams;
   std::vector<std::string> errors;
 };
@@ -371,6 +398,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (quarry::task))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::task>))
   CAF_ADD_TYPE_ID(quarry, (quarry::task_outcome))
+  CAF_ADD_TYPE_ID(quarry, (quarry::task_kind))
+  CAF_ADD_TYPE_ID(quarry, (quarry::stream_status))
+  CAF_ADD_TYPE_ID(quarry, (quarry::run_outcome))
+  CAF_ADD_TYPE_ID(quarry, (quarry::error_kind))
   CAF_ADD_TYPE_ID(quarry, (quarry::stream_count))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_count>))
   CAF_ADD_TYPE_ID(quarry, (quarry::task_result))

@@ -83,6 +83,18 @@
 //   {"bulk_email_campaign_summaries":[{campaign_id, campaign_type, last_sent_date,
 //   unique_counts{sends,opens,clicks,forwards,optouts,abuse,bounces,not_opened}}]}, the last
 //   sent first; counts strings or integers as the reading summary_count_type says
+// GET /v3/reports/contact_reports/{contact_id}/activity_summary?start=T&end=T (both required,
+//   ISO 8601; 400 when missing, malformed or end before start; 404 for an unknown contact)
+//   {"contact_id", "campaign_activities":[{campaign_activity_id, start_on, em_sends, em_opens,
+//   em_clicks, em_bounces, em_forwards, em_unsubscribes}], "_links":..}: the reportable
+//   activities sent to the contact, the last sent first, 200 a page (no limit parameter).
+//   start_on is the send; counts are the contact's visible events. The docs leave open, and
+//   the readings say: summary_end (exclusive | inclusive) whether `end` is in the range;
+//   summary_range (sends | events) whether the range picks activities by their send and
+//   counts every event, or counts only events inside it (listing activities with one);
+//   summary_counts (integer | string) how counts are written (the reference: int32; the
+//   campaign summaries' docs example: strings); summary_optout_field (em_unsubscribes |
+//   em_optouts) the opt-out count's name (the reference's, or the guide's activity type)
 // GET /v3/contacts?include=...,taggings,notes,phone_numbers,street_addresses  those extras too
 // GET /v3/contact_lists?include_membership_count=all|active  membership_count only then
 //
@@ -355,8 +367,8 @@ std::string deleted_at_text(std::int64_t at, bool date_only) {
   return date_only ? format_rfc3339(at).substr(0, 10) : cc_time(at);
 }
 
-// The account's tags: tag t is on every contact whose number is t modulo 5
-// (tag 4 on none).
+// The account's tags (cc_shape::tags): tag t is on every contact whose
+// number is t modulo 5 (tag 4 and any past it on none).
 constexpr int tag_count = 5;
 std::string tag_id(int t) { return cc_uuid(0x7a9, static_cast<std::uint64_t>(t)); }
 
@@ -596,6 +608,55 @@ std::vector<const cc_campaign*> summary_campaigns(const cc_data& data) {
   return out;
 }
 
+// How the contact activity summary reads what the docs leave open (the
+// readings summary_end, summary_range, summary_counts, summary_optout_field).
+struct summary_reading {
+  bool end_inclusive = false;
+  bool events_in_range = false;
+  bool strings = false;
+  const char* optout_field = "em_unsubscribes";
+};
+
+// One contact's activity summary rows at `now` for the range [start, end]
+// (microseconds), the last sent first.
+std::vector<json> contact_summary_rows(const cc_data& data, const cc_contact& contact, std::int64_t now,
+                                       std::int64_t start_us, std::int64_t end_us, const summary_reading& r) {
+  auto in_range = [&](std::int64_t t) {
+    const auto us = t * 1'000'000;
+    return us >= start_us && (r.end_inclusive ? us <= end_us : us < end_us);
+  };
+  std::vector<std::pair<std::int64_t, json>> rows;  // (send, row)
+  for (const auto& c : data.campaigns()) {
+    if (!c.sent_at) continue;
+    for (const auto& a : c.activities) {
+      const auto mine = a.events_of_contact.find(contact.number);  // every recipient has a send
+      if (!reportable(a) || mine == a.events_of_contact.end()) continue;
+      if (!r.events_in_range && !in_range(*c.sent_at)) continue;
+      std::map<cc_report, std::int64_t> n;
+      bool any = false;
+      for (const auto i : mine->second)
+        if (const auto& e = a.events[i]; e.created_time <= now && (!r.events_in_range || in_range(e.created_time))) {
+          ++n[e.report];
+          any = true;
+        }
+      if (!any) continue;
+      auto count = [&](cc_report k) { return r.strings ? json(std::to_string(n[k])) : json(n[k]); };
+      rows.emplace_back(*c.sent_at, json{{"campaign_activity_id", a.id},
+                                          {"start_on", cc_time(*c.sent_at)},
+                                          {"em_sends", count(cc_report::sends)},
+                                          {"em_opens", count(cc_report::opens)},
+                                          {"em_clicks", count(cc_report::clicks)},
+                                          {"em_bounces", count(cc_report::bounces)},
+                                          {"em_forwards", count(cc_report::forwards)},
+                                          {r.optout_field, count(cc_report::optouts)}});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<json> out;
+  for (auto& [sent, row] : rows) out.push_back(std::move(row));
+  return out;
+}
+
 json account_summary_json() {
   return {{"encoded_account_id", "a07e1lxqbxlm"},
           {"organization_name", "Example News"},
@@ -793,6 +854,11 @@ constant_contact_simulator::constant_contact_simulator(constant_contact_options 
   server_.declare_reading("schedules_shape", {"array", "object"});
   // The summary report's unique_counts: strings (the docs' example) or integers.
   server_.declare_reading("summary_count_type", {"string", "integer"});
+  // The contact activity summary's range and counts (see the top comment).
+  server_.declare_reading("summary_end", {"exclusive", "inclusive"});
+  server_.declare_reading("summary_range", {"sends", "events"});
+  server_.declare_reading("summary_counts", {"integer", "string"});
+  server_.declare_reading("summary_optout_field", {"em_unsubscribes", "em_optouts"});
   server_.set_rejection_handler([](const rejection& why, const request&, response& res) {
     if (why.kind == limit_kind::daily)
       res.json(429, R"({"error_key":"quota_exceeded","error_message":"Limit Exceeded"})");
@@ -1024,9 +1090,9 @@ void constant_contact_simulator::add_routes() {
     std::int64_t limit = 0;
     if (!read_limit(*p, res, 50, 500, limit)) return;
     std::vector<int> rows;
-    for (int t = 0; t < tag_count; ++t) rows.push_back(t);
+    for (int t = 0; t < state_->data.shape().tags; ++t) rows.push_back(t);
     json extra = json::object();
-    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = tag_count;
+    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = state_->data.shape().tags;
     answer_page(res, "/v3/contact_tags", *p, limit, rows, "tags",
                 [this](int t) { return tag_json(state_->data, t); }, by_position<int>(), extra);
   }));
@@ -1054,6 +1120,30 @@ void constant_contact_simulator::add_routes() {
                 "bulk_email_campaign_summaries",
                 [&](const cc_campaign* c) { return summary_json(state_->data, *c, now, strings); },
                 by_position<const cc_campaign*>());
+  }));
+
+  server_.add_api_route("GET", "/v3/reports/contact_reports/{contact_id}/activity_summary",
+                        api([this](const request& req, response& res) {
+    const auto p = read_params(req);
+    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+    std::optional<std::int64_t> start, end;
+    if (!read_time(*p, res, "start", start) || !read_time(*p, res, "end", end)) return;
+    if (!start || !end) return api_error(res, 400, "query.param.invalid", "start and end are required");
+    if (*end < *start) return api_error(res, 400, "query.param.invalid", "end must not be before start");
+    const auto& id = req.path_param("contact_id");
+    const auto& contacts = state_->data.contacts();
+    const auto it = std::find_if(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; });
+    if (it == contacts.end()) return api_error(res, 404, "not_found", "The contact was not found.");
+    const summary_reading r{.end_inclusive = server_.reading("summary_end") == "inclusive",
+                            .events_in_range = server_.reading("summary_range") == "events",
+                            .strings = server_.reading("summary_counts") == "string",
+                            .optout_field = server_.reading("summary_optout_field") == "em_optouts"
+                                                ? "em_optouts"
+                                                : "em_unsubscribes"};
+    const auto rows = contact_summary_rows(state_->data, *it, server_.clock().now_unix_seconds(), *start, *end, r);
+    answer_page(res, "/v3/reports/contact_reports/" + id + "/activity_summary", *p, 200, rows,
+                "campaign_activities", [](const json& row) { return row; }, by_position<json>(),
+                {{"contact_id", id}});
   }));
 
   for (const auto report : all_cc_reports) {
@@ -1219,12 +1309,20 @@ std::string constant_contact_simulator::dataset_json(std::string_view stream) co
   } else if (stream == "account_emails") {
     out = account_emails_json(data.shape().start);
   } else if (stream == "contact_tags") {
-    for (int t = 0; t < tag_count; ++t) out.push_back(tag_json(data, t));
+    for (int t = 0; t < data.shape().tags; ++t) out.push_back(tag_json(data, t));
   } else if (stream == "segments") {
     for (int i = 0; i < segment_count; ++i) out.push_back(segment_json(data, i));
   } else if (stream == "email_campaign_summaries") {
     // As quarry delivers them: counts as integers whatever the reading.
     for (const auto* c : summary_campaigns(data)) out.push_back(summary_json(data, *c, now, false));
+  } else if (stream == "contact_activity_summaries") {
+    // As quarry delivers them: every activity since the epoch, integer
+    // counts, the opt-outs as em_unsubscribes, each row with its contact_id.
+    for (const auto& c : data.contacts())
+      for (auto& row : contact_summary_rows(data, c, now, 0, (now + day_s) * 1'000'000, {})) {
+        row["contact_id"] = c.id;
+        out.push_back(std::move(row));
+      }
   } else if (const auto report = report_of(stream)) {
     for (const auto& c : data.campaigns())
       for (const auto& a : c.activities)

@@ -74,8 +74,9 @@ class constant_contact_simulator {
   // campaign_activity_schedules, campaign_activity_send_history (each row
   // with its campaign_activity_id), account_summary (with its
   // physical_address), account_emails, contact_tags, segments and
-  // email_campaign_summaries (counts as integers), all as quarry delivers
-  // them. Empty string for an unknown stream.
+  // email_campaign_summaries (counts as integers), contact_activity_summaries
+  // (every row of every contact, integer counts, em_unsubscribes), all as
+  // quarry delivers them. Empty string for an unknown stream.
   std::string dataset_json(std::string_view stream) const;
   // As GET /_sim/oauth.
   std::string oauth_json() const;

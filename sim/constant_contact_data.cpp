@@ -67,11 +67,11 @@ std::optional<cc_report> report_of(std::string_view path_name) {
 }
 
 cc_data::cc_data(const cc_shape& shape) : shape_(shape) {
-  if (shape_.contacts < 0 || shape_.lists < 1 || shape_.custom_fields < 0 || shape_.campaigns < 0 ||
+  if (shape_.contacts < 0 || shape_.lists < 1 || shape_.custom_fields < 0 || shape_.tags < 0 || shape_.campaigns < 0 ||
       shape_.activities_per_campaign < 1 || shape_.recipients < 0 || shape_.days < 1 ||
       shape_.horizon_days < 1)
     throw std::invalid_argument(
-        "constant_contact: contacts, custom_fields, campaigns and recipients must be >= 0; lists, "
+        "constant_contact: contacts, custom_fields, tags, campaigns and recipients must be >= 0; lists, "
         "activities_per_campaign, days and horizon_days >= 1");
   if (shape_.start == 0) shape_.start = unix_now() - shape_.days * day_s;
   const auto s = shape_.seed;
@@ -140,6 +140,7 @@ void cc_data::add_campaign(std::int64_t created, std::optional<std::int64_t> sen
       const auto first = static_cast<int>(mix(key_of(s, 23, n, an)) % static_cast<std::uint64_t>(std::max(1, shape_.contacts)));
       for (int r = 0; r < count; ++r) act.recipients.push_back((first + r) % shape_.contacts + 1);
       act.events = events_of(act, *sent, key_of(s, 24, n, an));
+      for (std::size_t i = 0; i < act.events.size(); ++i) act.events_of_contact[act.events[i].contact].push_back(i);
     }
     c.activities.push_back(std::move(act));
   }

@@ -15,6 +15,7 @@
 // Thread-safety: none here; constant_contact_simulator serialises access.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@ struct cc_shape {
   int contacts = 300;
   int lists = 6;
   int custom_fields = 4;
+  int tags = 5;                     // contact tags; contacts carry the first four
   int campaigns = 8;
   int activities_per_campaign = 1;  // primary_email activities of each sent campaign
   int recipients = 30;              // per activity (at most `contacts`)
@@ -83,6 +85,7 @@ struct cc_activity {
   int list = 0;      // the list it was sent to
   std::vector<int> recipients;  // contact numbers
   std::vector<cc_event> events;  // every event, any order; visibility by time
+  std::map<int, std::vector<std::size_t>> events_of_contact;  // contact number -> indexes in `events`
 };
 
 struct cc_campaign {

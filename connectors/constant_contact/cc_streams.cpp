@@ -249,6 +249,19 @@ std::vector<stream_descriptor> make_streams() {
                                 {"campaign_type", nullable("string")},
                                 {"last_sent_date", date_time()},
                                 {"unique_counts", {{"type", {"object", "null"}}, {"properties", counts}}}})});
+  // Per contact, one row per campaign activity sent to it (the v3
+  // reference's CampaignActivitySummary; see constant_contact_connector.hpp).
+  out.push_back({"contact_activity_summaries", {"contact_id", "campaign_activity_id"},
+                 replication_method::incremental, "",
+                 object_schema({{"contact_id", {{"type", "string"}}},
+                                {"campaign_activity_id", {{"type", "string"}}},
+                                {"start_on", date_time()},
+                                {"em_sends", nullable("integer")},
+                                {"em_opens", nullable("integer")},
+                                {"em_clicks", nullable("integer")},
+                                {"em_bounces", nullable("integer")},
+                                {"em_forwards", nullable("integer")},
+                                {"em_unsubscribes", nullable("integer")}})});
   return out;
 }
 

@@ -27,6 +27,7 @@
 //   contact_tags           tag_id                                           full table
 //   segments               segment_id                                       full table
 //   email_campaign_summaries  campaign_id                                   full table
+//   contact_activity_summaries  contact_id, campaign_activity_id            per contact with new activity
 //
 // Reports are per campaign activity (the task's partition) and list newest
 // first, so an incremental read stops at the newest event of the last one.

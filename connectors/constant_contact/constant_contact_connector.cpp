@@ -3,6 +3,7 @@
 #include "connectors/constant_contact/cc_api.hpp"
 #include "connectors/constant_contact/cc_streams.hpp"
 #include "connectors/core/boundary.hpp"
+#include "connectors/core/md5.hpp"
 #include "connectors/core/timestamp.hpp"
 
 #include <algorithm>
@@ -34,6 +35,9 @@ constexpr std::int64_t settle_s = 60;
 // The most contacts a deleted pass's mark holds at its newest deleted_at
 // (about 400 KB of state; see run_deleted).
 constexpr std::size_t max_deleted_keys = 10'000;
+// The most events a summaries read keeps as seen in its overlap with the
+// next read (16 hex characters each, about 200 KB of state; see run_summaries).
+constexpr std::size_t max_seen_events = 10'000;
 
 std::string text_of(const json& record, const char* field) {
   if (!record.is_object() || !record.contains(field)) return {};
@@ -219,19 +223,30 @@ std::string selected_extras(const job_context& job, const std::string& stream, s
   return out;
 }
 
+// A count written as a string ("3129") as an integer. A string that is no
+// count stays a string, which the schema then refuses loudly rather than
+// guessing.
+void count_as_integer(json& v) {
+  if (!v.is_string()) return;
+  const auto& text = v.get_ref<const std::string&>();
+  if (!text.empty() && text.size() < 19 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    v = std::stoll(text);
+}
+
 // A summary's unique_counts as integers: the docs' example writes them as
 // strings ("3129") [GUESS: the reference types them integer]; the simulator
-// serves both (summary_count_type). A string that is no count stays a
-// string, which the schema then refuses loudly rather than guessing.
+// serves both (summary_count_type).
 void count_fields_as_integers(json& record) {
   auto it = record.find("unique_counts");
   if (it == record.end() || !it->is_object()) return;
-  for (auto& [name, v] : it->items()) {
-    if (!v.is_string()) continue;
-    const auto& text = v.get_ref<const std::string&>();
-    if (!text.empty() && text.size() < 19 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      v = std::stoll(text);
-  }
+  for (auto& [name, v] : it->items()) count_as_integer(v);
+}
+
+// The tracking reports whose events are counted in a contact's activity
+// summary (em_sends .. em_forwards; unique_opens and didnotopens are derived).
+const std::vector<std::string>& counted_reports() {
+  static const std::vector<std::string> all = {"sends", "opens", "clicks", "bounces", "optouts", "forwards"};
+  return all;
 }
 
 // A campaign in these states was never sent: its reports are empty until it
@@ -295,6 +310,7 @@ class constant_contact_connector final : public connector {
       if (sel.selected(name)) add(name);
     for (const auto& t : account_tables())
       if (sel.selected(t.stream)) add(t.stream);
+    if (sel.selected("contact_activity_summaries")) add("contact_activity_summaries");
     if (sel.selected("campaigns") || !children.empty()) add("campaigns", children);
     return tasks;
   }
@@ -307,6 +323,7 @@ class constant_contact_connector final : public connector {
     if (task.stream == "contact_custom_fields")
       return run_full_table(a, "contact_custom_fields", "/v3/contact_custom_fields?limit=100", "custom_fields");
     if (const auto* t = find_account_table(task.stream)) return run_account_table(a, *t);
+    if (task.stream == "contact_activity_summaries") return run_summaries(task, a);
     if (task.stream == "campaigns") return run_campaigns(task, a);
     if (task.stream == "campaign_activities") return run_campaign(task, a);
     if (find_report(task.stream)) return run_report(task, a);
@@ -321,6 +338,17 @@ class constant_contact_connector final : public connector {
     normalise_times(find_stream(stream)->schema, record, stream + " " + id,
                     [&](const std::string& m) { a.s().warn(m); });
     return a.s().emit(stream, record);
+  }
+
+  // GET /v3/emails/{campaign_id}: the campaign with its campaign_activities array.
+  static result<json> campaign_detail(api& a, const std::string& id) {
+    auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
+    if (!campaign) return std::move(campaign).error();
+    if (!campaign->is_object() || !campaign->contains("campaign_activities") ||
+        !(*campaign)["campaign_activities"].is_array())
+      return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
+                                                     ": expected a campaign_activities array");
+    return campaign;
   }
 
   // A paged full table from `first` (path and query), checkpointed at its end.
@@ -499,6 +527,164 @@ class constant_contact_connector final : public connector {
     return settled(b->bookmark(), "deleted_at", started, settle_window_s(b->newest()));
   }
 
+  // Contact activity summaries (constant_contact_connector.hpp, "Contact
+  // activity summaries"): one GET .../activity_summary per contact that can
+  // have new activity, the rows of the activities it has new activity in.
+  // Bookmark: {"since": S, "seen": [..]} once a read completed (events from
+  // S on are the next read's, but for those in `seen`: a hash of each event
+  // at or after S that this read already counted), and while one is under
+  // way the same with "pending": {"since": S', "after": C}: contacts up to
+  // C (in id order) are delivered, S' is the under-way read's own since.
+  status run_summaries(const task_spec& task, api& a) {
+    auto& s = a.s();
+    const json& b = task.bookmark;
+    std::optional<instant> since;
+    if (b.is_object() && b.contains("since") && b["since"].is_string()) since = parse_instant(b["since"].get<std::string>());
+    std::set<std::string> seen_before, seen;
+    if (b.is_object() && b.contains("seen") && b["seen"].is_array())
+      for (const auto& h : b["seen"])
+        if (h.is_string()) seen_before.insert(h.get<std::string>());
+    const json pending = b.is_object() ? b.value("pending", json()) : json();
+    const auto after = pending.is_object() ? pending.value("after", std::string()) : std::string();
+    std::optional<instant> next_since;
+    if (pending.is_object() && pending.contains("since") && pending["since"].is_string())
+      next_since = parse_instant(pending["since"].get<std::string>());
+    // contact -> the activities whose rows to deliver (empty: every row).
+    std::map<std::string, std::set<std::string>> wanted;
+    auto note_start = [&] {  // the since of the next read: this one's start, less the settle time
+      if (!next_since && a.server_time()) next_since = instant{(*a.server_time() - settle_s) * 1'000'000'000, 0};
+    };
+    if (!since) {
+      // First read: every contact, every row.
+      auto st = a.pages("/v3/contacts?" + std::string(page_limit) + "&status=all", "GET /v3/contacts (summaries)",
+                        "contacts", [&](const json& body, const std::string&) -> result<bool> {
+                          note_start();
+                          for (const auto& c : body["contacts"]) wanted[text_of(c, "contact_id")];
+                          return true;
+                        });
+      if (!st) return st;
+    } else if (auto st = new_activity(a, *since, seen_before, wanted, [&](const instant& t, std::string hash) {
+                 note_start();
+                 if (!hash.empty() && next_since && *next_since <= t) seen.insert(std::move(hash));
+               });
+               !st) {
+      return st;
+    }
+    const auto from = parse_instant(s.job().start_date);
+    if (!from) return make_error(error_kind::fatal, "constant_contact: start_date is not an RFC 3339 time");
+    const auto start = query_time(*from);
+    std::int64_t upto = 0;  // the summary's end: a day past the server's clock
+    int since_checkpoint = 0;
+    for (const auto& [contact, activities] : wanted) {
+      if (contact.empty() || (!after.empty() && contact <= after)) continue;
+      if (!upto) upto = a.server_time().value_or(0) + 86'400;
+      const auto first = "/v3/reports/contact_reports/" + url_encode(contact) + "/activity_summary?start=" + start +
+                         "&end=" + query_time(instant{upto * 1'000'000'000, 0});
+      auto st = a.pages(first, "GET /v3/reports/contact_reports/{id}/activity_summary", "campaign_activities",
+                        [&](const json& body, const std::string&) -> result<bool> {
+                          for (auto row : body["campaign_activities"]) {
+                            const auto id = text_of(row, "campaign_activity_id");
+                            if (!activities.empty() && !activities.contains(id)) continue;
+                            if (auto e = emit_summary(a, contact, std::move(row)); !e) return std::move(e).error();
+                          }
+                          return true;
+                        });
+      // [GUESS] a contact gone since it was listed (deleted, then purged)
+      // has no summary: nothing to deliver.
+      if (!st && st.error().message.find(": HTTP 404") == std::string::npos) return st;
+      if (!st) s.warn("constant_contact: no activity summary for contact " + contact + " (404), skipped");
+      if (++since_checkpoint == 20) {
+        since_checkpoint = 0;
+        json progress = b.is_object() ? b : json::object();  // since and seen as this read began
+        progress["pending"] = {{"after", contact}};
+        if (next_since) progress["pending"]["since"] = format_rfc3339(*next_since);
+        if (auto e = s.checkpoint(progress); !e) return e;
+      }
+    }
+    if (!next_since) return s.checkpoint(b);  // no call answered: nothing changes
+    json done = {{"since", format_rfc3339(*next_since)}};
+    // A resumed read asked the contacts before `after` before some of the
+    // events it saw: those are not seen for the next read, which asks again.
+    if (after.empty() && seen.size() <= max_seen_events) done["seen"] = seen;
+    else if (after.empty())
+      s.warn("constant_contact: " + std::to_string(seen.size()) + " events in the minute before this read: "
+             "the next read asks their contacts again");
+    return s.checkpoint(done);
+  }
+
+  // The contacts with activity since `since`, and the activities they have
+  // it in: the counted reports of every reportable activity of the
+  // campaigns that can still gain activity (changed, or sent within the
+  // horizon of `since`, as run_campaigns reads them), each newest first
+  // down to `since`, but for the events the last read counted (their
+  // hashes in `seen_before`). `saw` is told every event read (its time and
+  // hash), and that an answer came.
+  status new_activity(api& a, const instant& since, const std::set<std::string>& seen_before,
+                      std::map<std::string, std::set<std::string>>& wanted,
+                      const std::function<void(const instant&, std::string)>& saw) {
+    const auto note_start = [&] { saw(since, ""); };
+    const instant from{since.unix_ns - std::chrono::nanoseconds{horizon_days(a.s().job()) * day}.count(), since.digits};
+    std::vector<std::string> campaigns;
+    auto st = a.pages("/v3/emails?" + std::string(page_limit) + "&after_date=" + query_time(from),
+                      "GET /v3/emails (summaries)", "campaigns", [&](const json& body, const std::string&) -> result<bool> {
+                        note_start();
+                        for (const auto& c : body["campaigns"])
+                          if (!never_sent(text_of(c, "current_status"))) campaigns.push_back(text_of(c, "campaign_id"));
+                        return true;
+                      });
+    if (!st) return st;
+    for (const auto& id : campaigns) {
+      auto campaign = campaign_detail(a, id);
+      if (!campaign) return std::move(campaign).error();
+      for (const auto& act : (*campaign)["campaign_activities"]) {
+        const auto activity = text_of(act, "campaign_activity_id");
+        if (activity.empty() || !has_reports(text_of(act, "role"))) continue;
+        for (const auto& report : counted_reports()) {
+          const auto first = "/v3/reports/email_reports/" + url_encode(activity) + "/tracking/" + report + "?" +
+                             page_limit;
+          auto rst = a.pages(first, "GET /v3/reports/email_reports/{id}/tracking/" + report, "tracking_activities",
+                             [&](const json& body, const std::string&) -> result<bool> {
+                               for (const auto& e : body["tracking_activities"]) {
+                                 auto t = time_field(e, "created_time", report, activity);
+                                 if (!t) return std::move(t).error();
+                                 if (*t < since) return false;  // newest first: the rest is older
+                                 const auto contact = text_of(e, "contact_id");
+                                 auto hash = hash::md5_hex(report + "|" + activity + "|" + contact + "|" +
+                                                           format_rfc3339(*t) + "|" + text_of(e, "url_id"))
+                                                 .substr(0, 16);
+                                 if (!seen_before.contains(hash)) wanted[contact].insert(activity);
+                                 saw(*t, std::move(hash));
+                               }
+                               return true;
+                             });
+          if (!rst) return rst;
+        }
+      }
+    }
+    return {};
+  }
+
+  // One summary row as delivered: with its contact, counts as integers
+  // [GUESS: the reference types them int32; strings, as the campaign
+  // summaries' docs example writes counts, are read too], the opt-outs as
+  // em_unsubscribes (the reference's name) also when the server calls them
+  // em_optouts (the guide's activity type) [GUESS]. A row whose start_on is
+  // before the job's start_date is not delivered: under a range that counts
+  // only the events inside it, its counts would be partial [GUESS].
+  status emit_summary(api& a, const std::string& contact, json row) {
+    if (!row.is_object()) return make_error(error_kind::bad_payload, "constant_contact activity_summary " + contact +
+                                                                          ": a row that is no object");
+    if (!row.contains("em_unsubscribes") && row.contains("em_optouts")) row["em_unsubscribes"] = row["em_optouts"];
+    row.erase("em_optouts");
+    for (const auto* f : {"em_sends", "em_opens", "em_clicks", "em_bounces", "em_forwards", "em_unsubscribes"})
+      if (auto it = row.find(f); it != row.end()) count_as_integer(*it);
+    const auto from = parse_instant(a.s().job().start_date);
+    if (const auto on = parse_instant(text_of(row, "start_on")); on && from && *on < *from) return {};
+    row["contact_id"] = contact;
+    const auto id = contact + " " + text_of(row, "campaign_activity_id");
+    return emit(a, "contact_activity_summaries", std::move(row), id);
+  }
+
   // Campaigns changed since the bookmark are emitted; those changed or sent
   // within the horizon of the last read fan out to their activities.
   // Bookmark: the boundary's {"updated_at", "keys_at"} and "read_at", the
@@ -592,12 +778,8 @@ class constant_contact_connector final : public connector {
     const auto id = task.params.value("campaign_id", task.partition);
     const bool changed = task.params.value("details", true);
     const bool sent = task.params.value("sent", true);
-    auto campaign = a.get("/v3/emails/" + url_encode(id), "GET /v3/emails/{campaign_id}");
+    auto campaign = campaign_detail(a, id);
     if (!campaign) return std::move(campaign).error();
-    if (!campaign->is_object() || !campaign->contains("campaign_activities") ||
-        !(*campaign)["campaign_activities"].is_array())
-      return make_error(error_kind::bad_payload, "constant_contact GET /v3/emails/{campaign_id} " + id +
-                                                     ": expected a campaign_activities array");
     auto status_text = text_of(*campaign, "current_status");
     for (auto& c : status_text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool scheduled = status_text == "scheduled";

@@ -6,9 +6,10 @@
 //
 // Tasks of a run:
 //
-//   plan (no calls) --> contacts, contact_lists, contact_custom_fields, and the
+//   plan (no calls) --> contacts, contact_lists, contact_custom_fields, the
 //                   |   account tables (account_summary, account_emails,
-//                   |   contact_tags, segments, email_campaign_summaries)
+//                   |   contact_tags, segments, email_campaign_summaries) and
+//                   |   contact_activity_summaries
 //                   \-> campaigns --spawn--> campaign_activities (partition: campaign id;
 //                                               also reads each activity's preview,
 //                                               schedules, send history and links)
@@ -53,6 +54,21 @@
 // pages all deleted contacts of the account, ceil(deleted / 500) calls (at
 // least 1), besides the incremental pass. The first deleted pass delivers
 // every deletion since two days before start_date.
+//
+// Contact activity summaries: one GET .../contact_reports/{id}/activity_summary
+// per contact, so only for contacts that can have a changed row. The first
+// read asks every contact (status=all); later reads find the contacts with
+// an event since the last read in the six reports a summary counts (sends,
+// opens, clicks, bounces, optouts, forwards) of every reportable activity
+// of the campaigns that can still gain activity (as run_campaigns picks
+// them), and deliver only those contacts' rows of those activities. A
+// contact with no new event costs nothing. start = the job's start_date,
+// end = a day past the server's clock, rows sent before start_date dropped:
+// the same rows whether `end` is inclusive and whether the range picks
+// activities by their send or counts only its own events [GUESS: the docs
+// say neither; the simulator serves each]. The next read starts 60 s before
+// this one began (the settle time the reports assume [GUESS]) and skips the
+// events of that minute this one counted (hashes in the bookmark's "seen").
 //
 // Account settings: tracking_horizon_days, auth_endpoint (default
 // https://authz.constantcontact.com), deletes: "tombstone" (default; a

@@ -13,6 +13,7 @@
 #include "connectors/core/stream.hpp"
 #include "proto/setting_rule.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -85,5 +86,10 @@ class connector {
   // Executes one task: emits its records and checkpoints its bookmark.
   virtual status run(const task_spec& task, session& s) = 0;
 };
+
+// Makes the connector of a source (nullptr for an unknown one). The runtime
+// passes the registry's (connectors/registry.hpp) to whatever needs
+// connectors, so nothing else depends on the concrete ones.
+using connector_factory = std::function<std::unique_ptr<connector>(std::string_view source)>;
 
 } // namespace quarry::connectors

@@ -25,6 +25,7 @@
 #include "connectors/core/http_client.hpp"
 #include "connectors/core/stream.hpp"
 #include "proto/error.hpp"
+#include "proto/ids.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -38,7 +39,7 @@ namespace quarry::connectors {
 
 // A task as a connector sees it.
 struct task_spec {
-  std::string kind = "extract";  // "plan" for the planning task
+  task_kind kind = task_kind::extract;
   std::string stream;
   std::string partition;     // "" for the whole stream
   nlohmann::json params;     // connector-defined

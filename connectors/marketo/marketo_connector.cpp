@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace quarry::connectors {
 namespace {
@@ -102,6 +103,49 @@ struct window_gate {
   }
 };
 
+// A stream the plan runs, with where its columns come from (for errors).
+struct planned_stream {
+  stream_descriptor stream;
+  std::string origin;
+};
+
+// Why each planned stream's column selection is refused: a column it names
+// that no stream the same `columns` entry applies to has. An entry naming
+// one stream must name its columns; a glob's columns apply to every stream
+// it matches, to each where it has them, so only a column none of them has
+// is refused (as the config check treats globs over columns known at load).
+// Only the API knows leads' and activity streams' columns, so this runs at
+// plan time, from the answers the plan already has.
+std::map<std::string, std::string> refused_columns(const stream_selection& sel,
+                                                   const std::vector<planned_stream>& planned) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : planned) {
+    const auto* cols = sel.columns_of(p.stream.name);
+    if (cols == nullptr) continue;
+    std::set<std::string, std::less<>> known;
+    std::size_t others = 0;
+    for (const auto& q : planned) {
+      if (sel.columns_of(q.stream.name) != cols) continue;
+      others += q.stream.name != p.stream.name;
+      for (const auto& [name, _] : q.stream.schema["properties"].items()) known.insert(name);
+    }
+    std::string glob;
+    for (const auto& [name, c] : sel.columns)
+      if (&c == cols) glob = name;
+    const std::vector<std::string_view> names(known.begin(), known.end());
+    std::string message;
+    for (const auto& c : *cols) {
+      if (known.count(c) != 0) continue;
+      message += (message.empty() ? "marketo: " : "; ");
+      message += "no column \"" + c + "\" in " + p.stream.name + " (" + p.origin + ")";
+      if (others > 0) message += " nor in any other stream \"" + glob + "\" selects";
+      if (auto close = closest_name(c, names)) message += "; did you mean \"" + std::string(*close) + "\"?";
+    }
+    if (!message.empty()) out[p.stream.name] = std::move(message);
+  }
+  return out;
+}
+
 bool is_checksum_mismatch(const quarry::error& e) {
   return e.kind == error_kind::bad_payload && e.message.find("checksum mismatch") != std::string::npos;
 }
@@ -189,13 +233,52 @@ class marketo_connector final : public connector {
       auto it = bookmarks.find({stream, ""});
       return it == bookmarks.end() ? json(nullptr) : it->second;
     };
-    std::vector<task_spec> tasks;
 
+    // Every stream this plan runs, with its schema: leads' from
+    // describe.json, activity streams' from types.json (asked anyway: only
+    // it can tell their names).
+    std::vector<planned_stream> planned;
     if (sel.selected("leads")) {
       auto describe = a.get("/rest/v1/leads/describe.json");
       if (!describe) return std::move(describe).error();
-      const auto stream = leads_stream(*describe);
-      s.declare(stream);
+      planned.push_back({leads_stream(*describe), "the account's describe.json"});
+    }
+    json types = json::array();
+    {
+      auto res = a.get("/rest/v1/activities/types.json");
+      if (!res) return std::move(res).error();
+      for (const auto& t : result_of(*res))
+        if (t.is_object() && t.contains("id") && t["id"].is_number_integer()) types.push_back(t);
+    }
+    if (sel.selected("activity_types")) planned.push_back({activity_types_stream(), "its schema"});
+    // Activity types in id order, up to 10 per export job.
+    std::vector<json> chosen;
+    for (const auto& t : types)
+      if (sel.selected(activity_stream_name(t))) chosen.push_back(t);
+    std::sort(chosen.begin(), chosen.end(),
+              [](const json& x, const json& y) { return x.value("id", 0) < y.value("id", 0); });
+    for (const auto& t : chosen)
+      planned.push_back({activity_stream(t), "activity type " + std::to_string(t.value("id", 0)) +
+                                                 "'s attributes and the fixed fields"});
+    for (const auto& r : rest_streams())
+      if (sel.selected(r.name)) planned.push_back({r.descriptor(), "its schema"});
+    for (const auto& p : planned) s.declare(p.stream);
+
+    // A stream with a column it lacks fails alone, before any export.
+    const auto refused = refused_columns(sel, planned);
+    std::vector<task_spec> tasks;
+    auto refuse = [&](const std::string& stream) {
+      const auto it = refused.find(stream);
+      if (it == refused.end()) return false;
+      task_spec t;
+      t.stream = stream;
+      t.params = {{"refused", it->second}};
+      tasks.push_back(std::move(t));
+      return true;
+    };
+
+    if (sel.selected("leads") && !refuse("leads")) {
+      const auto& stream = planned.front().stream;
       const auto* cols = sel.columns_of("leads");
       json props = json::object();
       std::vector<std::string> fields;
@@ -216,62 +299,62 @@ class marketo_connector final : public connector {
                   {"fields", fields},
                   {"properties", props},
                   {"filter", filter}};
-      // Only describe.json knows leads' columns: one the job names that the
-      // account lacks fails this stream (before any export), not the run.
-      if (auto missing = missing_column(stream, cols)) t.params = {{"refused", *missing}};
       tasks.push_back(std::move(t));
     }
 
-    bool want_activities = sel.selected("activity_types");
-    json types = json::array();
-    {
-      // Any activities_* stream selected? Only types.json can tell their names.
-      auto res = a.get("/rest/v1/activities/types.json");
-      if (!res) return std::move(res).error();
-      for (const auto& t : result_of(*res))
-        if (t.is_object() && t.contains("id") && t["id"].is_number_integer()) types.push_back(t);
-      for (const auto& t : types) want_activities = want_activities || sel.selected(activity_stream_name(t));
-    }
-    if (sel.selected("activity_types")) {
-      s.declare(activity_types_stream());
+    if (sel.selected("activity_types") && !refuse("activity_types")) {
       task_spec t;
       t.stream = "activity_types";
       t.params = {{"types", types}};
       tasks.push_back(std::move(t));
     }
-    // Activity types in id order, up to 10 per export job.
-    std::vector<json> chosen;
-    for (const auto& t : types)
-      if (sel.selected(activity_stream_name(t))) chosen.push_back(t);
-    std::sort(chosen.begin(), chosen.end(),
-              [](const json& x, const json& y) { return x.value("id", 0) < y.value("id", 0); });
-    for (std::size_t g = 0; g < chosen.size(); g += 10) {
+
+    // Where an activity type had got to: the newest bookmark of a group
+    // that carried it or held it (below); else one of its stream alone, as
+    // tap-marketo's state has it (imported with --state: {"activityDate",
+    // "export_id"?, ...}, its export not reused); else the start date.
+    auto position_of = [&](const json& type) {
+      const auto id = type.value("id", 0);
+      std::optional<sys_seconds> newest;
+      for (const auto& [key, b] : bookmarks) {
+        if (key.first.rfind("activities_", 0) != 0 || !b.is_object()) continue;
+        std::optional<sys_seconds> t;
+        const auto ids = b.value("activity_type_ids", json::array());
+        if (ids.is_array() && std::find(ids.begin(), ids.end(), id) != ids.end())
+          t = time_of(b, "activityDate").value_or(start);
+        else if (const auto held = b.value("held", json::object()); held.is_object() && held.contains(std::to_string(id)))
+          t = time_of(held[std::to_string(id)]).value_or(start);
+        if (t) newest = newest ? std::max(*newest, *t) : *t;
+      }
+      if (newest) return *newest;
+      if (auto own = bookmarks.find({activity_stream_name(type), ""}); own != bookmarks.end())
+        return time_of(own->second, "activityDate").value_or(start);
+      return start;
+    };
+    // A refused type leaves its group. Where it had got to rides in every
+    // group's bookmarks ("held": {id: time}), as the bookmark it had may be
+    // overwritten by a group without it, so that it resumes there, not from
+    // the start date, once its columns are fixed.
+    std::vector<json> grouped;
+    json held = json::object();
+    for (const auto& t : chosen) {
+      if (refuse(activity_stream_name(t)))
+        held[std::to_string(t.value("id", 0))] = text_of(position_of(t));
+      else
+        grouped.push_back(t);
+    }
+    for (std::size_t g = 0; g < grouped.size(); g += 10) {
       task_spec t;
       json group = json::array();
       json ids = json::array();
       std::optional<sys_seconds> from;
-      for (std::size_t i = g; i < std::min(g + 10, chosen.size()); ++i) {
-        const auto& type = chosen[i];
-        s.declare(activity_stream(type));
+      for (std::size_t i = g; i < std::min(g + 10, grouped.size()); ++i) {
+        const auto& type = grouped[i];
         const auto name = activity_stream_name(type);
         if (i == g) t.stream = name; else t.emits.push_back(name);
         group.push_back(type);
         ids.push_back(type.value("id", 0));
-        // The bookmark of whichever group carried this type last time; else
-        // one of this stream alone, as tap-marketo's state has it (imported
-        // with --state: {"activityDate", "export_id"?, ...}, its export not reused).
-        auto mine = start;
-        bool grouped = false;
-        for (const auto& [key, b] : bookmarks) {
-          if (key.first.rfind("activities_", 0) != 0 || !b.is_object() || !b.contains("activity_type_ids")) continue;
-          const auto& had = b["activity_type_ids"];
-          if (std::find(had.begin(), had.end(), type.value("id", 0)) != had.end()) {
-            mine = time_of(b, "activityDate").value_or(start);
-            grouped = true;
-          }
-        }
-        if (auto own = bookmarks.find({name, ""}); !grouped && own != bookmarks.end())
-          mine = time_of(own->second, "activityDate").value_or(start);
+        const auto mine = position_of(type);
         from = from ? std::min(*from, mine) : mine;
       }
       t.bookmark = bookmark_of(t.stream);
@@ -279,12 +362,12 @@ class marketo_connector final : public connector {
         t.bookmark = nullptr;  // a different group: its in-flight export is not ours
       t.params = {{"types", group}, {"activity_type_ids", ids}, {"from", text_of(*from)},
                   {"windows", plan_windows(*from, now, days, t.bookmark)}};
+      if (!held.empty()) t.params["held"] = held;
       tasks.push_back(std::move(t));
     }
 
     for (const auto& r : rest_streams()) {
-      if (!sel.selected(r.name)) continue;
-      s.declare(r.descriptor());
+      if (!sel.selected(r.name) || refuse(r.name)) continue;
       task_spec t;
       t.stream = r.name;
       t.bookmark = bookmark_of(r.name);
@@ -292,23 +375,6 @@ class marketo_connector final : public connector {
       tasks.push_back(std::move(t));
     }
     return tasks;
-  }
-
-  // "no column ... in leads" for the first of `columns` the stream lacks.
-  static std::optional<std::string> missing_column(const stream_descriptor& stream,
-                                                   const std::vector<std::string>* columns) {
-    if (columns == nullptr) return std::nullopt;
-    const auto& props = stream.schema["properties"];
-    std::vector<std::string_view> known;
-    for (auto it = props.begin(); it != props.end(); ++it) known.push_back(it.key());
-    for (const auto& c : *columns) {
-      if (props.contains(c)) continue;
-      std::string message = "marketo: no column \"" + c + "\" in " + stream.name +
-                            " (the account's describe.json)";
-      if (auto close = closest_name(c, known)) message += "; did you mean \"" + std::string(*close) + "\"?";
-      return message;
-    }
-    return std::nullopt;
   }
 
   status run(const task_spec& given, session& s) override {
@@ -574,6 +640,15 @@ class marketo_connector final : public connector {
     return out;
   }
 
+  // A group's bookmark keeps the positions of the refused types the plan
+  // gave it (plan: "held"), and no older ones.
+  static void hold(json& bookmark, const task_spec& task) {
+    if (const auto held = task.params.find("held"); held != task.params.end() && held->is_object())
+      bookmark["held"] = *held;
+    else
+      bookmark.erase("held");
+  }
+
   // The committed bookmark of an activity group's task, when it is this
   // group's (the stream's bookmark may be another group's).
   static json group_bookmark(const task_spec& task, const json& ids) {
@@ -630,6 +705,7 @@ class marketo_connector final : public connector {
     };
     json base = mine.is_object() ? mine : json::object();
     base["activity_type_ids"] = ids;
+    hold(base, task);
     const body_fn body_of = [&](const json& window) {
       return json{{"format", "CSV"}, {"filter", {{"createdAt", export_range(window)}, {"activityTypeIds", ids}}}};
     };
@@ -657,6 +733,7 @@ class marketo_connector final : public connector {
     auto bookmark = [&](const std::string& token) {
       json b = since->bookmark();
       b["activity_type_ids"] = ids;
+      hold(b, task);
       if (!token.empty()) b["next_page_token"] = token;
       return b;
     };

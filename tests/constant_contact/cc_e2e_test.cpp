@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -64,6 +65,7 @@ std::vector<std::string> key_of(const std::string& stream) {
   if (stream == "contact_tags") return {"tag_id"};
   if (stream == "segments") return {"segment_id"};
   if (stream == "email_campaign_summaries") return {"campaign_id"};
+  if (stream == "contact_activity_summaries") return {"contact_id", "campaign_activity_id"};
   std::vector<std::string> key = {"campaign_activity_id", "contact_id"};
   if (stream == "opens" || stream == "clicks" || stream == "forwards") key.push_back("created_time");
   if (stream == "clicks") key.push_back("url_id");
@@ -157,7 +159,7 @@ std::map<std::string, json> by_key(const std::string& stream, const json& rows) 
 // Streams whose rows count events that go on accruing while a run reads:
 // a row is delivered as the API showed it before or after the run.
 bool counts_accrue(const std::string& stream) {
-  return stream == "email_links" || stream == "email_campaign_summaries";
+  return stream == "email_links" || stream == "email_campaign_summaries" || stream == "contact_activity_summaries";
 }
 
 // Every record the API showed before the run is in the topic once, equal;
@@ -234,7 +236,8 @@ std::map<std::string, std::int64_t> summary_records(const std::string& out) {
   std::map<std::string, std::int64_t> records;
   std::istringstream in(out);
   std::string line;
-  const auto streams = all_streams();
+  auto streams = all_streams();
+  streams.push_back("contact_activity_summaries");
   while (std::getline(in, line)) {
     std::istringstream row(line);
     std::string stream;
@@ -288,6 +291,22 @@ void expect_file_token_is_live(const sim::constant_contact_simulator& s, const t
   EXPECT_EQ(r->status, 200) << r->body;
 }
 
+// Runs quarry on `cfg` and kills it with SIGKILL once the simulator holds a
+// call (a POST /_sim/hold the test made) and `also` is true; then releases
+// the hold.
+void kill_when_held(const sim::constant_contact_simulator& s, const temp_dir& dir, const std::string& cfg,
+                    const std::function<bool()>& also = [] { return true; }) {
+  quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s.options().client_secret}}, dir};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && (control(s, "GET", "/_sim/hold")["held"] == 0 || !also()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GT(control(s, "GET", "/_sim/hold")["held"], 0) << "quarry never reached the held call";
+  ASSERT_TRUE(also()) << "held, but the test's condition never came";
+  run.kill(SIGKILL);
+  EXPECT_EQ(run.wait().exit_code, -1);
+  control(s, "POST", "/_sim/hold", json::object());
+}
+
 // Both readings of "after" (updated_after and after_date): inclusive, or
 // exclusive as the simulator serves by default [GUESS].
 class constant_contact_bounds : public ::testing::TestWithParam<std::string> {
@@ -306,12 +325,16 @@ class constant_contact_bounds : public ::testing::TestWithParam<std::string> {
 INSTANTIATE_TEST_SUITE_P(after, constant_contact_bounds, ::testing::Values("exclusive", "inclusive"),
                          [](const auto& info) { return info.param; });
 
+// Every stream but contact_activity_summaries (its own test, below, whose
+// reads would blur the call counts asserted here).
 TEST_P(constant_contact_bounds, full_run_matches_the_dataset_and_a_second_run_reads_only_what_can_change) {
   auto s = start(with_reading(small_account()));
   temp_dir dir;
   write_refresh_token(dir, s->options().refresh_token);
   const auto prefix = unique_prefix("full");
-  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir));
+  job_options jo;
+  for (const auto& n : all_streams()) jo.streams[n] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
 
   const auto before = snapshot(*s, all_streams());
   const auto first = extract(dir, cfg, *s);
@@ -413,16 +436,8 @@ TEST_P(constant_contact_bounds, a_kill_9_among_the_activity_children_then_reruns
   const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
   const std::string links_path = "/v3/reports/email_reports/{campaign_activity_id}/links";
   control(*s, "POST", "/_sim/hold", {{"path", links_path}, {"after_calls", 3}});
-  {
-    quarry_process run{{"extract", "--config", cfg}, {{"CC_SECRET", s->options().client_secret}}, dir};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline && control(*s, "GET", "/_sim/hold")["held"] == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_GT(control(*s, "GET", "/_sim/hold")["held"], 0) << "no campaign task reached the held links call";
-    run.kill(SIGKILL);
-    EXPECT_EQ(run.wait().exit_code, -1);
-  }
-  control(*s, "POST", "/_sim/hold", json::object());
+  kill_when_held(*s, dir, cfg);
+  if (HasFatalFailure()) return;
   const auto killed_previews = committed(topic(prefix, "email_previews")).size();
 
   auto check = [&](const std::map<std::string, json>& before, const std::map<std::string, json>& after) {
@@ -710,6 +725,200 @@ TEST(constant_contact_e2e, a_campaign_with_50_activities_fans_out_400_report_tas
   }
   EXPECT_EQ(calls_to(*s, "/v3/emails/activities/{campaign_activity_id}"), 0) << "the campaign did not change";
   EXPECT_GT(summary_records(second.out).at("opens"), 0) << "opens accrued over two days" << second.out;
+}
+
+// The streams whose bookmark the state topic holds committed now (their
+// records are committed in the same transaction).
+std::set<std::string> bookmarked_streams(const std::string& prefix) {
+  std::set<std::string> out;
+  (void)kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
+    const auto key = json::parse(m.key, nullptr, false);
+    if (m.value && key.is_array() && key.size() == 3 && key[1].is_string()) out.insert(key[1].get<std::string>());
+  });
+  return out;
+}
+
+// Issue 17: the five account-wide full tables under `kill -9`: contact_tags
+// (two pages) held after its first page, killed once the four others have
+// committed, then a rerun and a third run. A read_committed consumer sees
+// each table's snapshot of a run whole or not at all, once per run that
+// completed it, and no tombstone (every key still exists at the source;
+// committed() fails on one).
+TEST(constant_contact_e2e, a_kill_9_among_the_account_tables_then_each_run_delivers_each_snapshot_once) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  o.data.tags = 600;
+  auto s = start(o);
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix("account-tables");
+  job_options jo;
+  jo.checkpoint_records = 1;
+  for (const auto& n : account_streams()) jo.streams[n] = json::object();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  control(*s, "POST", "/_sim/hold", {{"path", "/v3/contact_tags"}, {"after_calls", 1}});
+  kill_when_held(*s, dir, cfg, [&] {  // contact_tags' second page held, the other tables committed
+    const auto done = bookmarked_streams(prefix);
+    return std::all_of(account_streams().begin(), account_streams().end(),
+                       [&](const std::string& n) { return n == "contact_tags" || done.contains(n); });
+  });
+  if (HasFatalFailure()) return;
+  // Per stream: how many times the killed run delivered its snapshot (0 or 1).
+  std::map<std::string, std::size_t> killed;
+  for (const auto& stream : account_streams()) {
+    SCOPED_TRACE(stream);
+    const auto seen = committed(topic(prefix, stream));
+    const auto rows = by_key(stream, dataset(*s, stream));
+    killed[stream] = seen.empty() ? 0 : 1;
+    for (const auto& [key, values] : seen) EXPECT_EQ(values.size(), 1u) << key << ": part of a snapshot twice";
+    if (!seen.empty()) {
+      EXPECT_EQ(seen.size(), rows.size()) << "a snapshot committed in part";
+    }
+  }
+  for (const auto& stream : account_streams())
+    EXPECT_EQ(killed.at(stream), stream == "contact_tags" ? 0u : 1u) << stream << ": committed per its task's end";
+
+  for (const auto* name : {"rerun", "third run"}) {
+    SCOPED_TRACE(name);
+    const auto before = snapshot(*s, account_streams());
+    const auto r = extract(dir, cfg, *s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto after = snapshot(*s, account_streams());
+    const auto records = summary_records(r.out);
+    for (const auto& stream : account_streams()) {
+      SCOPED_TRACE(stream);
+      ++killed[stream];
+      const auto seen = committed(topic(prefix, stream));
+      const auto now = by_key(stream, after.at(stream));
+      EXPECT_EQ(records.at(stream), static_cast<std::int64_t>(now.size())) << r.out;
+      EXPECT_EQ(seen.size(), now.size());
+      for (const auto& [key, row] : by_key(stream, before.at(stream))) {
+        const auto it = seen.find(key);
+        ASSERT_NE(it, seen.end()) << "missing " << key;
+        EXPECT_EQ(it->second.size(), killed[stream]) << key << ": once per completed snapshot";
+        EXPECT_TRUE(it->second.back() == row || it->second.back() == now.at(key)) << key;
+      }
+    }
+  }
+}
+
+// Issue 17: contact activity summaries under the readings the docs leave
+// open, each value in one instance: is `end` in the range, does the range
+// pick activities by their send or count only the events inside it, are
+// counts strings or integers, is the opt-out count em_unsubscribes or
+// em_optouts.
+class constant_contact_summaries : public ::testing::TestWithParam<bool> {
+ protected:
+  sim::constant_contact_options with_readings(sim::constant_contact_options o) const {
+    const bool first = GetParam();
+    o.server.readings = {{"summary_end", first ? "exclusive" : "inclusive"},
+                         {"summary_range", first ? "sends" : "events"},
+                         {"summary_counts", first ? "integer" : "string"},
+                         {"summary_optout_field", first ? "em_unsubscribes" : "em_optouts"}};
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(readings, constant_contact_summaries, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "reference" : "others"; });
+
+// The contacts with an event at or after `since` in a counted report.
+std::set<std::string> contacts_active_since(const sim::constant_contact_simulator& s, std::int64_t since) {
+  std::set<std::string> out;
+  for (const auto* report : {"sends", "opens", "clicks", "bounces", "optouts", "forwards"})
+    for (const auto& e : dataset(s, report))
+      if (sim::parse_rfc3339_us(e["created_time"].get<std::string>()).value() / 1'000'000 >= since)
+        out.insert(e["contact_id"].get<std::string>());
+  return out;
+}
+
+// The first read (a call per contact) killed part way, a rerun that goes on
+// from its last checkpoint, every row exactly once; then a day later, with a
+// campaign sent and last month's events accruing, a call only per contact
+// with new activity, and each changed row delivered with its new counts.
+TEST_P(constant_contact_summaries, a_kill_9_in_the_first_read_then_only_contacts_with_new_activity_cost_a_call) {
+  auto o = small_account();
+  o.data.contacts = 60;
+  o.data.campaigns = 10;
+  auto s = start(with_readings(o));
+  temp_dir dir;
+  write_refresh_token(dir, s->options().refresh_token);
+  const auto prefix = unique_prefix(std::string("summaries-") + (GetParam() ? "reference" : "others"));
+  const std::string stream = "contact_activity_summaries";
+  const std::string path = "/v3/reports/contact_reports/{contact_id}/activity_summary";
+  job_options jo;
+  jo.checkpoint_records = 1;
+  jo.streams[stream] = json::object();
+  // A start_date inside the data's 70 days: the rows of campaigns sent
+  // before it are not delivered (under summary_range=events they would
+  // come with only the events after it).
+  jo.start_days_ago = 50;
+  const auto first_start = s->http().clock().now_unix_seconds();
+  const auto cfg = dir.write("quarry.json", make_config(prefix, *s, dir, jo));
+  auto dataset = [&](const sim::constant_contact_simulator& sim, const std::string& name) {
+    json rows = json::array();
+    for (auto& r : quarry::dataset(sim, name))
+      if (sim::parse_rfc3339_us(r["start_on"].get<std::string>()).value() / 1'000'000 >= first_start - 50 * day_s)
+        rows.push_back(std::move(r));
+    return rows;
+  };
+  ASSERT_LT(dataset(*s, stream).size(), quarry::dataset(*s, stream).size()) << "no row sent before start_date";
+  control(*s, "POST", "/_sim/hold", {{"path", path}, {"after_calls", 45}});
+  // Held at the 46th contact, killed once a checkpoint (every 20) is committed.
+  kill_when_held(*s, dir, cfg, [&] { return bookmarked_streams(prefix).contains(stream); });
+  if (HasFatalFailure()) return;
+  s->http().reset_stats();
+  const auto before = dataset(*s, stream);
+  const auto rerun = extract(dir, cfg, *s);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  expect_stream_matches(prefix, stream, before, dataset(*s, stream));
+  EXPECT_GT(before.size(), 100u) << "too few rows to mean anything";
+  EXPECT_LE(calls_to(*s, path), 40) << "the rerun went on from a checkpoint of the killed run";
+  EXPECT_TRUE(s->http().stats().violations.empty()) << sim::to_json(s->http().stats());
+
+  // A day later: a campaign sent now, last month's campaigns accruing.
+  const auto rerun_end = s->http().clock().now_unix_seconds();
+  s->http().clock().advance(std::chrono::seconds(day_s));
+  s->mutate(0, 1);
+  const auto second_before = dataset(*s, stream);
+  s->http().reset_stats();
+  const auto second_start = s->http().clock().now_unix_seconds();
+  const auto second = extract(dir, cfg, *s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  const auto second_after = dataset(*s, stream);
+  // Every contact with activity since the last read is asked (those with it
+  // only in the 60 s before the first read began may be too); no other.
+  const auto must = contacts_active_since(*s, rerun_end);
+  const auto may = contacts_active_since(*s, first_start - 60);
+  EXPECT_GE(calls_to(*s, path), static_cast<std::int64_t>(must.size()));
+  EXPECT_LE(calls_to(*s, path), static_cast<std::int64_t>(may.size()));
+  EXPECT_LT(calls_to(*s, path), 60) << "a contact without new activity cost a call";
+  EXPECT_GE(must.size(), 20u) << "the new campaign's recipients";
+  // Every row ends as the source shows it, each changed one delivered anew.
+  const auto seen = committed(topic(prefix, stream));
+  const auto old = by_key(stream, before);
+  const auto now = by_key(stream, second_after);
+  std::size_t changed = 0;
+  for (const auto& [key, row] : by_key(stream, second_before)) {
+    const auto it = seen.find(key);
+    ASSERT_NE(it, seen.end()) << "missing " << key;
+    EXPECT_TRUE(it->second.back() == row || it->second.back() == now.at(key)) << key << ": " << it->second.back();
+    changed += !old.contains(key) || old.at(key) != row;
+  }
+  EXPECT_GE(summary_records(second.out).at(stream), static_cast<std::int64_t>(changed)) << second.out;
+  EXPECT_GT(changed, 0u);
+
+  // At once again: the new campaign's sends, in the minute before the last
+  // read began, were counted by it (its "seen" events), so their contacts
+  // cost nothing now; only events since that read began can.
+  s->http().reset_stats();
+  const auto third = extract(dir, cfg, *s);
+  ASSERT_EQ(third.exit_code, 0) << third.out << third.err;
+  EXPECT_LE(calls_to(*s, path), static_cast<std::int64_t>(contacts_active_since(*s, second_start).size()))
+      << third.out;
+  for (const auto& [key, values] : committed(topic(prefix, stream)))
+    for (std::size_t i = 1; i < values.size(); ++i) EXPECT_NE(values[i], values[i - 1]) << key << " again unchanged";
+  expect_records_match_their_schemas(prefix, {stream}, discovered_schemas(cfg, *s));
 }
 
 // Deletes (issue 14). What a consumer of the contacts topic sees per key, in

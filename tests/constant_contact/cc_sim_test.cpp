@@ -20,6 +20,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr std::int64_t day_s = 86'400;
+
 struct reply {
   int status = -1;
   json body;
@@ -421,6 +423,76 @@ TEST_F(cc_sim, activity_children_answer_per_activity_as_the_readings_say) {
   const auto stats = sim_->http().stats();
   EXPECT_GT(stats.calls_by_path.at("/v3/emails/activities/{campaign_activity_id}/previews"), 0);
   EXPECT_GT(stats.calls_by_path.at("/v3/reports/email_reports/{campaign_activity_id}/links"), 0);
+}
+
+// GET /v3/reports/contact_reports/{id}/activity_summary: the activities sent
+// to the contact, the last sent first, 200 a page by cursor (no limit
+// parameter); start and end required; 404 for an unknown contact; and the
+// readings the docs leave open: is `end` in the range, does the range pick
+// activities by their send or count only its events, are counts strings,
+// is the opt-out count em_unsubscribes or em_optouts.
+TEST_F(cc_sim, contact_activity_summaries_page_by_200_and_answer_as_the_readings_say) {
+  auto o = relaxed();
+  o.data.contacts = 10;
+  o.data.campaigns = 0;
+  o.data.activities_per_campaign = 50;
+  o.data.recipients = 10;
+  start(o);
+  sim_->mutate(0, 5);  // 5 campaigns of 50 activities, each to all 10 contacts, sent now
+  const auto sent = sim_->http().clock().now_unix_seconds();
+  const auto at = token();
+  const auto id = read_all("/v3/contacts?limit=500", "contacts", at)[0]["contact_id"].get<std::string>();
+  const auto path = "/v3/reports/contact_reports/" + id + "/activity_summary";
+  auto range = [](std::int64_t from, std::int64_t to) {
+    return "?start=" + format_rfc3339(from) + "&end=" + format_rfc3339(to);
+  };
+  int pages = 0;
+  const auto rows = read_all(path + range(sent - day_s, sent + day_s), "campaign_activities", at, &pages);
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(rows.size(), 250u);
+  const auto first = get(path + range(sent - day_s, sent + day_s), at);
+  EXPECT_EQ(first.body["contact_id"], id);
+  EXPECT_EQ(first.body["campaign_activities"].size(), 200u);
+  std::set<std::string> activities;
+  for (const auto& r : rows) {
+    activities.insert(r["campaign_activity_id"].get<std::string>());
+    EXPECT_EQ(r["em_sends"], 1) << r.dump();
+    EXPECT_TRUE(r["em_unsubscribes"].is_number_integer()) << r.dump();
+    EXPECT_EQ(r["start_on"], format_rfc3339(sent).insert(19, ".000")) << r.dump();
+  }
+  EXPECT_EQ(activities.size(), 250u) << "each activity once over the pages";
+
+  // The send at `end` itself.
+  ASSERT_TRUE(sim_->http().set_reading("summary_end", "exclusive"));
+  EXPECT_EQ(get(path + range(sent - day_s, sent), at).body["campaign_activities"].size(), 0u);
+  ASSERT_TRUE(sim_->http().set_reading("summary_end", "inclusive"));
+  EXPECT_EQ(get(path + range(sent - day_s, sent), at).body["campaign_activities"].size(), 200u);
+
+  // Twenty days on, opens have come after a range that ends a second past the send.
+  sim_->http().clock().advance(std::chrono::seconds(20 * day_s));
+  const auto later = token();
+  auto opens = [&](const char* reading) {
+    EXPECT_TRUE(sim_->http().set_reading("summary_range", reading));
+    std::int64_t n = 0;
+    for (const auto& r : read_all(path + range(sent - 3600, sent + 1), "campaign_activities", later))
+      n += r["em_opens"].get<std::int64_t>();
+    return n;
+  };
+  EXPECT_GT(opens("sends"), 0) << "a range that picks the send counts every event";
+  EXPECT_EQ(opens("events"), 0) << "a range that counts its own events only";
+
+  ASSERT_TRUE(sim_->http().set_reading("summary_counts", "string"));
+  ASSERT_TRUE(sim_->http().set_reading("summary_optout_field", "em_optouts"));
+  const auto strings = get(path + range(sent - day_s, sent + day_s), later).body["campaign_activities"][0];
+  EXPECT_EQ(strings["em_sends"], "1") << strings.dump();
+  EXPECT_TRUE(strings.contains("em_optouts") && !strings.contains("em_unsubscribes")) << strings.dump();
+
+  EXPECT_EQ(get(path + "?start=" + format_rfc3339(sent), later).status, 400) << "end is required";
+  EXPECT_EQ(get(path + range(sent, sent - 1), later).status, 400) << "end before start";
+  EXPECT_EQ(get(path + "?start=yesterday&end=" + format_rfc3339(sent), later).status, 400);
+  EXPECT_EQ(get("/v3/reports/contact_reports/nope/activity_summary" + range(sent - day_s, sent), later).status, 404);
+  EXPECT_EQ(get(path + range(sent - day_s, sent), "bad-token").status, 401);
+  EXPECT_GE(sim_->http().stats().calls_by_path.at("/v3/reports/contact_reports/{contact_id}/activity_summary"), 14);
 }
 
 // The account-wide lists: tags, segments and campaign summaries page by

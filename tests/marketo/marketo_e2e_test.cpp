@@ -370,6 +370,61 @@ TEST(marketo_e2e, a_leads_column_the_account_lacks_fails_leads_alone_naming_the_
   for (const auto& j : get_json(*s, "/_sim/exports")["jobs"]) EXPECT_NE(j["kind"], "leads") << "no export was made";
 }
 
+// Only types.json knows an activity stream's columns: a typo there fails
+// that stream alone at plan, from the answer the plan has anyway. Run
+// beside the same job without the typo, the calls are the same (the
+// refused stream shared its export with the others), the export without
+// its type.
+TEST(marketo_e2e, an_activity_column_its_type_lacks_fails_that_stream_alone_at_no_extra_call) {
+  auto s = start(small_account(100, 3000));
+  temp_dir dir;
+  const auto run = [&](const std::string& prefix, const std::string& column) {
+    job_options o;
+    o.streams = {{"activities_fill_out_form", {{"columns", {"client_ip_address", column}}}},
+                 {"activities_visit_webpage", json::object()},
+                 {"campaigns", json::object()}};
+    const auto before = s->http().stats().calls_by_path;
+    const auto exports_before = get_json(*s, "/_sim/exports")["jobs"].size();
+    const auto r = extract(dir, dir.write(prefix + ".json", make_config(prefix, *s, o)), *s);
+    auto calls = s->http().stats().calls_by_path;
+    for (const auto& [path, n] : before) calls[path] -= n;
+    std::erase_if(calls, [](const auto& c) { return c.second == 0; });
+    std::int64_t exported = 0;
+    const auto jobs = get_json(*s, "/_sim/exports")["jobs"];
+    for (std::size_t i = exports_before; i < jobs.size(); ++i) exported += jobs[i].value("numberOfRecords", 0);
+    return std::tuple{r, calls, exported};
+  };
+  std::map<std::string, std::size_t> per_stream;
+  for (const auto& a : dataset(*s, "activities"))
+    ++per_stream[activity_streams(*s).at(a["activityTypeId"].get<std::int64_t>())];
+
+  const auto typo = unique_prefix("acolumn");
+  const auto [bad, bad_calls, bad_exported] = run(typo, "form_feilds");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE((bad.out + bad.err).find(R"(no column \"form_feilds\" in activities_fill_out_form (activity type 2's attributes and the fixed fields); did you mean \"form_fields\"?)"),
+            std::string::npos)
+      << bad.out << bad.err;
+  EXPECT_TRUE(committed(topic(typo, "activities_fill_out_form")).empty());
+  EXPECT_EQ(committed(topic(typo, "activities_visit_webpage")).size(), per_stream.at("activities_visit_webpage"));
+  EXPECT_EQ(committed(topic(typo, "campaigns")).size(), 30u);
+
+  const auto fixed = unique_prefix("acolumnok");
+  const auto [good, good_calls, good_exported] = run(fixed, "form_fields");
+  ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
+  const auto forms = committed(topic(fixed, "activities_fill_out_form"));
+  EXPECT_EQ(forms.size(), per_stream.at("activities_fill_out_form"));
+  for (const auto& [key, values] : forms) {
+    std::set<std::string> fields;
+    for (const auto& [k, v] : values.front().items()) fields.insert(k);
+    EXPECT_EQ(fields, (std::set<std::string>{"marketoGUID", "activityDate", "client_ip_address", "form_fields"}));
+  }
+  EXPECT_EQ(committed(topic(fixed, "activities_visit_webpage")).size(), per_stream.at("activities_visit_webpage"));
+
+  EXPECT_EQ(bad_calls, good_calls) << "the refusal costs no call, and saves none: its export was shared";
+  EXPECT_LT(bad_exported, good_exported) << "the refused type was not exported";
+  EXPECT_GE(bad_exported, static_cast<std::int64_t>(per_stream.at("activities_visit_webpage")));
+}
+
 
 TEST(marketo_e2e, every_activity_stream_gets_its_bookmark_gauge_and_a_labelled_share_of_the_calls) {
   // Activity streams share one export per ten types: quarry serve's

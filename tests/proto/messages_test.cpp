@@ -47,7 +47,7 @@ task sample_task() {
   t.job = job_id{"job"};
   t.account = account_id{"mkto"};
   t.source = "marketo";
-  t.kind = "extract";
+  t.kind = task_kind::extract;
   t.stream = stream_name{"activities_1"};
   t.partition = "2026-01-01/2026-02-01";
   t.params = R"({"export_id":"abc"})";
@@ -67,7 +67,7 @@ TEST_F(messages, task_round_trips) {
 }
 
 TEST_F(messages, every_message_type_round_trips) {
-  task_result res{7, run_id{"r"}, worker_id{"w1"}, task_outcome::resumable, "quota_exhausted",
+  task_result res{7, run_id{"r"}, worker_id{"w1"}, task_outcome::resumable, error_kind::quota_exhausted,
                   "daily budget spent", {{"events", 12}}, 3, 1.5, R"({"a":1})", 12, 3};
   EXPECT_EQ(caf::deep_to_string(round_trip(res)), caf::deep_to_string(res));
   child_tasks children{1, run_id{"r"}, {sample_task(), sample_task()}};
@@ -89,8 +89,8 @@ TEST_F(messages, every_message_type_round_trips) {
   EXPECT_EQ(caf::deep_to_string(round_trip(usage)), caf::deep_to_string(usage));
   quota_snapshot snap{account_id{"a"}, 1, 2, 3, 4, 5, 6};
   EXPECT_EQ(caf::deep_to_string(round_trip(snap)), caf::deep_to_string(snap));
-  run_summary summary{run_id{"r"}, job_id{"j"}, "synthetic", 1, 2, "failed",
-                      {{"users", 3, 4, 1, 1, 0, "failed", "GET /v1/users: bad"}}, {"users: bad"}};
+  run_summary summary{run_id{"r"}, job_id{"j"}, "synthetic", 1, 2, run_outcome::failed,
+                      {{"users", 3, 4, 1, 1, 0, stream_status::failed, "GET /v1/users: bad"}}, {"users: bad"}};
   EXPECT_EQ(caf::deep_to_string(round_trip(summary)), caf::deep_to_string(summary));
 }
 

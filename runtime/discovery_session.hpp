@@ -16,7 +16,7 @@
 
 #include <memory>
 
-namespace quarry::cli {
+namespace quarry::runtime {
 
 // `quota` may be an invalid handle: calls then go out unmetered.
 std::unique_ptr<connectors::session> make_discovery_session(caf::actor_system& system,
@@ -24,4 +24,4 @@ std::unique_ptr<connectors::session> make_discovery_session(caf::actor_system& s
                                                             connectors::job_context context,
                                                             http::client_options http);
 
-} // namespace quarry::cli
+} // namespace quarry::runtime

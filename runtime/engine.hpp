@@ -2,8 +2,11 @@
 
 // One process's run engine, built from the config: the actor system, one
 // quota actor per account, the workers with their outputs, the coordinator.
-// `quarry extract` runs jobs once through it; `quarry demo` and (later)
-// `quarry serve` keep it up.
+// `quarry extract` runs jobs once through it; `quarry demo` and `quarry
+// serve` keep it up; `quarry worker` lends its workers to a remote
+// coordinator (work_for). Where things live: engine.cpp (wiring, runs,
+// summaries), outputs.cpp (which output and state), remote_worker.cpp (a
+// worker process's life), cluster_tls (the cluster channel's TLS).
 
 #include "config/config.hpp"
 #include "proto/error.hpp"
@@ -24,7 +27,7 @@ struct stream_descriptor;
 struct stream_selection;
 }
 
-namespace quarry::cli {
+namespace quarry::runtime {
 
 enum class output_kind { kafka, singer, jsonl };
 
@@ -172,15 +175,11 @@ class engine {
 // "<job>-<UTC time>-<4 hex digits>": a new run's id.
 std::string new_run_id(const std::string& job);
 
-// 0 succeeded, 1 failed or cancelled, 3 incomplete (a quota ran out; the next
-// run resumes).
-int exit_code(const std::vector<run_summary>& summaries);
-
 // The job's stream and column selection, as connectors and sessions see it.
 connectors::stream_selection selection_of(const config::job_config& job);
 
-// Human-readable summary (a table per run).
-std::string format_summary(const run_summary& summary);
+// The run summary as the <prefix>._runs record and the log show it
+// (docs/kafka.md).
 std::string summary_json(const run_summary& summary);
 
-} // namespace quarry::cli
+} // namespace quarry::runtime

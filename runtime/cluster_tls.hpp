@@ -18,7 +18,7 @@ namespace caf {
 class actor_system_config;
 }
 
-namespace quarry::cli::cluster_tls {
+namespace quarry::runtime::cluster_tls {
 
 // Which side a certificate is for: its extended key usage, when present,
 // must allow TLS server (coordinator) or client (worker) authentication.
@@ -48,4 +48,4 @@ void configure(caf::actor_system_config& cfg, const config::tls_config& tls);
 //    quarry_cluster_connections_refused_total. Outgoing ones are not logged.
 void watch_connections();
 
-} // namespace quarry::cli::cluster_tls
+} // namespace quarry::runtime::cluster_tls

@@ -1,10 +1,10 @@
-#include "cli/progress_counters.hpp"
+#include "runtime/progress_counters.hpp"
 
 #include "proto/messages.hpp"
 
 #include <caf/all.hpp>
 
-namespace quarry::cli {
+namespace quarry::runtime {
 namespace {
 
 // One worker's sink: counts what it wrote since its last commit.
@@ -108,4 +108,4 @@ caf::actor spawn_counting_relay(caf::actor_system& system, caf::actor quota,
   return system.spawn(counting_relay, std::move(quota), std::move(counters));
 }
 
-} // namespace quarry::cli
+} // namespace quarry::runtime

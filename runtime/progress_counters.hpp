@@ -30,7 +30,7 @@
 #include <string>
 #include <utility>
 
-namespace quarry::cli {
+namespace quarry::runtime {
 
 class progress_counters {
  public:
@@ -57,4 +57,4 @@ std::shared_ptr<sinks::sink_factory> make_counting_sink_factory(
 caf::actor spawn_counting_relay(caf::actor_system& system, caf::actor quota,
                                 std::shared_ptr<progress_counters> counters);
 
-} // namespace quarry::cli
+} // namespace quarry::runtime

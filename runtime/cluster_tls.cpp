@@ -1,4 +1,4 @@
-#include "cli/cluster_tls.hpp"
+#include "runtime/cluster_tls.hpp"
 
 #include "telemetry/metrics.hpp"
 
@@ -16,7 +16,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-namespace quarry::cli::cluster_tls {
+namespace quarry::runtime::cluster_tls {
 namespace {
 
 // The reason of the last OpenSSL error on this thread, or `fallback`.
@@ -190,4 +190,4 @@ void watch_connections() {
   });
 }
 
-} // namespace quarry::cli::cluster_tls
+} // namespace quarry::runtime::cluster_tls

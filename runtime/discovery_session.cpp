@@ -1,4 +1,4 @@
-#include "cli/discovery_session.hpp"
+#include "runtime/discovery_session.hpp"
 
 #include "actors/metered_http.hpp"
 #include "connectors/core/backoff.hpp"
@@ -7,7 +7,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-namespace quarry::cli {
+namespace quarry::runtime {
 namespace {
 
 class discovery_session final : public connectors::session {
@@ -72,4 +72,4 @@ std::unique_ptr<connectors::session> make_discovery_session(caf::actor_system& s
                                              std::move(http));
 }
 
-} // namespace quarry::cli
+} // namespace quarry::runtime

@@ -391,6 +391,110 @@ TEST(marketo_plan, tap_marketo_state_per_activity_stream_is_resumed_from) {
   EXPECT_TRUE((*tasks)[0].bookmark.is_null()) << "tap-marketo's export is not reused";
 }
 
+// Only types.json knows an activity stream's columns: the plan checks them
+// there, with no call of its own.
+TEST(marketo_plan, an_activity_column_its_type_lacks_refuses_that_stream_alone) {
+  fake_session s;
+  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  s.job_.selection.streams = {"activities_*"};
+  s.job_.selection.columns = {{"activities_fill_out_form", {"client_ip_address", "form_feilds"}}};
+  harness h;
+  bookmark_map marks;
+  marks[{"activities_visit_webpage", ""}] = {{"activityDate", "2024-03-10T00:00:00Z"},
+                                             {"activity_type_ids", {1, 2, 104}}};
+  auto tasks = h.c->plan(s, marks);
+  ASSERT_TRUE(tasks) << tasks.error().describe();
+  EXPECT_EQ(s.requests.size(), 3u) << "token, usage, types: no call of its own";
+  ASSERT_EQ(tasks->size(), 2u);
+  const auto& refused = (*tasks)[0];
+  EXPECT_EQ(refused.stream, "activities_fill_out_form");
+  EXPECT_EQ(refused.params, (json{{"refused", "marketo: no column \"form_feilds\" in activities_fill_out_form "
+                                              "(activity type 2's attributes and the fixed fields); "
+                                              "did you mean \"form_fields\"?"}}));
+  const auto st = h.c->run(refused, s);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, error_kind::fatal);
+  EXPECT_EQ(s.requests.size(), 3u) << "a refused stream costs no call";
+  // The others export without it; where it had got to rides in their bookmarks.
+  const auto& group = (*tasks)[1];
+  EXPECT_EQ(group.stream, "activities_visit_webpage");
+  EXPECT_EQ(group.emits, std::vector<std::string>{"activities_change_status_in_progression"});
+  EXPECT_EQ(group.params["activity_type_ids"], json::array({1, 104}));
+  EXPECT_EQ(group.params["from"], "2024-03-10T00:00:00Z");
+  EXPECT_EQ(group.params["held"], (json{{"2", "2024-03-10T00:00:00Z"}}));
+  EXPECT_EQ(s.declared.size(), 3u);
+  answer_export(s, "activities", "export_completed_empty.json", "activities_export.csv");
+  ASSERT_TRUE(h.c->run(group, s));
+  ASSERT_FALSE(s.checkpoints.empty());
+  for (const auto& c : s.checkpoints) EXPECT_EQ(c["held"], group.params["held"]) << c.dump();
+  const auto body = json::parse(s.requests_to("POST /bulk/v1/activities/export/create.json")[0]->body);
+  EXPECT_EQ(body["filter"]["activityTypeIds"], json::array({1, 104}));
+}
+
+TEST(marketo_plan, a_refused_type_resumes_where_it_had_got_to_once_its_columns_are_fixed) {
+  fake_session s;
+  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  s.job_.selection.streams = {"activities_*"};
+  harness h;
+  bookmark_map marks;
+  // As the run above leaves them: the group without type 2 went on, and holds type 2's place.
+  marks[{"activities_visit_webpage", ""}] = {{"activityDate", "2024-03-20T00:00:00Z"},
+                                             {"activity_type_ids", {1, 104}},
+                                             {"held", {{"2", "2024-03-10T00:00:00Z"}}}};
+  auto tasks = h.c->plan(s, marks);
+  ASSERT_TRUE(tasks) << tasks.error().describe();
+  ASSERT_EQ(tasks->size(), 1u);
+  const auto& group = (*tasks)[0];
+  EXPECT_EQ(group.params["activity_type_ids"], json::array({1, 2, 104}));
+  EXPECT_EQ(group.params["from"], "2024-03-10T00:00:00Z") << "not the start date";
+  EXPECT_FALSE(group.params.contains("held"));
+  EXPECT_TRUE(group.bookmark.is_null()) << "another group's export is not ours";
+  // Through REST, the group's bookmarks drop what it no longer holds.
+  s.job_.settings = {{"activities_via", "rest"}};
+  s.answer("GET /rest/v1/activities/pagingtoken.json", {{200, "pagingtoken.json"}});
+  s.answer("GET /rest/v1/activities.json", {{200, "activities_page2.json"}});
+  task_spec rest = group;
+  rest.bookmark = marks[{"activities_visit_webpage", ""}];
+  rest.params["activity_type_ids"] = {1, 104};
+  ASSERT_TRUE(h.c->run(rest, s));
+  ASSERT_FALSE(s.checkpoints.empty());
+  EXPECT_FALSE(s.checkpoints.back().contains("held")) << s.checkpoints.back().dump();
+}
+
+// A glob's columns apply to every stream it matches, to each where it has
+// them: a column one of them has is no error for the others; one that
+// none has refuses each of them. A stream's own entry names its own columns.
+TEST(marketo_plan, a_column_glob_is_checked_against_the_streams_it_matches) {
+  const auto plan_with = [](std::vector<std::pair<std::string, std::vector<std::string>>> columns) {
+    fake_session s;
+    s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+    s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+    s.job_.selection.streams = {"activities_*"};
+    s.job_.selection.columns = std::move(columns);
+    harness h;
+    auto tasks = h.c->plan(s, {});
+    EXPECT_TRUE(tasks) << tasks.error().describe();
+    std::map<std::string, std::string> refused;
+    for (const auto& t : *tasks)
+      if (t.params.contains("refused")) refused[t.stream] = t.params["refused"];
+    return refused;
+  };
+  EXPECT_TRUE(plan_with({{"activities_*", {"leadId", "webpage_url", "form_fields", "new_status"}}}).empty());
+
+  const auto none = plan_with({{"activities_*", {"webpage_url", "leadID"}}});
+  ASSERT_EQ(none.size(), 3u);
+  EXPECT_EQ(none.at("activities_visit_webpage"),
+            "marketo: no column \"leadID\" in activities_visit_webpage (activity type 1's attributes and the "
+            "fixed fields) nor in any other stream \"activities_*\" selects; did you mean \"leadId\"?");
+
+  const auto own = plan_with({{"activities_fill_out_form", {"webpage_url"}}, {"activities_*", {"webpage_url"}}});
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_NE(own.at("activities_fill_out_form").find("no column \"webpage_url\" in activities_fill_out_form ("),
+            std::string::npos);
+}
+
 TEST(marketo_rows, an_activity_whose_attributes_are_not_flat_goes_through_the_dom_path) {
   const auto types = json::parse(data("activity_types.json"));
   const json visit = types["result"][1];  // Visit Webpage
