@@ -3,19 +3,19 @@
 #include <openssl/sha.h>
 
 namespace quarry::hash {
-namespace {
-
-constexpr char hexd[] = "0123456789abcdef";
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
   std::string out;
   out.reserve(n * 2);
   for (std::size_t i = 0; i < n; ++i) {
-    out += hexd[p[i] >> 4];
-    out += hexd[p[i] & 15];
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
   }
   return out;
 }
+
+namespace {
 
 int from_hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -18,6 +18,9 @@
 
 namespace quarry::hash {
 
+// Lower-case hex of `n` raw bytes (digests).
+std::string to_hex(const unsigned char* p, std::size_t n);
+
 class sha256 {
  public:
   sha256();

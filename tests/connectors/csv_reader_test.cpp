@@ -2,6 +2,7 @@
 // byte offset, and byte by byte; all must deliver the same rows and problems.
 
 #include "connectors/core/csv_reader.hpp"
+#include "connectors/core/md5.hpp"
 #include "connectors/core/sha256.hpp"
 
 #include <gtest/gtest.h>
@@ -180,6 +181,11 @@ TEST(csv_reader, resumes_from_every_row_boundary) {
     (void)again.finish();
     EXPECT_EQ(rest, decltype(rest)(all.begin() + static_cast<std::ptrdiff_t>(k) + 1, all.end()));
   }
+}
+
+TEST(md5, known_digests_in_lower_case_hex) {
+  EXPECT_EQ(quarry::hash::md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(quarry::hash::md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
 }
 
 TEST(sha256, known_digests_and_saved_state) {
