@@ -1,6 +1,7 @@
 #include "actors/metered_http.hpp"
 
 #include "connectors/core/rate_limit.hpp"
+#include "connectors/core/timestamp.hpp"
 #include "proto/messages.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -21,14 +22,6 @@ call_outcome outcome_of(const result<http::response>& r) {
   }
 }
 
-std::string iso_from_ms(std::int64_t ms) {
-  const std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Blocks this actor's thread until the quota actor grants a permit (0 when
 // calls are not metered) or says the budget is spent.
@@ -48,7 +41,7 @@ status take_permit(const permit_source& from, permit_id& permit, bool byte_gated
             }
             outcome = make_error(error_kind::quota_exhausted,
                                  "quota of account " + from.account.str() + ": " + g.reason +
-                                     "; resumes after " + iso_from_ms(g.reset_at_ms));
+                                     "; resumes after " + connectors::format_utc_seconds(std::chrono::system_clock::time_point{std::chrono::milliseconds(g.reset_at_ms)}));
           },
           [&](caf::error& e) {
             outcome =

@@ -2,6 +2,7 @@
 
 #include "cli/admin_api.hpp"
 #include "runtime/cluster_tls.hpp"
+#include "connectors/core/timestamp.hpp"
 #include "runtime/engine.hpp"
 #include "config/value_formats.hpp"
 #include "kafka/producer.hpp"
@@ -50,7 +51,7 @@ kafka::client_settings kafka_of(const config::quarry_config& c) {
 
 std::string iso(std::optional<clock::time_point> t) {
   if (!t) return "";
-  return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(*t));
+  return connectors::format_utc_seconds(*t);
 }
 
 // Run records and the remote slots' high-water mark in <prefix>._runs

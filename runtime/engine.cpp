@@ -11,6 +11,7 @@
 #include "runtime/cluster_tls.hpp"
 #include "runtime/discovery_session.hpp"
 #include "runtime/progress_counters.hpp"
+#include "connectors/core/timestamp.hpp"
 #include "connectors/registry.hpp"
 #include "coordinator/coordinator.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -45,9 +46,6 @@
 namespace quarry::runtime {
 namespace {
 
-std::string format_time(config::timestamp t) {
-  return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<std::chrono::seconds>(t));
-}
 
 
 // SIGINT and SIGTERM cancel the running jobs; the thread waits with a
@@ -150,7 +148,7 @@ connectors::job_context context_of(const config::account_config& account,
   c.settings = *account.settings;
   if (job != nullptr) {
     c.job = job->name;
-    c.start_date = format_time(job->start_date);
+    c.start_date = connectors::format_utc_seconds(job->start_date);
     c.selection = selection_of(*job);
   }
   return c;

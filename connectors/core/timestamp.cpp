@@ -144,6 +144,11 @@ bool known_time_zone(std::string_view time_zone) {
   }
 }
 
+std::string format_utc_seconds(std::chrono::system_clock::time_point t) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  return format_rfc3339(instant{seconds * ns_per_s, 0}, 0);
+}
+
 std::string format_rfc3339(const instant& t, int digits) {
   if (digits < 0) digits = 0;
   if (digits > 9) digits = 9;

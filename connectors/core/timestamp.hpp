@@ -10,6 +10,7 @@
 // RFC 3339 with an offset ("Z"). Two events 0.74 s apart are two instants,
 // never one second.
 
+#include <chrono>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -58,6 +59,9 @@ bool known_time_zone(std::string_view time_zone);
 std::string format_rfc3339(const instant& t);
 // The same with `digits` fraction digits (0..9).
 std::string format_rfc3339(const instant& t, int digits);
+// A clock's time to the second: "2024-05-01T10:00:00Z" (start dates, resets,
+// schedules).
+std::string format_utc_seconds(std::chrono::system_clock::time_point t);
 
 // parse_instant, truncated to milliseconds (towards the past).
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
