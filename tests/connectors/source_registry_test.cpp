@@ -1,0 +1,72 @@
+// A source is one folder plus one line in connectors/registry.cpp: this test
+// holds every registered SaaS source to the rest of what it needs, so a
+// sixth source cannot land without them.
+
+#include "connectors/registry.hpp"
+#include "sim/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace quarry::connectors {
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "constant_contact" -> "Constant Contact" (the README heading) and
+// "constant-contact" (the simulator command).
+std::string title(std::string name) {
+  bool start = true;
+  for (auto& c : name) {
+    if (c == '_') {
+      c = ' ';
+      start = true;
+    } else if (start) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      start = false;
+    }
+  }
+  return name;
+}
+
+std::string dashed(std::string name) {
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+TEST(source_registry, every_source_makes_its_connector_and_unknown_ones_make_none) {
+  for (const auto& name : sources()) EXPECT_NE(make_connector(name), nullptr) << name;
+  EXPECT_EQ(make_connector("mailchimp"), nullptr);
+  for (const auto& name : vendor_sources())
+    EXPECT_NE(std::find(sources().begin(), sources().end(), name), sources().end()) << name;
+}
+
+TEST(source_registry, every_saas_source_has_a_simulator_a_readme_section_and_an_e2e_target) {
+  CLI::App sim{"sim"};
+  sim::add_sim_commands(sim);
+  const auto readme = read(std::string{QUARRY_SOURCE_DIR} + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  ASSERT_GE(vendor_sources().size(), 5u);
+  for (const auto& name : vendor_sources()) {
+    SCOPED_TRACE(name);
+    EXPECT_NO_THROW(sim.get_subcommand(dashed(name))) << "quarry sim " << dashed(name);
+    EXPECT_NE(readme.find("\n## " + title(name) + "\n"), std::string::npos) << "README: ## " << title(name);
+    const auto tests = read(std::string{QUARRY_SOURCE_DIR} + "/tests/" + name + "/CMakeLists.txt");
+    EXPECT_NE(tests.find("quarry_test(" + name + "_e2e_test "), std::string::npos)
+        << "tests/" << name << "/CMakeLists.txt: quarry_test(" << name << "_e2e_test ...)";
+  }
+}
+
+} // namespace
+} // namespace quarry::connectors
