@@ -25,9 +25,12 @@ struct shared_output {
     if (owned && out) std::fclose(out);
   }
 
-  status append(const std::string& text) {
-    if (text.empty()) return {};
-    if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0)
+  // Writes the pieces in order, then flushes once.
+  status append(std::initializer_list<std::string_view> pieces) {
+    for (const auto text : pieces)
+      if (!text.empty() && std::fwrite(text.data(), 1, text.size(), out) != text.size())
+        return make_error(error_kind::fatal, std::string{"cannot write output: "} + std::strerror(errno));
+    if (std::fflush(out) != 0)
       return make_error(error_kind::fatal, std::string{"cannot write output: "} + std::strerror(errno));
     return {};
   }
@@ -46,21 +49,19 @@ class stream_sink final : public record_sink {
                std::optional<std::string_view> record) override {
     if (!record) return {};  // neither Singer nor these JSON lines carry deletes
     const std::string_view stream = info.name, value = *record;
-    if (format_ == format::singer) {
-      buffer_ += R"({"type":"RECORD","stream":)";
-      buffer_ += nlohmann::json(std::string{stream}).dump();
-      buffer_ += R"(,"record":)";
-      buffer_ += value;
-      buffer_ += "}\n";
-    } else {
-      buffer_ += R"({"stream":)";
-      buffer_ += nlohmann::json(std::string{stream}).dump();
-      buffer_ += R"(,"key":)";
+    if (stream != prefix_stream_) {  // escaped once per stream, not per record
+      prefix_stream_ = stream;
+      const auto name = nlohmann::json(prefix_stream_).dump();
+      prefix_ = format_ == format::singer ? R"({"type":"RECORD","stream":)" + name + R"(,"record":)"
+                                          : R"({"stream":)" + name + R"(,"key":)";
+    }
+    buffer_ += prefix_;
+    if (format_ == format::jsonl) {
       buffer_ += key;
       buffer_ += R"(,"record":)";
-      buffer_ += value;
-      buffer_ += "}\n";
     }
+    buffer_ += value;
+    buffer_ += "}\n";
     return {};
   }
 
@@ -84,8 +85,6 @@ class stream_sink final : public record_sink {
       text += '\n';
     }
     pending_schemas_.clear();
-    text += buffer_;
-    buffer_.clear();
     bool changed = false;
     for (const auto& task : tasks) {
       for (const auto& s : task.updates) {
@@ -99,12 +98,16 @@ class stream_sink final : public record_sink {
         changed = true;
       }
     }
+    std::string state;
     if (format_ == format::singer && changed) {
       nlohmann::json msg = {{"type", "STATE"}, {"value", singer_state(shared_->state)}};
-      text += msg.dump();
-      text += '\n';
+      state = msg.dump();
+      state += '\n';
     }
-    if (auto st = shared_->append(text); !st) return st;
+    // Schemas, then the records, then the state, written from where they are.
+    auto st = shared_->append({text, buffer_, state});
+    buffer_.clear();
+    if (!st) return st;
     if (format_ == format::jsonl && changed) return write_state_file();
     return {};
   }
@@ -134,6 +137,7 @@ class stream_sink final : public record_sink {
   std::shared_ptr<shared_output> shared_;
   format format_;
   std::string buffer_;
+  std::string prefix_stream_, prefix_;  // the record line's start for the last stream
   struct schema_message {
     std::string stream;
     std::string schema;

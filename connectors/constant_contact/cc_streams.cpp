@@ -1,5 +1,7 @@
 #include "connectors/constant_contact/cc_streams.hpp"
 
+#include "connectors/core/schema.hpp"
+
 #include "connectors/core/timestamp.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,14 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-json nullable(const char* type) { return {{"type", {type, "null"}}}; }
-json date_time() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
+using schema::date_time;
+using schema::nullable;
 json string_array() { return {{"type", {"array", "null"}}, {"items", {{"type", "string"}}}}; }
 
 json object_schema(std::vector<std::pair<const char*, json>> properties) {
-  json props = json::object();
-  for (auto& [name, schema] : properties) props[name] = std::move(schema);
-  return {{"type", "object"}, {"properties", std::move(props)}};
+  return schema::object(std::move(properties));
 }
 
 json nullable_object(std::vector<std::pair<const char*, json>> properties) {

@@ -1,5 +1,7 @@
 #include "connectors/kustomer/kustomer_streams.hpp"
 
+#include "connectors/core/schema.hpp"
+
 #include "connectors/core/snake_case.hpp"
 
 namespace quarry::connectors::kustomer {
@@ -7,8 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-json nullable(std::string_view type) { return {{"type", {type, "null"}}}; }
-json time_column() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
+using schema::nullable;
+json time_column() { return schema::date_time(); }
 json reference() {  // a lifted relationship: {type, id}, or a list of them
   return {{"type", {"object", "array", "null"}}};
 }

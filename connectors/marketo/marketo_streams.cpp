@@ -1,5 +1,7 @@
 #include "connectors/marketo/marketo_streams.hpp"
 
+#include "connectors/core/schema.hpp"
+
 #include "connectors/core/timestamp.hpp"
 
 #include <cctype>
@@ -12,9 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-json nullable(const char* type) { return {{"type", {type, "null"}}}; }
-json date_time() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
-json date() { return {{"type", {"string", "null"}}, {"format", "date"}}; }
+using schema::date;
+using schema::date_time;
+using schema::nullable;
 
 bool is_digits(std::string_view t, std::size_t from, std::size_t to) {
   for (std::size_t i = from; i < to; ++i)
@@ -30,9 +32,7 @@ bool is_plain_utc(std::string_view t) {
          is_digits(t, 11, 13) && is_digits(t, 14, 16) && is_digits(t, 17, 19);
 }
 
-json object_schema(json properties) {
-  return {{"type", "object"}, {"properties", std::move(properties)}};
-}
+json object_schema(json properties) { return schema::object(std::move(properties)); }
 
 } // namespace
 

@@ -1,12 +1,13 @@
 // The Constant Contact connector's pieces without a server: 429 bodies,
 // the token pair's rotation order and sharing, the durable credential file,
-// and the time parsing the bookmarks rely on. The session is a test double
-// that answers from a script and records what happened, in order.
+// and the time parsing the bookmarks rely on. The session is the fake one
+// (tests/support), answered by a scripted server; both record what happened.
 
 #include "connectors/constant_contact/cc_api.hpp"
 #include "connectors/core/credential_file.hpp"
 #include "connectors/core/timestamp.hpp"
 #include "connectors/registry.hpp"
+#include "tests/support/fake_session.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -28,6 +29,7 @@ namespace {
 
 using nlohmann::json;
 using namespace constant_contact;
+using quarry::testing::fake_session;
 
 std::string unique_account(const std::string& stem) {
   static std::atomic<int> n{0};
@@ -41,107 +43,95 @@ http::response answer(long status, std::string body) {
   return r;
 }
 
-// Answers token requests with a rotating chain and API requests with 200 {},
-// recording each event ("refresh <rt>", "store <value>", "call <bearer>").
-class scripted_session final : public session {
- public:
-  explicit scripted_session(std::string account) {
-    job_.account = std::move(account);
-    job_.endpoint = "https://api.example.test";
-    job_.credentials = {{"client_id", "id"}, {"client_secret", "s3cret"}, {"refresh_token", "rt-0"}};
-  }
+// Constant Contact's side of the wire, scripted: token requests answered from
+// a rotating chain, API requests by api_answer (default 200 {}) and
+// GET /v3/contacts?status=deleted by deleted_answer (default: none deleted).
+// `events` logs "refresh <rt>", "call <bearer>" and the session's
+// "store <name> <value>", in order.
+struct cc_server {
+  std::vector<std::string> events;
+  std::string live_rt = "rt-0";
+  int rotations = 0;
+  bool fail_store = false;  // the session's store_credential() fails
+  std::function<http::response(const std::string& url)> api_answer;
+  std::function<http::response(const std::string& url)> deleted_answer;
 
-  const job_context& job() const override { return job_; }
-  result<http::response> call(const http::request& req, const http::classifier& extra) override {
-    std::lock_guard lock(mu_);
-    http::response res;
+  http::response operator()(const http::request& req) {
     if (req.url.find("/oauth2/default/v1/token") != std::string::npos) {
       const auto at = req.url.find("refresh_token=") + 14;
       const auto rt = req.url.substr(at, req.url.find('&', at) - at);
       events.push_back("refresh " + rt);
-      if (rt != live_rt) {
-        res = answer(400, R"({"error_description":"unknown, invalid, or expired refresh token","error":"invalid_grant"})");
-      } else {
-        live_rt = "rt-" + std::to_string(++rotations);
-        res = answer(200, json{{"access_token", "at-" + std::to_string(rotations)},
-                               {"expires_in", 86400}, {"refresh_token", live_rt}}.dump());
-      }
-    } else {
-      std::string bearer;
-      for (const auto& [k, v] : req.headers)
-        if (k == "Authorization") bearer = v.substr(7);
-      events.push_back("call " + bearer);
-      urls.push_back(req.url);
-      if (req.url.find("status=deleted") != std::string::npos)
-        res = deleted_answer ? deleted_answer(req.url) : answer(200, R"({"contacts":[]})");
-      else
-        res = api_answer ? api_answer(req.url) : answer(200, "{}");
+      if (rt != live_rt)
+        return answer(400, R"({"error_description":"unknown, invalid, or expired refresh token",)"
+                           R"("error":"invalid_grant"})");
+      live_rt = "rt-" + std::to_string(++rotations);
+      return answer(200, json{{"access_token", "at-" + std::to_string(rotations)},
+                              {"expires_in", 86400}, {"refresh_token", live_rt}}.dump());
     }
-    // As http::client: a 401 not listed in also_accept is auth_expired.
-    if (res.status == 401 && std::find(req.also_accept.begin(), req.also_accept.end(), 401) == req.also_accept.end())
-      return make_error(error_kind::auth_expired, http::describe_request(req) + ": HTTP 401");
-    if (extra)
-      if (auto e = extra(req, res)) return *e;
-    return res;
+    std::string bearer;
+    for (const auto& [k, v] : req.headers)
+      if (k == "Authorization") bearer = v.substr(7);
+    events.push_back("call " + bearer);
+    if (req.url.find("status=deleted") != std::string::npos)
+      return deleted_answer ? deleted_answer(req.url) : answer(200, R"({"contacts":[]})");
+    return api_answer ? api_answer(req.url) : answer(200, "{}");
   }
-  result<http::response> download(const http::request&, const std::function<bool(std::string_view)>&,
-                                  const http::classifier&) override {
-    return make_error(error_kind::fatal, "not used");
-  }
-  status emit(std::string_view stream, const json& record) override {
-    emitted.emplace_back(stream, record);
-    log.push_back("emit " + record.value("contact_id", std::string()) +
-                  (record.contains("deleted") ? " deleted=" + record["deleted"].dump() : ""));
-    return {};
-  }
-  status tombstone(std::string_view stream, const json& key_record) override {
-    log.push_back("tombstone " + std::string(stream) + " " + key_record.dump());
-    return {};
-  }
-  status checkpoint(const json& bookmark) override {
-    checkpoints.push_back(bookmark);
-    log.push_back("checkpoint");
-    return {};
-  }
-  // The tombstones the engine would commit: those before the last checkpoint.
-  std::vector<std::string> committed_tombstones() const {
-    std::vector<std::string> out, pending;
-    for (const auto& e : log) {
-      if (e.rfind("tombstone ", 0) == 0) pending.push_back(e.substr(10));
-      if (e == "checkpoint") {
-        out.insert(out.end(), pending.begin(), pending.end());
-        pending.clear();
-      }
-    }
-    return out;
-  }
-  void spawn(task_spec) override {}
-  void declare(const stream_descriptor&) override {}
-  void warn(std::string_view message) override { warnings.emplace_back(message); }
-  void report_usage(std::int64_t) override {}
-  bool cancelled() const override { return false; }
-  status store_credential(std::string_view name, const std::string& value) override {
-    std::lock_guard lock(mu_);
-    events.push_back("store " + std::string(name) + " " + value);
-    if (fail_store) return make_error(error_kind::fatal, "cannot store credential refresh_token in /x: disk full");
-    return job_.credential_files.empty() ? status{} : session::store_credential(name, value);
-  }
-
-  job_context job_;
-  std::recursive_mutex mu_;
-  std::vector<std::string> events;
-  std::string live_rt = "rt-0";
-  int rotations = 0;
-  bool fail_store = false;
-  std::function<http::response(const std::string& url)> api_answer;
-  // GET /v3/contacts?status=deleted (default: none deleted).
-  std::function<http::response(const std::string& url)> deleted_answer;
-  std::vector<std::string> log;  // "emit <id> [deleted=..]", "tombstone <stream> <key>", "checkpoint"
-  std::vector<std::string> urls;
-  std::vector<std::pair<std::string, json>> emitted;
-  std::vector<json> checkpoints;
-  std::vector<std::string> warnings;
 };
+
+// A session of `account` answered by `server`, which logs its credential stores.
+fake_session cc_session(const std::shared_ptr<cc_server>& server, std::string account) {
+  job_context job;
+  job.account = std::move(account);
+  job.endpoint = "https://api.example.test";
+  job.credentials = {{"client_id", "id"}, {"client_secret", "s3cret"}, {"refresh_token", "rt-0"}};
+  fake_session s(std::move(job),
+                 [server](const http::request& req) -> result<http::response> { return (*server)(req); });
+  s.on_store = [server](std::string_view name, const std::string& value) -> status {
+    server->events.push_back("store " + std::string(name) + " " + value);
+    if (server->fail_store)
+      return make_error(error_kind::fatal, "cannot store credential refresh_token in /x: disk full");
+    return {};
+  };
+  return s;
+}
+
+// The URLs of the API calls (token requests left out), in order.
+std::vector<std::string> urls_of(const fake_session& s) {
+  std::vector<std::string> out;
+  for (const auto& r : s.requests)
+    if (r.url.find("/oauth2/default/v1/token") == std::string::npos) out.push_back(r.url);
+  return out;
+}
+
+// What the session was handed, in order: "emit <contact_id> [deleted=..]",
+// "tombstone <stream> <key>", "checkpoint".
+std::vector<std::string> log_of(const fake_session& s) {
+  std::vector<std::string> out;
+  std::size_t next = 0;
+  const auto outputs_to = [&](std::size_t end) {
+    for (; next < end; ++next) {
+      const auto& [stream, record, tombstone] = s.emitted[next];
+      out.push_back(tombstone ? "tombstone " + stream + " " + record.dump()
+                              : "emit " + record.value("contact_id", std::string()) +
+                                    (record.contains("deleted") ? " deleted=" + record["deleted"].dump() : ""));
+    }
+  };
+  for (const auto at : s.emitted_at) {
+    outputs_to(at);
+    out.push_back("checkpoint");
+  }
+  outputs_to(s.emitted.size());
+  return out;
+}
+
+// The tombstones the engine would commit, "<stream> <key>": those before the
+// last checkpoint.
+std::vector<std::string> committed_tombstones(const fake_session& s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < (s.emitted_at.empty() ? 0 : s.emitted_at.back()); ++i)
+    if (s.emitted[i].tombstone) out.push_back(s.emitted[i].stream + " " + s.emitted[i].record.dump());
+  return out;
+}
 
 TEST(cc_classify, the_two_429_bodies_are_told_apart) {
   http::request req;
@@ -162,36 +152,39 @@ TEST(cc_classify, the_two_429_bodies_are_told_apart) {
 }
 
 TEST(cc_tokens, a_rotated_refresh_token_is_stored_before_the_new_access_token_is_used) {
-  scripted_session s(unique_account("order"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("order"));
   api a(s);
   ASSERT_TRUE(a.get("/v3/contact_lists", "GET /v3/contact_lists"));
   ASSERT_TRUE(a.get("/v3/contact_lists", "GET /v3/contact_lists"));
-  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1"}));
+  EXPECT_EQ(server->events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1"}));
 }
 
 TEST(cc_tokens, a_401_refreshes_once_with_the_rotated_token_and_retries) {
-  scripted_session s(unique_account("401"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("401"));
   int n = 0;
-  s.api_answer = [&](const std::string&) { return answer(++n == 2 ? 401 : 200, "{}"); };
+  server->api_answer = [&](const std::string&) { return answer(++n == 2 ? 401 : 200, "{}"); };
   api a(s);
   ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
   ASSERT_TRUE(a.get("/v3/emails", "GET /v3/emails"));
-  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1",
+  EXPECT_EQ(server->events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "call at-1", "call at-1",
                                                 "refresh rt-1", "store refresh_token rt-2", "call at-2"}));
 }
 
 TEST(cc_tokens, a_failed_store_fails_the_task_before_the_token_is_used) {
-  scripted_session s(unique_account("store-fails"));
-  s.fail_store = true;
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("store-fails"));
+  server->fail_store = true;
   api a(s);
   const auto r = a.get("/v3/contacts", "GET /v3/contacts");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, error_kind::fatal);
-  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1"}));
+  EXPECT_EQ(server->events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1"}));
   // The process keeps the live token: a later attempt rotates from it, not from the dead one.
-  s.fail_store = false;
+  server->fail_store = false;
   ASSERT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
-  EXPECT_EQ(s.events[2], "refresh rt-1");
+  EXPECT_EQ(server->events[2], "refresh rt-1");
 }
 
 TEST(cc_tokens, with_a_token_file_a_failed_store_still_rotates_from_the_live_token_not_the_file) {
@@ -199,14 +192,15 @@ TEST(cc_tokens, with_a_token_file_a_failed_store_still_rotates_from_the_live_tok
   std::filesystem::create_directories(dir);
   const auto path = (dir / "refresh_token").string();
   ASSERT_TRUE(write_credential_file(path, "rt-0", "refresh_token"));
-  scripted_session s(unique_account("file-store-fails"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("file-store-fails"));
   s.job_.credential_files = {{"refresh_token", path}};
-  s.fail_store = true;
+  server->fail_store = true;
   api a(s);
   ASSERT_FALSE(a.get("/v3/contacts", "GET /v3/contacts"));
-  s.fail_store = false;
+  server->fail_store = false;
   ASSERT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
-  EXPECT_EQ(s.events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "refresh rt-1",
+  EXPECT_EQ(server->events, (std::vector<std::string>{"refresh rt-0", "store refresh_token rt-1", "refresh rt-1",
                                                 "store refresh_token rt-2", "call at-2"}));
   EXPECT_EQ(read_credential_file(path, "refresh_token").value(), "rt-2");
   // The access token is shared beside the refresh token for other processes.
@@ -223,7 +217,9 @@ TEST(cc_tokens, a_second_process_takes_the_rotated_token_from_the_file_and_the_s
   std::filesystem::create_directories(dir);
   const auto path = (dir / "refresh_token").string();
   ASSERT_TRUE(write_credential_file(path, "rt-0", "refresh_token"));
-  scripted_session first(unique_account("p1")), second(unique_account("p2"));
+  const auto first_server = std::make_shared<cc_server>(), second_server = std::make_shared<cc_server>();
+  auto first = cc_session(first_server, unique_account("p1"));
+  auto second = cc_session(second_server, unique_account("p2"));
   first.job_.credential_files = second.job_.credential_files = {{"refresh_token", path}};
   refresh_token_chain one, two;  // each process has its own
   const auto token = [](refresh_token_chain& chain, session& s) {
@@ -233,21 +229,22 @@ TEST(cc_tokens, a_second_process_takes_the_rotated_token_from_the_file_and_the_s
   // The second process started with rt-0 in its config, which the server has
   // killed: it reads rt-1 from the file, and needs no refresh at all.
   ASSERT_EQ(token(two, second).value(), "at-1");
-  EXPECT_TRUE(second.events.empty()) << second.events.front();
+  EXPECT_TRUE(second_server->events.empty()) << second_server->events.front();
   // After a 401 it refreshes, from the file's token (not taking back the
   // refused one the file still shares), and writes the next one.
   two.tokens().invalidate("at-1");
-  second.live_rt = "rt-1";
-  second.rotations = 1;
+  second_server->live_rt = "rt-1";
+  second_server->rotations = 1;
   ASSERT_EQ(token(two, second).value(), "at-2");
-  EXPECT_EQ(second.events, (std::vector<std::string>{"refresh rt-1", "store refresh_token rt-2"}));
+  EXPECT_EQ(second_server->events, (std::vector<std::string>{"refresh rt-1", "store refresh_token rt-2"}));
   EXPECT_EQ(read_credential_file(path, "refresh_token").value(), "rt-2");
   std::filesystem::remove_all(dir);
 }
 
 TEST(cc_tokens, invalid_grant_is_fatal_and_names_no_token) {
-  scripted_session s(unique_account("dead"));
-  s.live_rt = "rt-elsewhere";  // another client rotated it
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("dead"));
+  server->live_rt = "rt-elsewhere";  // another client rotated it
   api a(s);
   const auto r = a.get("/v3/contacts", "GET /v3/contacts");
   ASSERT_FALSE(r);
@@ -259,16 +256,20 @@ TEST(cc_tokens, invalid_grant_is_fatal_and_names_no_token) {
 
 TEST(cc_tokens, tasks_of_one_account_on_many_threads_share_one_refresh) {
   const auto account = unique_account("shared");
-  std::vector<std::unique_ptr<scripted_session>> sessions;
-  for (int i = 0; i < 6; ++i) sessions.push_back(std::make_unique<scripted_session>(account));
+  std::vector<std::shared_ptr<cc_server>> servers;
+  std::vector<fake_session> sessions;
+  for (int i = 0; i < 6; ++i) {
+    servers.push_back(std::make_shared<cc_server>());
+    sessions.push_back(cc_session(servers.back(), account));
+  }
   // One server: every session answers from the first one's chain.
   std::atomic<int> refreshes{0};
   std::vector<std::thread> threads;
-  for (auto& s : sessions)
-    threads.emplace_back([&, session = s.get()] {
-      api a(*session);
+  for (std::size_t i = 0; i < sessions.size(); ++i)
+    threads.emplace_back([&, i] {
+      api a(sessions[i]);
       EXPECT_TRUE(a.get("/v3/contacts", "GET /v3/contacts"));
-      for (const auto& e : session->events) refreshes += e.rfind("refresh", 0) == 0;
+      for (const auto& e : servers[i]->events) refreshes += e.rfind("refresh", 0) == 0;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(refreshes.load(), 1);
@@ -330,7 +331,8 @@ TEST(cc_credential_file, the_lock_is_exclusive_until_released_and_reads_strip_on
 }
 
 TEST(cc_credential_file, a_credential_without_a_file_cannot_be_stored) {
-  scripted_session s(unique_account("nofile"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("nofile"));
   const auto r = s.session::store_credential("refresh_token", "new-token");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("{\"file\": PATH}"), std::string::npos) << r.error().message;
@@ -351,9 +353,10 @@ TEST(cc_contacts, a_resumed_read_asks_before_the_bookmark_and_skips_the_keys_it_
   };
   for (const auto& bookmark : bookmarks) {
     SCOPED_TRACE(bookmark.dump());
-    scripted_session s(unique_account("burst"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("burst"));
     s.job_.start_date = "2026-01-01T00:00:00Z";
-    s.api_answer = [](const std::string&) {
+    server->api_answer = [](const std::string&) {
       return answer(200, json{{"contacts",
                                {contact("z", "2026-11-14T15:05:36.500Z"), contact("a", "2026-11-14T15:05:37.042Z"),
                                 contact("b", "2026-11-14T15:05:37.042Z"), contact("c", "2026-11-14T15:05:37.042Z"),
@@ -364,12 +367,14 @@ TEST(cc_contacts, a_resumed_read_asks_before_the_bookmark_and_skips_the_keys_it_
     task.stream = "contacts";
     task.bookmark = bookmark;
     ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
-    ASSERT_EQ(s.urls.size(), 2u) << "the incremental pass, then the deleted pass";
-    EXPECT_NE(s.urls[0].find("&updated_after=2026-11-14T15%3A05%3A36.042Z"), std::string::npos) << s.urls[0];
-    ASSERT_EQ(s.emitted.size(), 2u);
-    EXPECT_EQ(s.emitted[0].second["contact_id"], "c");
-    EXPECT_EQ(s.emitted[1].second["updated_at"], "2026-11-14T15:05:38.0001Z") << "UTC, the precision kept";
-    EXPECT_EQ(s.emitted[1].second["email_address"]["created_at"], "2026-11-14T15:05:38.0001Z") << "nested too";
+    const auto urls = urls_of(s);
+    ASSERT_EQ(urls.size(), 2u) << "the incremental pass, then the deleted pass";
+    EXPECT_NE(urls[0].find("&updated_after=2026-11-14T15%3A05%3A36.042Z"), std::string::npos) << urls[0];
+    const auto emitted = s.records_of("contacts");
+    ASSERT_EQ(emitted.size(), 2u);
+    EXPECT_EQ(emitted[0]["contact_id"], "c");
+    EXPECT_EQ(emitted[1]["updated_at"], "2026-11-14T15:05:38.0001Z") << "UTC, the precision kept";
+    EXPECT_EQ(emitted[1]["email_address"]["created_at"], "2026-11-14T15:05:38.0001Z") << "nested too";
     ASSERT_FALSE(s.checkpoints.empty());
     auto last = s.checkpoints.back();
     last.erase("deleted");
@@ -382,9 +387,10 @@ TEST(cc_contacts, a_resumed_read_asks_before_the_bookmark_and_skips_the_keys_it_
 TEST(cc_contacts, a_settled_newest_instant_closes_and_an_unsettled_one_keeps_its_keys) {
   for (const bool settled : {true, false}) {
     SCOPED_TRACE(settled);
-    scripted_session s(unique_account("settle"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("settle"));
     s.job_.start_date = "2026-01-01T00:00:00Z";
-    s.api_answer = [&](const std::string&) {
+    server->api_answer = [&](const std::string&) {
       auto r = answer(200, json{{"contacts", {contact("a", "2026-11-14T15:05:37Z"), contact("b", "2026-11-14T15:05:37Z")}}}.dump());
       // 61 s or 59 s after the contacts' instant
       r.headers = {{"date", settled ? "Sat, 14 Nov 2026 15:06:38 GMT" : "Sat, 14 Nov 2026 15:06:36 GMT"}};
@@ -393,8 +399,9 @@ TEST(cc_contacts, a_settled_newest_instant_closes_and_an_unsettled_one_keeps_its
     task_spec task;
     task.stream = "contacts";
     ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
-    EXPECT_NE(s.urls[0].find("&updated_after=2025-12-31T23%3A59%3A59.000Z"), std::string::npos) << s.urls[0];
-    EXPECT_EQ(s.emitted.size(), 2u);
+    const auto urls = urls_of(s);
+    EXPECT_NE(urls[0].find("&updated_after=2025-12-31T23%3A59%3A59.000Z"), std::string::npos) << urls[0];
+    EXPECT_EQ(s.records_of("contacts").size(), 2u);
     auto last = s.checkpoints.back();
     last.erase("deleted");
     if (settled) {
@@ -406,20 +413,22 @@ TEST(cc_contacts, a_settled_newest_instant_closes_and_an_unsettled_one_keeps_its
 }
 
 TEST(cc_contacts, a_time_that_is_no_time_fails_the_read_naming_the_record_and_a_bad_column_is_nulled) {
-  scripted_session s(unique_account("bad-time"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("bad-time"));
   s.job_.start_date = "2026-01-01T00:00:00Z";
   json odd = contact("a", "2026-11-14T15:05:37Z");
   odd["created_at"] = "last tuesday";
-  s.api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {odd}}}.dump()); };
+  server->api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {odd}}}.dump()); };
   task_spec task;
   task.stream = "contacts";
   ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
-  ASSERT_EQ(s.emitted.size(), 1u);
-  EXPECT_TRUE(s.emitted[0].second["created_at"].is_null());
+  const auto emitted = s.records_of("contacts");
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_TRUE(emitted[0]["created_at"].is_null());
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("contacts a.created_at"), std::string::npos) << s.warnings[0];
 
-  s.api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {contact("b", "2026-13-14")}}}.dump()); };
+  server->api_answer = [&](const std::string&) { return answer(200, json{{"contacts", {contact("b", "2026-13-14")}}}.dump()); };
   const auto r = make_connector("constant_contact")->run(task, s);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, error_kind::bad_payload);
@@ -453,16 +462,17 @@ struct contacts_run {
   json settings = json::object();
 };
 
-std::unique_ptr<scripted_session> run_contacts(const contacts_run& r, const json& bookmark, bool* ok = nullptr) {
-  auto s = std::make_unique<scripted_session>(unique_account("deletes"));
-  s->job_.start_date = "2026-01-01T00:00:00Z";
-  s->job_.settings = r.settings;
-  s->api_answer = [r](const std::string&) { return contacts_page(r.incremental, r.date); };
-  s->deleted_answer = [r](const std::string&) { return contacts_page(r.deleted, r.date); };
+fake_session run_contacts(const contacts_run& r, const json& bookmark, bool* ok = nullptr) {
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("deletes"));
+  s.job_.start_date = "2026-01-01T00:00:00Z";
+  s.job_.settings = r.settings;
+  server->api_answer = [r](const std::string&) { return contacts_page(r.incremental, r.date); };
+  server->deleted_answer = [r](const std::string&) { return contacts_page(r.deleted, r.date); };
   task_spec task;
   task.stream = "contacts";
   task.bookmark = bookmark;
-  const auto st = make_connector("constant_contact")->run(task, *s);
+  const auto st = make_connector("constant_contact")->run(task, s);
   if (ok) *ok = static_cast<bool>(st);
   else EXPECT_TRUE(st) << st.error().message;
   return s;
@@ -470,12 +480,14 @@ std::unique_ptr<scripted_session> run_contacts(const contacts_run& r, const json
 
 TEST(cc_deletes, the_deletes_setting_takes_three_values_and_refuses_others_at_plan_time) {
   for (const char* good : {"tombstone", "flag", "both"}) {
-    scripted_session s(unique_account("setting"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("setting"));
     s.job_.settings = {{"deletes", good}};
     EXPECT_TRUE(make_connector("constant_contact")->plan(s, {})) << good;
   }
   for (const json& bad : {json("delete"), json(true), json(nullptr)}) {
-    scripted_session s(unique_account("setting"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("setting"));
     s.job_.account = "shop";
     s.job_.settings = {{"deletes", bad}};
     const auto planned = make_connector("constant_contact")->plan(s, {});
@@ -509,15 +521,16 @@ TEST(cc_deletes, each_mode_delivers_a_deletion_as_it_says_after_the_live_records
     run.deleted = json::array({deleted_contact("x", "2026-11-14T15:01:00Z", "2026-11-14")});
     run.settings = {{"deletes", r.mode}};
     const auto s = run_contacts(run, json());
-    EXPECT_EQ(s->log, r.log);
-    ASSERT_EQ(s->urls.size(), 2u);
-    EXPECT_NE(s->urls[0].find("&status=all&"), std::string::npos) << s->urls[0];
-    EXPECT_NE(s->urls[1].find("/v3/contacts?limit=500&status=deleted"), std::string::npos) << s->urls[1];
-    EXPECT_EQ(s->urls[1].find("updated_after"), std::string::npos) << "no date filter: " << s->urls[1];
-    EXPECT_EQ(s->urls[1].find("include="), r.mode == std::string("tombstone") ? std::string::npos : s->urls[1].find("include="))
+    EXPECT_EQ(log_of(s), r.log);
+    const auto urls = urls_of(s);
+    ASSERT_EQ(urls.size(), 2u);
+    EXPECT_NE(urls[0].find("&status=all&"), std::string::npos) << urls[0];
+    EXPECT_NE(urls[1].find("/v3/contacts?limit=500&status=deleted"), std::string::npos) << urls[1];
+    EXPECT_EQ(urls[1].find("updated_after"), std::string::npos) << "no date filter: " << urls[1];
+    EXPECT_EQ(urls[1].find("include="), r.mode == std::string("tombstone") ? std::string::npos : urls[1].find("include="))
         << "a tombstone needs only the key";
     if (r.mode != std::string("tombstone")) {
-      const auto& flagged = s->emitted.back().second;
+      const auto flagged = s.records_of("contacts").back();
       EXPECT_EQ(flagged["deleted_at"], "2026-11-14");
       EXPECT_EQ(flagged["email_address"]["created_at"], "2026-11-14T15:01:00Z");
     }
@@ -539,29 +552,29 @@ TEST(cc_deletes, a_deletion_is_tombstoned_once_over_runs_under_every_reading) {
       if (bumps) run.incremental.push_back(deleted_x);
       run.deleted = json::array({deleted_x});
       auto s = run_contacts(run, json());
-      EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("x")});
-      auto bookmark = s->checkpoints.back();
+      EXPECT_EQ(committed_tombstones(s), std::vector<std::string>{tombstone_of("x")});
+      auto bookmark = s.checkpoints.back();
 
       // The same answers again: nothing new.
       s = run_contacts(run, bookmark);
-      EXPECT_TRUE(s->committed_tombstones().empty()) << bookmark.dump();
-      bookmark = s->checkpoints.back();
+      EXPECT_TRUE(committed_tombstones(s).empty()) << bookmark.dump();
+      bookmark = s.checkpoints.back();
 
       // y deleted at the same instant (or day) as x, which is not settled yet.
       if (bumps) run.incremental.push_back(deleted_y);
       run.deleted = {deleted_y, deleted_x};
       s = run_contacts(run, bookmark);
-      EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("y")}) << bookmark.dump();
-      bookmark = s->checkpoints.back();
+      EXPECT_EQ(committed_tombstones(s), std::vector<std::string>{tombstone_of("y")}) << bookmark.dump();
+      bookmark = s.checkpoints.back();
       EXPECT_EQ(bookmark["deleted"]["keys_at"], (json{"x", "y"}));
 
       // Three days on, the instant is settled: the mark closes past it.
       run.date = "Tue, 17 Nov 2026 16:00:00 GMT";
       s = run_contacts(run, bookmark);
-      EXPECT_TRUE(s->committed_tombstones().empty()) << bookmark.dump();
-      EXPECT_EQ(s->checkpoints.back()["deleted"]["keys_at"], json::array());
-      s = run_contacts(run, s->checkpoints.back());
-      EXPECT_TRUE(s->committed_tombstones().empty());
+      EXPECT_TRUE(committed_tombstones(s).empty()) << bookmark.dump();
+      EXPECT_EQ(s.checkpoints.back()["deleted"]["keys_at"], json::array());
+      s = run_contacts(run, s.checkpoints.back());
+      EXPECT_TRUE(committed_tombstones(s).empty());
     }
 }
 
@@ -571,10 +584,11 @@ TEST(cc_deletes, a_deletion_is_tombstoned_once_over_runs_under_every_reading) {
 TEST(cc_deletes, a_run_failing_inside_the_deleted_pass_commits_no_tombstone_and_the_next_makes_each_once) {
   for (const bool second_page_fails : {true, false}) {
     SCOPED_TRACE(second_page_fails);
-    scripted_session s(unique_account("fail"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("fail"));
     s.job_.start_date = "2026-01-01T00:00:00Z";
-    s.api_answer = [](const std::string&) { return contacts_page(json::array({contact("a", "2026-11-14T15:00:00Z")})); };
-    s.deleted_answer = [&](const std::string& url) {
+    server->api_answer = [](const std::string&) { return contacts_page(json::array({contact("a", "2026-11-14T15:00:00Z")})); };
+    server->deleted_answer = [&](const std::string& url) {
       if (url.find("cursor=2") == std::string::npos)
         return contacts_page(json::array({deleted_contact("x", "2026-10-01T00:00:00Z", "2026-11-10")}),
                              "Sat, 14 Nov 2026 16:00:00 GMT", "/v3/contacts?status=deleted&cursor=2");
@@ -590,13 +604,14 @@ TEST(cc_deletes, a_run_failing_inside_the_deleted_pass_commits_no_tombstone_and_
     if (second_page_fails) {
       ASSERT_FALSE(st);
       EXPECT_EQ(st.error().kind, error_kind::bad_payload) << st.error().message;
-      EXPECT_NE(std::find(s.log.begin(), s.log.end(), "tombstone " + tombstone_of("x")), s.log.end())
+      const auto log = log_of(s);
+      EXPECT_NE(std::find(log.begin(), log.end(), "tombstone " + tombstone_of("x")), log.end())
           << "emitted, but after the last checkpoint";
-      EXPECT_TRUE(s.committed_tombstones().empty());
+      EXPECT_TRUE(committed_tombstones(s).empty());
       EXPECT_EQ(s.checkpoints.back()["deleted"], task.bookmark["deleted"]) << "the mark did not move";
     } else {
       ASSERT_TRUE(st) << st.error().message;
-      EXPECT_EQ(s.committed_tombstones(), (std::vector<std::string>{tombstone_of("x"), tombstone_of("y")}));
+      EXPECT_EQ(committed_tombstones(s), (std::vector<std::string>{tombstone_of("x"), tombstone_of("y")}));
     }
   }
 }
@@ -618,12 +633,12 @@ TEST(cc_deletes, a_contact_restored_and_deleted_again_the_same_day_gets_a_second
                    deleted_contact("w", "2026-11-14T11:00:00Z", "2026-11-14")};
     const auto s = run_contacts(run, bookmark);
     if (seen_live) {
-      EXPECT_EQ(s->log, (std::vector<std::string>{"emit x", "checkpoint", "checkpoint", "tombstone " + tombstone_of("x"),
+      EXPECT_EQ(log_of(s), (std::vector<std::string>{"emit x", "checkpoint", "checkpoint", "tombstone " + tombstone_of("x"),
                                                   "checkpoint"}));
     } else {
-      EXPECT_TRUE(s->committed_tombstones().empty());
+      EXPECT_TRUE(committed_tombstones(s).empty());
     }
-    EXPECT_EQ(s->checkpoints.back()["deleted"]["keys_at"], (json{"w", "x"}));
+    EXPECT_EQ(s.checkpoints.back()["deleted"]["keys_at"], (json{"w", "x"}));
   }
 }
 
@@ -637,25 +652,25 @@ TEST(cc_deletes, over_ten_thousand_unsettled_deletions_at_one_instant_wait_and_a
   for (int i = 0; i < 10'001; ++i)
     run.deleted.push_back(deleted_contact("c" + std::to_string(i), "2026-10-01T00:00:00Z", "2026-11-14"));
   auto s = run_contacts(run, json());
-  EXPECT_EQ(s->committed_tombstones(), std::vector<std::string>{tombstone_of("old")});
-  EXPECT_EQ(s->checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-13T00:00:00Z"}, {"keys_at", {"old"}}}));
-  ASSERT_FALSE(s->warnings.empty());
-  EXPECT_NE(s->warnings.back().find("more than 10000 contacts deleted at 2026-11-14T00:00:00Z"), std::string::npos)
-      << s->warnings.back();
+  EXPECT_EQ(committed_tombstones(s), std::vector<std::string>{tombstone_of("old")});
+  EXPECT_EQ(s.checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-13T00:00:00Z"}, {"keys_at", {"old"}}}));
+  ASSERT_FALSE(s.warnings.empty());
+  EXPECT_NE(s.warnings.back().find("more than 10000 contacts deleted at 2026-11-14T00:00:00Z"), std::string::npos)
+      << s.warnings.back();
 
   // A newer deletion closes the big day: all of it, once.
   auto later = run;
   later.deleted.push_back(deleted_contact("new", "2026-10-01T00:00:00Z", "2026-11-15"));
   later.date = "Sun, 15 Nov 2026 16:00:00 GMT";
-  auto next = run_contacts(later, s->checkpoints.back());
-  EXPECT_EQ(next->committed_tombstones().size(), 10'002u);
-  EXPECT_EQ(next->checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-15T00:00:00Z"}, {"keys_at", {"new"}}}));
+  auto next = run_contacts(later, s.checkpoints.back());
+  EXPECT_EQ(committed_tombstones(next).size(), 10'002u);
+  EXPECT_EQ(next.checkpoints.back()["deleted"], (json{{"deleted_at", "2026-11-15T00:00:00Z"}, {"keys_at", {"new"}}}));
 
   // Or the day settles: all of it, once, and the mark closes.
   run.date = "Tue, 17 Nov 2026 16:00:00 GMT";
-  next = run_contacts(run, s->checkpoints.back());
-  EXPECT_EQ(next->committed_tombstones().size(), 10'001u);
-  EXPECT_EQ(next->checkpoints.back()["deleted"]["keys_at"], json::array());
+  next = run_contacts(run, s.checkpoints.back());
+  EXPECT_EQ(committed_tombstones(next).size(), 10'001u);
+  EXPECT_EQ(next.checkpoints.back()["deleted"]["keys_at"], json::array());
 }
 
 TEST(cc_deletes, a_deleted_contact_without_a_readable_deleted_at_fails_the_task_naming_it) {
@@ -665,7 +680,7 @@ TEST(cc_deletes, a_deleted_contact_without_a_readable_deleted_at_fails_the_task_
   bool ok = true;
   const auto s = run_contacts(run, json(), &ok);
   EXPECT_FALSE(ok);
-  EXPECT_TRUE(s->committed_tombstones().empty());
+  EXPECT_TRUE(committed_tombstones(s).empty());
 }
 
 // Issue 17: the include extras are asked for only when their columns are
@@ -681,18 +696,20 @@ TEST(cc_extras, contacts_ask_for_the_include_extras_the_job_selects) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(::testing::PrintToString(c.columns));
-    scripted_session s(unique_account("extras"));
+    const auto server = std::make_shared<cc_server>();
+    auto s = cc_session(server, unique_account("extras"));
     s.job_.start_date = "2026-01-01T00:00:00Z";
     if (!c.columns.empty()) s.job_.selection.columns = {{"contacts", c.columns}};
-    s.api_answer = [](const std::string&) { return answer(200, R"({"contacts":[]})"); };
+    server->api_answer = [](const std::string&) { return answer(200, R"({"contacts":[]})"); };
     task_spec task;
     task.stream = "contacts";
     ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
-    ASSERT_FALSE(s.urls.empty());
+    const auto urls = urls_of(s);
+    ASSERT_FALSE(urls.empty());
     if (c.include.empty()) {
-      EXPECT_EQ(s.urls[0].find("include="), std::string::npos) << s.urls[0];
+      EXPECT_EQ(urls[0].find("include="), std::string::npos) << urls[0];
     } else {
-      EXPECT_NE(s.urls[0].find(c.include), std::string::npos) << s.urls[0];
+      EXPECT_NE(urls[0].find(c.include), std::string::npos) << urls[0];
     }
   }
 }
@@ -702,9 +719,10 @@ TEST(cc_extras, contacts_ask_for_the_include_extras_the_job_selects) {
 // links report asked both ways when no link in the first answer went
 // unclicked.
 TEST(cc_extras, a_campaign_task_delivers_new_sends_and_moved_links_only) {
-  scripted_session s(unique_account("children"));
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("children"));
   s.job_.selection.columns = {{"campaign_activities", {"campaign_activity_id", "html_content"}}};
-  s.api_answer = [](const std::string& url) {
+  server->api_answer = [](const std::string& url) {
     if (url.ends_with("/v3/emails/c1"))
       return answer(200, R"({"campaign_id":"c1","current_status":"Done",
                              "campaign_activities":[{"campaign_activity_id":"a1","role":"primary_email"}]})");
@@ -726,7 +744,7 @@ TEST(cc_extras, a_campaign_task_delivers_new_sends_and_moved_links_only) {
   ASSERT_TRUE(make_connector("constant_contact")->run(task, s));
   bool detail = false;
   int link_calls = 0;
-  for (const auto& u : s.urls) {
+  for (const auto& u : urls_of(s)) {
     if (u.find("/v3/emails/activities/a1?") != std::string::npos) {
       detail = true;
       EXPECT_TRUE(u.ends_with("?include=html_content")) << u;
@@ -736,11 +754,8 @@ TEST(cc_extras, a_campaign_task_delivers_new_sends_and_moved_links_only) {
   }
   EXPECT_TRUE(detail);
   EXPECT_EQ(link_calls, 2) << "no unclicked link in the first answer: asked the other way too";
-  std::vector<json> sends, links;
-  for (const auto& [stream, record] : s.emitted) {
-    if (stream == "campaign_activity_send_history") sends.push_back(record);
-    if (stream == "email_links") links.push_back(record);
-  }
+  const auto sends = s.records_of("campaign_activity_send_history");
+  const auto links = s.records_of("email_links");
   ASSERT_EQ(sends.size(), 1u);
   EXPECT_EQ(sends[0]["send_id"], 2);
   EXPECT_EQ(sends[0]["campaign_activity_id"], "a1");
@@ -754,8 +769,9 @@ TEST(cc_extras, a_campaign_task_delivers_new_sends_and_moved_links_only) {
 }
 
 TEST(cc_paging, a_next_link_the_server_repeats_fails_instead_of_looping) {
-  scripted_session s(unique_account("loop"));
-  s.api_answer = [](const std::string&) {
+  const auto server = std::make_shared<cc_server>();
+  auto s = cc_session(server, unique_account("loop"));
+  server->api_answer = [](const std::string&) {
     return answer(200, R"({"lists":[{"list_id":"l1"}],"_links":{"next":{"href":"/v3/contact_lists?cursor=abc"}}})");
   };
   task_spec task;
@@ -764,7 +780,7 @@ TEST(cc_paging, a_next_link_the_server_repeats_fails_instead_of_looping) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, error_kind::bad_payload);
   EXPECT_NE(r.error().message.find("GET /v3/contact_lists"), std::string::npos) << r.error().message;
-  EXPECT_LE(s.urls.size(), 3u);
+  EXPECT_LE(urls_of(s).size(), 3u);
 }
 
 TEST(cc_timestamps, rfc3339_and_http_dates) {

@@ -1,12 +1,12 @@
-// The Kustomer connector against the simulator over real HTTP, through a
-// session double that records what it emits and checkpoints: tie groups
-// under every reading of what Kustomer's docs leave open, resuming from
+// The Kustomer connector against the simulator over real HTTP, through the
+// fake session (tests/support) recording what it emits and checkpoints: tie
+// groups under every reading of what Kustomer's docs leave open, resuming from
 // every bookmark a run wrote (as a crash right after it would), bookmark
 // sizes, the region's host and settings refused when out of range.
 
-#include "connectors/core/http_client.hpp"
 #include "connectors/registry.hpp"
 #include "sim/kustomer.hpp"
+#include "tests/support/fake_session.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -19,43 +19,8 @@ namespace {
 
 using nlohmann::json;
 
-class recording_session final : public session {
- public:
-  explicit recording_session(job_context job) : job_(std::move(job)) {}
-  const job_context& job() const override { return job_; }
-  result<http::response> call(const http::request& req, const http::classifier& extra) override {
-    ++calls;
-    return client_.send(req, extra);
-  }
-  result<http::response> download(const http::request&, const std::function<bool(std::string_view)>&,
-                                  const http::classifier&) override {
-    return make_error(error_kind::fatal, "no downloads here");
-  }
-  status emit(std::string_view, const json& record) override {
-    emitted.push_back(record);
-    return {};
-  }
-  status checkpoint(const json& bookmark) override {
-    bookmarks.push_back(bookmark);
-    emitted_at.push_back(emitted.size());
-    return {};
-  }
-  void spawn(task_spec) override {}
-  void declare(const stream_descriptor&) override {}
-  void warn(std::string_view message) override { warnings.emplace_back(message); }
-  void report_usage(std::int64_t) override {}
-  bool cancelled() const override { return false; }
-
-  int calls = 0;
-  std::vector<json> emitted;
-  std::vector<json> bookmarks;
-  std::vector<std::size_t> emitted_at;  // records emitted when each bookmark was written
-  std::vector<std::string> warnings;
-
- private:
-  job_context job_;
-  http::client client_;
-};
+using quarry::testing::fake_session;
+using quarry::testing::over_http;
 
 job_context job_for(const sim::kustomer_simulator& s, json settings = json::object()) {
   job_context job;
@@ -143,12 +108,12 @@ TEST(kustomer_connector, a_tie_group_deeper_than_the_search_window_is_read_once_
   const auto connector = make_connector("kustomer");
   for (const auto& c : every_reading()) {
     for (const auto& [k, v] : c.readings) ASSERT_TRUE(s.http().set_reading(k, v)) << k << "=" << v;
-    recording_session session(job_for(s, {{"page_size", 50}, {"search_depth", 120}}));
+    fake_session session(job_for(s, {{"page_size", 50}, {"search_depth", 120}}), over_http());
     const auto st = connector->run(customers_task(), session);
     ASSERT_TRUE(st.ok()) << c.name() << st.error().describe();
-    expect_exactly_once(session.emitted, all, c.name());
-    EXPECT_LT(largest_keys_at(session.bookmarks), 50u) << c.name();
-    EXPECT_EQ(session.bookmarks.back(), (json{{"updated_at", all.back()["updated_at"]},
+    expect_exactly_once(session.records_of("customers"), all, c.name());
+    EXPECT_LT(largest_keys_at(session.checkpoints), 50u) << c.name();
+    EXPECT_EQ(session.checkpoints.back(), (json{{"updated_at", all.back()["updated_at"]},
                                               {"keys_at", json::array({all.back()["id"]})}}))
         << c.name();
     const bool by_id = c.readings[0].second == "honoured" && c.readings[1].second == "ms" &&
@@ -169,17 +134,18 @@ TEST(kustomer_connector, a_run_resumed_from_any_of_its_bookmarks_emits_the_rest_
   for (const auto* id_filter : {"honoured", "refused", "ignored"}) {
     ASSERT_TRUE(s.http().set_reading("id_filter", id_filter));
     const json settings = {{"page_size", 50}, {"search_depth", 120}};
-    recording_session first(job_for(s, settings));
+    fake_session first(job_for(s, settings), over_http());
     ASSERT_TRUE(connector->run(customers_task(), first).ok());
     std::set<std::string> tie_kinds;
-    for (std::size_t k = 0; k < first.bookmarks.size(); ++k) {
-      const auto& bookmark = first.bookmarks[k];
+    for (std::size_t k = 0; k < first.checkpoints.size(); ++k) {
+      const auto& bookmark = first.checkpoints[k];
       if (bookmark.contains("tie")) tie_kinds.insert(bookmark["tie"].contains("page") ? "page" : "id");
-      recording_session rest(job_for(s, settings));
+      fake_session rest(job_for(s, settings), over_http());
       const auto st = connector->run(customers_task(bookmark), rest);
       ASSERT_TRUE(st.ok()) << id_filter << " from " << bookmark.dump() << ": " << st.error().describe();
-      std::vector<json> both(first.emitted.begin(), first.emitted.begin() + static_cast<long>(first.emitted_at[k]));
-      both.insert(both.end(), rest.emitted.begin(), rest.emitted.end());
+      std::vector<json> both = first.records_of("customers");
+      both.resize(first.emitted_at[k]);
+      for (const auto& r : rest.records_of("customers")) both.push_back(r);
       expect_exactly_once(both, all, std::string(id_filter) + " from bookmark " + bookmark.dump());
     }
     EXPECT_EQ(tie_kinds, (std::set<std::string>{std::string_view(id_filter) == "honoured" ? "id" : "page"}))
@@ -196,7 +162,7 @@ TEST(kustomer_connector, records_changed_in_one_millisecond_arrive_once_on_the_n
   for (const auto* id_filter : {"honoured", "refused", "ignored"}) {
     ASSERT_TRUE(s.http().set_reading("id_filter", id_filter));
     ASSERT_TRUE(s.http().set_reading("time_precision", "us"));
-    recording_session first(job_for(s, {{"page_size", 100}}));
+    fake_session first(job_for(s, {{"page_size", 100}}), over_http());
     ASSERT_TRUE(connector->run(customers_task(), first).ok());
     s.mutate(500, 0);
     const auto all = dataset(s, "customers");
@@ -205,10 +171,10 @@ TEST(kustomer_connector, records_changed_in_one_millisecond_arrive_once_on_the_n
     for (const auto& r : all)
       if (r["updated_at"] == now) touched.push_back(r);
     ASSERT_EQ(touched.size(), 500u);
-    recording_session second(job_for(s, {{"page_size", 100}}));
-    const auto st = connector->run(customers_task(first.bookmarks.back()), second);
+    fake_session second(job_for(s, {{"page_size", 100}}), over_http());
+    const auto st = connector->run(customers_task(first.checkpoints.back()), second);
     ASSERT_TRUE(st.ok()) << id_filter << ": " << st.error().describe();
-    expect_exactly_once(second.emitted, touched, id_filter);
+    expect_exactly_once(second.records_of("customers"), touched, id_filter);
   }
 }
 
@@ -223,11 +189,11 @@ TEST(kustomer_connector, a_tie_group_that_no_documented_condition_can_split_fail
   s.start();
   const auto connector = make_connector("kustomer");
   const json settings = {{"page_size", 50}, {"search_depth", 100}};
-  recording_session by_id(job_for(s, settings));
+  fake_session by_id(job_for(s, settings), over_http());
   ASSERT_TRUE(connector->run(customers_task(), by_id).ok());
-  expect_exactly_once(by_id.emitted, dataset(s, "customers"), "by id");
+  expect_exactly_once(by_id.records_of("customers"), dataset(s, "customers"), "by id");
   ASSERT_TRUE(s.http().set_reading("id_filter", "refused"));
-  recording_session by_page(job_for(s, settings));
+  fake_session by_page(job_for(s, settings), over_http());
   const auto st = connector->run(customers_task(), by_page);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().kind, error_kind::fatal);
@@ -243,20 +209,20 @@ TEST(kustomer_connector, refuses_an_unknown_region_and_a_page_size_out_of_range)
   const auto connector = make_connector("kustomer");
   auto job = job_for(s, {{"region", "mars"}});
   job.endpoint.clear();
-  recording_session no_host(job);
+  fake_session no_host(job, over_http());
   const auto region = connector->run(customers_task(), no_host);
   ASSERT_FALSE(region.ok());
   EXPECT_NE(region.error().message.find("settings.region"), std::string::npos);
-  recording_session too_big(job_for(s, {{"page_size", 501}}));
+  fake_session too_big(job_for(s, {{"page_size", 501}}), over_http());
   const auto size = connector->run(customers_task(), too_big);
   ASSERT_FALSE(size.ok());
   EXPECT_EQ(size.error().kind, error_kind::fatal);
-  EXPECT_EQ(too_big.calls, 0);
-  recording_session shallow(job_for(s, {{"page_size", 100}, {"search_depth", 50}}));
+  EXPECT_EQ(too_big.requests.size(), 0u);
+  fake_session shallow(job_for(s, {{"page_size", 100}, {"search_depth", 50}}), over_http());
   const auto depth = connector->run(customers_task(), shallow);
   ASSERT_FALSE(depth.ok());
   EXPECT_NE(depth.error().message.find("settings.search_depth"), std::string::npos);
-  EXPECT_EQ(shallow.calls, 0);
+  EXPECT_EQ(shallow.requests.size(), 0u);
 }
 
 } // namespace

@@ -1,15 +1,15 @@
 // The Marketo connector against recorded answers (data/marketo/*.json, *.csv,
-// literal payloads from the API docs), driven through a fake session that
-// answers call()/download() by "METHOD /path" and records what the connector
-// emits, checkpoints and declares.
+// literal payloads from the API docs), driven through the fake session
+// (tests/support) answering call()/download() from them by "METHOD /path" and
+// recording what the connector emits, checkpoints and declares.
 
 #include "connectors/marketo/marketo_api.hpp"
 #include "connectors/marketo/marketo_connector.hpp"
 #include "connectors/marketo/marketo_streams.hpp"
+#include "tests/support/fake_session.hpp"
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <fstream>
 #include <map>
 #include <set>
@@ -29,137 +29,17 @@ std::string data(const std::string& name) {
   return out.str();
 }
 
-struct canned {
-  long status = 200;
-  std::string file;  // under data/marketo
-};
+using quarry::testing::canned_files;
+using quarry::testing::fake_session;
+using quarry::testing::offline_job;
+using quarry::testing::request_key;
 
-std::string path_of(const std::string& url) {
-  auto start = url.find("://");
-  start = url.find('/', start == std::string::npos ? 0 : start + 3);
-  const auto end = url.find('?', start);
-  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
-class fake_session final : public session {
- public:
-  fake_session() {
-    job_.job = "job";
-    job_.account = "acct";
-    job_.source = "marketo";
-    job_.endpoint = "http://127.0.0.1:9/";
-    job_.start_date = "2024-01-01T00:00:00Z";
-    job_.credentials = {{"client_id", "the-client-id"}, {"client_secret", "s3cr3t-value"}};
-    job_.settings = json::object();
-    answer("GET /identity/oauth/token", {{200, "token.json"}});
-  }
-
-  // Answers for "METHOD /path", in order; the last one repeats.
-  void answer(const std::string& key, std::vector<canned> list) {
-    answers_[key] = std::deque<canned>(list.begin(), list.end());
-  }
-
-  const job_context& job() const override { return job_; }
-
-  result<http::response> call(const http::request& req, const http::classifier& extra) override {
-    auto got = respond(req);
-    if (!got) return got;
-    if (extra)
-      if (auto e = extra(req, *got)) return *e;
-    return got;
-  }
-
-  result<http::response> download(const http::request& req,
-                                  const std::function<bool(std::string_view)>& on_chunk,
-                                  const http::classifier& extra) override {
-    auto got = respond(req);
-    if (!got) return got;
-    std::string body = std::move(got->body);
-    got->body.clear();
-    // As http::stream_with_retries: an envelope in place of the file is
-    // held back from on_chunk and classified.
-    if (req.envelope_prefix != '\0' && !body.empty() && body.front() == req.envelope_prefix) {
-      got->body = body;
-      if (extra)
-        if (auto e = extra(req, *got)) return *e;
-      return make_error(error_kind::bad_payload, req.describe + ": expected a file");
-    }
-    if (req.range && !ignore_range) {
-      body = body.substr(static_cast<std::size_t>(req.range->first));
-      got->status = 206;
-    }
-    std::size_t sent = 0;
-    for (std::size_t at = 0; at < body.size(); at += chunk_size) {
-      const auto piece = std::string_view(body).substr(at, chunk_size);
-      if (fail_after_bytes >= 0 && sent + piece.size() > static_cast<std::size_t>(fail_after_bytes)) {
-        fail_after_bytes = -1;  // once
-        return make_error(error_kind::retriable, req.describe + ": connection reset");
-      }
-      sent += piece.size();
-      if (!on_chunk(piece)) return make_error(error_kind::cancelled, req.describe + ": aborted");
-    }
-    if (extra)
-      if (auto e = extra(req, *got)) return *e;
-    return got;
-  }
-
-  status emit(std::string_view stream, const json& record) override {
-    emitted.emplace_back(std::string(stream), record);
-    return {};
-  }
-  status checkpoint(const json& bookmark) override {
-    checkpoints.push_back(bookmark);
-    return {};
-  }
-  void spawn(task_spec child) override { spawned.push_back(std::move(child)); }
-  void declare(const stream_descriptor& stream) override { declared.push_back(stream); }
-  void report_usage(std::int64_t calls_today) override { usage = calls_today; }
-  void warn(std::string_view message) override { session_warnings.emplace_back(message); }
-  std::vector<std::string> session_warnings;
-  bool cancelled() const override { return false; }
-
-  std::vector<const http::request*> requests_to(const std::string& key) const {
-    std::vector<const http::request*> out;
-    for (const auto& r : requests)
-      if (r.method + " " + path_of(r.url) == key) out.push_back(&r);
-    return out;
-  }
-  std::vector<json> records_of(const std::string& stream) const {
-    std::vector<json> out;
-    for (const auto& [s, r] : emitted)
-      if (s == stream) out.push_back(r);
-    return out;
-  }
-
-  job_context job_;
-  std::vector<http::request> requests;
-  std::vector<std::pair<std::string, json>> emitted;
-  std::vector<json> checkpoints;
-  std::vector<stream_descriptor> declared;
-  std::vector<task_spec> spawned;
-  std::int64_t usage = -1;
-  std::size_t chunk_size = 7;
-  std::int64_t fail_after_bytes = -1;
-  bool ignore_range = false;
-
- private:
-  result<http::response> respond(const http::request& req) {
-    requests.push_back(req);
-    const auto key = req.method + " " + path_of(req.url);
-    auto it = answers_.find(key);
-    if (it == answers_.end() || it->second.empty())
-      return make_error(error_kind::fatal, "fake: no recorded answer for " + key);
-    const canned c = it->second.front();
-    if (it->second.size() > 1) it->second.pop_front();
-    http::response res;
-    res.status = c.status;
-    res.body = data(c.file);
-    if (c.status == 401) return make_error(error_kind::auth_expired, req.describe + ": HTTP 401");
-    if (c.status >= 400) return make_error(error_kind::fatal, req.describe + ": HTTP " + std::to_string(c.status));
-    return res;
-  }
-
-  std::map<std::string, std::deque<canned>> answers_;
+// Recorded answers (`server`: data/marketo by "METHOD /path", the token from
+// token.json until a test says otherwise) and a session answered from them.
+struct marketo_fake {
+  canned_files server{MARKETO_TEST_DATA};
+  fake_session s{offline_job("marketo", {{"client_id", "the-client-id"}, {"client_secret", "s3cr3t-value"}}), server};
+  marketo_fake() { server.answer("GET /identity/oauth/token", {{200, "token.json"}}); }
 };
 
 const auto fixed_now = std::chrono::sys_days{std::chrono::year{2024} / 3 / 31};
@@ -181,13 +61,13 @@ std::string bulk(const std::string& entity, const std::string& step) {
   return std::string("/bulk/v1/") + entity + "/export/" + export_id + "/" + step + ".json";
 }
 
-void answer_export(fake_session& s, const std::string& entity, const std::string& completed,
+void answer_export(canned_files& server, const std::string& entity, const std::string& completed,
                    const std::string& file) {
-  s.answer("POST /bulk/v1/" + entity + "/export/create.json", {{200, "export_created.json"}});
-  s.answer("POST " + bulk(entity, "enqueue"), {{200, "export_queued.json"}});
-  s.answer("GET " + bulk(entity, "status"),
-           {{200, "export_queued.json"}, {200, "export_processing.json"}, {200, completed}});
-  s.answer("GET " + bulk(entity, "file"), {{200, file}});
+  server.answer("POST /bulk/v1/" + entity + "/export/create.json", {{200, "export_created.json"}});
+  server.answer("POST " + bulk(entity, "enqueue"), {{200, "export_queued.json"}});
+  server.answer("GET " + bulk(entity, "status"),
+                {{200, "export_queued.json"}, {200, "export_processing.json"}, {200, completed}});
+  server.answer("GET " + bulk(entity, "file"), {{200, file}});
 }
 
 task_spec leads_task(const json& windows, const json& bookmark = nullptr) {
@@ -259,10 +139,10 @@ TEST(marketo_classify, http_200_errors_map_to_the_taxonomy) {
 // --- auth -----------------------------------------------------------------
 
 TEST(marketo_auth, refreshes_the_token_on_602_and_sends_it_as_a_header) {
-  fake_session s;
-  s.answer("GET /identity/oauth/token", {{200, "token.json"}, {200, "token_renewed.json"}});
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "error_602.json"}, {200, "usage.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /identity/oauth/token", {{200, "token.json"}, {200, "token_renewed.json"}});
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "error_602.json"}, {200, "usage.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"activity_types"};
   harness h;
   auto tasks = h.c->plan(s, {});
@@ -275,7 +155,7 @@ TEST(marketo_auth, refreshes_the_token_on_602_and_sends_it_as_a_header) {
   EXPECT_EQ(header_of(*usage[1], "Authorization"), "Bearer 0ae1c3f2-0000-4e3f-9a1b-renewed000001:int");
   for (const auto& r : s.requests) {
     EXPECT_EQ(r.url.find("cdf01657"), std::string::npos) << "token in a URL";
-    if (path_of(r.url) != "/identity/oauth/token") {
+    if (request_key(r) != "GET /identity/oauth/token") {
       EXPECT_EQ(r.url.find("s3cr3t"), std::string::npos);
     }
     EXPECT_EQ(r.describe.find("s3cr3t"), std::string::npos);
@@ -287,8 +167,8 @@ TEST(marketo_auth, refreshes_the_token_on_602_and_sends_it_as_a_header) {
 }
 
 TEST(marketo_auth, bad_credentials_are_fatal_without_the_secret_in_the_text) {
-  fake_session s;
-  s.answer("GET /identity/oauth/token", {{401, "identity_401.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /identity/oauth/token", {{401, "identity_401.json"}});
   harness h;
   auto tasks = h.c->plan(s, {});
   ASSERT_FALSE(tasks);
@@ -297,8 +177,8 @@ TEST(marketo_auth, bad_credentials_are_fatal_without_the_secret_in_the_text) {
 }
 
 TEST(marketo_auth, a_second_602_in_a_row_is_returned) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "error_602.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "error_602.json"}});
   harness h;
   auto tasks = h.c->plan(s, {});
   ASSERT_FALSE(tasks);
@@ -309,10 +189,10 @@ TEST(marketo_auth, a_second_602_in_a_row_is_returned) {
 // --- plan -----------------------------------------------------------------
 
 TEST(marketo_plan, windows_of_at_most_31_days_and_groups_of_10_types) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   harness h;
   bookmark_map marks;
   marks[{"campaigns", ""}] = {{"updatedAt", "2024-02-01T00:00:00Z"}};
@@ -349,10 +229,10 @@ TEST(marketo_plan, windows_of_at_most_31_days_and_groups_of_10_types) {
 }
 
 TEST(marketo_plan, windows_start_at_the_bookmark_and_groups_resume_per_type) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"leads", "activities_*"};
   harness h;
   bookmark_map marks;
@@ -371,10 +251,10 @@ TEST(marketo_plan, windows_start_at_the_bookmark_and_groups_resume_per_type) {
 }
 
 TEST(marketo_plan, tap_marketo_state_per_activity_stream_is_resumed_from) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"activities_*"};
   harness h;
   bookmark_map marks;
@@ -394,9 +274,9 @@ TEST(marketo_plan, tap_marketo_state_per_activity_stream_is_resumed_from) {
 // Only types.json knows an activity stream's columns: the plan checks them
 // there, with no call of its own.
 TEST(marketo_plan, an_activity_column_its_type_lacks_refuses_that_stream_alone) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"activities_*"};
   s.job_.selection.columns = {{"activities_fill_out_form", {"client_ip_address", "form_feilds"}}};
   harness h;
@@ -424,7 +304,7 @@ TEST(marketo_plan, an_activity_column_its_type_lacks_refuses_that_stream_alone) 
   EXPECT_EQ(group.params["from"], "2024-03-10T00:00:00Z");
   EXPECT_EQ(group.params["held"], (json{{"2", "2024-03-10T00:00:00Z"}}));
   EXPECT_EQ(s.declared.size(), 3u);
-  answer_export(s, "activities", "export_completed_empty.json", "activities_export.csv");
+  answer_export(server, "activities", "export_completed_empty.json", "activities_export.csv");
   ASSERT_TRUE(h.c->run(group, s));
   ASSERT_FALSE(s.checkpoints.empty());
   for (const auto& c : s.checkpoints) EXPECT_EQ(c["held"], group.params["held"]) << c.dump();
@@ -433,9 +313,9 @@ TEST(marketo_plan, an_activity_column_its_type_lacks_refuses_that_stream_alone) 
 }
 
 TEST(marketo_plan, a_refused_type_resumes_where_it_had_got_to_once_its_columns_are_fixed) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"activities_*"};
   harness h;
   bookmark_map marks;
@@ -453,8 +333,8 @@ TEST(marketo_plan, a_refused_type_resumes_where_it_had_got_to_once_its_columns_a
   EXPECT_TRUE(group.bookmark.is_null()) << "another group's export is not ours";
   // Through REST, the group's bookmarks drop what it no longer holds.
   s.job_.settings = {{"activities_via", "rest"}};
-  s.answer("GET /rest/v1/activities/pagingtoken.json", {{200, "pagingtoken.json"}});
-  s.answer("GET /rest/v1/activities.json", {{200, "activities_page2.json"}});
+  server.answer("GET /rest/v1/activities/pagingtoken.json", {{200, "pagingtoken.json"}});
+  server.answer("GET /rest/v1/activities.json", {{200, "activities_page2.json"}});
   task_spec rest = group;
   rest.bookmark = marks[{"activities_visit_webpage", ""}];
   rest.params["activity_type_ids"] = {1, 104};
@@ -468,9 +348,9 @@ TEST(marketo_plan, a_refused_type_resumes_where_it_had_got_to_once_its_columns_a
 // none has refuses each of them. A stream's own entry names its own columns.
 TEST(marketo_plan, a_column_glob_is_checked_against_the_streams_it_matches) {
   const auto plan_with = [](std::vector<std::pair<std::string, std::vector<std::string>>> columns) {
-    fake_session s;
-    s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-    s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+    auto [server, s] = marketo_fake();
+    server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+    server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
     s.job_.selection.streams = {"activities_*"};
     s.job_.selection.columns = std::move(columns);
     harness h;
@@ -518,8 +398,8 @@ TEST(marketo_rows, an_activity_whose_attributes_are_not_flat_goes_through_the_do
 // --- REST streams ---------------------------------------------------------
 
 TEST(marketo_rest, programs_page_until_the_no_assets_warning) {
-  fake_session s;
-  s.answer("GET /rest/asset/v1/programs.json", {{200, "programs_page1.json"}, {200, "programs_end.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/asset/v1/programs.json", {{200, "programs_page1.json"}, {200, "programs_end.json"}});
   harness h;
   task_spec t;
   t.stream = "programs";
@@ -546,8 +426,8 @@ TEST(marketo_rest, programs_page_until_the_no_assets_warning) {
 
   // A program a server answers again (the bookmark's second, read as
   // inclusive) is dropped; one stamped at the run's start waits for the next.
-  fake_session again;
-  again.answer("GET /rest/asset/v1/programs.json", {{200, "programs_page1.json"}, {200, "programs_end.json"}});
+  auto [again_server, again] = marketo_fake();
+  again_server.answer("GET /rest/asset/v1/programs.json", {{200, "programs_page1.json"}, {200, "programs_end.json"}});
   t.bookmark = {{"updatedAt", "2015-11-18T15:25:46Z"}, {"keys_at", {"1035"}}};
   ASSERT_TRUE(h.c->run(t, again));
   EXPECT_NE(again.requests_to("GET /rest/asset/v1/programs.json")[0]->url.find(
@@ -557,8 +437,8 @@ TEST(marketo_rest, programs_page_until_the_no_assets_warning) {
 }
 
 TEST(marketo_rest, campaigns_page_by_token_and_filter_by_updated_at) {
-  fake_session s;
-  s.answer("GET /rest/v1/campaigns.json", {{200, "campaigns_page1.json"}, {200, "campaigns_page2.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/campaigns.json", {{200, "campaigns_page1.json"}, {200, "campaigns_page2.json"}});
   harness h;
   task_spec t;
   t.stream = "campaigns";
@@ -576,10 +456,10 @@ TEST(marketo_rest, campaigns_page_by_token_and_filter_by_updated_at) {
 }
 
 TEST(marketo_rest, activities_page_on_while_more_result_even_after_a_short_page) {
-  fake_session s;
+  auto [server, s] = marketo_fake();
   s.job_.settings = {{"activities_via", "rest"}};
-  s.answer("GET /rest/v1/activities/pagingtoken.json", {{200, "pagingtoken.json"}});
-  s.answer("GET /rest/v1/activities.json", {{200, "activities_page1.json"}, {200, "activities_page2.json"}});
+  server.answer("GET /rest/v1/activities/pagingtoken.json", {{200, "pagingtoken.json"}});
+  server.answer("GET /rest/v1/activities.json", {{200, "activities_page1.json"}, {200, "activities_page2.json"}});
   harness h;
   const auto types = json::parse(data("activity_types.json"))["result"];
   task_spec t;
@@ -614,8 +494,8 @@ TEST(marketo_rest, activities_page_on_while_more_result_even_after_a_short_page)
 // --- bulk export ----------------------------------------------------------
 
 TEST(marketo_bulk, leads_export_lifecycle_and_csv_edge_cases) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_TRUE(st) << st.error().describe();
@@ -650,8 +530,8 @@ TEST(marketo_bulk, leads_export_lifecycle_and_csv_edge_cases) {
   EXPECT_EQ(recs[5]["updatedAt"], "2024-03-07T10:00:00Z");
   // The malformed row is a warning naming its line (row 5 starts on line 8).
   bool warned = false;
-  for (const auto& w : s.session_warnings) warned = warned || w.find("line 8: quote in unquoted field") != std::string::npos;
-  EXPECT_TRUE(warned) << (s.session_warnings.empty() ? "" : s.session_warnings[0]);
+  for (const auto& w : s.warnings) warned = warned || w.find("line 8: quote in unquoted field") != std::string::npos;
+  EXPECT_TRUE(warned) << (s.warnings.empty() ? "" : s.warnings[0]);
   // Bookmarks: the export id right after create, then the window end.
   ASSERT_GE(s.checkpoints.size(), 2u);
   EXPECT_EQ(s.checkpoints.front()["export"]["id"], export_id);
@@ -660,8 +540,8 @@ TEST(marketo_bulk, leads_export_lifecycle_and_csv_edge_cases) {
 }
 
 TEST(marketo_bulk, activities_export_carries_several_types_and_flattens_attributes) {
-  fake_session s;
-  answer_export(s, "activities", "export_completed_activities.json", "activities_export.csv");
+  auto [server, s] = marketo_fake();
+  answer_export(server, "activities", "export_completed_activities.json", "activities_export.csv");
   harness h;
   const auto types = json::parse(data("activity_types.json"))["result"];
   task_spec t;
@@ -698,7 +578,7 @@ TEST(marketo_bulk, activities_export_carries_several_types_and_flattens_attribut
   EXPECT_EQ(forms[0]["form_fields"], "a=1\r\nb=2");
   EXPECT_EQ(forms[0]["webpage_id"], 5);
   bool warned = false;
-  for (const auto& w : s.session_warnings) warned = warned || w.find("line 5:") != std::string::npos;
+  for (const auto& w : s.warnings) warned = warned || w.find("line 5:") != std::string::npos;
   EXPECT_TRUE(warned);
   EXPECT_EQ(s.checkpoints.back(), (json{{"activityDate", "2022-03-01T00:00:00Z"},
                                         {"keys_at", json::array()},
@@ -708,8 +588,8 @@ TEST(marketo_bulk, activities_export_carries_several_types_and_flattens_attribut
 TEST(marketo_bulk, interrupted_download_resumes_with_a_range_from_the_bookmark) {
   const auto file = data("leads_export.csv");
   // First attempt: the connection drops after 300 bytes; a checkpoint every row.
-  fake_session first;
-  answer_export(first, "leads", "export_completed_leads.json", "leads_export.csv");
+  auto [first_server, first] = marketo_fake();
+  answer_export(first_server, "leads", "export_completed_leads.json", "leads_export.csv");
   first.fail_after_bytes = 300;
   harness h1(1);
   auto st = h1.c->run(leads_task(one_window), first);
@@ -726,8 +606,8 @@ TEST(marketo_bulk, interrupted_download_resumes_with_a_range_from_the_bookmark) 
 
   for (const bool server_ignores_range : {false, true}) {
     SCOPED_TRACE(server_ignores_range ? "server ignores Range" : "server honours Range");
-    fake_session second;
-    answer_export(second, "leads", "export_completed_leads.json", "leads_export.csv");
+    auto [second_server, second] = marketo_fake();
+    answer_export(second_server, "leads", "export_completed_leads.json", "leads_export.csv");
     second.ignore_range = server_ignores_range;
     harness h2(1);
     auto again = h2.c->run(leads_task(one_window, resume), second);
@@ -753,9 +633,9 @@ TEST(marketo_bulk, any_chunk_size_gives_the_same_records) {
   std::vector<json> expected;
   for (std::size_t chunk : {1, 2, 3, 5, 13, 64, 100000}) {
     SCOPED_TRACE(chunk);
-    fake_session s;
+    auto [server, s] = marketo_fake();
     s.chunk_size = chunk;
-    answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
+    answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
     harness h;
     auto st = h.c->run(leads_task(one_window), s);
     ASSERT_TRUE(st) << st.error().describe();  // the checksum held too
@@ -769,9 +649,9 @@ TEST(marketo_bulk, a_download_cut_at_any_byte_resumes_to_the_same_records) {
   const auto size = data("leads_export.csv").size();
   for (std::size_t cut = 1; cut < size; ++cut) {
     SCOPED_TRACE("cut after byte " + std::to_string(cut));
-    fake_session first;
+    auto [first_server, first] = marketo_fake();
     first.chunk_size = 4;
-    answer_export(first, "leads", "export_completed_leads.json", "leads_export.csv");
+    answer_export(first_server, "leads", "export_completed_leads.json", "leads_export.csv");
     first.fail_after_bytes = static_cast<std::int64_t>(cut);
     harness h1(1);
     auto st = h1.c->run(leads_task(one_window), first);
@@ -779,9 +659,9 @@ TEST(marketo_bulk, a_download_cut_at_any_byte_resumes_to_the_same_records) {
     const json resume = first.checkpoints.back();
     std::vector<json> all = first.records_of("leads");
     all.resize(resume["export"].value("rows", std::size_t{0}));
-    fake_session second;
+    auto [second_server, second] = marketo_fake();
     second.chunk_size = 3;
-    answer_export(second, "leads", "export_completed_leads.json", "leads_export.csv");
+    answer_export(second_server, "leads", "export_completed_leads.json", "leads_export.csv");
     harness h2(1);
     auto again = h2.c->run(leads_task(one_window, resume), second);
     ASSERT_TRUE(again) << again.error().describe();
@@ -793,9 +673,9 @@ TEST(marketo_bulk, a_download_cut_at_any_byte_resumes_to_the_same_records) {
 }
 
 TEST(marketo_bulk, falls_back_to_created_at_on_1035) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
-  s.answer("POST /bulk/v1/leads/export/create.json", {{200, "error_1035.json"}, {200, "export_created.json"}});
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
+  server.answer("POST /bulk/v1/leads/export/create.json", {{200, "error_1035.json"}, {200, "export_created.json"}});
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_TRUE(st) << st.error().describe();
@@ -807,13 +687,13 @@ TEST(marketo_bulk, falls_back_to_created_at_on_1035) {
   EXPECT_EQ(second["filter"]["createdAt"]["startAt"], "2024-02-29T23:59:59Z");
   EXPECT_EQ(s.checkpoints.back()["filter"], "createdAt");
   bool warned = false;
-  for (const auto& w : s.session_warnings) warned = warned || w.find("1035") != std::string::npos;
+  for (const auto& w : s.warnings) warned = warned || w.find("1035") != std::string::npos;
   EXPECT_TRUE(warned);
 }
 
 TEST(marketo_bulk, windows_by_created_at_place_rows_by_it_without_selecting_it) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
   harness h;
   const auto all = marketo::leads_stream(json::parse(data("leads_describe.json"))).schema["properties"];
   task_spec t = leads_task(json::array({json::array({"2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z"})}));
@@ -848,8 +728,8 @@ TEST(marketo_bulk, create_errors_end_the_task_with_the_right_kind) {
                                         {"error_607.json", error_kind::quota_exhausted, -1},
                                         {"error_1003.json", error_kind::fatal, -1}}) {
     SCOPED_TRACE(r.file);
-    fake_session s;
-    s.answer("POST /bulk/v1/leads/export/create.json", {{200, r.file}});
+    auto [server, s] = marketo_fake();
+    server.answer("POST /bulk/v1/leads/export/create.json", {{200, r.file}});
     harness h;
     auto st = h.c->run(leads_task(one_window), s);
     ASSERT_FALSE(st);
@@ -859,8 +739,8 @@ TEST(marketo_bulk, create_errors_end_the_task_with_the_right_kind) {
 }
 
 TEST(marketo_bulk, a_failed_export_is_forgotten_so_the_retry_creates_a_new_one) {
-  fake_session s;
-  answer_export(s, "leads", "export_failed.json", "leads_export.csv");
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_failed.json", "leads_export.csv");
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_FALSE(st);
@@ -869,8 +749,8 @@ TEST(marketo_bulk, a_failed_export_is_forgotten_so_the_retry_creates_a_new_one) 
 }
 
 TEST(marketo_bulk, checksum_mismatch_restarts_the_window) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_bad_checksum.json", "leads_export.csv");
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_bad_checksum.json", "leads_export.csv");
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_FALSE(st);
@@ -880,9 +760,9 @@ TEST(marketo_bulk, checksum_mismatch_restarts_the_window) {
 }
 
 TEST(marketo_bulk, a_file_gone_404_forgets_the_export) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
-  s.answer("GET " + bulk("leads", "file"), {{404, "leads_export.csv"}});
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
+  server.answer("GET " + bulk("leads", "file"), {{404, "leads_export.csv"}});
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_FALSE(st);
@@ -891,10 +771,10 @@ TEST(marketo_bulk, a_file_gone_404_forgets_the_export) {
 }
 
 TEST(marketo_bulk, a_602_envelope_instead_of_the_file_re_authenticates) {
-  fake_session s;
-  answer_export(s, "leads", "export_completed_leads.json", "leads_export.csv");
-  s.answer("GET " + bulk("leads", "file"), {{200, "error_602.json"}, {200, "leads_export.csv"}});
-  s.answer("GET /identity/oauth/token", {{200, "token.json"}, {200, "token_renewed.json"}});
+  auto [server, s] = marketo_fake();
+  answer_export(server, "leads", "export_completed_leads.json", "leads_export.csv");
+  server.answer("GET " + bulk("leads", "file"), {{200, "error_602.json"}, {200, "leads_export.csv"}});
+  server.answer("GET /identity/oauth/token", {{200, "token.json"}, {200, "token_renewed.json"}});
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_TRUE(st) << st.error().describe();
@@ -905,10 +785,10 @@ TEST(marketo_bulk, a_602_envelope_instead_of_the_file_re_authenticates) {
 }
 
 TEST(marketo_plan, an_export_in_flight_keeps_its_window_when_now_moved) {
-  fake_session s;
-  s.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
-  s.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
-  s.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET /rest/v1/stats/usage.json", {{200, "usage.json"}});
+  server.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  server.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
   s.job_.selection.streams = {"leads"};
   harness h;
   bookmark_map marks;
@@ -924,8 +804,8 @@ TEST(marketo_plan, an_export_in_flight_keeps_its_window_when_now_moved) {
 }
 
 TEST(marketo_bulk, a_bookmarked_export_marketo_no_longer_knows_is_forgotten) {
-  fake_session s;
-  s.answer("GET " + bulk("leads", "status"), {{200, "error_610.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("GET " + bulk("leads", "status"), {{200, "error_610.json"}});
   harness h;
   const json bookmark = {{"updatedAt", "2024-03-01T00:00:00Z"},
                          {"export", {{"id", export_id}, {"offset", 0}}},
@@ -938,13 +818,13 @@ TEST(marketo_bulk, a_bookmarked_export_marketo_no_longer_knows_is_forgotten) {
 }
 
 TEST(marketo_bulk, the_next_window_is_queued_before_the_current_file_downloads) {
-  fake_session s;
+  auto [server, s] = marketo_fake();
   // Both windows' jobs answer with the same recorded id.
-  s.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}, {200, "export_created.json"}});
-  s.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}, {200, "export_queued.json"}});
-  s.answer("GET " + bulk("leads", "status"),
+  server.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}, {200, "export_created.json"}});
+  server.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}, {200, "export_queued.json"}});
+  server.answer("GET " + bulk("leads", "status"),
            {{200, "export_completed_leads.json"}, {200, "export_completed_leads.json"}});
-  s.answer("GET " + bulk("leads", "file"), {{200, "leads_export.csv"}, {200, "leads_export.csv"}});
+  server.answer("GET " + bulk("leads", "file"), {{200, "leads_export.csv"}, {200, "leads_export.csv"}});
   harness h;
   const json two = json::array({json::array({"2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"}),
                                 json::array({"2024-03-01T00:00:00Z", "2024-03-31T00:00:00Z"})});
@@ -969,8 +849,8 @@ TEST(marketo_bulk, the_next_window_is_queued_before_the_current_file_downloads) 
 }
 
 TEST(marketo_bulk, a_job_queued_ahead_for_a_window_no_longer_planned_is_cancelled) {
-  fake_session s;
-  s.answer("POST " + bulk("leads", "cancel"), {{200, "export_queued.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("POST " + bulk("leads", "cancel"), {{200, "export_queued.json"}});
   harness h;
   const json bookmark = {{"updatedAt", "2024-03-31T00:00:00Z"},
                          {"next", {{"window", {"2024-03-31T00:00:00Z", "2024-04-02T00:00:00Z"}}, {"id", export_id}}}};
@@ -980,10 +860,10 @@ TEST(marketo_bulk, a_job_queued_ahead_for_a_window_no_longer_planned_is_cancelle
 }
 
 TEST(marketo_bulk, an_empty_window_costs_no_file_call) {
-  fake_session s;
-  s.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}});
-  s.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}});
-  s.answer("GET " + bulk("leads", "status"), {{200, "export_completed_empty.json"}});
+  auto [server, s] = marketo_fake();
+  server.answer("POST /bulk/v1/leads/export/create.json", {{200, "export_created.json"}});
+  server.answer("POST " + bulk("leads", "enqueue"), {{200, "export_queued.json"}});
+  server.answer("GET " + bulk("leads", "status"), {{200, "export_completed_empty.json"}});
   harness h;
   auto st = h.c->run(leads_task(one_window), s);
   ASSERT_TRUE(st) << st.error().describe();
@@ -993,7 +873,7 @@ TEST(marketo_bulk, an_empty_window_costs_no_file_call) {
 }
 
 TEST(marketo_bulk, finished_windows_are_skipped) {
-  fake_session s;
+  auto [server, s] = marketo_fake();
   harness h;
   auto st = h.c->run(leads_task(one_window, {{"updatedAt", "2024-03-31T00:00:00Z"}}), s);
   ASSERT_TRUE(st);

@@ -6,16 +6,14 @@
 
 #include "sinks/connect_json.hpp"
 
-#include "connectors/core/session.hpp"
 #include "connectors/registry.hpp"
+#include "tests/support/fake_session.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <climits>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace quarry::sinks::connect {
 namespace {
@@ -688,49 +686,13 @@ TEST(connect_json_nested, escapes_round_trip) {
 // ------------------------------------------------ every connector's streams
 
 // Discovery without a network: canned Marketo answers, errors otherwise.
-class offline_session final : public connectors::session {
- public:
-  offline_session() {
-    job_.job = "job";
-    job_.account = "acct";
-    job_.endpoint = "http://127.0.0.1:9/";
-    job_.start_date = "2024-01-01T00:00:00Z";
-    job_.credentials = {{"client_id", "id"}, {"client_secret", "secret"}};
-    job_.settings = json::object();
-  }
-  const connectors::job_context& job() const override { return job_; }
-  result<http::response> call(const http::request& req,
-                                          const http::classifier&) override {
-    for (const auto& [path, file] : {std::pair{"/identity/oauth/token", "token.json"},
-                                     std::pair{"/rest/v1/leads/describe.json", "leads_describe.json"},
-                                     std::pair{"/rest/v1/activities/types.json", "activity_types.json"}}) {
-      if (req.url.find(path) == std::string::npos) continue;
-      std::ifstream in(std::string{MARKETO_TEST_DATA} + "/" + file);
-      std::ostringstream body;
-      body << in.rdbuf();
-      http::response res;
-      res.status = 200;
-      res.body = body.str();
-      return res;
-    }
-    return make_error(error_kind::fatal, "offline: " + req.url);
-  }
-  result<http::response> download(const http::request& req,
-                                              const std::function<bool(std::string_view)>&,
-                                              const http::classifier& extra) override {
-    return call(req, extra);
-  }
-  status emit(std::string_view, const json&) override { return {}; }
-  status checkpoint(const json&) override { return {}; }
-  void spawn(connectors::task_spec) override {}
-  void declare(const connectors::stream_descriptor&) override {}
-  void warn(std::string_view) override {}
-  void report_usage(std::int64_t) override {}
-  bool cancelled() const override { return false; }
-
- private:
-  connectors::job_context job_;
-};
+quarry::testing::fake_session offline_session() {
+  quarry::testing::canned_files marketo(MARKETO_TEST_DATA);
+  marketo.answer("GET /identity/oauth/token", {{200, "token.json"}});
+  marketo.answer("GET /rest/v1/leads/describe.json", {{200, "leads_describe.json"}});
+  marketo.answer("GET /rest/v1/activities/types.json", {{200, "activity_types.json"}});
+  return {quarry::testing::offline_job("", {{"client_id", "id"}, {"client_secret", "secret"}}), marketo};
+}
 
 // A value of the JSON Schema `property` that fits it.
 json sample(const json& property) {
@@ -780,7 +742,7 @@ TEST(connect_json_streams, every_discoverable_stream_maps_and_round_trips) {
   for (const auto& source : connectors::sources()) {
     auto c = connectors::make_connector(source);
     ASSERT_TRUE(c) << source;
-    offline_session s;
+    auto s = offline_session();
     auto found = c->discover(s);
     if (!found) continue;  // needs the network beyond the canned answers
     sources.insert(source);
