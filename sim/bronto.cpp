@@ -387,6 +387,56 @@ std::string hostile_body(const std::string& kind, const std::string& operation) 
          "<return><name>&xxe;</name></return>" + end;
 }
 
+// A reply: <ns2:{operation}Response> filled by `fill`.
+void respond(response& res, const std::string& operation, const std::function<void(pugi::xml_node)>& fill) {
+  soap_reply reply;
+  auto r = reply.body().append_child(("ns2:" + operation + "Response").c_str());
+  r.append_attribute("xmlns:ns2") = api_ns;
+  fill(r);
+  reply.send(res);
+}
+
+time_range range_of(const how& h, pugi::xml_node filter) {
+  time_range r{{}, {}, h.since_exclusive, h.until_inclusive};
+  if (const auto start = child_text(filter, "start"); !start.empty()) r.from_us = instant_us(start, "filter.start");
+  if (const auto end = child_text(filter, "end"); !end.empty()) r.until_us = instant_us(end, "filter.end");
+  return r;
+}
+
+// The first activity index in [0, count) for which `past` holds (it holds
+// from some index on: createdDate order).
+template <class Past>
+std::int64_t first_where(const bronto_data& data, activity_direction d, const Past& past) {
+  std::int64_t lo = 0, hi = data.activity_count(d);
+  while (lo < hi) {
+    const auto mid = lo + (hi - lo) / 2;
+    if (past(mid)) hi = mid; else lo = mid + 1;
+  }
+  return lo;
+}
+
+// Every third activity of a direction turns up 5 minutes late under
+// activity_visibility=delayed.
+bool visible(const bronto_data& data, const how& h, activity_direction d, std::int64_t index, std::int64_t now_ms) {
+  return !h.delayed || data.activity_identity(d, index) % 3 != 0 ||
+         data.activity_created(d, index) + visibility_delay_ms <= now_ms;
+}
+
+// A control call's JSON body: an object, or std::invalid_argument.
+json body_of(const request& req) {
+  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+  return body;
+}
+
+std::int64_t count_in(const json& body, const char* name) {
+  if (!body.contains(name)) return 0;
+  const auto& v = body[name];
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+    throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+  return std::min<std::int64_t>(v.get<std::int64_t>(), 10'000'000);
+}
+
 } // namespace
 
 struct bronto_simulator::state {
@@ -509,407 +559,410 @@ void bronto_simulator::wait_if_held(const std::string& operation) {
   state_->released.wait(lock, [&] { return !state_->held.holding; });
 }
 
+// One read operation being answered: the readings, the session, its
+// request element and the reply element its rows go into.
+struct bronto_simulator::read_call {
+  const how& h;
+  std::string operation;
+  std::string session_id;
+  pugi::xml_node op;
+  pugi::xml_node out;
+};
+
+// ---------------------------------------------------------------------------
+// The route table.
+
 void bronto_simulator::add_routes() {
-  using dir = activity_direction;
-
-  auto respond = [](response& res, const std::string& operation,
-                    const std::function<void(pugi::xml_node)>& fill) {
-    soap_reply reply;
-    auto r = reply.body().append_child(("ns2:" + operation + "Response").c_str());
-    r.append_attribute("xmlns:ns2") = api_ns;
-    fill(r);
-    reply.send(res);
+  const auto route = [this](void (bronto_simulator::*r)(const request&, response&)) -> server::handler {
+    return [this, r](const request& req, response& res) { (this->*r)(req, res); };
   };
-
-  auto read_contacts = [this](const how& h, pugi::xml_node op, pugi::xml_node out) {
-    const auto filter = contact_filter::read(child_named(op, "filter"));
-    contact_parts parts;
-    parts.lists = flag(op, "includeLists");
-    parts.segments = flag(op, "includeSegments");
-    parts.sms_keywords = flag(op, "includeSMSKeywords");
-    parts.geoip = flag(op, "includeGeoIPData");
-    parts.technology = flag(op, "includeTechnologyData");
-    parts.rfm = flag(op, "includeRFMData");
-    parts.engagement = flag(op, "includeEngagementData");
-    for (auto f : op.children())
-      if (local_name(f) == "fields" && *f.text().get()) parts.field_ids.emplace_back(f.text().get());
-    const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
-    // (modified, index) of every match, in the reading's order.
-    std::vector<std::pair<std::int64_t, std::int64_t>> matched;
-    for (std::int64_t i = 0; i < data_->contact_count(); ++i) {
-      const auto modified = h.stored(data_->contact_modified(i));
-      if (filter.matches(h.stored(data_->contact_created(i)), modified, h.day_operators))
-        matched.emplace_back(h.by_modified ? modified : 0, i);
-      if (!h.by_modified && static_cast<std::int64_t>(matched.size()) >= skip + size) break;
-    }
-    if (h.by_modified) std::sort(matched.begin(), matched.end());
-    for (auto k = skip; k < static_cast<std::int64_t>(matched.size()) && k < skip + size; ++k)
-      append_record(out.append_child("return"), data_->contact(matched[static_cast<std::size_t>(k)].second, parts), h);
-  };
-
-  auto read_fields = [this](const how& h, pugi::xml_node op, pugi::xml_node out) {
-    const auto& fields = bronto_data::custom_fields();
-    const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
-    for (auto i = skip; i < static_cast<std::int64_t>(fields.size()) && i < skip + size; ++i) {
-      const auto& f = fields[static_cast<std::size_t>(i)];
-      auto r = out.append_child("return");
-      add_leaf(r, "id", f.id);
-      add_leaf(r, "name", f.name);
-      add_leaf(r, "label", f.label);
-      add_leaf(r, "type", f.type);
-      add_leaf(r, "visibility", "private");
-    }
-  };
-
-  auto read_lists = [this](const how& h, pugi::xml_node op, pugi::xml_node out) {
-    const auto page = page_number(op);
-    std::int64_t size = max_page;
-    if (const auto text = child_text(op, "pageSize"); !text.empty()) {
-      const auto n = parse_int(text);
-      if (!n) fail(106, "Unable to verify parameter: pageSize");
-      if (*n < 10) fail(115, "Page size is lower than the minimum allowed limit of 10");
-      size = std::min(*n, max_page);
-    }
-    const auto [skip, count] = page_slice(page, std::min(size, options_.page_size), h.ragged);
-    for (auto i = skip; i < options_.data.lists && i < skip + count; ++i)
-      append_record(out.append_child("return"), data_->list(static_cast<int>(i)), h);
-  };
-
-  auto range_of = [](const how& h, pugi::xml_node filter) {
-    time_range r{{}, {}, h.since_exclusive, h.until_inclusive};
-    if (const auto start = child_text(filter, "start"); !start.empty()) r.from_us = instant_us(start, "filter.start");
-    if (const auto end = child_text(filter, "end"); !end.empty()) r.until_us = instant_us(end, "filter.end");
-    return r;
-  };
-
-  auto read_unsubscribes = [this, range_of](const how& h, pugi::xml_node op, pugi::xml_node out) {
-    const auto range = range_of(h, child_named(op, "filter"));
-    const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
-    std::int64_t matched = 0;
-    const auto total = data_->unsubscribe_count();
-    for (std::int64_t i = 0; i < total && matched < skip + size; ++i) {
-      const auto t = h.stored(data_->unsubscribe_created(i));
-      if (!range.after_start(t) || !range.before_end(t)) continue;
-      if (matched++ >= skip) append_record(out.append_child("return"), data_->unsubscribe(i), h);
-    }
-  };
-
-  // The first activity index in [0, count) for which `past` holds (it holds
-  // from some index on: createdDate order).
-  auto first_where = [this](dir d, const auto& past) {
-    std::int64_t lo = 0, hi = data_->activity_count(d);
-    while (lo < hi) {
-      const auto mid = lo + (hi - lo) / 2;
-      if (past(mid)) hi = mid; else lo = mid + 1;
-    }
-    return lo;
-  };
-
-  // Every third activity of a direction turns up 5 minutes late under
-  // activity_visibility=delayed.
-  auto visible = [this](const how& h, dir d, std::int64_t index, std::int64_t now_ms) {
-    return !h.delayed || data_->activity_identity(d, index) % 3 != 0 ||
-           data_->activity_created(d, index) + visibility_delay_ms <= now_ms;
-  };
-
-  // readRecent*Activities: FIRST opens a read, NEXT pages on.
-  auto read_activities = [this, range_of, first_where, visible](const how& h, dir d, const std::string& operation,
-                                                                const std::string& session_id, pugi::xml_node op,
-                                                                pugi::xml_node out) {
-    const auto filter = child_named(op, "filter");
-    const auto direction = child_text(filter, "readDirection");
-    const auto size_text = child_text(filter, "size");
-    if (size_text.empty()) fail(110, "Required fields are missing: size");
-    const auto size = parse_int(size_text);
-    if (!size) fail(106, "Unable to verify parameter: size");
-    if (*size < 1000) fail(115, "Page size is lower than the minimum allowed limit of 1000");
-    const auto now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(server_.clock().now().time_since_epoch()).count();
-    auto slot = [&]() -> state::cursor& {  // under state_->mu
-      return h.cursor_per_token ? state_->token_reads[operation] : state_->sessions[session_id].reads[operation];
-    };
-    state::cursor c;
-    if (direction == "NEXT") {
-      std::lock_guard lock(state_->mu);
-      auto& reads = h.cursor_per_token ? state_->token_reads : state_->sessions[session_id].reads;
-      auto it = reads.find(operation);
-      if (it == reads.end())
-        fail(107, "There was an error in your soap request. Please examine the request and try "
-                  "again. (readDirection NEXT without a FIRST read)");
-      if (it->second.done()) {
-        if (h.empty_at_end) return;
-        fail(116, "End of result set.");
-      }
-      c = it->second;
-    } else if (direction.empty() || direction == "FIRST") {
-      if (child_text(filter, "start").empty()) fail(110, "Required fields are missing: start");
-      auto range = range_of(h, filter);
-      const auto horizon_us = (now_ms - options_.horizon_days * day_ms) * 1000;
-      range.from_us = std::max(*range.from_us, horizon_us);
-      if (!range.until_us) {
-        range.until_us = now_ms * 1000;
-        range.until_inclusive = true;
-      }
-      c.lo = first_where(d, [&](std::int64_t i) { return range.after_start(h.stored(data_->activity_created(d, i))); });
-      c.hi = std::max(c.lo, first_where(d, [&](std::int64_t i) {
-                        return !range.before_end(h.stored(data_->activity_created(d, i)));
-                      }));
-      c.descending = h.descending;
-      c.pos = c.descending ? c.hi : c.lo;
-      c.as_of_ms = now_ms;
-      for (auto t : filter.children())
-        if (local_name(t) == "types") c.types.emplace_back(t.text().get());
-    } else {
-      fail(106, "Unable to verify parameter: readDirection");
-    }
-    c.size = std::min({*size, max_page, options_.activity_page_size});
-    std::int64_t written = 0;
-    while (!c.done() && written < c.size) {
-      const auto i = c.descending ? --c.pos : c.pos++;
-      if (!visible(h, d, i, c.as_of_ms)) continue;
-      auto r = data_->activity(d, i);
-      if (!c.types.empty() &&
-          std::find(c.types.begin(), c.types.end(), field_text(r, "activityType")) == c.types.end())
-        continue;
-      append_record(out.append_child("return"), r, h);
-      ++written;
-    }
-    std::lock_guard lock(state_->mu);
-    slot() = c;
-  };
-
-  // The session a call names: touched, or fault 103.
-  auto use_session = [this](const soap_call& call) {
-    const auto id = child_text(child_named(call.header, "sessionHeader"), "sessionId");
-    const auto now = server_.clock().now_unix_seconds();
-    std::lock_guard lock(state_->mu);
-    auto it = state_->sessions.find(id);
-    if (it != state_->sessions.end() && now - it->second.last_used >= options_.session_idle_s)
-      it->second.expired = true;
-    if (it == state_->sessions.end() || it->second.expired) {
-      ++state_->answered_103;
-      fail(103, "Your session is invalid. Please log in again.");
-    }
-    it->second.last_used = now;
-    return id;
-  };
-
-  auto login = [this](pugi::xml_node op) {
-    const auto token = child_text(op, "apiToken");
-    std::lock_guard lock(state_->mu);
-    if (token != options_.api_token) {
-      ++state_->answered_102;
-      fail(102, "Authentication failed for token: " + token);
-    }
-    ++state_->logins;
-    char id[48];
-    const auto n = ++state_->session_seq;
-    std::snprintf(id, sizeof id, "%08llx-5e55-4d0e-b0a7-%012llx",
-                  static_cast<unsigned long long>(n * 2654435761ULL & 0xffffffffULL),
-                  static_cast<unsigned long long>(n));
-    state_->sessions[id] = {server_.clock().now_unix_seconds(), false, {}};
-    return std::string{id};
-  };
-
-  // After an answered call: a pending /_sim/expire_sessions may fire.
-  auto after_call = [this](const std::string& operation) {
-    std::lock_guard lock(state_->mu);
-    auto it = state_->expire_after.find(operation);
-    if (it != state_->expire_after.end() && --it->second <= 0) {
-      state_->expire_all();
-      state_->expire_after.erase(it);
-    }
-  };
-
-  // A pending hostile answer for `operation`: its kind, counted down.
-  auto take_xml_fault = [this](const std::string& operation) -> std::string {
-    std::lock_guard lock(state_->mu);
-    auto it = state_->xml_faults.find(operation);
-    if (it == state_->xml_faults.end()) return {};
-    auto kind = it->second.kind;
-    if (--it->second.count <= 0) state_->xml_faults.erase(it);
-    return kind;
-  };
-
-  server_.add_api_route("POST", "/v4", [=, this](const request& req, response& res) {
-    res.headers.emplace_back("Date", http_date(server_.clock().now_unix_seconds()));
-    std::string why;
-    auto call = parse_soap_call(req.body, why);
-    if (!call) {
-      send_soap_fault(res, "soap:Client",
-                      "107: There was an error in your soap request. Please examine the request and "
-                      "try again. (" + why + ")");
-      return;
-    }
-    const std::string operation{local_name(call->operation)};
-    wait_if_held(operation);
-    const auto hostile = take_xml_fault(operation);
-    if (!hostile.empty() && hostile != "truncated") {
-      res.status = 200;
-      res.content_type = "text/xml; charset=utf-8";
-      res.body = hostile_body(hostile, operation);
-      return;
-    }
-    const auto h = how::of(server_);
-    try {
-      if (operation == "login") {
-        const auto id = login(call->operation);
-        respond(res, operation, [&](pugi::xml_node r) { add_leaf(r, "return", id); });
-      } else {
-        const auto session_id = use_session(*call);
-        const auto op = call->operation;
-        if (operation == "readContacts") {
-          respond(res, operation, [&](pugi::xml_node r) { read_contacts(h, op, r); });
-        } else if (operation == "readFields") {
-          respond(res, operation, [&](pugi::xml_node r) { read_fields(h, op, r); });
-        } else if (operation == "readLists") {
-          respond(res, operation, [&](pugi::xml_node r) { read_lists(h, op, r); });
-        } else if (operation == "readUnsubscribes") {
-          respond(res, operation, [&](pugi::xml_node r) { read_unsubscribes(h, op, r); });
-        } else if (operation == "readRecentInboundActivities" ||
-                   operation == "readRecentOutboundActivities") {
-          const auto d = operation == "readRecentInboundActivities" ? dir::inbound : dir::outbound;
-          respond(res, operation, [&](pugi::xml_node r) { read_activities(h, d, operation, session_id, op, r); });
-        } else {
-          send_soap_fault(res, "soap:Client",
-                          "Cannot find dispatch method for {" + std::string{api_ns} + "}" + operation);
-        }
-      }
-    } catch (const api_fault& f) {
-      send_api_fault(res, f);
-    }
-    after_call(operation);
-    if (hostile == "truncated") res.body.resize(res.body.size() / 2);
-  });
-
-  server_.add_control_route("GET", "/v4", [this](const request& req, response& res) {
-    if (!req.query.contains("wsdl")) {
-      res.json(404, R"({"error":"not_found"})");
-      return;
-    }
-    res.status = 200;
-    res.content_type = "text/xml; charset=utf-8";
-    res.body = bronto_wsdl(endpoint());
-  });
-
+  server_.add_api_route("POST", "/v4", route(&bronto_simulator::answer_soap));
+  server_.add_control_route("GET", "/v4", route(&bronto_simulator::wsdl));
   server_.set_fault_handler([](const request&, response& res) {
     send_api_fault(res, {101, "There was an unknown API error. Please try your request again shortly."});
   });
+  // Control (uncounted).
+  server_.add_control_route("POST", "/_sim/mutate", route(&bronto_simulator::sim_mutate));
+  server_.add_control_route("GET", "/_sim/dataset/{stream}", route(&bronto_simulator::sim_dataset));
+  server_.add_control_route("POST", "/_sim/xml_faults", route(&bronto_simulator::sim_xml_faults));
+  server_.add_control_route("POST", "/_sim/expire_sessions", route(&bronto_simulator::sim_expire_sessions));
+  server_.add_control_route("GET", "/_sim/sessions", route(&bronto_simulator::sim_sessions));
+}
 
-  // ---- control ----
-  auto body_of = [](const request& req) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    return body;
-  };
-  auto count_in = [](const json& body, const char* name) -> std::int64_t {
-    if (!body.contains(name)) return 0;
-    const auto& v = body[name];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-    return std::min<std::int64_t>(v.get<std::int64_t>(), 10'000'000);
-  };
-
-  server_.add_control_route("POST", "/_sim/mutate", [=, this](const request& req, response& res) {
-    const auto body = body_of(req);
-    std::int64_t at_ms = 0;
-    if (body.contains("at")) {
-      const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
-      if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
-      at_ms = floor_div(*us, 1000);
-    }
-    const auto done = mutate({count_in(body, "touch_contacts"), count_in(body, "add_unsubscribes"),
-                              count_in(body, "add_inbound"), count_in(body, "add_outbound"),
-                              body.contains("first_contact") ? count_in(body, "first_contact") : -1},
-                             at_ms);
-    res.json(200, json{{"touched_contacts", done.touched_contacts},
-                       {"added_unsubscribes", done.added_unsubscribes},
-                       {"added_inbound", done.added_inbound},
-                       {"added_outbound", done.added_outbound}}
-                      .dump());
-  });
-
-  server_.add_control_route("GET", "/_sim/dataset/{stream}", [=, this](const request& req, response& res) {
-    const auto& stream = req.path_param("stream");
-    const auto h = how::of(server_);
-    json out = json::array();
-    if (stream == "contact") {
-      const auto parts = contact_parts::all();
-      for (std::int64_t i = 0; i < data_->contact_count(); ++i)
-        out.push_back(record_json(data_->contact(i, parts), h, {"listIds", "segmentIds", "fields", "SMSKeywordIDs"}));
-    } else if (stream == "list") {
-      for (int i = 0; i < options_.data.lists; ++i) out.push_back(record_json(data_->list(i), h));
-    } else if (stream == "unsubscribe") {
-      for (std::int64_t i = 0; i < data_->unsubscribe_count(); ++i)
-        out.push_back(record_json(data_->unsubscribe(i), h));
-    } else if (stream == "inbound_activity" || stream == "outbound_activity") {
-      const auto d = stream == "inbound_activity" ? dir::inbound : dir::outbound;
-      const auto now_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(server_.clock().now().time_since_epoch()).count();
-      const auto horizon = now_ms - options_.horizon_days * day_ms;
-      for (auto i = data_->first_activity_at(d, horizon); i < data_->activity_count(d); ++i) {
-        if (!visible(h, d, i, now_ms)) continue;
-        const auto r = data_->activity(d, i);
-        auto j = record_json(r, h);
-        // The connector's two ids, from the values it emits.
-        std::string tap_id, event;
-        for (const char* name : {"createdDate", "activityType", "contactId", "listId", "segmentId", "keywordId", "messageId"}) {
-          if (!j.contains(name)) continue;
-          if (!tap_id.empty()) tap_id += '|';
-          tap_id += j[name].get<std::string>();
-        }
-        for (const auto& f : r) event += f.name + "=" + j[f.name].get<std::string>() + "\n";
-        j["id"] = md5_hex(tap_id);
-        j["event_id"] = md5_hex(event);
-        out.push_back(std::move(j));
+// POST /v4: one SOAP call, dispatched by its operation.
+void bronto_simulator::answer_soap(const request& req, response& res) {
+  using read = void (bronto_simulator::*)(const read_call&);
+  static const std::map<std::string, read, std::less<>> reads{
+      {"readContacts", &bronto_simulator::read_contacts},
+      {"readFields", &bronto_simulator::read_fields},
+      {"readLists", &bronto_simulator::read_lists},
+      {"readUnsubscribes", &bronto_simulator::read_unsubscribes},
+      {"readRecentInboundActivities", &bronto_simulator::read_activities},
+      {"readRecentOutboundActivities", &bronto_simulator::read_activities}};
+  res.headers.emplace_back("Date", http_date(server_.clock().now_unix_seconds()));
+  std::string why;
+  auto call = parse_soap_call(req.body, why);
+  if (!call) {
+    send_soap_fault(res, "soap:Client",
+                    "107: There was an error in your soap request. Please examine the request and "
+                    "try again. (" + why + ")");
+    return;
+  }
+  const std::string operation{local_name(call->operation)};
+  wait_if_held(operation);
+  const auto hostile = take_xml_fault(operation);
+  if (!hostile.empty() && hostile != "truncated") {
+    res.status = 200;
+    res.content_type = "text/xml; charset=utf-8";
+    res.body = hostile_body(hostile, operation);
+    return;
+  }
+  const auto h = how::of(server_);
+  try {
+    if (operation == "login") {
+      const auto id = login(*call);
+      respond(res, operation, [&](pugi::xml_node r) { add_leaf(r, "return", id); });
+    } else {
+      const auto session_id = use_session(*call);
+      if (const auto it = reads.find(operation); it != reads.end()) {
+        respond(res, operation, [&](pugi::xml_node r) {
+          (this->*it->second)(read_call{h, operation, session_id, call->operation, r});
+        });
+      } else {
+        send_soap_fault(res, "soap:Client",
+                        "Cannot find dispatch method for {" + std::string{api_ns} + "}" + operation);
       }
-    } else {
-      res.json(404, R"({"error":"not_found"})");
-      return;
     }
-    res.json(200, out.dump());
-  });
+  } catch (const api_fault& f) {
+    send_api_fault(res, f);
+  }
+  after_call(operation);
+  if (hostile == "truncated") res.body.resize(res.body.size() / 2);
+}
 
-  server_.add_control_route("POST", "/_sim/xml_faults", [=, this](const request& req, response& res) {
-    const auto body = body_of(req);
+// GET /v4?wsdl
+void bronto_simulator::wsdl(const request& req, response& res) {
+  if (!req.query.contains("wsdl")) {
+    res.json(404, R"({"error":"not_found"})");
+    return;
+  }
+  res.status = 200;
+  res.content_type = "text/xml; charset=utf-8";
+  res.body = bronto_wsdl(endpoint());
+}
+
+// ---------------------------------------------------------------------------
+// Sessions.
+
+// The session a call names: touched, or fault 103.
+std::string bronto_simulator::use_session(const soap_call& call) {
+  const auto id = child_text(child_named(call.header, "sessionHeader"), "sessionId");
+  const auto now = server_.clock().now_unix_seconds();
+  std::lock_guard lock(state_->mu);
+  auto it = state_->sessions.find(id);
+  if (it != state_->sessions.end() && now - it->second.last_used >= options_.session_idle_s)
+    it->second.expired = true;
+  if (it == state_->sessions.end() || it->second.expired) {
+    ++state_->answered_103;
+    fail(103, "Your session is invalid. Please log in again.");
+  }
+  it->second.last_used = now;
+  return id;
+}
+
+// login: a new session, or fault 102.
+std::string bronto_simulator::login(const soap_call& call) {
+  const auto token = child_text(call.operation, "apiToken");
+  std::lock_guard lock(state_->mu);
+  if (token != options_.api_token) {
+    ++state_->answered_102;
+    fail(102, "Authentication failed for token: " + token);
+  }
+  ++state_->logins;
+  char id[48];
+  const auto n = ++state_->session_seq;
+  std::snprintf(id, sizeof id, "%08llx-5e55-4d0e-b0a7-%012llx",
+                static_cast<unsigned long long>(n * 2654435761ULL & 0xffffffffULL),
+                static_cast<unsigned long long>(n));
+  state_->sessions[id] = {server_.clock().now_unix_seconds(), false, {}};
+  return std::string{id};
+}
+
+// After an answered call: a pending /_sim/expire_sessions may fire.
+void bronto_simulator::after_call(const std::string& operation) {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->expire_after.find(operation);
+  if (it != state_->expire_after.end() && --it->second <= 0) {
+    state_->expire_all();
+    state_->expire_after.erase(it);
+  }
+}
+
+// A pending hostile answer for `operation`: its kind, counted down.
+std::string bronto_simulator::take_xml_fault(const std::string& operation) {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->xml_faults.find(operation);
+  if (it == state_->xml_faults.end()) return {};
+  auto kind = it->second.kind;
+  if (--it->second.count <= 0) state_->xml_faults.erase(it);
+  return kind;
+}
+
+// ---------------------------------------------------------------------------
+// Read operations.
+
+void bronto_simulator::read_contacts(const read_call& call) {
+  const auto& h = call.h;
+  const auto op = call.op;
+  auto out = call.out;
+  const auto filter = contact_filter::read(child_named(op, "filter"));
+  contact_parts parts;
+  parts.lists = flag(op, "includeLists");
+  parts.segments = flag(op, "includeSegments");
+  parts.sms_keywords = flag(op, "includeSMSKeywords");
+  parts.geoip = flag(op, "includeGeoIPData");
+  parts.technology = flag(op, "includeTechnologyData");
+  parts.rfm = flag(op, "includeRFMData");
+  parts.engagement = flag(op, "includeEngagementData");
+  for (auto f : op.children())
+    if (local_name(f) == "fields" && *f.text().get()) parts.field_ids.emplace_back(f.text().get());
+  const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
+  // (modified, index) of every match, in the reading's order.
+  std::vector<std::pair<std::int64_t, std::int64_t>> matched;
+  for (std::int64_t i = 0; i < data_->contact_count(); ++i) {
+    const auto modified = h.stored(data_->contact_modified(i));
+    if (filter.matches(h.stored(data_->contact_created(i)), modified, h.day_operators))
+      matched.emplace_back(h.by_modified ? modified : 0, i);
+    if (!h.by_modified && static_cast<std::int64_t>(matched.size()) >= skip + size) break;
+  }
+  if (h.by_modified) std::sort(matched.begin(), matched.end());
+  for (auto k = skip; k < static_cast<std::int64_t>(matched.size()) && k < skip + size; ++k)
+    append_record(out.append_child("return"), data_->contact(matched[static_cast<std::size_t>(k)].second, parts), h);
+}
+
+void bronto_simulator::read_fields(const read_call& call) {
+  const auto& h = call.h;
+  const auto op = call.op;
+  auto out = call.out;
+  const auto& fields = bronto_data::custom_fields();
+  const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
+  for (auto i = skip; i < static_cast<std::int64_t>(fields.size()) && i < skip + size; ++i) {
+    const auto& f = fields[static_cast<std::size_t>(i)];
+    auto r = out.append_child("return");
+    add_leaf(r, "id", f.id);
+    add_leaf(r, "name", f.name);
+    add_leaf(r, "label", f.label);
+    add_leaf(r, "type", f.type);
+    add_leaf(r, "visibility", "private");
+  }
+}
+
+void bronto_simulator::read_lists(const read_call& call) {
+  const auto& h = call.h;
+  const auto op = call.op;
+  auto out = call.out;
+  const auto page = page_number(op);
+  std::int64_t size = max_page;
+  if (const auto text = child_text(op, "pageSize"); !text.empty()) {
+    const auto n = parse_int(text);
+    if (!n) fail(106, "Unable to verify parameter: pageSize");
+    if (*n < 10) fail(115, "Page size is lower than the minimum allowed limit of 10");
+    size = std::min(*n, max_page);
+  }
+  const auto [skip, count] = page_slice(page, std::min(size, options_.page_size), h.ragged);
+  for (auto i = skip; i < options_.data.lists && i < skip + count; ++i)
+    append_record(out.append_child("return"), data_->list(static_cast<int>(i)), h);
+}
+
+void bronto_simulator::read_unsubscribes(const read_call& call) {
+  const auto& h = call.h;
+  const auto op = call.op;
+  auto out = call.out;
+  const auto range = range_of(h, child_named(op, "filter"));
+  const auto [skip, size] = page_slice(page_number(op), std::min(options_.page_size, max_page), h.ragged);
+  std::int64_t matched = 0;
+  const auto total = data_->unsubscribe_count();
+  for (std::int64_t i = 0; i < total && matched < skip + size; ++i) {
+    const auto t = h.stored(data_->unsubscribe_created(i));
+    if (!range.after_start(t) || !range.before_end(t)) continue;
+    if (matched++ >= skip) append_record(out.append_child("return"), data_->unsubscribe(i), h);
+  }
+}
+
+// readRecent{Inbound,Outbound}Activities: FIRST opens a read, NEXT pages on.
+void bronto_simulator::read_activities(const read_call& call) {
+  using dir = activity_direction;
+  const auto& h = call.h;
+  const auto& operation = call.operation;
+  const auto& session_id = call.session_id;
+  const auto op = call.op;
+  auto out = call.out;
+  const auto d = operation == "readRecentInboundActivities" ? dir::inbound : dir::outbound;
+  const auto filter = child_named(op, "filter");
+  const auto direction = child_text(filter, "readDirection");
+  const auto size_text = child_text(filter, "size");
+  if (size_text.empty()) fail(110, "Required fields are missing: size");
+  const auto size = parse_int(size_text);
+  if (!size) fail(106, "Unable to verify parameter: size");
+  if (*size < 1000) fail(115, "Page size is lower than the minimum allowed limit of 1000");
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(server_.clock().now().time_since_epoch()).count();
+  auto slot = [&]() -> state::cursor& {  // under state_->mu
+    return h.cursor_per_token ? state_->token_reads[operation] : state_->sessions[session_id].reads[operation];
+  };
+  state::cursor c;
+  if (direction == "NEXT") {
+    std::lock_guard lock(state_->mu);
+    auto& reads = h.cursor_per_token ? state_->token_reads : state_->sessions[session_id].reads;
+    auto it = reads.find(operation);
+    if (it == reads.end())
+      fail(107, "There was an error in your soap request. Please examine the request and try "
+                "again. (readDirection NEXT without a FIRST read)");
+    if (it->second.done()) {
+      if (h.empty_at_end) return;
+      fail(116, "End of result set.");
+    }
+    c = it->second;
+  } else if (direction.empty() || direction == "FIRST") {
+    if (child_text(filter, "start").empty()) fail(110, "Required fields are missing: start");
+    auto range = range_of(h, filter);
+    const auto horizon_us = (now_ms - options_.horizon_days * day_ms) * 1000;
+    range.from_us = std::max(*range.from_us, horizon_us);
+    if (!range.until_us) {
+      range.until_us = now_ms * 1000;
+      range.until_inclusive = true;
+    }
+    c.lo = first_where(*data_, d, [&](std::int64_t i) { return range.after_start(h.stored(data_->activity_created(d, i))); });
+    c.hi = std::max(c.lo, first_where(*data_, d, [&](std::int64_t i) {
+                      return !range.before_end(h.stored(data_->activity_created(d, i)));
+                    }));
+    c.descending = h.descending;
+    c.pos = c.descending ? c.hi : c.lo;
+    c.as_of_ms = now_ms;
+    for (auto t : filter.children())
+      if (local_name(t) == "types") c.types.emplace_back(t.text().get());
+  } else {
+    fail(106, "Unable to verify parameter: readDirection");
+  }
+  c.size = std::min({*size, max_page, options_.activity_page_size});
+  std::int64_t written = 0;
+  while (!c.done() && written < c.size) {
+    const auto i = c.descending ? --c.pos : c.pos++;
+    if (!visible(*data_, h, d, i, c.as_of_ms)) continue;
+    auto r = data_->activity(d, i);
+    if (!c.types.empty() &&
+        std::find(c.types.begin(), c.types.end(), field_text(r, "activityType")) == c.types.end())
+      continue;
+    append_record(out.append_child("return"), r, h);
+    ++written;
+  }
+  std::lock_guard lock(state_->mu);
+  slot() = c;
+}
+
+// ---------------------------------------------------------------------------
+// Control.
+
+void bronto_simulator::sim_mutate(const request& req, response& res) {
+  const auto body = body_of(req);
+  std::int64_t at_ms = 0;
+  if (body.contains("at")) {
+    const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
+    if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
+    at_ms = floor_div(*us, 1000);
+  }
+  const auto done = mutate({count_in(body, "touch_contacts"), count_in(body, "add_unsubscribes"),
+                            count_in(body, "add_inbound"), count_in(body, "add_outbound"),
+                            body.contains("first_contact") ? count_in(body, "first_contact") : -1},
+                           at_ms);
+  res.json(200, json{{"touched_contacts", done.touched_contacts},
+                     {"added_unsubscribes", done.added_unsubscribes},
+                     {"added_inbound", done.added_inbound},
+                     {"added_outbound", done.added_outbound}}
+                    .dump());
+}
+
+void bronto_simulator::sim_dataset(const request& req, response& res) {
+  using dir = activity_direction;
+  const auto& stream = req.path_param("stream");
+  const auto h = how::of(server_);
+  json out = json::array();
+  if (stream == "contact") {
+    const auto parts = contact_parts::all();
+    for (std::int64_t i = 0; i < data_->contact_count(); ++i)
+      out.push_back(record_json(data_->contact(i, parts), h, {"listIds", "segmentIds", "fields", "SMSKeywordIDs"}));
+  } else if (stream == "list") {
+    for (int i = 0; i < options_.data.lists; ++i) out.push_back(record_json(data_->list(i), h));
+  } else if (stream == "unsubscribe") {
+    for (std::int64_t i = 0; i < data_->unsubscribe_count(); ++i)
+      out.push_back(record_json(data_->unsubscribe(i), h));
+  } else if (stream == "inbound_activity" || stream == "outbound_activity") {
+    const auto d = stream == "inbound_activity" ? dir::inbound : dir::outbound;
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(server_.clock().now().time_since_epoch()).count();
+    const auto horizon = now_ms - options_.horizon_days * day_ms;
+    for (auto i = data_->first_activity_at(d, horizon); i < data_->activity_count(d); ++i) {
+      if (!visible(*data_, h, d, i, now_ms)) continue;
+      const auto r = data_->activity(d, i);
+      auto j = record_json(r, h);
+      // The connector's two ids, from the values it emits.
+      std::string tap_id, event;
+      for (const char* name : {"createdDate", "activityType", "contactId", "listId", "segmentId", "keywordId", "messageId"}) {
+        if (!j.contains(name)) continue;
+        if (!tap_id.empty()) tap_id += '|';
+        tap_id += j[name].get<std::string>();
+      }
+      for (const auto& f : r) event += f.name + "=" + j[f.name].get<std::string>() + "\n";
+      j["id"] = md5_hex(tap_id);
+      j["event_id"] = md5_hex(event);
+      out.push_back(std::move(j));
+    }
+  } else {
+    res.json(404, R"({"error":"not_found"})");
+    return;
+  }
+  res.json(200, out.dump());
+}
+
+void bronto_simulator::sim_xml_faults(const request& req, response& res) {
+  const auto body = body_of(req);
+  const auto operation = body.value("operation", std::string{});
+  const auto kind = body.value("kind", std::string{});
+  if (operation.empty()) throw std::invalid_argument("operation is required");
+  if (kind != "malformed" && kind != "truncated" && kind != "entity_bomb" && kind != "external_entity" &&
+      kind != "bad_date")
+    throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or bad_date");
+  const auto count = body.contains("count") ? count_in(body, "count") : 1;
+  std::lock_guard lock(state_->mu);
+  state_->xml_faults[operation] = {kind, count};
+  res.json(200, R"({"ok":true})");
+}
+
+void bronto_simulator::sim_expire_sessions(const request& req, response& res) {
+  const auto body = body_of(req);
+  const auto after = count_in(body, "after_calls");
+  std::lock_guard lock(state_->mu);
+  if (after == 0) {
+    state_->expire_all();
+  } else {
     const auto operation = body.value("operation", std::string{});
-    const auto kind = body.value("kind", std::string{});
-    if (operation.empty()) throw std::invalid_argument("operation is required");
-    if (kind != "malformed" && kind != "truncated" && kind != "entity_bomb" && kind != "external_entity" &&
-        kind != "bad_date")
-      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or bad_date");
-    const auto count = body.contains("count") ? count_in(body, "count") : 1;
-    std::lock_guard lock(state_->mu);
-    state_->xml_faults[operation] = {kind, count};
-    res.json(200, R"({"ok":true})");
-  });
+    if (operation.empty()) throw std::invalid_argument("operation is required with after_calls");
+    state_->expire_after[operation] = after;
+  }
+  res.json(200, R"({"ok":true})");
+}
 
-  server_.add_control_route("POST", "/_sim/expire_sessions", [=, this](const request& req, response& res) {
-    const auto body = body_of(req);
-    const auto after = count_in(body, "after_calls");
-    std::lock_guard lock(state_->mu);
-    if (after == 0) {
-      state_->expire_all();
-    } else {
-      const auto operation = body.value("operation", std::string{});
-      if (operation.empty()) throw std::invalid_argument("operation is required with after_calls");
-      state_->expire_after[operation] = after;
-    }
-    res.json(200, R"({"ok":true})");
-  });
-
-  server_.add_control_route("GET", "/_sim/sessions", [this](const request&, response& res) {
-    const auto now = server_.clock().now_unix_seconds();
-    std::lock_guard lock(state_->mu);
-    std::int64_t live = 0;
-    for (const auto& [id, s] : state_->sessions)
-      live += !s.expired && now - s.last_used < options_.session_idle_s;
-    res.json(200, json{{"logins", state_->logins},
-                       {"answered_102", state_->answered_102},
-                       {"answered_103", state_->answered_103},
-                       {"live", live}}
-                      .dump());
-  });
+void bronto_simulator::sim_sessions(const request&, response& res) {
+  const auto now = server_.clock().now_unix_seconds();
+  std::lock_guard lock(state_->mu);
+  std::int64_t live = 0;
+  for (const auto& [id, s] : state_->sessions)
+    live += !s.expired && now - s.last_used < options_.session_idle_s;
+  res.json(200, json{{"logins", state_->logins},
+                     {"answered_102", state_->answered_102},
+                     {"answered_103", state_->answered_103},
+                     {"live", live}}
+                    .dump());
 }
 
 } // namespace quarry::sim

@@ -27,6 +27,8 @@
 
 namespace quarry::sim {
 
+struct soap_call;
+
 struct bronto_options {
   bronto_shape data;  // data.start 0: data.days before now
   std::string api_token = "quarry-bronto-token";
@@ -70,8 +72,29 @@ class bronto_simulator {
 
  private:
   struct state;
+  struct read_call;  // one read operation being answered
+  // add_routes is the route table; each route below is one handler.
   void add_routes();
+  void answer_soap(const request& req, response& res);  // POST /v4, by operation
+  void wsdl(const request& req, response& res);         // GET /v4?wsdl
+  // Sessions and the per-call test faults.
+  std::string login(const soap_call& call);        // or fault 102
+  std::string use_session(const soap_call& call);  // or fault 103
+  void after_call(const std::string& operation);
+  std::string take_xml_fault(const std::string& operation);
   void wait_if_held(const std::string& operation);
+  // Read operations: their <return> rows into the call's reply.
+  void read_contacts(const read_call& call);
+  void read_fields(const read_call& call);
+  void read_lists(const read_call& call);
+  void read_unsubscribes(const read_call& call);
+  void read_activities(const read_call& call);  // inbound and outbound
+  // Control (uncounted).
+  void sim_mutate(const request& req, response& res);
+  void sim_dataset(const request& req, response& res);
+  void sim_xml_faults(const request& req, response& res);
+  void sim_expire_sessions(const request& req, response& res);
+  void sim_sessions(const request& req, response& res);
 
   bronto_options options_;
   std::unique_ptr<bronto_data> data_;
