@@ -409,10 +409,6 @@ void ledger::request_persist(decision& out, bool had_demand, instant now) {
     want.windows_until = now.wall + policy_.window_horizon;
     window_allowed = std::max(window_allowed_, window_grants_) + window_block_;
   }
-  if (!policy_.windows.empty()) {
-    want.windows = window_calls(now);
-    want.windows_ahead = window_allowed - window_grants_ + static_cast<std::int64_t>(permits_.size());
-  }
   if (policy_.daily_calls) {
     const std::int64_t ceiling = *policy_.daily_calls;
     if (exhausted_ && reserved_ < ceiling) {
@@ -427,6 +423,10 @@ void ledger::request_persist(decision& out, bool had_demand, instant now) {
     want.calls = calls_;  // no ceiling: stored for the record only
   }
   if (needed) {
+    if (!policy_.windows.empty()) {  // listed only for a store: poll() runs on every call
+      want.windows = window_calls(now);
+      want.windows_ahead = window_allowed - window_grants_ + static_cast<std::int64_t>(permits_.size());
+    }
     pending_ = want;
     window_allowed_pending_ = window_allowed;
     out.persist = std::move(want);
