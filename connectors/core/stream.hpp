@@ -17,12 +17,14 @@ namespace quarry::connectors {
 // replication key.
 enum class replication_method { full_table, incremental };
 
+// Every member has a default, so a table row names only what it sets
+// (connectors/core/stream_spec.hpp).
 struct stream_descriptor {
-  std::string name;
-  std::vector<std::string> primary_key;
+  std::string name{};
+  std::vector<std::string> primary_key{};
   replication_method replication = replication_method::incremental;
-  std::string replication_key;  // empty for full_table
-  nlohmann::json schema;        // JSON Schema of one record
+  std::string replication_key{};  // empty for full_table
+  nlohmann::json schema{};        // JSON Schema of one record
   // false: read only when the job names the stream exactly (not by a glob,
   // not by "every stream"): a stream whose cost is out of proportion, such
   // as one call per contact. Discovery shows it as Singer's
