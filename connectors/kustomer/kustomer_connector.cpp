@@ -37,18 +37,18 @@ class kustomer_connector final : public connector {
 
   offline_catalog catalog() const override {
     offline_catalog out;
-    for (const auto& spec : ks::streams()) out.streams.push_back(ks::descriptor(spec));
+    out.streams = descriptors(ks::streams());
     return out;
   }
 
   status run(const task_spec& task, session& s) override {
-    const auto* spec = ks::find_stream(task.stream);
+    const auto* spec = find_stream(ks::streams(), task.stream);
     if (!spec) return make_error(error_kind::fatal, "kustomer: unknown stream " + task.stream);
     auto base = ks::api_base(s.job());
     if (!base) return std::move(base).error();
     auto depth = ks::read_search_depth(s.job());
     if (!depth) return std::move(depth).error();
-    if (!spec->context.empty()) return ks::read_search(*spec, *depth, *base, task, s);
+    if (!spec->read.context.empty()) return ks::read_search(*spec, *depth, *base, task, s);
     return run_list(*spec, *base, task, s);
   }
 
@@ -60,11 +60,12 @@ class kustomer_connector final : public connector {
   static status run_list(const ks::stream_spec& spec, const std::string& base, const task_spec& task, session& s) {
     auto b = boundary::resume(task.bookmark, "updated_at", s.job().start_date);
     if (!b) return make_error(b.error().kind, task.stream + ": " + b.error().message);
-    auto pages = paginator::page_number("kustomer GET " + std::string(spec.path), spec.page_size);
+    const auto& read = spec.read;
+    auto pages = paginator::page_number("kustomer GET " + std::string(read.path), read.page_size);
     for (;;) {
       if (s.cancelled()) return make_error(error_kind::cancelled, task.stream + ": cancelled");
-      const auto req = ks::make_request(s, base, "GET", spec.path,
-                                        "page=" + std::to_string(pages.page()) + "&pageSize=" + std::to_string(spec.page_size));
+      const auto req = ks::make_request(s, base, "GET", read.path,
+                                        "page=" + std::to_string(pages.page()) + "&pageSize=" + std::to_string(read.page_size));
       auto p = ks::fetch(s, req);
       if (!p) return std::move(p).error();
       std::string first, last;

@@ -55,7 +55,7 @@ class search_reader {
  public:
   search_reader(const stream_spec& spec, const search_depth& depth, const std::string& base, const task_spec& task,
                 session& s)
-      : depth_(depth), base_(base), task_(task), s_(s), context_(spec.context) {}
+      : depth_(depth), base_(base), task_(task), s_(s), context_(spec.read.context) {}
 
   status run() {
     json anchor = task_.bookmark.is_object() ? task_.bookmark : json();

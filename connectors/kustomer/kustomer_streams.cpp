@@ -16,7 +16,7 @@ json reference() {  // a lifted relationship: {type, id}, or a list of them
 }
 
 // Columns every Kustomer record has, plus the stream's own.
-json schema(std::initializer_list<std::pair<const char*, json>> own) {
+json record_schema(std::initializer_list<std::pair<const char*, json>> own) {
   json properties = {{"id", {{"type", "string"}}},
                      {"type", nullable("string")},
                      {"links", nullable("object")},
@@ -28,62 +28,63 @@ json schema(std::initializer_list<std::pair<const char*, json>> own) {
   return {{"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", true}};
 }
 
-json stream_schema(std::string_view name) {
+std::vector<stream_spec> make_streams() {
   const auto text = nullable("string");
   const auto integer = nullable("integer");
   const auto boolean = nullable("boolean");
   const auto list = nullable("array");
   const auto object = nullable("object");
-  if (name == "customers")
-    return schema({{"name", text}, {"display_name", text}, {"first_name", text}, {"last_name", text},
-                   {"external_ids", list}, {"emails", list}, {"phones", list}, {"tags", list},
-                   {"modified_at", time_column()}, {"deleted", boolean}, {"conversation_counts", object},
-                   {"verified", boolean}, {"rev", integer}, {"created_by", reference()}});
-  if (name == "conversations")
-    return schema({{"name", text}, {"channels", list}, {"status", text}, {"priority", integer},
-                   {"message_count", integer}, {"tags", list}, {"rev", integer}, {"customer", reference()},
-                   {"created_by", reference()}, {"assigned_teams", reference()}});
-  if (name == "messages")
-    return schema({{"channel", text}, {"direction", text}, {"preview", text}, {"subject", text},
-                   {"sent_at", time_column()}, {"rev", integer}, {"conversation", reference()},
-                   {"customer", reference()}});
-  if (name == "notes")
-    return schema({{"body", text}, {"conversation", reference()}, {"customer", reference()},
-                   {"created_by", reference()}});
-  if (name == "kobjects")
-    return schema({{"external_id", text}, {"title", text}, {"description", text}, {"data", object},
-                   {"custom", object}, {"tags", list}, {"rev", integer}, {"klass", reference()},
-                   {"customer", reference()}});
-  if (name == "users")
-    return schema({{"name", text}, {"display_name", text}, {"email", text}, {"user_type", text},
-                   {"roles", list}});
-  if (name == "teams") return schema({{"name", text}, {"display_name", text}, {"icon", text}, {"members", reference()}});
-  if (name == "tags") return schema({{"name", text}, {"color", text}, {"deleted", boolean}, {"created_by", reference()}});
-  return schema({{"name", text}, {"text", text}, {"deleted", boolean}});  // shortcuts
+  return {
+      {.stream = {.name = "customers", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"display_name", text}, {"first_name", text},
+                                           {"last_name", text}, {"external_ids", list}, {"emails", list},
+                                           {"phones", list}, {"tags", list}, {"modified_at", time_column()},
+                                           {"deleted", boolean}, {"conversation_counts", object},
+                                           {"verified", boolean}, {"rev", integer}, {"created_by", reference()}})},
+       .read = {.context = "customer", .page_size = 500}},
+      {.stream = {.name = "conversations", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"channels", list}, {"status", text},
+                                           {"priority", integer}, {"message_count", integer}, {"tags", list},
+                                           {"rev", integer}, {"customer", reference()},
+                                           {"created_by", reference()}, {"assigned_teams", reference()}})},
+       .read = {.context = "conversation", .page_size = 500}},
+      {.stream = {.name = "messages", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"channel", text}, {"direction", text}, {"preview", text},
+                                           {"subject", text}, {"sent_at", time_column()}, {"rev", integer},
+                                           {"conversation", reference()}, {"customer", reference()}})},
+       .read = {.context = "message", .page_size = 500}},
+      {.stream = {.name = "notes", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"body", text}, {"conversation", reference()},
+                                           {"customer", reference()}, {"created_by", reference()}})},
+       .read = {.context = "note", .page_size = 500}},
+      {.stream = {.name = "kobjects", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"external_id", text}, {"title", text}, {"description", text},
+                                           {"data", object}, {"custom", object}, {"tags", list},
+                                           {"rev", integer}, {"klass", reference()}, {"customer", reference()}})},
+       .read = {.context = "kobject", .page_size = 500}},
+      {.stream = {.name = "users", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"display_name", text}, {"email", text},
+                                           {"user_type", text}, {"roles", list}})},
+       .read = {.path = "/v1/users", .page_size = 500}},
+      {.stream = {.name = "teams", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"display_name", text}, {"icon", text},
+                                           {"members", reference()}})},
+       .read = {.path = "/v1/teams", .page_size = 500}},
+      {.stream = {.name = "tags", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"color", text}, {"deleted", boolean},
+                                           {"created_by", reference()}})},
+       .read = {.path = "/v1/tags", .page_size = 100}},
+      {.stream = {.name = "shortcuts", .primary_key = {"id"}, .replication_key = "updated_at",
+                  .schema = record_schema({{"name", text}, {"text", text}, {"deleted", boolean}})},
+       .read = {.path = "/v1/shortcuts", .page_size = 100}},
+  };
 }
 
 } // namespace
 
 const std::vector<stream_spec>& streams() {
-  static const std::vector<stream_spec> table{
-      {"customers", "customer", "", 500},   {"conversations", "conversation", "", 500},
-      {"messages", "message", "", 500},     {"notes", "note", "", 500},
-      {"kobjects", "kobject", "", 500},     {"users", "", "/v1/users", 500},
-      {"teams", "", "/v1/teams", 500},      {"tags", "", "/v1/tags", 100},
-      {"shortcuts", "", "/v1/shortcuts", 100},
-  };
+  static const std::vector<stream_spec> table = make_streams();
   return table;
-}
-
-const stream_spec* find_stream(std::string_view name) {
-  for (const auto& s : streams())
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
-stream_descriptor descriptor(const stream_spec& spec) {
-  return {std::string(spec.name), {"id"}, replication_method::incremental, "updated_at",
-          stream_schema(spec.name)};
 }
 
 std::optional<json> stitch_record(const json& wire) {

@@ -21,7 +21,7 @@
 // lifted to the relationship's name (`sla` becomes `sla_data`), type, id and
 // links kept.
 
-#include "connectors/core/stream.hpp"
+#include "connectors/core/stream_spec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,16 +31,16 @@
 
 namespace quarry::connectors::kustomer {
 
-struct stream_spec {
-  std::string_view name;
-  std::string_view context;  // the search queryContext; "" for a list
-  std::string_view path;     // the list path ("/v1/users"); "" for a search
-  int page_size = 100;       // the endpoint's largest page
+// How a stream is read: a search or a list.
+struct read_spec {
+  std::string_view context{};  // the search queryContext; "" for a list
+  std::string_view path{};     // the list path ("/v1/users"); "" for a search
+  int page_size = 100;         // the endpoint's largest page
 };
+using stream_spec = connectors::stream_spec<read_spec>;
 
+// Every stream, in the order above (find one with connectors::find_stream).
 const std::vector<stream_spec>& streams();
-const stream_spec* find_stream(std::string_view name);
-stream_descriptor descriptor(const stream_spec& spec);
 
 // One JSON:API object as the stream's record. Fails (nullopt) when `wire` is
 // not an object with a string id and an object of attributes.
