@@ -95,8 +95,8 @@ class emitter {
       : s_(s),
         spec_(spec),
         time_zone_(std::move(time_zone)),
-        writer_(spec.columns),
-        fields_(spec.fields_for(s.job().selection.columns_of(spec.name))) {}
+        writer_(spec.read.columns),
+        fields_(bronto::fields_for(spec, s.job().selection.columns_of(spec.stream.name))) {}
 
   // Reads `r` (rewriting its dates in place as RFC 3339 in UTC); a
   // bad_payload error naming the record when a date or key is unreadable.
@@ -110,15 +110,15 @@ class emitter {
         return st.error();
       }
     }
-    if (!spec_.replication_key.empty()) {
-      const auto text = soap::child_text(r, spec_.replication_key);
+    if (!spec_.stream.replication_key.empty()) {
+      const auto text = soap::child_text(r, spec_.stream.replication_key);
       const auto t = parse_instant(text);
-      if (!t) return bad(r, "no " + spec_.replication_key);
+      if (!t) return bad(r, "no " + spec_.stream.replication_key);
       p.t = *t;
     }
     record_.assign("{");
     p.key.assign("{");
-    if (!spec_.derived.empty()) {
+    if (!spec_.read.derived.empty()) {
       // tap-bronto's id, and the md5 of the whole event, from the values as emitted.
       std::string tap, event;
       for (const char* name : {"createdDate", "activityType", "contactId", "listId", "segmentId", "keywordId", "messageId"}) {
@@ -138,12 +138,13 @@ class emitter {
       record_ += R"("id":")" + id + R"(","event_id":")" + event_id + R"(",)";
       p.key += R"("id":")" + id + R"(","event_id":")" + event_id + R"("})";
     } else {
-      for (const auto& k : spec_.primary_key) {
+      for (const auto& k : spec_.stream.primary_key) {
         const auto v = soap::child(r, k);
         if (!v) return bad(r, "no " + k);
         p.key += json_text::key(k);
-        const auto col = std::find_if(spec_.columns.begin(), spec_.columns.end(), [&](const auto& c) { return c.name == k; });
-        json_text::append_typed(p.key, v.text().get(), col == spec_.columns.end() ? json_text::kind::string : col->kind);
+        const auto& columns = spec_.read.columns;
+        const auto col = std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.name == k; });
+        json_text::append_typed(p.key, v.text().get(), col == columns.end() ? json_text::kind::string : col->kind);
         p.key += ',';
       }
       soap::close_object(p.key);
@@ -155,10 +156,10 @@ class emitter {
   }
 
   // Emits the record prepare() wrote last.
-  status emit(const prepared& p) { return s_.emit_serialized(spec_.name, p.key, record_); }
+  status emit(const prepared& p) { return s_.emit_serialized(spec_.stream.name, p.key, record_); }
 
-  const std::string& operation() const { return spec_.operation; }
-  const std::string& replication_key() const { return spec_.replication_key; }
+  const std::string& operation() const { return spec_.read.operation; }
+  const std::string& replication_key() const { return spec_.stream.replication_key; }
 
  private:
   status normalise(pugi::xml_node record, pugi::xml_node element) {
@@ -176,9 +177,9 @@ class emitter {
   }
 
   quarry::error bad(pugi::xml_node r, const std::string& why) const {
-    std::string id(soap::child_text(r, spec_.name == "unsubscribe" ? "contactId" : "id"));
+    std::string id(soap::child_text(r, spec_.stream.name == "unsubscribe" ? "contactId" : "id"));
     if (id.empty()) id = soap::child_text(r, "contactId");
-    return make_error(error_kind::bad_payload, "bronto " + spec_.operation + ": " + spec_.name +
+    return make_error(error_kind::bad_payload, "bronto " + spec_.read.operation + ": " + spec_.stream.name +
                                                    (id.empty() ? "" : " " + id.substr(0, 40)) + ": " + why);
   }
 
@@ -290,12 +291,12 @@ class bronto_connector final : public connector {
 
   offline_catalog catalog() const override {
     offline_catalog out;
-    for (const auto& s : bronto::streams()) out.streams.push_back(s.descriptor());
+    out.streams = descriptors(bronto::streams());
     return out;
   }
 
   status run(const task_spec& task, session& s) override {
-    const auto* spec = bronto::find_stream(task.stream);
+    const auto* spec = find_stream(bronto::streams(), task.stream);
     if (!spec) return make_error(error_kind::fatal, "bronto: unknown stream " + task.stream);
     auto time_zone = setting_time_zone(s);
     if (!time_zone) return std::move(time_zone).error();
@@ -309,7 +310,7 @@ class bronto_connector final : public connector {
     api a(s, options_.now);
     if (auto st = a.login(); !st) return st;
     emitter out(s, *spec, *time_zone);
-    if (spec->name == "list") return run_lists(a, out, s);
+    if (spec->stream.name == "list") return run_lists(a, out, s);
 
     // [GUESS: records can become readable a while after the time they
     // carry (an import committing, a tracking pipeline catching up).] So a
@@ -317,12 +318,12 @@ class bronto_connector final : public connector {
     // clock, and never a record written after the run began: everything
     // newer waits for the next run, and the bookmark never passes it.
     const auto cutoff = plus(a.server_now(), -*settle * minute_ns);
-    auto bound = boundary::resume(tap_bookmark(task.bookmark, spec->replication_key), spec->replication_key,
-                                  s.job().start_date);
+    const auto& replication_key = spec->stream.replication_key;
+    auto bound = boundary::resume(tap_bookmark(task.bookmark, replication_key), replication_key, s.job().start_date);
     if (!bound) return std::move(bound).error();
     const auto window_ns = *window_days * 24 * hour_ns;
-    if (spec->name == "contact") return run_contacts(a, out, s, *bound, cutoff, window_ns);
-    if (spec->name == "unsubscribe") {
+    if (spec->stream.name == "contact") return run_contacts(a, out, s, *bound, cutoff, window_ns);
+    if (spec->stream.name == "unsubscribe") {
       return run_windows(a, out, s, *bound, cutoff, window_ns,
                          [](soap::envelope& e, const std::string& from, const std::string& until, std::int64_t page) {
                            e.open("filter").leaf("start", from).leaf("end", until).close();
@@ -525,11 +526,11 @@ class bronto_connector final : public connector {
     const auto oldest = plus(a.server_now(), -horizon_ns);
     auto from = bound.since();
     if (from < oldest) {
-      s.warn(spec.name + ": Bronto keeps 30 days of recent activities; starting at " + format_rfc3339(oldest) +
+      s.warn(spec.stream.name + ": Bronto keeps 30 days of recent activities; starting at " + format_rfc3339(oldest) +
              " instead of " + format_rfc3339(from));
       from = oldest;
     }
-    return by_windows(s, spec.replication_key, std::move(bound), from, cutoff, window_ns,
+    return by_windows(s, spec.stream.replication_key, std::move(bound), from, cutoff, window_ns,
                       [&](boundary& b, const instant& start, const instant& end) {
                         return read_window(a, out, spec, b, cutoff, start, end);
                       });
@@ -539,11 +540,11 @@ class bronto_connector final : public connector {
                             const instant& start, const instant& end) {
     delivery read(out, bound, cutoff);
     for (int reads = 1;; ++reads) {
-      auto pages = paginator::page_number("bronto " + spec.operation + " from " + query_start(start));
+      auto pages = paginator::page_number("bronto " + spec.read.operation + " from " + query_start(start));
       bool session_lost = false;
       for (;;) {
         auto ans = a.call(
-            spec.operation,
+            spec.read.operation,
             [&](soap::envelope& e) {
               e.open("filter")
                   .leaf("start", query_start(start))
@@ -561,7 +562,7 @@ class bronto_connector final : public connector {
             session_lost = true;
             break;
           }
-          return make_error(error_kind::fatal, "bronto " + spec.operation + ": " + soap::describe(*ans->fault));
+          return make_error(error_kind::fatal, "bronto " + spec.read.operation + ": " + soap::describe(*ans->fault));
         }
         auto page = read.take(*ans);
         if (!page) return std::move(page).error();
@@ -571,7 +572,7 @@ class bronto_connector final : public connector {
       }
       if (!session_lost) return {};
       if (reads == max_reads)
-        return make_error(error_kind::auth_expired, "bronto " + spec.operation + ": the session expired in " +
+        return make_error(error_kind::auth_expired, "bronto " + spec.read.operation + ": the session expired in " +
                                                         std::to_string(max_reads) + " reads of one window in a row");
       read.again();
     }

@@ -71,27 +71,48 @@ nlohmann::json type_of(const soap::column& c) {
   return p;
 }
 
-} // namespace
-
-stream_descriptor stream_spec::descriptor() const {
-  stream_descriptor d;
-  d.name = name;
-  d.primary_key = primary_key;
-  d.replication = replication_key.empty() ? replication_method::full_table : replication_method::incremental;
-  d.replication_key = replication_key;
+// The schema of a record as the columns write it, with the derived fields.
+nlohmann::json record_schema(const read_spec& read) {
   nlohmann::json props = nlohmann::json::object();
-  for (const auto& c : columns)
+  for (const auto& c : read.columns)
     if (!c.flatten) props[c.name] = type_of(c);
-  for (const auto& f : derived) props[f] = {{"type", "string"}};
-  d.schema = {{"type", "object"}, {"properties", props}};
-  return d;
+  for (const auto& f : read.derived) props[f] = {{"type", "string"}};
+  return {{"type", "object"}, {"properties", props}};
 }
 
-std::vector<std::string> stream_spec::fields_for(const std::vector<std::string>* selected) const {
+std::vector<stream_spec> make_streams() {
+  std::vector<stream_spec> all{
+      {.stream = {.name = "contact", .primary_key = {"id"}, .replication_key = "modified"},
+       .read = {.operation = "readContacts", .columns = contact_columns()}},
+      {.stream = {.name = "inbound_activity", .primary_key = {"id", "event_id"}, .replication_key = "createdDate"},
+       .read = {.operation = "readRecentInboundActivities",
+                    .columns = activity_columns(),
+                    .derived = {"id", "event_id"}}},
+      {.stream = {.name = "outbound_activity", .primary_key = {"id", "event_id"}, .replication_key = "createdDate"},
+       .read = {.operation = "readRecentOutboundActivities",
+                    .columns = activity_columns(),
+                    .derived = {"id", "event_id"}}},
+      {.stream = {.name = "list", .primary_key = {"id"}, .replication = replication_method::full_table},
+       .read = {.operation = "readLists",
+                    .columns = {str("id"), str("name"), str("label"), typed("activeCount", k::integer), str("status"),
+                                str("visibility")}}},
+      {.stream = {.name = "unsubscribe", .primary_key = {"contactId", "method", "created"}, .replication_key = "created"},
+       .read = {.operation = "readUnsubscribes",
+                    .columns = {str("contactId"), str("deliveryId"), str("method"), typed("complaint", k::boolean),
+                                str("created")}}},
+  };
+  for (auto& s : all) s.stream.schema = record_schema(s.read);
+  return all;
+}
+
+} // namespace
+
+std::vector<std::string> fields_for(const stream_spec& spec, const std::vector<std::string>* selected) {
+  const auto& key = spec.stream.primary_key;
   std::vector<std::string> out;
-  for (const auto& c : columns) {
-    const bool automatic = c.flatten || c.name == replication_key ||
-                           std::find(primary_key.begin(), primary_key.end(), c.name) != primary_key.end();
+  for (const auto& c : spec.read.columns) {
+    const bool automatic = c.flatten || c.name == spec.stream.replication_key ||
+                           std::find(key.begin(), key.end(), c.name) != key.end();
     if (automatic || !selected || std::find(selected->begin(), selected->end(), c.name) != selected->end())
       out.push_back(c.name);
   }
@@ -99,29 +120,12 @@ std::vector<std::string> stream_spec::fields_for(const std::vector<std::string>*
 }
 
 const std::vector<stream_spec>& streams() {
-  static const std::vector<stream_spec> all{
-      {"contact", "readContacts", {"id"}, "modified", contact_columns(), {}},
-      {"inbound_activity", "readRecentInboundActivities", {"id", "event_id"}, "createdDate", activity_columns(),
-       {"id", "event_id"}},
-      {"outbound_activity", "readRecentOutboundActivities", {"id", "event_id"}, "createdDate", activity_columns(),
-       {"id", "event_id"}},
-      {"list", "readLists", {"id"}, "",
-       {str("id"), str("name"), str("label"), typed("activeCount", k::integer), str("status"), str("visibility")},
-       {}},
-      {"unsubscribe", "readUnsubscribes", {"contactId", "method", "created"}, "created",
-       {str("contactId"), str("deliveryId"), str("method"), typed("complaint", k::boolean), str("created")}, {}},
-  };
+  static const std::vector<stream_spec> all = make_streams();
   return all;
 }
 
 bool is_date_column(std::string_view name) {
   return name.ends_with("Date") || name == "created" || name == "modified" || name == "deliveryStart";
-}
-
-const stream_spec* find_stream(const std::string& name) {
-  for (const auto& s : streams())
-    if (s.name == name) return &s;
-  return nullptr;
 }
 
 } // namespace quarry::connectors::bronto
