@@ -18,6 +18,7 @@ namespace {
 
 using nlohmann::json;
 using namespace listrak;
+using listrak::stream_spec;  // not the template connectors::stream_spec
 namespace jt = json_text;
 
 constexpr const char* default_endpoint = "https://webservices.listrak.com/v31/IntegrationService.asmx";
@@ -75,11 +76,11 @@ std::string redact(std::string text, const std::string& secret) {
 // The columns to write: the selection plus the key and replication key
 // (nullptr: every column).
 std::optional<std::vector<std::string>> selected_columns(const session& s, const stream_spec& spec) {
-  const auto* cols = s.job().selection.columns_of(spec.name);
+  const auto* cols = s.job().selection.columns_of(spec.stream.name);
   if (cols == nullptr) return std::nullopt;
   std::vector<std::string> out = *cols;
-  for (const auto& k : spec.key) out.push_back(k);
-  if (!spec.replication_key.empty()) out.push_back(spec.replication_key);
+  for (const auto& k : spec.stream.primary_key) out.push_back(k);
+  if (!spec.stream.replication_key.empty()) out.push_back(spec.stream.replication_key);
   return out;
 }
 
@@ -166,7 +167,7 @@ struct page_of_rows {
 page_of_rows page_rows(pugi::xml_node payload, const stream_spec& spec) {
   page_of_rows out;
   std::string all;
-  for (auto r : soap::children(soap::child(payload, spec.operation + "Result"), spec.item)) {
+  for (auto r : soap::children(soap::child(payload, spec.read.operation + "Result"), spec.read.item)) {
     out.rows.push_back(r);
     out.contents.push_back(content_of(r));
     all += out.contents.back();
@@ -202,20 +203,20 @@ void unwrap_string_arrays(pugi::xml_node record, const std::vector<std::string>&
   }
 }
 
-// One record out: {"<parent>":id, fields..., "Ordinal":n} keyed by spec.key
-// (and Ordinal). Dates are rewritten RFC 3339 in UTC first.
+// One record out: {"<parent>":id, fields..., "Ordinal":n} keyed by the
+// stream's primary key (Ordinal last, when it has one). Dates are rewritten RFC 3339 in UTC first.
 class record_out {
  public:
   record_out(session& s, const stream_spec& spec, std::string time_zone)
-      : s_(s), spec_(spec), time_zone_(std::move(time_zone)), writer_(spec.columns),
+      : s_(s), spec_(spec), time_zone_(std::move(time_zone)), writer_(spec.read.columns),
         selected_(selected_columns(s, spec)) {}
 
   // Zone-less server-time dates as RFC 3339 UTC with their fraction; an
   // unset (DateTime.MinValue) or unreadable date is null, the latter with a
   // warning (once per column and task).
   void normalise(pugi::xml_node record) {
-    unwrap_string_arrays(record, spec_.string_arrays);
-    for (const auto& name : spec_.date_columns) {
+    unwrap_string_arrays(record, spec_.read.string_arrays);
+    for (const auto& name : spec_.read.date_columns) {
       auto e = soap::child(record, name);
       if (!e || nil(e)) continue;
       const std::string text = e.text().get();
@@ -228,7 +229,7 @@ class record_out {
         continue;
       }
       if (!unset_date(text) && warned_.insert(name).second)
-        s_.warn("listrak " + spec_.name + ": " + name + " \"" + text.substr(0, 40) +
+        s_.warn("listrak " + spec_.stream.name + ": " + name + " \"" + text.substr(0, 40) +
                 "\" is not a date; written as null");
       set_null(e);
     }
@@ -238,8 +239,9 @@ class record_out {
   status emit(pugi::xml_node record, std::int64_t parent_id = 0, int ordinal = -1) {
     const auto* sel = selected_ ? &*selected_ : nullptr;
     value_ = "{";
-    if (!spec_.parent.empty() && (sel == nullptr || std::find(sel->begin(), sel->end(), spec_.parent) != sel->end())) {
-      value_ += jt::key(spec_.parent);
+    const auto& parent = spec_.read.parent;
+    if (!parent.empty() && (sel == nullptr || std::find(sel->begin(), sel->end(), parent) != sel->end())) {
+      value_ += jt::key(parent);
       value_ += std::to_string(parent_id);
       value_ += ',';
     }
@@ -250,27 +252,26 @@ class record_out {
     }
     soap::close_object(value_);
     key_ = "{";
-    for (const auto& k : spec_.key) {
+    for (const auto& k : spec_.stream.primary_key) {
       key_ += jt::key(k);
-      if (k == spec_.parent) {
+      if (k == ordinal_field) {
+        key_ += std::to_string(ordinal);
+      } else if (k == parent) {
         key_ += std::to_string(parent_id);
       } else {
-        const auto column = std::find_if(spec_.columns.begin(), spec_.columns.end(),
+        const auto& columns = spec_.read.columns;
+        const auto column = std::find_if(columns.begin(), columns.end(),
                                           [&](const soap::column& c) { return c.name == k; });
         const auto text = soap::child_text(record, k);
-        if (column != spec_.columns.end() && column->kind != jt::kind::string)
+        if (column != columns.end() && column->kind != jt::kind::string)
           jt::append_typed(key_, text, column->kind);
         else
           jt::append_string(key_, text);
       }
       key_ += ',';
     }
-    if (ordinal >= 0) {
-      key_ += jt::key(ordinal_field);
-      key_ += std::to_string(ordinal);
-    }
     soap::close_object(key_);
-    return s_.emit_serialized(spec_.name, key_, value_);
+    return s_.emit_serialized(spec_.stream.name, key_, value_);
   }
 
  private:
@@ -341,7 +342,7 @@ class listrak_connector final : public connector {
 
   offline_catalog catalog() const override {
     offline_catalog out;
-    for (const auto& spec : streams()) out.streams.push_back(descriptor(spec));
+    out.streams = descriptors(streams());
     return out;
   }
 
@@ -349,11 +350,11 @@ class listrak_connector final : public connector {
     if (auto cfg = read_settings(s.job()); !cfg) return std::move(cfg).error();
     const auto& sel = s.job().selection;
     bool any = false;
-    for (const auto& spec : streams()) any = any || sel.selected(spec.name);
+    for (const auto& [stream, read] : streams()) any = any || sel.selected(stream.name);
     if (!any) return std::vector<task_spec>{};
     // lists and messages are automatic: every other stream hangs from them.
-    for (const auto& spec : streams())
-      if (spec.name == "lists" || spec.name == "messages" || sel.selected(spec.name)) s.declare(descriptor(spec));
+    for (const auto& [stream, read] : streams())
+      if (stream.name == "lists" || stream.name == "messages" || sel.selected(stream.name)) s.declare(stream);
     task_spec t;
     t.stream = "lists";
     if (auto it = bookmarks.find({"lists", ""}); it != bookmarks.end()) t.bookmark = it->second;
@@ -361,11 +362,11 @@ class listrak_connector final : public connector {
   }
 
   status run(const task_spec& task, session& s) override {
-    const auto* spec = find_stream(task.stream);
+    const auto* spec = find_stream(streams(), task.stream);
     if (spec == nullptr) return make_error(error_kind::fatal, "listrak: unknown stream " + task.stream);
     auto cfg = read_settings(s.job());
     if (!cfg) return std::move(cfg).error();
-    switch (spec->how) {
+    switch (spec->read.how) {
       case reading::lists: return run_lists(*spec, s, *cfg);
       case reading::messages: return run_messages(*spec, task, s, *cfg);
       case reading::range: return run_range(*spec, task, s, *cfg);
@@ -397,14 +398,14 @@ class listrak_connector final : public connector {
 
   status run_lists(const stream_spec& spec, session& s, const listrak_settings& cfg) {
     listrak_api api(s);
-    auto ans = api.call(spec.operation, {});
+    auto ans = api.call(spec.read.operation, {});
     if (!ans) return std::move(ans).error();
     record_out out(s, spec, cfg.time_zone);
     const auto& sel = s.job().selection;
-    for (auto l : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
+    for (auto l : soap::children(soap::child(ans->payload, spec.read.operation + "Result"), spec.read.item)) {
       const auto id = as_int(soap::child_text(l, "ListID"));
       if (id < 0)
-        return make_error(error_kind::bad_payload, "listrak " + spec.operation + ": a WSContactList without a ListID");
+        return make_error(error_kind::bad_payload, "listrak " + spec.read.operation + ": a WSContactList without a ListID");
       out.normalise(l);
       if (auto st = out.emit(l); !st) return st;
       const auto partition = std::to_string(id);
@@ -437,10 +438,10 @@ class listrak_connector final : public connector {
     // a window's edge is in one of them whether the server's bounds are
     // inclusive or exclusive, and at whatever precision it compares.
     for (auto w = start_of(s).seconds();; w += step) {
-      if (auto st = cancelled(s, spec.name); !st) return st;
+      if (auto st = cancelled(s, spec.stream.name); !st) return st;
       const auto until = std::min(to.seconds(), w + step);
       auto ans = api.call(
-          spec.operation,
+          spec.read.operation,
           [&](soap::envelope& e) {
             e.leaf("ListID", std::to_string(list_id))
                 .leaf("StartDate", wall_time(at_seconds(w - 1), cfg.time_zone))
@@ -449,10 +450,10 @@ class listrak_connector final : public connector {
           },
           "ListID " + std::to_string(list_id));
       if (!ans) return std::move(ans).error();
-      for (auto m : soap::children(soap::child(ans->payload, spec.operation + "Result"), spec.item)) {
+      for (auto m : soap::children(soap::child(ans->payload, spec.read.operation + "Result"), spec.read.item)) {
         const auto msg_id = as_int(soap::child_text(m, "MsgID"));
         if (msg_id < 0)
-          return make_error(error_kind::bad_payload, "listrak " + spec.operation + ": a WSMessageActivity without a MsgID");
+          return make_error(error_kind::bad_payload, "listrak " + spec.read.operation + ": a WSMessageActivity without a MsgID");
         if (!seen.insert(msg_id).second) continue;
         out.normalise(m);
         if (auto st = out.emit(m); !st) return st;
@@ -462,14 +463,14 @@ class listrak_connector final : public connector {
         if (!state.is_array() || state.size() != children.size()) state = json(std::vector<std::int64_t>(children.size(), -1));
         for (std::size_t i = 0; i < children.size(); ++i) {
           const auto& child = *children[i];
-          if (!sel.selected(child.name)) continue;
-          const auto count = child.counter.empty() ? 0 : as_int(soap::child_text(m, child.counter), -2);
+          if (!sel.selected(child.stream.name)) continue;
+          const auto count = child.read.counter.empty() ? 0 : as_int(soap::child_text(m, child.read.counter), -2);
           const auto before = state[i].is_number_integer() ? state[i].get<std::int64_t>() : -1;
           if (before >= 0 && before == count) continue;  // read after the horizon, counter unchanged
-          const auto horizon = (child.counter.empty() ? cfg.bounce_days : cfg.engagement_days) * day_s;
+          const auto horizon = (child.read.counter.empty() ? cfg.bounce_days : cfg.engagement_days) * day_s;
           const bool after_horizon = sent && to.seconds() >= sent->seconds() + horizon;
           state[i] = after_horizon && count >= 0 ? count : -1;
-          s.spawn(child_task(child.name, std::to_string(msg_id),
+          s.spawn(child_task(child.stream.name, std::to_string(msg_id),
                              {{"MsgID", msg_id}, {"ListID", list_id}, {"SendDate", send_date}}));
         }
       }
@@ -496,28 +497,28 @@ class listrak_connector final : public connector {
   // inclusive or exclusive, and at whatever precision the server compares.
   // [GUESS: rows come in date order, as tap-listrak's bookmarks assume.]
   status run_range(const stream_spec& spec, const task_spec& task, session& s, const listrak_settings& cfg) {
-    const auto id = id_param(task, spec.parent.c_str());
+    const auto id = id_param(task, spec.read.parent.c_str());
     // Nothing happens to a message before it is sent.
     auto start = start_of(s);
     if (task.params.is_object() && task.params.contains("SendDate") && task.params["SendDate"].is_string())
       if (auto sent = read_date(task.params["SendDate"].get<std::string>(), cfg.time_zone)) start = *sent;
-    auto b = boundary::resume(resume_point(task.bookmark, spec.replication_key), spec.replication_key,
+    auto b = boundary::resume(resume_point(task.bookmark, spec.stream.replication_key), spec.stream.replication_key,
                               format_rfc3339(start));
     if (!b) return std::move(b).error();
     const auto from = wall_time(b->query_after(std::chrono::seconds{1}), cfg.time_zone);
     const auto to = wall_time(now(), cfg.time_zone);
-    const std::string about = spec.parent + " " + std::to_string(id);
+    const std::string about = spec.read.parent + " " + std::to_string(id);
     listrak_api api(s);
     record_out out(s, spec, cfg.time_zone);
-    auto pages = paginator::page_number("listrak " + spec.operation + " (" + about + ")");
+    auto pages = paginator::page_number("listrak " + spec.read.operation + " (" + about + ")");
     std::map<std::string, int, std::less<>> copies;  // identical rows so far at `copies_at`
     std::optional<instant> copies_at;
     for (;;) {
-      if (auto st = cancelled(s, spec.name); !st) return st;
+      if (auto st = cancelled(s, spec.stream.name); !st) return st;
       auto ans = api.call(
-          spec.operation,
+          spec.read.operation,
           [&](soap::envelope& e) {
-            e.leaf(spec.parent, std::to_string(id))
+            e.leaf(spec.read.parent, std::to_string(id))
                 .leaf("StartDate", from)
                 .leaf("EndDate", to)
                 .leaf("Page", std::to_string(pages.page()));
@@ -531,11 +532,11 @@ class listrak_connector final : public connector {
       if (!more) return std::move(more).error();
       for (std::size_t i = 0; i < page.rows.size(); ++i) {
         const auto r = page.rows[i];
-        const auto date_text = soap::child_text(r, spec.replication_key);
+        const auto date_text = soap::child_text(r, spec.stream.replication_key);
         const auto at = read_date(date_text, cfg.time_zone);
         if (!at)
-          return make_error(error_kind::bad_payload, "listrak " + spec.operation + " (" + about + "): " + spec.item +
-                                                         " with an unreadable " + spec.replication_key + " \"" +
+          return make_error(error_kind::bad_payload, "listrak " + spec.read.operation + " (" + about + "): " + spec.read.item +
+                                                         " with an unreadable " + spec.stream.replication_key + " \"" +
                                                          std::string{date_text}.substr(0, 40) + "\"");
         if (copies_at != at) {
           copies.clear();
@@ -545,7 +546,7 @@ class listrak_connector final : public connector {
         const int ordinal = copies[digest]++;
         if (!b->admit(*at, digest + "#" + std::to_string(ordinal))) continue;
         out.normalise(r);
-        if (auto st = out.emit(r, id, spec.ordinal ? ordinal : -1); !st) return st;
+        if (auto st = out.emit(r, id, has_ordinal(spec) ? ordinal : -1); !st) return st;
       }
       if (auto st = s.checkpoint(b->bookmark()); !st) return st;
       if (!*more) return {};
@@ -561,11 +562,11 @@ class listrak_connector final : public connector {
     std::int64_t position = 0;
     listrak_api api(s);
     record_out out(s, spec, "UTC");
-    auto pages = paginator::page_number("listrak " + spec.operation + " (MsgID " + std::to_string(msg_id) + ")");
+    auto pages = paginator::page_number("listrak " + spec.read.operation + " (MsgID " + std::to_string(msg_id) + ")");
     for (;;) {
-      if (auto st = cancelled(s, spec.name); !st) return st;
+      if (auto st = cancelled(s, spec.stream.name); !st) return st;
       auto ans = api.call(
-          spec.operation,
+          spec.read.operation,
           [&](soap::envelope& e) { e.leaf("MsgID", std::to_string(msg_id)).leaf("Page", std::to_string(pages.page())); },
           "MsgID " + std::to_string(msg_id) + " page " + std::to_string(pages.page()));
       if (!ans) return std::move(ans).error();

@@ -43,37 +43,85 @@ std::vector<soap::column> message_columns() {
   return out;
 }
 
-// name, how, operation, item, parent, key, replication_key, counter,
-// columns, date_columns, ordinal, string_arrays
-std::vector<stream_spec> make_streams() {
-  std::vector<stream_spec> out;
-  out.push_back({"lists", reading::lists, "GetContactListCollection", "WSContactList", "", {"ListID"}, "", "",
-                 list_columns(), {"CreateDate"}, false, {"GoogleTrackingDomains"}});
-  out.push_back({"messages", reading::messages, "ReportListMessageActivity", "WSMessageActivity", "", {"MsgID"}, "",
-                 "", message_columns(), {"SendDate"}, false, {}});
-  out.push_back({"subscribed_contacts", reading::range, "ReportRangeSubscribedContacts", "WSContactSubscriptionInfo",
-                 "ListID", {"ListID", "ContactID"}, "AdditionDate", "", who({col("AdditionDate"), col("AdditionMethod")}),
-                 {"AdditionDate"}, false, {}});
-  out.push_back({"message_sends", reading::sends, "ReportMessageContactSent", "WSMessageRecipient", "MsgID",
-                 {"MsgID", "EmailAddress"}, "", "DeliverCount", {col("EmailAddress")}, {}, false, {}});
-  out.push_back({"message_opens", reading::range, "ReportRangeMessageContactOpen", "WSContactOpen", "MsgID",
-                 {"MsgID", "EmailAddress", "OpenDate"}, "OpenDate", "OpenCount", who({col("OpenDate")}), {"OpenDate"},
-                 true, {}});
-  out.push_back({"message_clicks", reading::range, "ReportRangeMessageContactClick", "WSContactClick", "MsgID",
-                 {"MsgID", "EmailAddress", "ClickDate", "LinkUrl"}, "ClickDate", "ClickCount",
-                 who({col("LinkUrl"), col("LinkDescription"), col("ClickDate")}), {"ClickDate"}, true, {}});
-  out.push_back({"message_reads", reading::range, "ReportRangeMessageContactRead", "WSContactRead", "MsgID",
-                 {"MsgID", "EmailAddress", "ReadDate"}, "ReadDate", "ReadCount", who({col("ReadDate")}), {"ReadDate"},
-                 true, {}});
-  out.push_back({"message_unsubs", reading::range, "ReportRangeMessageContactRemoval", "WSContactRemovalInfo",
-                 "MsgID", {"MsgID", "EmailAddress", "RemovalDate"}, "RemovalDate", "RemoveCount",
-                 who({col("AdditionDate"), col("RemovalDate"), col("RemovalMethod")}), {"AdditionDate", "RemovalDate"},
-                 true, {}});
-  out.push_back({"message_bounces", reading::range, "ReportRangeMessageContactBounces", "WSContactBounce", "MsgID",
-                 {"MsgID", "EmailAddress", "BounceDate"}, "BounceDate", "",
-                 who({col("BounceReason"), col("BounceDetail"), col("BounceDate"), col("BounceCount", k::integer)}),
-                 {"BounceDate"}, true, {}});
-  return out;
+// Every stream; its schema follows from its row (record_schema).
+std::vector<stream_spec> stream_table() {
+  return {
+      {.stream = {.name = "lists", .primary_key = {"ListID"}, .replication = replication_method::full_table},
+       .read = {.how = reading::lists,
+                    .operation = "GetContactListCollection",
+                    .item = "WSContactList",
+                    .columns = list_columns(),
+                    .date_columns = {"CreateDate"},
+                    .string_arrays = {"GoogleTrackingDomains"}}},
+      {.stream = {.name = "messages", .primary_key = {"MsgID"}, .replication = replication_method::full_table},
+       .read = {.how = reading::messages,
+                    .operation = "ReportListMessageActivity",
+                    .item = "WSMessageActivity",
+                    .columns = message_columns(),
+                    .date_columns = {"SendDate"}}},
+      {.stream = {.name = "subscribed_contacts", .primary_key = {"ListID", "ContactID"},
+                  .replication_key = "AdditionDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeSubscribedContacts",
+                    .item = "WSContactSubscriptionInfo",
+                    .parent = "ListID",
+                    .columns = who({col("AdditionDate"), col("AdditionMethod")}),
+                    .date_columns = {"AdditionDate"}}},
+      // message_sends resumes from a count, not a date.
+      {.stream = {.name = "message_sends", .primary_key = {"MsgID", "EmailAddress"}},
+       .read = {.how = reading::sends,
+                    .operation = "ReportMessageContactSent",
+                    .item = "WSMessageRecipient",
+                    .parent = "MsgID",
+                    .counter = "DeliverCount",
+                    .columns = {col("EmailAddress")}}},
+      {.stream = {.name = "message_opens", .primary_key = {"MsgID", "EmailAddress", "OpenDate", ordinal_field},
+                  .replication_key = "OpenDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeMessageContactOpen",
+                    .item = "WSContactOpen",
+                    .parent = "MsgID",
+                    .counter = "OpenCount",
+                    .columns = who({col("OpenDate")}),
+                    .date_columns = {"OpenDate"}}},
+      {.stream = {.name = "message_clicks",
+                  .primary_key = {"MsgID", "EmailAddress", "ClickDate", "LinkUrl", ordinal_field},
+                  .replication_key = "ClickDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeMessageContactClick",
+                    .item = "WSContactClick",
+                    .parent = "MsgID",
+                    .counter = "ClickCount",
+                    .columns = who({col("LinkUrl"), col("LinkDescription"), col("ClickDate")}),
+                    .date_columns = {"ClickDate"}}},
+      {.stream = {.name = "message_reads", .primary_key = {"MsgID", "EmailAddress", "ReadDate", ordinal_field},
+                  .replication_key = "ReadDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeMessageContactRead",
+                    .item = "WSContactRead",
+                    .parent = "MsgID",
+                    .counter = "ReadCount",
+                    .columns = who({col("ReadDate")}),
+                    .date_columns = {"ReadDate"}}},
+      {.stream = {.name = "message_unsubs", .primary_key = {"MsgID", "EmailAddress", "RemovalDate", ordinal_field},
+                  .replication_key = "RemovalDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeMessageContactRemoval",
+                    .item = "WSContactRemovalInfo",
+                    .parent = "MsgID",
+                    .counter = "RemoveCount",
+                    .columns = who({col("AdditionDate"), col("RemovalDate"), col("RemovalMethod")}),
+                    .date_columns = {"AdditionDate", "RemovalDate"}}},
+      {.stream = {.name = "message_bounces", .primary_key = {"MsgID", "EmailAddress", "BounceDate", ordinal_field},
+                  .replication_key = "BounceDate"},
+       .read = {.how = reading::range,
+                    .operation = "ReportRangeMessageContactBounces",
+                    .item = "WSContactBounce",
+                    .parent = "MsgID",
+                    .columns = who({col("BounceReason"), col("BounceDetail"), col("BounceDate"),
+                                    col("BounceCount", k::integer)}),
+                    .date_columns = {"BounceDate"}}},
+  };
 }
 
 json property(const soap::column& c, bool date) {
@@ -88,6 +136,33 @@ json property(const soap::column& c, bool date) {
   return p;
 }
 
+// A record as it is written: the parent's id, the typed columns, the
+// string arrays and Ordinal.
+json record_schema(const stream_spec& spec) {
+  const auto& read = spec.read;
+  json props = json::object();
+  if (!read.parent.empty()) props[read.parent] = {{"type", "integer"}};
+  for (const auto& c : read.columns) {
+    if (c.name == "VmtaID" || c.name == "Description") continue;  // inside Vmta
+    const bool date = std::find(read.date_columns.begin(), read.date_columns.end(), c.name) !=
+                      read.date_columns.end();
+    props[c.name] = property(c, date);
+  }
+  if (spec.stream.name == "lists")
+    props["Vmta"] = {{"type", {"object", "null"}},
+                     {"properties", {{"VmtaID", {{"type", {"integer", "null"}}}},
+                                     {"Description", {{"type", {"string", "null"}}}}}}};
+  for (const auto& name : read.string_arrays) props[name] = {{"type", "array"}, {"items", {{"type", "string"}}}};
+  if (has_ordinal(spec)) props[ordinal_field] = {{"type", "integer"}};
+  return {{"type", "object"}, {"properties", std::move(props)}};
+}
+
+std::vector<stream_spec> make_streams() {
+  auto all = stream_table();
+  for (auto& spec : all) spec.stream.schema = record_schema(spec);
+  return all;
+}
+
 } // namespace
 
 const std::vector<stream_spec>& streams() {
@@ -95,42 +170,16 @@ const std::vector<stream_spec>& streams() {
   return all;
 }
 
-const stream_spec* find_stream(const std::string& name) {
-  for (const auto& s : streams())
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
 std::vector<const stream_spec*> message_children() {
   std::vector<const stream_spec*> out;
   for (const auto& s : streams())
-    if (s.parent == "MsgID") out.push_back(&s);
+    if (s.read.parent == "MsgID") out.push_back(&s);
   return out;
 }
 
-stream_descriptor descriptor(const stream_spec& spec) {
-  json props = json::object();
-  if (!spec.parent.empty()) props[spec.parent] = {{"type", "integer"}};
-  for (const auto& c : spec.columns) {
-    if (c.name == "VmtaID" || c.name == "Description") continue;  // inside Vmta
-    const bool date = std::find(spec.date_columns.begin(), spec.date_columns.end(), c.name) !=
-                      spec.date_columns.end();
-    props[c.name] = property(c, date);
-  }
-  if (spec.name == "lists")
-    props["Vmta"] = {{"type", {"object", "null"}},
-                     {"properties", {{"VmtaID", {{"type", {"integer", "null"}}}},
-                                     {"Description", {{"type", {"string", "null"}}}}}}};
-  for (const auto& name : spec.string_arrays) props[name] = {{"type", "array"}, {"items", {{"type", "string"}}}};
-  if (spec.ordinal) props[ordinal_field] = {{"type", "integer"}};
-  std::vector<std::string> key = spec.key;
-  if (spec.ordinal) key.emplace_back(ordinal_field);
-  // Only lists and each list's messages are read whole on every run (their
-  // missing keys are deleted); message_sends resumes from a count and the
-  // others from a date.
-  const bool whole = spec.how == reading::lists || spec.how == reading::messages;
-  return {spec.name, std::move(key), whole ? replication_method::full_table : replication_method::incremental,
-          spec.replication_key, {{"type", "object"}, {"properties", std::move(props)}}};
+bool has_ordinal(const stream_spec& spec) {
+  const auto& key = spec.stream.primary_key;
+  return std::find(key.begin(), key.end(), ordinal_field) != key.end();
 }
 
 } // namespace quarry::connectors::listrak

@@ -1,11 +1,12 @@
 #pragma once
 
-// Listrak's streams as data (tap-listrak's names, Stitch's list): which SOAP
-// report reads each, the record element, the typed columns, the Kafka key
-// and the date a child task resumes from. listrak_connector.cpp walks them.
+// Listrak's streams as data (tap-listrak's names, Stitch's list): the Kafka
+// key, the date a child task resumes from, and how each is read: which SOAP
+// report, the record element, the typed columns. listrak_connector.cpp walks
+// them.
 
 #include "connectors/core/soap.hpp"
-#include "connectors/core/stream.hpp"
+#include "connectors/core/stream_spec.hpp"
 
 #include <string>
 #include <vector>
@@ -26,31 +27,30 @@ enum class reading {
   sends,     // ReportMessageContactSent(MsgID, Page) per message
 };
 
-struct stream_spec {
-  std::string name;
+struct read_spec {
   reading how = reading::range;
-  std::string operation;                // the SOAP method
-  std::string item;                     // the record element inside <MethodResult>
-  std::string parent;                   // "ListID" | "MsgID" | "" (added to records)
-  std::vector<std::string> key;         // the Kafka key, in order (Ordinal after it when `ordinal`)
-  std::string replication_key;          // "" for full table; range: the date a task resumes from
-  std::string counter;                  // message children: the WSMessageActivity counter
+  std::string operation{};              // the SOAP method
+  std::string item{};                   // the record element inside <MethodResult>
+  std::string parent{};                 // "ListID" | "MsgID" | "" (added to records)
+  std::string counter{};                // message children: the WSMessageActivity counter
                                         // that counts their records, "" when none
-  std::vector<soap::column> columns;    // the record element's children, typed
-  std::vector<std::string> date_columns;  // zone-less server-time dates, written RFC 3339 "Z"
-  bool ordinal = false;                 // records carry Ordinal, in the record and the key
+  std::vector<soap::column> columns{};  // the record element's children, typed
+  std::vector<std::string> date_columns{};  // zone-less server-time dates, written RFC 3339 "Z"
   // ArrayOfString elements ({"string": "a"} for one, {"string": [...]} for
   // more when read naively): written as arrays of strings.
-  std::vector<std::string> string_arrays;
+  std::vector<std::string> string_arrays{};
 };
+// The stream's primary key is the Kafka key, in order; a stream whose key
+// ends in Ordinal carries it in its records too (has_ordinal).
+using stream_spec = connectors::stream_spec<read_spec>;
 
 // Every stream: lists, messages, subscribed_contacts, then the message
 // children in a fixed order (the messages bookmark's arrays follow it).
+// Find one with connectors::find_stream.
 const std::vector<stream_spec>& streams();
-const stream_spec* find_stream(const std::string& name);
 // The message children (message_sends ... message_bounces), in order.
 std::vector<const stream_spec*> message_children();
-
-stream_descriptor descriptor(const stream_spec& spec);
+// True when the stream's records and keys carry Ordinal.
+bool has_ordinal(const stream_spec& spec);
 
 } // namespace quarry::connectors::listrak
