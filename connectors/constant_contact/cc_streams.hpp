@@ -1,8 +1,8 @@
 #pragma once
 
 // The Constant Contact streams as data: name, key, replication and schema of
-// each, and for the eight tracking reports their path and how a run knows
-// where the last one stopped.
+// each, and how it is read (by its own task, with its campaign, as a
+// tracking report per campaign activity, or as an account-wide table).
 //
 //   stream                 key                                              replication
 //   contacts               contact_id                                       updated_at
@@ -32,7 +32,7 @@
 // Reports are per campaign activity (the task's partition) and list newest
 // first, so an incremental read stops at the newest event of the last one.
 
-#include "connectors/core/stream.hpp"
+#include "connectors/core/stream_spec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,13 +42,25 @@
 
 namespace quarry::connectors::constant_contact {
 
-struct report_spec {
-  std::string name;  // stream name = the path's last segment
-  bool incremental = true;
+// How a stream is read (constant_contact_connector.hpp tells the whole story).
+enum class reading {
+  own_task,       // a task of its own (contacts, campaigns, ...)
+  with_campaign,  // by the campaigns task, per activity: details, preview and
+                  // schedule only when the campaign changed; links and send
+                  // history as the reports, while it can still gain activity
+  report,         // a child task per campaign activity:
+                  // GET /v3/reports/email_reports/{id}/tracking/<stream name>
+  account_table,  // a task of its own: one account-wide full table
 };
 
-const std::vector<report_spec>& reports();
-const report_spec* find_report(const std::string& name);
+struct read_spec {
+  reading how = reading::own_task;
+  // account_table: the path and query of the first page, and the answer's
+  // list key ("" for an answer that is the list itself, "." for one record).
+  std::string first{};
+  std::string list_key{};
+};
+using stream_spec = connectors::stream_spec<read_spec>;
 
 // Every date-time `schema` declares in `value` (nested objects and arrays
 // too) rewritten as RFC 3339 in UTC with the precision the API wrote
@@ -58,8 +70,7 @@ const report_spec* find_report(const std::string& name);
 void normalise_times(const nlohmann::json& schema, nlohmann::json& value, const std::string& where,
                      const std::function<void(const std::string&)>& warn);
 
-// Every stream, in plan order.
-const std::vector<stream_descriptor>& streams();
-const stream_descriptor* find_stream(const std::string& name);
+// Every stream, in plan order (find one with connectors::find_stream).
+const std::vector<stream_spec>& streams();
 
 } // namespace quarry::connectors::constant_contact

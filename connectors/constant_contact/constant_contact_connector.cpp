@@ -17,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using namespace constant_contact;
+using constant_contact::stream_spec;  // not the template connectors::stream_spec
 using http::url_encode;
 
 constexpr auto day = std::chrono::hours{24};
@@ -172,46 +173,6 @@ int horizon_days(const job_context& job) {
 
 bool has_reports(const std::string& role) { return role == "primary_email" || role == "resend"; }
 
-// The streams a campaign's task reads per activity besides the reports
-// (cc_streams.hpp): details, preview and schedule only when the campaign
-// changed; links and send history as the reports, while it can still gain
-// activity.
-const std::vector<std::string>& activity_children() {
-  static const std::vector<std::string> all = {"campaign_activities", "email_previews", "campaign_activity_schedules",
-                                               "campaign_activity_send_history", "email_links"};
-  return all;
-}
-bool is_activity_child(const std::string& stream) {
-  const auto& all = activity_children();
-  return std::find(all.begin(), all.end(), stream) != all.end();
-}
-
-// The account-wide full tables: path and query of the first page, and the
-// answer's list key ("" for an answer that is the list itself, "." for one
-// record). [GUESS: /account/emails answers a bare array and is not paged,
-// as the docs show; /account/summary one object.]
-struct account_table {
-  const char* stream;
-  const char* first;
-  const char* list_key;
-};
-const std::vector<account_table>& account_tables() {
-  static const std::vector<account_table> all = {
-      {"account_summary", "/v3/account/summary?extra_fields=physical_address", "."},
-      {"account_emails", "/v3/account/emails", ""},
-      {"contact_tags", "/v3/contact_tags?limit=500&include_count=true", "tags"},
-      {"segments", "/v3/segments?limit=1000&sort_by=date", "segments"},
-      // [GUESS: limit up to 500, the docs' "up to 500 email campaigns"]
-      {"email_campaign_summaries", "/v3/reports/summary_reports/email_campaign_summaries?limit=500",
-       "bulk_email_campaign_summaries"}};
-  return all;
-}
-const account_table* find_account_table(const std::string& stream) {
-  for (const auto& t : account_tables())
-    if (stream == t.stream) return &t;
-  return nullptr;
-}
-
 // The names of `extras` that the job selects of `stream` (all when it
 // selects every column), comma-separated for an `include` parameter.
 std::string selected_extras(const job_context& job, const std::string& stream, std::vector<std::string> extras) {
@@ -285,20 +246,20 @@ class constant_contact_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return streams(); }
+  result<std::vector<stream_descriptor>> discover(session&) override { return descriptors(streams()); }
 
-  offline_catalog catalog() const override { return {streams(), {}, {}}; }
+  offline_catalog catalog() const override { return {descriptors(streams()), {}, {}}; }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {
     if (auto mode = deletes_of(s.job()); !mode) return std::move(mode).error();
     const auto& sel = s.job().selection;
     std::vector<std::string> children;  // what the campaigns task fans out to
     bool summaries = false;
-    for (const auto& stream : streams()) {
+    for (const auto& [stream, read] : streams()) {
       if (!sel.selected(stream)) continue;
       summaries = summaries || stream.name == "contact_activity_summaries";
       s.declare(stream);
-      if (is_activity_child(stream.name) || find_report(stream.name)) children.push_back(stream.name);
+      if (read.how == reading::with_campaign || read.how == reading::report) children.push_back(stream.name);
     }
     std::vector<task_spec> tasks;
     auto add = [&](const std::string& stream, std::vector<std::string> emits = {}) {
@@ -310,8 +271,8 @@ class constant_contact_connector final : public connector {
     };
     for (const auto* name : {"contacts", "contact_lists", "contact_custom_fields"})
       if (sel.selected(name)) add(name);
-    for (const auto& t : account_tables())
-      if (sel.selected(t.stream)) add(t.stream);
+    for (const auto& [stream, read] : streams())
+      if (read.how == reading::account_table && sel.selected(stream.name)) add(stream.name);
     if (summaries) add("contact_activity_summaries");
     if (sel.selected("campaigns") || !children.empty()) add("campaigns", children);
     return tasks;
@@ -319,16 +280,17 @@ class constant_contact_connector final : public connector {
 
   status run(const task_spec& task, session& s) override {
     api a(s);
+    const auto* spec = find_stream(streams(), task.stream);
     if (task.stream == "contacts") return run_contacts(task, a);
     if (task.stream == "contact_lists")
       return run_full_table(a, "contact_lists", "/v3/contact_lists?limit=500&include_membership_count=all", "lists");
     if (task.stream == "contact_custom_fields")
       return run_full_table(a, "contact_custom_fields", "/v3/contact_custom_fields?limit=100", "custom_fields");
-    if (const auto* t = find_account_table(task.stream)) return run_account_table(a, *t);
+    if (spec && spec->read.how == reading::account_table) return run_account_table(a, *spec);
     if (task.stream == "contact_activity_summaries") return run_summaries(task, a);
     if (task.stream == "campaigns") return run_campaigns(task, a);
     if (task.stream == "campaign_activities") return run_campaign(task, a);
-    if (find_report(task.stream)) return run_report(task, a);
+    if (spec && spec->read.how == reading::report) return run_report(task, a, *spec);
     return make_error(error_kind::fatal, "constant_contact: unknown stream " + task.stream);
   }
 
@@ -337,7 +299,7 @@ class constant_contact_connector final : public connector {
 
   // `record` of `stream` with its date-times in one form, emitted.
   static status emit(api& a, const std::string& stream, json record, const std::string& id) {
-    normalise_times(find_stream(stream)->schema, record, stream + " " + id,
+    normalise_times(find_stream(streams(), stream)->stream.schema, record, stream + " " + id,
                     [&](const std::string& m) { a.s().warn(m); });
     return a.s().emit(stream, record);
   }
@@ -355,7 +317,7 @@ class constant_contact_connector final : public connector {
 
   // A paged full table from `first` (path and query), checkpointed at its end.
   status run_full_table(api& a, const std::string& stream, const std::string& first, const std::string& list_key) {
-    const auto& key = find_stream(stream)->primary_key.front();
+    const auto& key = find_stream(streams(), stream)->stream.primary_key.front();
     const auto describe = "GET " + first.substr(0, first.find('?'));
     auto st = a.pages(first, describe, list_key, [&](const json& body, const std::string&) -> result<bool> {
       for (auto record : body[list_key]) {
@@ -368,20 +330,21 @@ class constant_contact_connector final : public connector {
     return a.s().checkpoint({{"full_table_completed", true}});
   }
 
-  status run_account_table(api& a, const account_table& t) {
-    if (std::string_view(t.list_key) != "." && std::string_view(t.list_key) != "")
-      return run_full_table(a, t.stream, t.first, t.list_key);
-    const std::string path = std::string(t.first).substr(0, std::string(t.first).find('?'));
-    auto body = a.get(t.first, "GET " + path);
+  status run_account_table(api& a, const stream_spec& t) {
+    const auto& first = t.read.first;
+    const auto& list_key = t.read.list_key;
+    if (list_key != "." && !list_key.empty()) return run_full_table(a, t.stream.name, first, list_key);
+    const std::string path = first.substr(0, first.find('?'));
+    auto body = a.get(first, "GET " + path);
     if (!body) return std::move(body).error();
-    const auto& key = find_stream(t.stream)->primary_key.front();
-    const bool one = std::string_view(t.list_key) == ".";
+    const auto& key = t.stream.primary_key.front();
+    const bool one = list_key == ".";
     if (one ? !body->is_object() : !body->is_array())
       return make_error(error_kind::bad_payload, "constant_contact GET " + path + ": expected " +
                                                      (one ? "an object" : "an array") + ", got " +
                                                      body->dump().substr(0, 60));
     for (const auto& record : one ? json::array({*body}) : *body)
-      if (auto e = emit(a, t.stream, record, text_of(record, key.c_str())); !e) return e;
+      if (auto e = emit(a, t.stream.name, record, text_of(record, key.c_str())); !e) return e;
     return a.s().checkpoint({{"full_table_completed", true}});
   }
 
@@ -828,7 +791,8 @@ class constant_contact_connector final : public connector {
         if (auto e = read_links(a, activity_id, links[activity_id]); !e) return e;
       }
       for (const auto& report : task.emits) {
-        if (!find_report(report)) continue;
+        const auto* spec = find_stream(streams(), report);
+        if (!spec || spec->read.how != reading::report) continue;
         task_spec child;
         child.stream = report;
         child.partition = activity_id;
@@ -921,13 +885,14 @@ class constant_contact_connector final : public connector {
   // Bookmark: {"through": {"created_time", "keys_at"}, "pending": {"href",
   // "newest"}} (pending only while a read is unfinished; newest is the
   // boundary of what that read delivered so far).
-  status run_report(const task_spec& task, api& a) {
+  status run_report(const task_spec& task, api& a, const stream_spec& spec) {
     auto& s = a.s();
-    const auto& spec = *find_report(task.stream);
-    const auto& key_fields = find_stream(task.stream)->primary_key;
+    const auto& name = spec.stream.name;
+    const auto& key_fields = spec.stream.primary_key;
+    const bool incremental = spec.stream.replication == replication_method::incremental;
     const auto activity_id = task.params.value("campaign_activity_id", task.partition);
     const auto& b = task.bookmark;
-    const json through = spec.incremental && b.is_object() ? current_form(b.value("through", json()), "created_time")
+    const json through = incremental && b.is_object() ? current_form(b.value("through", json()), "created_time")
                                                             : json();
     const json pending = b.is_object() ? b.value("pending", json()) : json();
     auto resume = [&](const json& bookmark) -> result<boundary> {
@@ -936,13 +901,13 @@ class constant_contact_connector final : public connector {
     };
     auto stop = resume(through);
     if (!stop) return std::move(stop).error();
-    std::string href = "/v3/reports/email_reports/" + url_encode(activity_id) + "/tracking/" + spec.name + "?" +
+    std::string href = "/v3/reports/email_reports/" + url_encode(activity_id) + "/tracking/" + name + "?" +
                        page_limit;
     const bool resumed = pending.is_object() && pending.contains("href") && pending["href"].is_string();
     auto seen = resumed ? resume(current_form(pending.value("newest", json()), "created_time")) : stop;
     if (!seen) return std::move(seen).error();
     if (resumed) href = pending["href"].get<std::string>();
-    const auto describe = "GET /v3/reports/email_reports/{id}/tracking/" + spec.name;
+    const auto describe = "GET /v3/reports/email_reports/{id}/tracking/" + name;
     std::optional<std::int64_t> started;  // the server's clock at this read's first answer
     auto st = a.pages(href, describe, "tracking_activities", [&](const json& body, const std::string& next) -> result<bool> {
       if (!started) started = a.server_time();
@@ -950,16 +915,16 @@ class constant_contact_connector final : public connector {
         std::string key;  // the record's key within the activity
         for (const auto& f : key_fields)
           if (f != "campaign_activity_id" && f != "created_time") key += text_of(record, f.c_str()) + "|";
-        auto t = time_field(record, "created_time", spec.name, activity_id);
+        auto t = time_field(record, "created_time", name, activity_id);
         if (!t) return std::move(t).error();
         if (*t < stop->since()) return false;  // older than the last run's newest: the rest too
         if (!stop->admit(*t, key)) continue;   // at it, delivered by the last run
-        if (auto e = emit(a, spec.name, record, activity_id + " " + key); !e) return std::move(e).error();
+        if (auto e = emit(a, name, record, activity_id + " " + key); !e) return std::move(e).error();
         seen->admit(*t, key);
       }
       if (next.empty()) return true;
       // What this read delivered, as the next run's `through` will hold it.
-      const auto newest = !spec.incremental ? json()
+      const auto newest = !incremental ? json()
                           : resumed         ? seen->bookmark()
                                             : settled(seen->bookmark(), "created_time", started);
       if (auto e = s.checkpoint({{"through", through}, {"pending", {{"href", next}, {"newest", newest}}}}); !e)
@@ -967,7 +932,7 @@ class constant_contact_connector final : public connector {
       return true;
     });
     if (!st) return st;
-    if (!spec.incremental) return s.checkpoint({{"through", nullptr}});
+    if (!incremental) return s.checkpoint({{"through", nullptr}});
     // The newest events were read at this read's start, unless it resumed a
     // read begun earlier (whose start is not known): then the next run
     // closes their instant.
