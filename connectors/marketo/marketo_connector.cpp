@@ -200,7 +200,7 @@ class marketo_connector final : public connector {
     if (!types) return std::move(types).error();
     out.push_back(activity_types_stream());
     for (const auto& t : result_of(*types)) out.push_back(activity_stream(t));
-    for (const auto& r : rest_streams()) out.push_back(r.descriptor());
+    for (const auto& r : rest_streams()) out.push_back(r.stream);
     return out;
   }
 
@@ -210,7 +210,7 @@ class marketo_connector final : public connector {
     offline_catalog out;
     out.streams.push_back(leads_stream(json{{"result", json::array()}}));
     out.streams.push_back(activity_types_stream());
-    for (const auto& r : rest_streams()) out.streams.push_back(r.descriptor());
+    for (const auto& r : rest_streams()) out.streams.push_back(r.stream);
     out.dynamic_columns = {"leads"};
     out.families = {"activities_*"};
     return out;
@@ -261,7 +261,7 @@ class marketo_connector final : public connector {
       planned.push_back({activity_stream(t), "activity type " + std::to_string(t.value("id", 0)) +
                                                  "'s attributes and the fixed fields"});
     for (const auto& r : rest_streams())
-      if (sel.selected(r.name)) planned.push_back({r.descriptor(), "its schema"});
+      if (sel.selected(r.stream.name)) planned.push_back({r.stream, "its schema"});
     for (const auto& p : planned) s.declare(p.stream);
 
     // A stream with a column it lacks fails alone, before any export.
@@ -366,11 +366,11 @@ class marketo_connector final : public connector {
       tasks.push_back(std::move(t));
     }
 
-    for (const auto& r : rest_streams()) {
-      if (!sel.selected(r.name) || refuse(r.name)) continue;
+    for (const auto& [stream, read] : rest_streams()) {
+      if (!sel.selected(stream.name) || refuse(stream.name)) continue;
       task_spec t;
-      t.stream = r.name;
-      t.bookmark = bookmark_of(r.name);
+      t.stream = stream.name;
+      t.bookmark = bookmark_of(stream.name);
       t.params = {{"start_date", text_of(start)}};
       tasks.push_back(std::move(t));
     }
@@ -390,8 +390,7 @@ class marketo_connector final : public connector {
       if (setting_string(s, "activities_via", "bulk") == "rest") return run_activities_rest(task, a);
       return run_activities_bulk(task, a);
     }
-    for (const auto& r : rest_streams())
-      if (r.name == task.stream) return run_rest(task, r, a);
+    if (const auto* r = find_stream(rest_streams(), task.stream)) return run_rest(task, *r, a);
     return make_error(error_kind::fatal, "marketo: unknown stream " + task.stream);
   }
 
@@ -800,31 +799,31 @@ class marketo_connector final : public connector {
     auto since = boundary::resume(task.bookmark, "updatedAt", task.params.value("start_date", std::string{}));
     if (!since) return std::move(since).error();
     const auto until = instant_of(std::chrono::floor<std::chrono::seconds>(options_.now()));
-    const json props = r.descriptor().schema["properties"];
+    const json props = r.stream.schema["properties"];
     const auto deliver = [&](json& rec) -> status {
       if (!rec.is_object()) return {};
       const auto& id = rec.value("id", json());
       const auto when = parse_instant(string_of(rec, "updatedAt"));
       if (when && (*when >= until || !since->admit(*when, id.dump()))) return {};
       normalise_date_times(rec, props);
-      return s.emit(r.name, rec);
+      return s.emit(r.stream.name, rec);
     };
-    const std::string what = "marketo GET " + r.path;
-    if (r.pager == paging::offset_until_warning) {
+    const std::string what = "marketo GET " + r.read.path;
+    if (r.read.pager == paging::offset_until_warning) {
       // [GUESS: the docs do not say whether earliestUpdatedAt and
       // latestUpdatedAt are inclusive.] The range starts a second before the
       // bookmark and ends at `until`, pinned so that paging sees one set.
       if (since->since() >= until) return {};  // a future start answers 701
-      const std::string range = "&" + r.earliest_param + "=" +
+      const std::string range = "&" + r.read.earliest_param + "=" +
                                 url_encode(format_rfc3339(since->query_after(one_second), 0)) + "&" +
-                                r.latest_param + "=" + url_encode(format_rfc3339(until));
+                                r.read.latest_param + "=" + url_encode(format_rfc3339(until));
       // Offsets 0, n, 2n ... until the "No assets found" warning or an empty
       // page (a short page is not taken as the end: tap-marketo does not).
       auto pages = paginator::page_number(what, 0, 0);
       for (;;) {
-        if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.name + ": cancelled");
-        auto res = a.get(r.path, "maxReturn=" + std::to_string(r.page_size) +
-                                     "&offset=" + std::to_string(pages.page() * r.page_size) + range);
+        if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.stream.name + ": cancelled");
+        auto res = a.get(r.read.path, "maxReturn=" + std::to_string(r.read.page_size) +
+                                          "&offset=" + std::to_string(pages.page() * r.read.page_size) + range);
         if (!res) return std::move(res).error();
         bool end = false;
         for (const auto& w : res->value("warnings", json::array()))
@@ -848,10 +847,10 @@ class marketo_connector final : public connector {
     // transaction (a few pages; a failed scan starts again).
     auto pages = paginator::token(what);
     for (;;) {
-      if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.name + ": cancelled");
-      std::string query = "batchSize=" + std::to_string(r.page_size);
+      if (s.cancelled()) return make_error(error_kind::cancelled, "marketo " + r.stream.name + ": cancelled");
+      std::string query = "batchSize=" + std::to_string(r.read.page_size);
       if (!pages.cursor().empty()) query += "&nextPageToken=" + url_encode(pages.cursor());
-      auto res = a.get(r.path, query);
+      auto res = a.get(r.read.path, query);
       if (!res) return std::move(res).error();
       auto rows = result_of(*res);
       for (auto& rec : rows)

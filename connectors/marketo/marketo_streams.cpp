@@ -101,56 +101,49 @@ stream_descriptor activity_types_stream() {
                          {"attributes", {{"type", {"array", "null"}}}}})};
 }
 
-stream_descriptor campaigns_stream() {
-  return {"campaigns", {"id"}, replication_method::incremental, "updatedAt",
-          object_schema({{"id", {{"type", "integer"}}},
-                         {"name", nullable("string")},
-                         {"description", nullable("string")},
-                         {"type", nullable("string")},
-                         {"active", nullable("boolean")},
-                         {"programId", nullable("integer")},
-                         {"programName", nullable("string")},
-                         {"workspaceName", nullable("string")},
-                         {"createdAt", date_time()},
-                         {"updatedAt", date_time()}})};
-}
-
-stream_descriptor lists_stream() {
-  return {"lists", {"id"}, replication_method::incremental, "updatedAt",
-          object_schema({{"id", {{"type", "integer"}}},
-                         {"name", nullable("string")},
-                         {"description", nullable("string")},
-                         {"programName", nullable("string")},
-                         {"workspaceName", nullable("string")},
-                         {"createdAt", date_time()},
-                         {"updatedAt", date_time()}})};
-}
-
-stream_descriptor programs_stream() {
-  // createdAt/updatedAt come as "2015-11-18T15:25:35Z+0000" and go out
-  // as RFC 3339 (normalise_date_times).
-  return {"programs", {"id"}, replication_method::incremental, "updatedAt",
-          object_schema({{"id", {{"type", "integer"}}},
-                         {"name", nullable("string")},
-                         {"description", nullable("string")},
-                         {"createdAt", date_time()},
-                         {"updatedAt", date_time()},
-                         {"url", nullable("string")},
-                         {"type", nullable("string")},
-                         {"channel", nullable("string")},
-                         {"folder", {{"type", {"object", "null"}}}},
-                         {"status", nullable("string")},
-                         {"workspace", nullable("string")},
-                         {"headStart", nullable("boolean")}})};
-}
-
 const std::vector<rest_stream>& rest_streams() {
   static const std::vector<rest_stream> table{
-      {"campaigns", "/rest/v1/campaigns.json", paging::next_page_token, 300, "", "",
-       &campaigns_stream},
-      {"lists", "/rest/v1/lists.json", paging::next_page_token, 300, "", "", &lists_stream},
-      {"programs", "/rest/asset/v1/programs.json", paging::offset_until_warning, 200,
-       "earliestUpdatedAt", "latestUpdatedAt", &programs_stream},
+      {.stream = {.name = "campaigns", .primary_key = {"id"}, .replication_key = "updatedAt",
+                  .schema = object_schema({{"id", {{"type", "integer"}}},
+                                           {"name", nullable("string")},
+                                           {"description", nullable("string")},
+                                           {"type", nullable("string")},
+                                           {"active", nullable("boolean")},
+                                           {"programId", nullable("integer")},
+                                           {"programName", nullable("string")},
+                                           {"workspaceName", nullable("string")},
+                                           {"createdAt", date_time()},
+                                           {"updatedAt", date_time()}})},
+       .read = {.path = "/rest/v1/campaigns.json", .pager = paging::next_page_token, .page_size = 300}},
+      {.stream = {.name = "lists", .primary_key = {"id"}, .replication_key = "updatedAt",
+                  .schema = object_schema({{"id", {{"type", "integer"}}},
+                                           {"name", nullable("string")},
+                                           {"description", nullable("string")},
+                                           {"programName", nullable("string")},
+                                           {"workspaceName", nullable("string")},
+                                           {"createdAt", date_time()},
+                                           {"updatedAt", date_time()}})},
+       .read = {.path = "/rest/v1/lists.json", .pager = paging::next_page_token, .page_size = 300}},
+      // createdAt/updatedAt come as "2015-11-18T15:25:35Z+0000" and go out
+      // as RFC 3339 (normalise_date_times).
+      {.stream = {.name = "programs", .primary_key = {"id"}, .replication_key = "updatedAt",
+                  .schema = object_schema({{"id", {{"type", "integer"}}},
+                                           {"name", nullable("string")},
+                                           {"description", nullable("string")},
+                                           {"createdAt", date_time()},
+                                           {"updatedAt", date_time()},
+                                           {"url", nullable("string")},
+                                           {"type", nullable("string")},
+                                           {"channel", nullable("string")},
+                                           {"folder", {{"type", {"object", "null"}}}},
+                                           {"status", nullable("string")},
+                                           {"workspace", nullable("string")},
+                                           {"headStart", nullable("boolean")}})},
+       .read = {.path = "/rest/asset/v1/programs.json",
+                .pager = paging::offset_until_warning,
+                .page_size = 200,
+                .earliest_param = "earliestUpdatedAt",
+                .latest_param = "latestUpdatedAt"}},
   };
   return table;
 }

@@ -18,7 +18,7 @@
 // for bulk CSV cells.
 
 #include "connectors/core/json_text.hpp"
-#include "connectors/core/stream.hpp"
+#include "connectors/core/stream_spec.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,24 +31,21 @@ namespace quarry::connectors::marketo {
 
 enum class paging { next_page_token, offset_until_warning };
 
-// A REST list stream: one row of the table above.
-struct rest_stream {
-  std::string name;
-  std::string path;
+// How a REST list stream (campaigns, lists, programs) is read.
+struct rest_read {
+  std::string path{};
   paging pager = paging::next_page_token;
   int page_size = 300;
   // Server-side date range parameters (programs); empty: filtered here.
-  std::string earliest_param;
-  std::string latest_param;
-  stream_descriptor (*descriptor)() = nullptr;
+  std::string earliest_param{};
+  std::string latest_param{};
 };
+using rest_stream = connectors::stream_spec<rest_read>;
 
+// The REST list streams (find one with connectors::find_stream).
 const std::vector<rest_stream>& rest_streams();
 
 stream_descriptor activity_types_stream();
-stream_descriptor campaigns_stream();
-stream_descriptor lists_stream();
-stream_descriptor programs_stream();
 
 // "Fill Out Form" -> "fill_out_form"
 std::string snake(std::string_view name);
