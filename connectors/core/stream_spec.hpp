@@ -14,6 +14,9 @@
 //
 // Discovery is `descriptors(table)`, a task finds its row with
 // `find_stream(table, task.stream)`. Header only: a template and two loops.
+// A source names its row type `stream_spec` too (`using stream_spec =
+// connectors::stream_spec<read_spec>;`); code in quarry::connectors that
+// says `using namespace <source>;` adds `using <source>::stream_spec;`.
 
 #include "connectors/core/stream.hpp"
 
