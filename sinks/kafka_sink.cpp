@@ -1,5 +1,6 @@
 #include "sinks/kafka_sink.hpp"
 
+#include "connectors/core/timestamp.hpp"
 #include "kafka/producer.hpp"
 #include "proto/record.hpp"
 #include "sinks/connect_json.hpp"
@@ -78,7 +79,7 @@ class kafka_sink final : public record_sink {
       if (auto st = begin(); !st) return st;
       const auto topic = contract::state_topic(origin.prefix);
       if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
-      if (at.empty()) at = contract::utc_now_iso();
+      if (at.empty()) at = connectors::format_utc_ms(std::chrono::system_clock::now());
       for (const auto& s : task.updates) {
         status st;
         switch (s.what) {
