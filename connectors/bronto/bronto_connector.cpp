@@ -260,7 +260,7 @@ class bronto_connector final : public connector {
 
   std::string_view source() const override { return "bronto"; }
 
-  std::vector<credential_spec> credentials() const override { return {{"api_token", true, true}}; }
+  std::vector<credential_rule> credentials() const override { return {{"api_token", true, true}}; }
 
   std::vector<setting_rule> settings() const override {
     return {

@@ -301,7 +301,7 @@ class listrak_connector final : public connector {
 
   std::string_view source() const override { return "listrak"; }
 
-  std::vector<credential_spec> credentials() const override {
+  std::vector<credential_rule> credentials() const override {
     return {{"username", true, false}, {"password", true, true}};
   }
 
