@@ -92,6 +92,8 @@ class fake_worker {
     self->send(coord_, std::move(r));
   }
   void report(task_result r) { self->send(coord_, std::move(r)); }
+  // A task that ended with an error, its outcome chosen as worker.cpp's
+  // fail() chooses it.
   void fail(const task& t, error_kind kind, std::string message, std::string bookmark = {},
             double retry_after_s = -1) {
     task_result r;
@@ -159,10 +161,12 @@ task child(std::string stream, std::string partition = {}, std::vector<std::stri
   return t;
 }
 
-const stream_summary* stream_of(const run_summary& s, const std::string& name) {
+stream_summary stream_of(const run_summary& s, const std::string& name) {
   auto it = std::find_if(s.streams.begin(), s.streams.end(),
                          [&](const stream_summary& x) { return x.stream == name; });
-  return it == s.streams.end() ? nullptr : &*it;
+  if (it != s.streams.end()) return *it;
+  ADD_FAILURE() << "the summary has no stream " << name;
+  return {};
 }
 
 std::vector<std::string> stream_names(const run_summary& s) {
@@ -360,7 +364,7 @@ TEST_F(coordinator_test, the_summary_waits_for_every_child) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
   EXPECT_EQ(stream_names(*s), (std::vector<std::string>{"a", "b"})) << "no (plan) stream";
-  EXPECT_EQ(stream_of(*s, "b")->tasks, 2u);
+  EXPECT_EQ(stream_of(*s, "b").tasks, 2u);
 }
 
 // -- retry --------------------------------------------------------------------
@@ -400,8 +404,8 @@ TEST_F(coordinator_test, a_failed_task_is_requeued_after_its_backoff_from_its_bo
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::ok);
-  EXPECT_EQ(stream_of(*s, "a")->tasks, 1u) << "a retried task counts once";
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::ok);
+  EXPECT_EQ(stream_of(*s, "a").tasks, 1u) << "a retried task counts once";
   EXPECT_TRUE(s->errors.empty());
 }
 
@@ -457,16 +461,15 @@ TEST_F(coordinator_test, a_task_failing_every_attempt_fails_only_its_stream) {
   auto s = summary();
   ASSERT_TRUE(s) << "given up after task_attempts";
   EXPECT_EQ(s->outcome, run_outcome::failed);
-  const auto* sa = stream_of(*s, "a");
-  const auto* sb = stream_of(*s, "b");
-  ASSERT_TRUE(sa && sb);
-  EXPECT_EQ(sa->status, stream_status::failed);
-  EXPECT_EQ(sa->tasks, 1u);
-  EXPECT_EQ(sa->tasks_failed, 1u);
-  EXPECT_EQ(sa->error, "a [p1]: boom");
-  EXPECT_EQ(sb->status, stream_status::ok) << "the other stream is unaffected";
-  EXPECT_EQ(sb->records, 2u);
-  EXPECT_TRUE(sb->error.empty());
+  const auto sa = stream_of(*s, "a");
+  const auto sb = stream_of(*s, "b");
+  EXPECT_EQ(sa.status, stream_status::failed);
+  EXPECT_EQ(sa.tasks, 1u);
+  EXPECT_EQ(sa.tasks_failed, 1u);
+  EXPECT_EQ(sa.error, "a [p1]: boom");
+  EXPECT_EQ(sb.status, stream_status::ok) << "the other stream is unaffected";
+  EXPECT_EQ(sb.records, 2u);
+  EXPECT_TRUE(sb.error.empty());
   EXPECT_EQ(s->errors, std::vector<std::string>{"a [p1]: boom"});
 }
 
@@ -485,8 +488,8 @@ TEST_F(coordinator_test, a_fatal_error_is_not_retried) {
   auto s = summary();
   ASSERT_TRUE(s) << "the run ends without waiting for a retry";
   EXPECT_EQ(s->outcome, run_outcome::failed);
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::failed);
-  EXPECT_EQ(stream_of(*s, "b")->status, stream_status::ok);
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::failed);
+  EXPECT_EQ(stream_of(*s, "b").status, stream_status::ok);
 }
 
 TEST_F(coordinator_test, a_failed_plan_fails_the_run) {
@@ -549,11 +552,11 @@ TEST_F(coordinator_test, cancelling_a_run_drops_its_queued_tasks_and_stops_its_r
   ASSERT_TRUE(s);
   EXPECT_EQ(s->run, run_id{"r1"});
   EXPECT_EQ(s->outcome, run_outcome::cancelled);
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::cancelled);
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::cancelled);
   // b finished before the cancel, but a cancelled run marks every stream
   // that did not fail as cancelled: it cannot tell whether more was to come.
-  EXPECT_EQ(stream_of(*s, "b")->status, stream_status::cancelled);
-  EXPECT_EQ(stream_of(*s, "b")->records, 1u);
+  EXPECT_EQ(stream_of(*s, "b").status, stream_status::cancelled);
+  EXPECT_EQ(stream_of(*s, "b").records, 1u);
   EXPECT_FALSE(summary()) << "r2 goes on";
 
   w2.plan(plan2, {declared("a")}, {child("a")});
@@ -630,8 +633,8 @@ TEST_F(coordinator_test, a_leaving_worker_hands_its_task_back_to_another) {
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
-  EXPECT_EQ(stream_of(*s, "a")->records, 5u) << "records of both workers";
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::ok);
+  EXPECT_EQ(stream_of(*s, "a").records, 5u) << "records of both workers";
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::ok);
 }
 
 TEST_F(coordinator_test, shutdown_stops_idle_workers_and_cancels_running_tasks) {
@@ -688,7 +691,7 @@ TEST_F(coordinator_test, a_lost_workers_task_is_retried_by_another_worker) {
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
-  EXPECT_EQ(stream_of(*s, "a")->tasks, 1u);
+  EXPECT_EQ(stream_of(*s, "a").tasks, 1u);
 }
 
 // -- the summary --------------------------------------------------------------
@@ -735,7 +738,7 @@ TEST_F(coordinator_test, the_summary_adds_up_records_calls_and_snapshots_per_str
   EXPECT_GT(s->started_ms, 0);
   EXPECT_TRUE(s->errors.empty());
   ASSERT_EQ(stream_names(*s), (std::vector<std::string>{"a", "b"}));
-  const auto& a = *stream_of(*s, "a");
+  const auto a = stream_of(*s, "a");
   EXPECT_EQ(a.records, 7u);
   EXPECT_EQ(a.calls, 3u);
   EXPECT_EQ(a.tasks, 2u);
@@ -745,7 +748,7 @@ TEST_F(coordinator_test, the_summary_adds_up_records_calls_and_snapshots_per_str
   EXPECT_EQ(a.snapshot_deleted, 1u);
   EXPECT_FALSE(a.calls_shared);
   EXPECT_EQ(a.status, stream_status::ok);
-  const auto& b = *stream_of(*s, "b");
+  const auto b = stream_of(*s, "b");
   EXPECT_EQ(b.records, 0u);
   EXPECT_EQ(b.calls, 5u);
   EXPECT_EQ(b.tasks, 1u);
@@ -771,14 +774,14 @@ TEST_F(coordinator_test, a_task_feeding_several_streams_splits_its_calls_by_reco
   auto s = summary();
   ASSERT_TRUE(s);
   // 10 calls by 1:2 records: 3 and 6, the one left over to the larger remainder (y).
-  EXPECT_EQ(stream_of(*s, "x")->calls, 3u);
-  EXPECT_EQ(stream_of(*s, "y")->calls, 7u);
-  EXPECT_TRUE(stream_of(*s, "x")->calls_shared);
-  EXPECT_TRUE(stream_of(*s, "y")->calls_shared);
-  EXPECT_EQ(stream_of(*s, "x")->records, 1u);
-  EXPECT_EQ(stream_of(*s, "y")->records, 2u);
-  EXPECT_EQ(stream_of(*s, "export")->tasks, 1u);
-  EXPECT_EQ(stream_of(*s, "export")->calls, 0u);
+  EXPECT_EQ(stream_of(*s, "x").calls, 3u);
+  EXPECT_EQ(stream_of(*s, "y").calls, 7u);
+  EXPECT_TRUE(stream_of(*s, "x").calls_shared);
+  EXPECT_TRUE(stream_of(*s, "y").calls_shared);
+  EXPECT_EQ(stream_of(*s, "x").records, 1u);
+  EXPECT_EQ(stream_of(*s, "y").records, 2u);
+  EXPECT_EQ(stream_of(*s, "export").tasks, 1u);
+  EXPECT_EQ(stream_of(*s, "export").calls, 0u);
 }
 
 TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_failed_beats_it) {
@@ -796,10 +799,10 @@ TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_fail
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::incomplete);
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::incomplete);
-  EXPECT_EQ(stream_of(*s, "a")->tasks_resumable, 1u);
-  EXPECT_EQ(stream_of(*s, "a")->error, "daily quota spent");
-  EXPECT_EQ(stream_of(*s, "b")->status, stream_status::ok);
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::incomplete);
+  EXPECT_EQ(stream_of(*s, "a").tasks_resumable, 1u);
+  EXPECT_EQ(stream_of(*s, "a").error, "daily quota spent");
+  EXPECT_EQ(stream_of(*s, "b").status, stream_status::ok);
   EXPECT_TRUE(s->errors.empty()) << "a spent quota is not an error";
 
   start_planned(w, "r2");
@@ -813,8 +816,8 @@ TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_fail
   s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::failed);
-  EXPECT_EQ(stream_of(*s, "a")->status, stream_status::incomplete);
-  EXPECT_EQ(stream_of(*s, "b")->status, stream_status::failed);
+  EXPECT_EQ(stream_of(*s, "a").status, stream_status::incomplete);
+  EXPECT_EQ(stream_of(*s, "b").status, stream_status::failed);
 }
 
 TEST_F(coordinator_test, an_unknown_job_or_a_run_already_running_fails_at_once) {
