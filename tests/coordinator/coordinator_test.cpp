@@ -208,8 +208,9 @@ class coordinator_test : public ::testing::Test {
   void start(const std::string& run, const std::string& job = "j") {
     starter->send(coord, start_run_atom_v, run_request{job_id{job}, run_id{run}});
   }
-  // The summary of a run that ended, if one did.
+  // Delivers what is queued; then the summary of a run that ended, if one did.
   std::optional<run_summary> summary() {
+    sched.run();
     starter_box.drain(starter);
     if (starter_box.summaries.empty()) return std::nullopt;
     auto s = std::move(starter_box.summaries.front());
@@ -219,10 +220,14 @@ class coordinator_test : public ::testing::Test {
   // Starts `run` and plans it on `w`: streams a and b, one child each.
   void start_planned(fake_worker& w, const std::string& run) {
     start(run);
+    w.plan(take(w), {declared("a"), declared("b")}, {child("a"), child("b")});
+    sched.run();
+  }
+  // Pulls for `w` and returns the task it got (a failure if none came).
+  task take(fake_worker& w) {
     w.pull();
     sched.run();
-    w.plan(w.next_task(), {declared("a"), declared("b")}, {child("a"), child("b")});
-    sched.run();
+    return w.next_task();
   }
   void advance(caf::timespan t) {
     sched.advance_time(t);
@@ -281,9 +286,7 @@ TEST_F(coordinator_test, a_try_pull_answers_at_once_and_only_known_workers_get_t
   EXPECT_EQ(still_none->work.id, 0u);
 
   auto known = worker("w2");
-  known.pull();
-  sched.run();
-  const task plan = known.next_task();
+  const task plan = take(known);
   known.plan(plan, {declared("a")}, {child("a")});
   sched.run();
   known.try_pull();
@@ -299,17 +302,13 @@ TEST_F(coordinator_test, a_plans_children_are_queued_with_their_streams_and_book
   spawn();
   auto w = worker("w1");
   start("r1");
-  w.pull();
-  sched.run();
-  const task plan = w.next_task();
+  const task plan = take(w);
   w.plan(plan, {declared("a"), declared("b"), declared("c")},
          {child("a", "p1"), child("a", "p1"), child("b", "", {"c"})},
          {{"a", "p1", R"({"since":"2026-01-01"})"}});
   sched.run();
 
-  w.pull();
-  sched.run();
-  const task a = w.next_task();
+  const task a = take(w);
   EXPECT_EQ(a.stream, stream_name{"a"});
   EXPECT_EQ(a.partition, "p1");
   EXPECT_EQ(a.bookmark, R"({"since":"2026-01-01"})") << "the plan's committed bookmark";
@@ -318,9 +317,7 @@ TEST_F(coordinator_test, a_plans_children_are_queued_with_their_streams_and_book
   EXPECT_NE(a.id, plan.id);
 
   auto w2 = worker("w2");
-  w2.pull();
-  sched.run();
-  const task b = w2.next_task();
+  const task b = take(w2);
   EXPECT_EQ(b.stream, stream_name{"b"});
   EXPECT_TRUE(b.bookmark.empty());
   ASSERT_EQ(b.streams.size(), 2u) << "its own stream, then those it emits";
@@ -354,12 +351,9 @@ TEST_F(coordinator_test, the_summary_waits_for_every_child) {
   w2.report(b);
   sched.run();
   EXPECT_FALSE(summary()) << "b's own child is still queued";
-  w1.pull();
-  sched.run();
-  const task more = w1.next_task();
+  const task more = take(w1);
   EXPECT_EQ(more.partition, "more");
   w1.report(more);
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
@@ -373,14 +367,10 @@ TEST_F(coordinator_test, a_failed_task_is_requeued_after_its_backoff_from_its_bo
   spawn();
   auto w = worker("w1");
   start_planned(w, "r1");
-  w.pull();
-  sched.run();
-  const task a = w.next_task();
+  const task a = take(w);
   ASSERT_EQ(a.stream, stream_name{"a"});
   w.fail(a, error_kind::retriable, "timed out", R"({"at":1})");
-  w.pull();
-  sched.run();
-  const task b = w.next_task();
+  const task b = take(w);
   ASSERT_EQ(b.stream, stream_name{"b"}) << "b goes on while a waits";
   w.report(b);
   w.pull();
@@ -400,7 +390,6 @@ TEST_F(coordinator_test, a_failed_task_is_requeued_after_its_backoff_from_its_bo
   EXPECT_FALSE(summary());
 
   w.report(retried->work, task_outcome::done, {{"a", 4}});
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
@@ -413,13 +402,9 @@ TEST_F(coordinator_test, a_retry_waits_at_least_what_the_server_asked) {
   spawn();
   auto w = worker("w1");
   start_planned(w, "r1");
-  w.pull();
-  sched.run();
-  const task a = w.next_task();
+  const task a = take(w);
   w.fail(a, error_kind::rate_limited, "429", {}, 2.0);
-  w.pull();
-  sched.run();
-  w.report(w.next_task());  // b
+  w.report(take(w));  // b
   w.pull();
   sched.run();
   advance(1999ms);
@@ -435,17 +420,11 @@ TEST_F(coordinator_test, a_task_failing_every_attempt_fails_only_its_stream) {
   spawn();
   auto w = worker("w1");
   start("r1");
-  w.pull();
+  w.plan(take(w), {declared("a"), declared("b")}, {child("a", "p1"), child("b")});
   sched.run();
-  w.plan(w.next_task(), {declared("a"), declared("b")}, {child("a", "p1"), child("b")});
-  sched.run();
-  w.pull();
-  sched.run();
-  const task a = w.next_task();
+  const task a = take(w);
   w.fail(a, error_kind::retriable, "boom", {});
-  w.pull();
-  sched.run();
-  const task b = w.next_task();
+  const task b = take(w);
   w.report(b, task_outcome::done, {{"b", 2}});
   w.pull();
   sched.run();
@@ -477,12 +456,8 @@ TEST_F(coordinator_test, a_fatal_error_is_not_retried) {
   spawn();
   auto w = worker("w1");
   start_planned(w, "r1");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::fatal, "401 unauthorized");
-  w.pull();
-  sched.run();
-  w.report(w.next_task());
+  w.fail(take(w), error_kind::fatal, "401 unauthorized");
+  w.report(take(w));
   sched.run();
   EXPECT_FALSE(sched.has_pending_timeout());
   auto s = summary();
@@ -496,10 +471,7 @@ TEST_F(coordinator_test, a_failed_plan_fails_the_run) {
   spawn();
   auto w = worker("w1");
   start("r1");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::bad_payload, "plan failed: bad JSON");
-  sched.run();
+  w.fail(take(w), error_kind::bad_payload, "plan failed: bad JSON");
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::failed);
@@ -516,9 +488,7 @@ TEST_F(coordinator_test, cancelling_a_run_drops_its_queued_tasks_and_stops_its_r
   auto w2 = worker("w2");
   auto w3 = worker("w3");
   start_planned(w1, "r1");
-  w1.pull();
-  sched.run();
-  const task a = w1.next_task();  // b stays queued
+  const task a = take(w1);  // b stays queued
   start("r2");
   w2.pull();
   sched.run();
@@ -526,9 +496,7 @@ TEST_F(coordinator_test, cancelling_a_run_drops_its_queued_tasks_and_stops_its_r
   const task b_of_r1 = w2.next_task();
   ASSERT_EQ(b_of_r1.stream, stream_name{"b"});
   w2.report(b_of_r1, task_outcome::done, {{"b", 1}});
-  w2.pull();
-  sched.run();
-  const task plan2 = w2.next_task();
+  const task plan2 = take(w2);
   ASSERT_EQ(plan2.run, run_id{"r2"});
   w1.spawned(a, {child("a", "p2")});  // queued, then dropped by the cancel
   sched.run();
@@ -547,7 +515,6 @@ TEST_F(coordinator_test, cancelling_a_run_drops_its_queued_tasks_and_stops_its_r
   EXPECT_FALSE(w3.assignment()) << "a cancelled run takes no new children";
 
   w1.fail(a, error_kind::cancelled, "cancelled");
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->run, run_id{"r1"});
@@ -570,12 +537,8 @@ TEST_F(coordinator_test, cancelling_a_run_waiting_for_a_retry_ends_it_when_the_b
   spawn();
   auto w = worker("w1");
   start_planned(w, "r1");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::retriable, "timed out");
-  w.pull();
-  sched.run();
-  w.report(w.next_task());
+  w.fail(take(w), error_kind::retriable, "timed out");
+  w.report(take(w));
   sched.run();
   starter->send(coord, cancel_atom_v, run_id{"r1"});
   sched.run();
@@ -593,12 +556,8 @@ TEST_F(coordinator_test, a_leaving_worker_hands_its_task_back_to_another) {
   auto w1 = worker("w1");
   auto w2 = worker("w2");
   start_planned(w1, "r1");
-  w1.pull();
-  sched.run();
-  const task a = w1.next_task();
-  w2.pull();
-  sched.run();
-  const task b = w2.next_task();
+  const task a = take(w1);
+  const task b = take(w2);
   w2.report(b);
   w2.pull();
   sched.run();
@@ -629,7 +588,6 @@ TEST_F(coordinator_test, a_leaving_worker_hands_its_task_back_to_another) {
   EXPECT_TRUE(stop->shutdown) << "the leaving worker is told to stop";
 
   w2.report(resumed->work, task_outcome::done, {{"a", 2}});
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
@@ -642,12 +600,8 @@ TEST_F(coordinator_test, shutdown_stops_idle_workers_and_cancels_running_tasks) 
   auto w1 = worker("w1");
   auto w2 = worker("w2");
   start_planned(w1, "r1");
-  w1.pull();
-  sched.run();
-  const task a = w1.next_task();
-  w2.pull();
-  sched.run();
-  w2.report(w2.next_task());
+  const task a = take(w1);
+  w2.report(take(w2));
   w2.pull();
   sched.run();
   starter->send(coord, shutdown_atom_v);
@@ -667,12 +621,8 @@ TEST_F(coordinator_test, a_lost_workers_task_is_retried_by_another_worker) {
   task a;
   {
     auto w1 = worker("w1");
-    w1.pull();
-    sched.run();
-    w1.plan(w1.next_task(), {declared("a")}, {child("a", "p1")});
-    w1.pull();
-    sched.run();
-    a = w1.next_task();
+    w1.plan(take(w1), {declared("a")}, {child("a", "p1")});
+    a = take(w1);
     ASSERT_EQ(a.stream, stream_name{"a"});
   }  // w1's actor ends: the coordinator gets its down message
   sched.run();
@@ -687,7 +637,6 @@ TEST_F(coordinator_test, a_lost_workers_task_is_retried_by_another_worker) {
   EXPECT_EQ(again->work.recover_from, "w1") << "so the next worker fences w1's producer";
 
   w2.report(again->work, task_outcome::done, {{"a", 1}});
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
@@ -700,16 +649,12 @@ TEST_F(coordinator_test, the_summary_adds_up_records_calls_and_snapshots_per_str
   spawn();
   auto w = worker("w1");
   start("r1");
-  w.pull();
-  sched.run();
-  w.plan(w.next_task(), {declared("a", true), declared("b")},
+  w.plan(take(w), {declared("a", true), declared("b")},
          {child("a", "p1"), child("a", "p2"), child("b")});
   sched.run();
   std::vector<task> tasks;
   for (int i = 0; i < 3; ++i) {
-    w.pull();
-    sched.run();
-    tasks.push_back(w.next_task());
+    tasks.push_back(take(w));
   }
   auto result = [&](const task& t, std::uint64_t records, std::uint64_t calls,
                     std::int64_t snapshot, std::uint64_t deleted) {
@@ -761,16 +706,11 @@ TEST_F(coordinator_test, a_task_feeding_several_streams_splits_its_calls_by_reco
   spawn();
   auto w = worker("w1");
   start("r1");
-  w.pull();
-  sched.run();
-  w.plan(w.next_task(), {declared("export"), declared("x"), declared("y")},
+  w.plan(take(w), {declared("export"), declared("x"), declared("y")},
          {child("export", "", {"x", "y"})});
-  w.pull();
-  sched.run();
-  const task t = w.next_task();
+  const task t = take(w);
   ASSERT_EQ(t.streams.size(), 3u);
   w.report(t, task_outcome::done, {{"x", 1}, {"y", 2}}, 10);
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   // 10 calls by 1:2 records: 3 and 6, the one left over to the larger remainder (y).
@@ -788,12 +728,8 @@ TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_fail
   spawn();
   auto w = worker("w1");
   start_planned(w, "r1");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::quota_exhausted, "daily quota spent");
-  w.pull();
-  sched.run();
-  w.report(w.next_task());
+  w.fail(take(w), error_kind::quota_exhausted, "daily quota spent");
+  w.report(take(w));
   sched.run();
   EXPECT_FALSE(sched.has_pending_timeout()) << "a spent quota is not retried in this run";
   auto s = summary();
@@ -806,13 +742,8 @@ TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_fail
   EXPECT_TRUE(s->errors.empty()) << "a spent quota is not an error";
 
   start_planned(w, "r2");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::quota_exhausted, "daily quota spent");
-  w.pull();
-  sched.run();
-  w.fail(w.next_task(), error_kind::fatal, "403");
-  sched.run();
+  w.fail(take(w), error_kind::quota_exhausted, "daily quota spent");
+  w.fail(take(w), error_kind::fatal, "403");
   s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::failed);
@@ -823,7 +754,6 @@ TEST_F(coordinator_test, the_outcome_is_incomplete_when_a_quota_ran_out_and_fail
 TEST_F(coordinator_test, an_unknown_job_or_a_run_already_running_fails_at_once) {
   spawn();
   start("r1", "nope");
-  sched.run();
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::failed);
@@ -831,7 +761,6 @@ TEST_F(coordinator_test, an_unknown_job_or_a_run_already_running_fails_at_once) 
 
   start("r1");
   start("r1");
-  sched.run();
   s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::failed);
@@ -928,18 +857,12 @@ TEST_F(coordinator_test, a_lost_workers_slot_is_held_until_its_tasks_are_recover
   start("r1");
   {
     auto r0 = worker("r0");  // the actor that got slot r0
-    r0.pull();
-    sched.run();
-    r0.plan(r0.next_task(), {declared("a")}, {child("a")});
-    r0.pull();
-    sched.run();
-    ASSERT_EQ(r0.next_task().stream, stream_name{"a"});
+    r0.plan(take(r0), {declared("a")}, {child("a")});
+    ASSERT_EQ(take(r0).stream, stream_name{"a"});
   }  // lost while holding a
   sched.run();
   EXPECT_EQ(join(), worker_id{"r1"}) << "r0's producer may still hold an open transaction";
-  w2.pull();
-  sched.run();
-  const task a = w2.next_task();
+  const task a = take(w2);
   ASSERT_EQ(a.recover_from, "r0");
   w2.report(a);
   sched.run();
