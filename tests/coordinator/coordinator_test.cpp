@@ -791,8 +791,8 @@ TEST_F(coordinator_test, join_stores_the_slot_high_water_mark_before_it_answers)
   caf::scoped_actor slot_log{sys};
   config.slot_log = caf::actor_cast<decltype(config.slot_log)>(slot_log);
   config.remote_slots_stored = 1;
-  auto quota = sys.spawn([] { return caf::behavior{[](caf::get_atom) {}}; });
-  jobs->set_quota("acct", quota);
+  caf::scoped_actor quota{sys};  // stands for the account's quota actor: only passed on
+  jobs->set_quota("acct", caf::actor_cast<decltype(jobs->quota_of("acct"))>(quota));
   spawn();
   caf::scoped_actor joiner{sys};
   inbox box;
@@ -819,7 +819,7 @@ TEST_F(coordinator_test, join_stores_the_slot_high_water_mark_before_it_answers)
   EXPECT_EQ(box.joins[0].slots, (std::vector<worker_id>{worker_id{"r0"}, worker_id{"r1"}}));
   ASSERT_EQ(box.joins[0].quotas.size(), 1u);
   EXPECT_EQ(box.joins[0].quotas[0].account, "acct");
-  EXPECT_EQ(box.joins[0].quotas[0].quota, quota);
+  EXPECT_EQ(box.joins[0].quotas[0].quota.address(), quota->address());
 
   joiner->send(coord, join_atom_v, join_request{"host-b", 1});
   sched.run();
@@ -836,7 +836,6 @@ TEST_F(coordinator_test, join_stores_the_slot_high_water_mark_before_it_answers)
   box.drain(joiner);
   ASSERT_EQ(box.joins.size(), 2u);
   EXPECT_EQ(box.joins[1].slots, std::vector<worker_id>{worker_id{"r2"}});
-  caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(coordinator_test, a_lost_workers_slot_is_held_until_its_tasks_are_recovered) {
