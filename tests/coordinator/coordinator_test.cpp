@@ -595,6 +595,27 @@ TEST_F(coordinator_test, a_leaving_worker_hands_its_task_back_to_another) {
   EXPECT_EQ(stream_of(*s, "a").status, stream_status::ok);
 }
 
+TEST_F(coordinator_test, a_leaving_worker_that_pulls_is_told_to_stop_and_its_task_waits) {
+  spawn();
+  auto w1 = worker("w1");
+  start("r1");
+  const task plan = take(w1);
+  starter->send(coord, shutdown_atom_v, worker_id{"w1"});
+  sched.run();
+  EXPECT_EQ(w1.cancels(), std::vector<task_id>{plan.id});
+  w1.fail(plan, error_kind::cancelled, "cancelled");
+  w1.pull();
+  sched.run();
+  auto stop = w1.assignment();
+  ASSERT_TRUE(stop);
+  EXPECT_TRUE(stop->shutdown) << "the handed-back plan is not given to the worker that left";
+  EXPECT_FALSE(summary());
+  auto w2 = worker("w2");
+  const task again = take(w2);
+  EXPECT_EQ(again.id, plan.id);
+  EXPECT_EQ(again.kind, task_kind::plan);
+}
+
 TEST_F(coordinator_test, shutdown_stops_idle_workers_and_cancels_running_tasks) {
   spawn();
   auto w1 = worker("w1");
@@ -640,6 +661,21 @@ TEST_F(coordinator_test, a_lost_workers_task_is_retried_by_another_worker) {
   auto s = summary();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, run_outcome::succeeded);
+  EXPECT_EQ(stream_of(*s, "a").tasks, 1u);
+}
+
+TEST_F(coordinator_test, a_tasks_result_counts_once) {
+  spawn();
+  auto w = worker("w1");
+  start_planned(w, "r1");
+  const task a = take(w);
+  w.report(a, task_outcome::done, {{"a", 2}});
+  w.report(a, task_outcome::done, {{"a", 2}});  // again, or late from a worker thought lost
+  EXPECT_FALSE(summary()) << "b is still queued";
+  w.report(take(w));
+  auto s = summary();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(stream_of(*s, "a").records, 2u);
   EXPECT_EQ(stream_of(*s, "a").tasks, 1u);
 }
 
