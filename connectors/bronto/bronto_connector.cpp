@@ -127,13 +127,7 @@ class emitter {
         if (!tap.empty()) tap += '|';
         tap += v;
       }
-      for (auto c = r.first_child(); c; c = c.next_sibling()) {
-        if (c.type() != pugi::node_element) continue;
-        event += soap::local_name(c);
-        event += '=';
-        event += c.text().get();
-        event += '\n';
-      }
+      soap::append_fields(event, r, '\n');
       const auto id = hash::md5_hex(tap), event_id = hash::md5_hex(event);
       record_ += R"("id":")" + id + R"(","event_id":")" + event_id + R"(",)";
       p.key += R"("id":")" + id + R"(","event_id":")" + event_id + R"("})";
