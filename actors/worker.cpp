@@ -698,7 +698,7 @@ void task_session::warn(std::string_view message) {
 }
 
 void task_session::report_usage(std::int64_t calls_today) {
-  if (caf::actor quota = worker_.config().jobs->quota_of(task_.account.str()))
+  if (auto quota = worker_.config().jobs->quota_of(task_.account.str()))
     worker_.send(quota, quota_usage_report{calls_today});
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 // The coordinator actor: turns runs into tasks and hands them to workers.
+// Its interface is coordinator_actor (proto/interfaces.hpp).
 //
 //   start_run --> plan task queued --> a worker plans: plan_result (streams,
 //   bookmarks) and child tasks (one per stream) come back --> queued -->
@@ -25,8 +26,8 @@
 // (planning, state reads, Kafka) happens on worker threads.
 
 #include "actors/job_directory.hpp"
+#include "proto/interfaces.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <chrono>
@@ -49,10 +50,10 @@ struct coordinator_config {
   // is stored before a join is answered: `slot_log` answers
   // (persisted_atom, uint32 high_water) with true once stored. Without it,
   // slots are not stored (tests, extract).
-  caf::actor slot_log;
+  slot_log_actor slot_log;
   std::uint32_t remote_slots_stored = 0;
 };
 
-caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config);
+coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_config config);
 
 } // namespace quarry::coordinator
