@@ -10,13 +10,26 @@
 //
 // Task lifecycle (coordinator's view):
 //
-//            child_tasks                pull                 task_result{done}
-//   (none) -------------> [queued] ------------> [leased] ------------------> (done)
-//                            ^                    |  |  task_result{resumable}
-//                            | backoff timer      |  +------------------------> (incomplete)
-//                            +---- [retrying] <---+  task_result{failed}, attempts left,
-//                                     ^           |  or the worker died (down_msg)
-//                                     |           +-- failed, no attempts left --> (failed)
+//   start_run (the plan task), child_tasks
+//          |
+//          v          pull, try_pull                    task_result
+//   +--> [queued] ---------------------> [leased] --+-- done ------------------> (done)
+//   |      |                              |   |     +-- resumable -------------> (incomplete)
+//   |      | cancel (its run)             |   |     +-- cancelled, run
+//   |      v                              |   |     |   cancelled -------------> (cancelled)
+//   |   (dropped)                         |   |     +-- failed: not retriable,
+//   |                                     |   |         no attempts left, or
+//   |                                     |   |         run cancelled ---------> (failed)
+//   +<--- worker lost (down_msg), or -----+   |
+//   |     cancelled, handed back by its       | failed: retriable
+//   |     leaving worker (front of the queue) | and attempts left
+//   |                                         v
+//   +------------ backoff elapsed ------- [retrying] --- run cancelled ---> (dropped)
+//
+// A cancelled run's leased tasks are told to stop (cancel_atom to their
+// worker) and end as task_result{cancelled}. A task re-queued because its
+// worker was lost carries recover_from: the next worker fences the lost
+// one's producer first.
 //
 // Work is pulled: a worker's pull is answered only when a task exists, which
 // is the back-pressure, and works the same for workers in other processes.
