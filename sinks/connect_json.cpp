@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -784,14 +785,7 @@ class payload_writer {
 
   // At '{': a map with values of type `values`.
   outcome write_map(std::uint32_t values, int depth) {
-    ++pos_;
-    out_ += '{';
-    ws();
-    if (peek() == '}') {
-      ++pos_;
-      out_ += '}';
-      return outcome::ok;
-    }
+    if (opened_empty('{', '}')) return outcome::ok;
     std::string decoded;
     for (;;) {
       ws();
@@ -809,48 +803,49 @@ class payload_writer {
       const auto r = write_value(values, true, depth);
       if (r == outcome::invalid) return r;
       if (r == outcome::misfit) return up(unquoted(token, escaped, decoded));
-      ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == '}') {
-        ++pos_;
-        out_ += '}';
-        return outcome::ok;
-      }
-      return invalid("expected ',' or '}'");
+      if (const auto end = next_or_close('}')) return *end;
     }
   }
 
   // At '[': an array of `items`.
   outcome write_array(std::uint32_t items, int depth) {
-    ++pos_;
-    out_ += '[';
-    ws();
-    if (peek() == ']') {
-      ++pos_;
-      out_ += ']';
-      return outcome::ok;
-    }
+    if (opened_empty('[', ']')) return outcome::ok;
     for (std::size_t i = 0;; ++i) {
       ws();
       if (i > 0) out_ += ',';
       const auto r = write_value(items, true, depth);
       if (r == outcome::invalid) return r;
       if (r == outcome::misfit) return up("[" + std::to_string(i) + "]");
-      ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == ']') {
-        ++pos_;
-        out_ += ']';
-        return outcome::ok;
-      }
-      return invalid("expected ',' or ']'");
+      if (const auto end = next_or_close(']')) return *end;
     }
+  }
+
+  // At `open`: writes it; true when the container is empty (`close`
+  // written too).
+  bool opened_empty(char open, char close) {
+    ++pos_;
+    out_ += open;
+    ws();
+    if (peek() != close) return false;
+    ++pos_;
+    out_ += close;
+    return true;
+  }
+
+  // After an element of an object or array: at ',' another follows
+  // (nullopt); at `close` the container ends (ok); anything else is invalid.
+  std::optional<outcome> next_or_close(char close) {
+    ws();
+    if (peek() == ',') {
+      ++pos_;
+      return std::nullopt;
+    }
+    if (peek() == close) {
+      ++pos_;
+      out_ += close;
+      return outcome::ok;
+    }
+    return invalid(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
   }
 
   const detail::plan& p_;
