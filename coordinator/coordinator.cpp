@@ -440,6 +440,9 @@ coordinator_impl::behavior_type coordinator_behavior(self_ptr self, coordinator_
       },
       [=](pull_atom, const worker_id& id) -> caf::result<task_assignment> {
         auto& st = self->state;
+        // A worker told to leave that pulls again (it finished its task) stops
+        // now, not when the next task is queued: its process is draining.
+        if (st.shutting_down || st.leaving.count(id.str()) != 0) return task_assignment{true, {}};
         auto sender = caf::actor_cast<worker_actor>(self->current_sender());
         auto rp = self->make_response_promise<task_assignment>();
         if (sender &&
