@@ -12,6 +12,7 @@ namespace quarry::testing {
 nlohmann::json sim_control(int port, const std::string& method, const std::string& path,
                            const nlohmann::json& body) {
   httplib::Client c{"127.0.0.1", port};
+  c.set_read_timeout(60);  // a dataset of many thousand records, on a loaded machine
   const auto r = method == "GET" ? c.Get(path) : c.Post(path, body.dump(), "application/json");
   EXPECT_TRUE(r && r->status == 200) << method << " " << path << ": "
                                      << (r ? std::to_string(r->status) + " " + r->body : "no answer");
