@@ -1,9 +1,10 @@
 #include "actors/quota_ledger.hpp"
 
+#include "connectors/core/timestamp.hpp"
+
 #include <date/tz.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 #include <utility>
 
@@ -16,27 +17,14 @@ using namespace std::chrono_literals;
 constexpr std::chrono::milliseconds first_backoff = 1s;
 constexpr std::chrono::milliseconds max_backoff = 60s;
 
-std::string label(date::local_days day) {
-  const date::year_month_day ymd{day};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return text;
-}
+// A quota day as "YYYY-MM-DD".
+std::string label(date::local_days day) { return date::format("%F", day); }
 
 std::optional<date::local_days> parse_day(const std::string& text) {
-  int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3)
-    return std::nullopt;
-  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
-  if (!ymd.ok())
-    return std::nullopt;
-  const date::local_days day{ymd};
-  if (label(day) != text)  // rejects "2026-6-1" and the like
-    return std::nullopt;
+  const auto midnight = connectors::parse_instant(text);  // a bare date is midnight UTC
+  if (!midnight) return std::nullopt;
+  const date::local_days day{date::days{date::floor<date::days>(std::chrono::seconds{midnight->seconds()}).count()}};
+  if (label(day) != text) return std::nullopt;  // a date-time, or "2026-6-1" and the like
   return day;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -101,52 +102,36 @@ std::string describe_syntax_error(const json::parse_error& e, std::string_view t
 
 } // namespace
 
-std::string_view to_string(value_format format) noexcept {
-  switch (format) {
-    case value_format::json: return "json";
-    case value_format::connect_json: return "connect_json";
-    case value_format::confluent_json_schema: return "confluent_json_schema";
-  }
-  return "?";
-}
+namespace {
 
-std::string_view to_string(connect_timestamps timestamps) noexcept {
-  switch (timestamps) {
-    case connect_timestamps::logical: return "logical";
-    case connect_timestamps::string: return "string";
-  }
-  return "?";
-}
+template <class Enum, std::size_t N>
+using name_table = std::array<std::pair<std::string_view, Enum>, N>;
 
-std::string_view to_string(connect_nested nested) noexcept {
-  switch (nested) {
-    case connect_nested::structs: return "struct";
-    case connect_nested::json: return "json";
-  }
-  return "?";
-}
+constexpr name_table<compression_codec, 5> compression_names{{{"none", compression_codec::none},
+                                                               {"gzip", compression_codec::gzip},
+                                                               {"snappy", compression_codec::snappy},
+                                                               {"lz4", compression_codec::lz4},
+                                                               {"zstd", compression_codec::zstd}}};
+constexpr name_table<value_format, 3> format_names{{{"json", value_format::json},
+                                                    {"connect_json", value_format::connect_json},
+                                                    {"confluent_json_schema", value_format::confluent_json_schema}}};
+constexpr name_table<connect_timestamps, 2> timestamp_names{{{"logical", connect_timestamps::logical},
+                                                             {"string", connect_timestamps::string}}};
+constexpr name_table<connect_nested, 2> nested_names{{{"struct", connect_nested::structs},
+                                                      {"json", connect_nested::json}}};
+constexpr name_table<log_severity, 5> severity_names{{{"trace", log_severity::trace},
+                                                      {"debug", log_severity::debug},
+                                                      {"info", log_severity::info},
+                                                      {"warn", log_severity::warn},
+                                                      {"error", log_severity::error}}};
 
-std::string_view to_string(compression_codec codec) noexcept {
-  switch (codec) {
-    case compression_codec::none: return "none";
-    case compression_codec::gzip: return "gzip";
-    case compression_codec::snappy: return "snappy";
-    case compression_codec::lz4: return "lz4";
-    case compression_codec::zstd: return "zstd";
-  }
-  return "?";
-}
+} // namespace
 
-std::string_view to_string(log_severity level) noexcept {
-  switch (level) {
-    case log_severity::trace: return "trace";
-    case log_severity::debug: return "debug";
-    case log_severity::info: return "info";
-    case log_severity::warn: return "warn";
-    case log_severity::error: return "error";
-  }
-  return "?";
-}
+enum_names<compression_codec> names_of(compression_codec) noexcept { return compression_names; }
+enum_names<value_format> names_of(value_format) noexcept { return format_names; }
+enum_names<connect_timestamps> names_of(connect_timestamps) noexcept { return timestamp_names; }
+enum_names<connect_nested> names_of(connect_nested) noexcept { return nested_names; }
+enum_names<log_severity> names_of(log_severity) noexcept { return severity_names; }
 
 const property_value* account_config::credential(std::string_view field) const {
   const auto it = credentials.find(field);

@@ -25,9 +25,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -54,12 +56,24 @@ enum class connect_timestamps { logical, string };
 enum class connect_nested { structs, json };
 enum class log_severity { trace, debug, info, warn, error };
 
-// The spelling used in the config file (and by librdkafka / spdlog).
-std::string_view to_string(compression_codec codec) noexcept;
-std::string_view to_string(value_format format) noexcept;
-std::string_view to_string(connect_timestamps timestamps) noexcept;
-std::string_view to_string(connect_nested nested) noexcept;
-std::string_view to_string(log_severity level) noexcept;
+// Each enum's spellings in the config file (and for librdkafka / spdlog),
+// in the order messages list them: to_string and the validator both read
+// them here. The argument only picks the enum.
+template <class Enum>
+using enum_names = std::span<const std::pair<std::string_view, Enum>>;
+enum_names<compression_codec> names_of(compression_codec) noexcept;
+enum_names<value_format> names_of(value_format) noexcept;
+enum_names<connect_timestamps> names_of(connect_timestamps) noexcept;
+enum_names<connect_nested> names_of(connect_nested) noexcept;
+enum_names<log_severity> names_of(log_severity) noexcept;
+
+template <class Enum>
+  requires requires(Enum e) { names_of(e); }
+std::string_view to_string(Enum value) noexcept {
+  for (const auto& [name, e] : names_of(value))
+    if (e == value) return name;
+  return "?";
+}
 
 struct kafka_property {
   std::string name;      // a librdkafka property, e.g. "security.protocol"

@@ -237,10 +237,10 @@ class validator {
         out = static_cast<typename int_target<Int>::type>(*n);
   }
 
+  // One of the enum's names (config.hpp's names_of).
   template <class Enum>
-  std::optional<Enum> read_enum(
-      const json& v, const std::string& ptr,
-      std::initializer_list<std::pair<std::string_view, Enum>> choices) {
+  std::optional<Enum> read_enum(const json& v, const std::string& ptr) {
+    const auto choices = names_of(Enum{});
     name_list names;
     for (const auto& [name, value] : choices) names.push_back(name);
     const std::string expected = "one of " + join(names);
@@ -342,13 +342,7 @@ class validator {
     if (const json* p = member(*v, "topic_prefix"))
       if (auto prefix = read_topic_prefix(*p, ptr + "/topic_prefix")) k.topic_prefix = *prefix;
     if (const json* c = member(*v, "compression"))
-      if (auto codec = read_enum<compression_codec>(
-              *c, ptr + "/compression",
-              {{"none", compression_codec::none},
-               {"gzip", compression_codec::gzip},
-               {"snappy", compression_codec::snappy},
-               {"lz4", compression_codec::lz4},
-               {"zstd", compression_codec::zstd}}))
+      if (auto codec = read_enum<compression_codec>(*c, ptr + "/compression"))
         k.compression = *codec;
     read_int_field(*v, ptr, "topic_partitions", 1, int_max, k.topic_partitions);
     if (const json* r = member(*v, "replication_factor")) {
@@ -365,10 +359,7 @@ class validator {
       }
     }
     if (const json* f = member(*v, "value_format"))
-      if (auto format = read_enum<value_format>(*f, ptr + "/value_format",
-                                                {{"json", value_format::json},
-                                                 {"connect_json", value_format::connect_json},
-                                                 {"confluent_json_schema", value_format::confluent_json_schema}}))
+      if (auto format = read_enum<value_format>(*f, ptr + "/value_format"))
         k.format = *format;
     if (const json* r = member(*v, "schema_registry")) {
       k.schema_registry = read_schema_registry(*r, ptr + "/schema_registry");
@@ -376,14 +367,10 @@ class validator {
       report(ptr + "/schema_registry", "required when /kafka/value_format is confluent_json_schema");
     }
     if (const json* t = member(*v, "connect_timestamps"))
-      if (auto ts = read_enum<connect_timestamps>(*t, ptr + "/connect_timestamps",
-                                                  {{"logical", connect_timestamps::logical},
-                                                   {"string", connect_timestamps::string}}))
+      if (auto ts = read_enum<connect_timestamps>(*t, ptr + "/connect_timestamps"))
         k.timestamps = *ts;
     if (const json* n = member(*v, "connect_nested"))
-      if (auto nested = read_enum<connect_nested>(*n, ptr + "/connect_nested",
-                                                  {{"struct", connect_nested::structs},
-                                                   {"json", connect_nested::json}}))
+      if (auto nested = read_enum<connect_nested>(*n, ptr + "/connect_nested"))
         k.nested = *nested;
     if (const json* c = member(*v, "compact_record_topics"))
       if (auto b = read_bool(*c, ptr + "/compact_record_topics")) k.compact_record_topics = *b;
@@ -519,12 +506,7 @@ class validator {
       }
     }
     if (const json* l = member(v, "log_level"))
-      if (auto level = read_enum<log_severity>(*l, ptr + "/log_level",
-                                               {{"trace", log_severity::trace},
-                                                {"debug", log_severity::debug},
-                                                {"info", log_severity::info},
-                                                {"warn", log_severity::warn},
-                                                {"error", log_severity::error}}))
+      if (auto level = read_enum<log_severity>(*l, ptr + "/log_level"))
         t.log_level = *level;
     return t;
   }

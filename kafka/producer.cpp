@@ -92,6 +92,19 @@ int remaining_ms(steady_clock::time_point deadline) {
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
+// A transactional call, made again on a retriable error until `deadline`
+// (librdkafka allows that); `call` takes the milliseconds left.
+template <class Call>
+status until_done(steady_clock::time_point deadline, std::string_view what, Call call) {
+  for (;;) {
+    rd_kafka_error_t* err = call(remaining_ms(deadline));
+    if (err == nullptr) return {};
+    auto e = take(err, what);
+    if (e.kind != error_kind::retriable || steady_clock::now() >= deadline) return e;
+    spdlog::debug("{}; retrying", e.message);
+  }
+}
+
 } // namespace
 
 result<std::unique_ptr<producer>> producer::create(const client_settings& settings,
@@ -218,14 +231,8 @@ status producer::flush(milliseconds timeout) {
 void producer::poll() { rd_kafka_poll(rk_, 0); }
 
 status producer::init_transactions(milliseconds timeout) {
-  const auto deadline = steady_clock::now() + timeout;
-  for (;;) {
-    rd_kafka_error_t* err = rd_kafka_init_transactions(rk_, remaining_ms(deadline));
-    if (err == nullptr) return {};
-    auto e = take(err, "kafka init_transactions");
-    if (e.kind != error_kind::retriable || steady_clock::now() >= deadline) return e;
-    spdlog::debug("{}; retrying", e.message);
-  }
+  return until_done(steady_clock::now() + timeout, "kafka init_transactions",
+                    [&](int ms) { return rd_kafka_init_transactions(rk_, ms); });
 }
 
 status producer::begin_transaction() {
@@ -270,13 +277,8 @@ status producer::commit_transaction(milliseconds timeout) {
 }
 
 status producer::abort_transaction(milliseconds timeout) {
-  const auto deadline = steady_clock::now() + timeout;
-  for (;;) {
-    rd_kafka_error_t* err = rd_kafka_abort_transaction(rk_, remaining_ms(deadline));
-    if (err == nullptr) return {};
-    auto e = take(err, "kafka abort_transaction");
-    if (e.kind != error_kind::retriable || steady_clock::now() >= deadline) return e;
-  }
+  return until_done(steady_clock::now() + timeout, "kafka abort_transaction",
+                    [&](int ms) { return rd_kafka_abort_transaction(rk_, ms); });
 }
 
 status producer::ensure_topic(const std::string& topic, topic_spec spec) {

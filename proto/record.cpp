@@ -1,9 +1,7 @@
 #include "proto/record.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 
 namespace quarry::contract {
 namespace {
@@ -87,20 +85,6 @@ std::string fingerprint(std::string_view text) {
   }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-std::string utc_now_iso() {
-  using namespace std::chrono;
-  const auto now = system_clock::now().time_since_epoch();
-  const auto secs = duration_cast<seconds>(now);
-  const auto ms = duration_cast<milliseconds>(now - secs).count();
-  const std::time_t t = secs.count();
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 

@@ -64,7 +64,4 @@ std::string failures_key(std::string_view job, std::string_view stream);
 // 16 hex digits of FNV-1a 64 over the text (the schema fingerprint).
 std::string fingerprint(std::string_view text);
 
-// RFC 3339 UTC with milliseconds, e.g. 2026-11-23T01:02:03.456Z.
-std::string utc_now_iso();
-
 } // namespace quarry::contract

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -809,17 +810,7 @@ class payload_writer {
       const auto r = write_value(values, true, depth);
       if (r == outcome::invalid) return r;
       if (r == outcome::misfit) return up(unquoted(token, escaped, decoded));
-      ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == '}') {
-        ++pos_;
-        out_ += '}';
-        return outcome::ok;
-      }
-      return invalid("expected ',' or '}'");
+      if (const auto end = next_or_close('}')) return *end;
     }
   }
 
@@ -839,18 +830,24 @@ class payload_writer {
       const auto r = write_value(items, true, depth);
       if (r == outcome::invalid) return r;
       if (r == outcome::misfit) return up("[" + std::to_string(i) + "]");
-      ws();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == ']') {
-        ++pos_;
-        out_ += ']';
-        return outcome::ok;
-      }
-      return invalid("expected ',' or ']'");
+      if (const auto end = next_or_close(']')) return *end;
     }
+  }
+
+  // After an element of an object or array: at ',' another follows
+  // (nullopt); at `close` the container ends (ok); anything else is invalid.
+  std::optional<outcome> next_or_close(char close) {
+    ws();
+    if (peek() == ',') {
+      ++pos_;
+      return std::nullopt;
+    }
+    if (peek() == close) {
+      ++pos_;
+      out_ += close;
+      return outcome::ok;
+    }
+    return invalid(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
   }
 
   const detail::plan& p_;

@@ -1,5 +1,6 @@
 #include "sinks/kafka_sink.hpp"
 
+#include "connectors/core/timestamp.hpp"
 #include "kafka/producer.hpp"
 #include "proto/record.hpp"
 #include "sinks/connect_json.hpp"
@@ -78,40 +79,29 @@ class kafka_sink final : public record_sink {
       if (auto st = begin(); !st) return st;
       const auto topic = contract::state_topic(origin.prefix);
       if (auto st = producer_->ensure_topic(topic, {.compacted = true, .retention_ms = std::nullopt}); !st) return st;
-      if (at.empty()) at = contract::utc_now_iso();
+      if (at.empty()) at = connectors::format_utc_ms(std::chrono::system_clock::now());
       for (const auto& s : task.updates) {
         status st;
+        // A bookmark, pending child or snapshot: {"<what>": value, "run", "at"}
+        // under its key; a finished child deletes its pending record.
+        const auto stored = [&](const char* what, const std::string& key) {
+          const nlohmann::json value = {{what, nlohmann::json::parse(s.value)}, {"run", origin.run}, {"at", at}};
+          return producer_->produce(topic, key, value.dump());
+        };
         switch (s.what) {
-          case state_update::kind::bookmark: {
-            nlohmann::json value = {{"bookmark", nlohmann::json::parse(s.value)},
-                                    {"run", origin.run},
-                                    {"at", at}};
-            st = producer_->produce(topic, contract::state_key(origin.job, s.stream, s.partition),
-                                    value.dump());
+          case state_update::kind::bookmark:
+            st = stored("bookmark", contract::state_key(origin.job, s.stream, s.partition));
             break;
-          }
-          case state_update::kind::pending_child: {
-            nlohmann::json value = {{"pending", nlohmann::json::parse(s.value)},
-                                    {"run", origin.run},
-                                    {"at", at}};
-            st = producer_->produce(topic,
-                                    contract::pending_key(origin.job, s.stream, s.partition),
-                                    value.dump());
+          case state_update::kind::pending_child:
+            st = stored("pending", contract::pending_key(origin.job, s.stream, s.partition));
             break;
-          }
           case state_update::kind::child_done:
             st = producer_->produce(
                 topic, contract::pending_key(origin.job, s.stream, s.partition), std::nullopt);
             break;
-          case state_update::kind::snapshot: {
-            nlohmann::json value = {{"snapshot", nlohmann::json::parse(s.value)},
-                                    {"run", origin.run},
-                                    {"at", at}};
-            st = producer_->produce(topic,
-                                    contract::snapshot_key(origin.job, s.stream, s.partition),
-                                    value.dump());
+          case state_update::kind::snapshot:
+            st = stored("snapshot", contract::snapshot_key(origin.job, s.stream, s.partition));
             break;
-          }
         }
         if (!st) return st;
       }

@@ -149,6 +149,10 @@ std::string format_utc_seconds(std::chrono::system_clock::time_point t) {
   return format_rfc3339(instant{seconds * ns_per_s, 0}, 0);
 }
 
+std::string format_utc_ms(std::chrono::system_clock::time_point t) {
+  return format_rfc3339_ms(std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count());
+}
+
 std::string format_rfc3339(const instant& t, int digits) {
   if (digits < 0) digits = 0;
   if (digits > 9) digits = 9;

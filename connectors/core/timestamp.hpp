@@ -62,6 +62,9 @@ std::string format_rfc3339(const instant& t, int digits);
 // A clock's time to the second: "2024-05-01T10:00:00Z" (start dates, resets,
 // schedules).
 std::string format_utc_seconds(std::chrono::system_clock::time_point t);
+// A clock's time to the millisecond: "2024-05-01T10:00:00.123Z" (log lines,
+// when a bookmark was stored).
+std::string format_utc_ms(std::chrono::system_clock::time_point t);
 
 // parse_instant, truncated to milliseconds (towards the past).
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);

@@ -2,20 +2,15 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 
 namespace quarry::connectors::listrak {
 namespace {
 
 // "YYYY-MM-DDTHH:MM:SS" of `seconds` since the epoch read as UTC.
 std::string utc_wall(std::int64_t seconds) {
-  const auto tt = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return buf;
+  auto text = format_utc_seconds(std::chrono::system_clock::time_point{std::chrono::seconds{seconds}});
+  text.pop_back();  // the "Z"
+  return text;
 }
 
 bool read_int(std::string_view text, int& out) {
