@@ -43,7 +43,7 @@ std::vector<config::source_rules> source_rules() {
     auto c = connectors::make_connector(name);
     config::source_rules r;
     r.name = name;
-    for (const auto& cred : c->credentials()) r.credentials.push_back({cred.name, cred.required, cred.secret, cred.rotates});
+    r.credentials = c->credentials();
     r.settings = c->settings();
     const auto catalog = c->catalog();
     for (const auto& s : catalog.streams) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // What the config validator knows about each source: its name, the
-// credential fields an account of that source takes and the settings it
+// credential fields an account of that source takes (proto/setting_rule.hpp) and the settings it
 // reads. Connectors own the truth; this description lets quarry_config check
 // accounts without linking connectors/: the CLI builds the list from the
 // connector registry.
@@ -14,17 +14,6 @@
 
 namespace quarry::config {
 
-struct credential_field {
-  std::string name;
-  bool required = true;
-  // A secret field must be given as {"env": NAME} or {"file": PATH}; a plain
-  // string there is rejected so that credentials never sit in the file.
-  bool secret = false;
-  // The source replaces the value as it is used (a rotating refresh token):
-  // it must be given as {"file": PATH}, which quarry rewrites.
-  bool rotates = false;
-};
-
 // A stream a source offers, known without calling its API.
 struct stream_rule {
   std::string name;
@@ -34,7 +23,7 @@ struct stream_rule {
 
 struct source_rules {
   std::string name;  // the value of /accounts/<n>/source
-  std::vector<credential_field> credentials;
+  std::vector<credential_rule> credentials;
   std::vector<setting_rule> settings;  // every setting the source reads
   // What /jobs/<i>/streams may name: these streams, and any name matching a
   // glob of `stream_families` (streams only the API names). Both empty: the

@@ -809,7 +809,7 @@ class validator {
     if (v) {
       for (auto it = v->begin(); it != v->end(); ++it) {
         const std::string f_ptr = pointer_append(ptr, it.key());
-        const credential_field* field = nullptr;
+        const credential_rule* field = nullptr;
         if (rules) {
           const auto found = std::find_if(rules->credentials.begin(), rules->credentials.end(),
                                           [&](const auto& f) { return f.name == it.key(); });

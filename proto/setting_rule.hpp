@@ -16,6 +16,21 @@
 
 namespace quarry {
 
+// One field a source takes under /accounts/<n>/credentials, the same
+// contract: the connector declares it (connector::credentials()), the
+// validator checks it.
+struct credential_rule {
+  std::string name;
+  bool required = true;
+  // A secret must be given as {"env": NAME} or {"file": PATH}; a plain
+  // string there is rejected so that credentials never sit in the file.
+  bool secret = true;
+  // The API replaces the value as it is used (a rotating refresh token): it
+  // must be given as {"file": PATH}, which quarry rewrites
+  // (session::store_credential).
+  bool rotates = false;
+};
+
 struct setting_rule {
   enum class kind {
     integer,    // from `min` to `max`, inclusive

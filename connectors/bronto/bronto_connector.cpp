@@ -127,13 +127,7 @@ class emitter {
         if (!tap.empty()) tap += '|';
         tap += v;
       }
-      for (auto c = r.first_child(); c; c = c.next_sibling()) {
-        if (c.type() != pugi::node_element) continue;
-        event += soap::local_name(c);
-        event += '=';
-        event += c.text().get();
-        event += '\n';
-      }
+      soap::append_fields(event, r, '\n');
       const auto id = hash::md5_hex(tap), event_id = hash::md5_hex(event);
       record_ += R"("id":")" + id + R"(","event_id":")" + event_id + R"(",)";
       p.key += R"("id":")" + id + R"(","event_id":")" + event_id + R"("})";
@@ -266,7 +260,7 @@ class bronto_connector final : public connector {
 
   std::string_view source() const override { return "bronto"; }
 
-  std::vector<credential_spec> credentials() const override { return {{"api_token", true, true}}; }
+  std::vector<credential_rule> credentials() const override { return {{"api_token", true, true}}; }
 
   std::vector<setting_rule> settings() const override {
     return {

@@ -260,7 +260,7 @@ class constant_contact_connector final : public connector {
  public:
   std::string_view source() const override { return "constant_contact"; }
 
-  std::vector<credential_spec> credentials() const override {
+  std::vector<credential_rule> credentials() const override {
     return {{"client_id", true, false, false},
             {"client_secret", true, true, false},
             {"refresh_token", true, true, true}};

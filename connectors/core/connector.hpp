@@ -51,22 +51,12 @@ struct offline_catalog {
   std::vector<std::string> families;
 };
 
-struct credential_spec {
-  std::string name;
-  bool required = true;
-  bool secret = true;
-  // The API replaces the value as it is used (a rotating refresh token):
-  // it must be given as {"file": PATH}, which quarry rewrites
-  // (session::store_credential).
-  bool rotates = false;
-};
-
 class connector {
  public:
   virtual ~connector() = default;
 
   virtual std::string_view source() const = 0;
-  virtual std::vector<credential_spec> credentials() const = 0;
+  virtual std::vector<credential_rule> credentials() const = 0;  // proto/setting_rule.hpp
   // Every setting it reads from /accounts/<n>/settings (proto/setting_rule):
   // the config validator refuses any other name and any value the rule
   // does not admit, at load.

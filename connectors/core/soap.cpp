@@ -224,6 +224,16 @@ std::string_view local_name(pugi::xml_node node) {
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
+void append_fields(std::string& out, pugi::xml_node record, char separator) {
+  for (auto e = record.first_child(); e; e = e.next_sibling()) {
+    if (e.type() != pugi::node_element) continue;
+    out += local_name(e);
+    out += '=';
+    out += e.text().get();
+    out += separator;
+  }
+}
+
 pugi::xml_node child(pugi::xml_node parent, std::string_view local) {
   for (auto c : parent.children())
     if (c.type() == pugi::node_element && local_name(c) == local) return c;

@@ -111,6 +111,9 @@ http::classifier classifier(std::string what, fault_reader reader);
 std::string_view local_name(pugi::xml_node node);
 pugi::xml_node child(pugi::xml_node parent, std::string_view local);
 std::string_view child_text(pugi::xml_node parent, std::string_view local);  // "" if absent
+// Every child element of `record` as "name=text" and `separator`, in
+// document order: a row's whole content, to compare or hash.
+void append_fields(std::string& out, pugi::xml_node record, char separator);
 
 // Iterates the element children of `parent` named `local` (any prefix).
 class children {

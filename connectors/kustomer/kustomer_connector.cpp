@@ -14,7 +14,7 @@ namespace ks = kustomer;
 class kustomer_connector final : public connector {
  public:
   std::string_view source() const override { return "kustomer"; }
-  std::vector<credential_spec> credentials() const override { return {{"api_key", true, true}}; }
+  std::vector<credential_rule> credentials() const override { return {{"api_key", true, true}}; }
 
   std::vector<setting_rule> settings() const override {
     return {

@@ -137,13 +137,7 @@ class listrak_api {
 // content are identical in every field.
 std::string content_of(pugi::xml_node record) {
   std::string out;
-  for (auto e = record.first_child(); e; e = e.next_sibling()) {
-    if (e.type() != pugi::node_element) continue;
-    out += soap::local_name(e);
-    out += '=';
-    out += e.text().get();
-    out += '\x1f';
-  }
+  soap::append_fields(out, record, '\x1f');
   return out;
 }
 
@@ -307,7 +301,7 @@ class listrak_connector final : public connector {
 
   std::string_view source() const override { return "listrak"; }
 
-  std::vector<credential_spec> credentials() const override {
+  std::vector<credential_rule> credentials() const override {
     return {{"username", true, false}, {"password", true, true}};
   }
 

@@ -161,7 +161,7 @@ class marketo_connector final : public connector {
 
   std::string_view source() const override { return "marketo"; }
 
-  std::vector<credential_spec> credentials() const override {
+  std::vector<credential_rule> credentials() const override {
     return {{"client_id", true, false}, {"client_secret", true, true}};
   }
 

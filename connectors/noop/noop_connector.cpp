@@ -6,7 +6,7 @@ namespace {
 class noop_connector final : public connector {
  public:
   std::string_view source() const override { return "noop"; }
-  std::vector<credential_spec> credentials() const override { return {}; }
+  std::vector<credential_rule> credentials() const override { return {}; }
   std::vector<setting_rule> settings() const override {
     return {integer_setting("tasks", 0, 10'000'000, 1000, "tasks one run plans"),
             integer_setting("records_per_task", 0, 10'000'000, 0, "records each task emits")};

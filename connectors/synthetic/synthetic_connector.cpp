@@ -57,7 +57,7 @@ class synthetic_connector final : public connector {
  public:
   std::string_view source() const override { return "synthetic"; }
 
-  std::vector<credential_spec> credentials() const override { return {{"api_key", true, true}}; }
+  std::vector<credential_rule> credentials() const override { return {{"api_key", true, true}}; }
 
   std::vector<setting_rule> settings() const override { return {}; }
   quota_defaults default_quota() const override { return {}; }
