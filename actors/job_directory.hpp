@@ -6,8 +6,7 @@
 // read (shared by every worker thread without locks).
 
 #include "connectors/core/session.hpp"
-
-#include <caf/actor.hpp>
+#include "proto/interfaces.hpp"
 
 #include <map>
 #include <string>
@@ -22,22 +21,22 @@ struct job_entry {
 class job_directory {
  public:
   void add_job(job_entry entry) { jobs_[entry.context.job] = std::move(entry); }
-  void set_quota(const std::string& account, caf::actor quota) { quotas_[account] = std::move(quota); }
+  void set_quota(const std::string& account, quota_actor quota) { quotas_[account] = std::move(quota); }
 
   const job_entry* find(const std::string& job) const {
     auto it = jobs_.find(job);
     return it == jobs_.end() ? nullptr : &it->second;
   }
-  caf::actor quota_of(const std::string& account) const {
+  quota_actor quota_of(const std::string& account) const {
     auto it = quotas_.find(account);
-    return it == quotas_.end() ? caf::actor{} : it->second;
+    return it == quotas_.end() ? quota_actor{} : it->second;
   }
   const std::map<std::string, job_entry>& jobs() const { return jobs_; }
-  const std::map<std::string, caf::actor>& quotas() const { return quotas_; }
+  const std::map<std::string, quota_actor>& quotas() const { return quotas_; }
 
  private:
   std::map<std::string, job_entry> jobs_;
-  std::map<std::string, caf::actor> quotas_;
+  std::map<std::string, quota_actor> quotas_;
 };
 
 } // namespace quarry::actors

@@ -8,8 +8,8 @@
 #include "connectors/core/backoff.hpp"
 #include "connectors/core/http_client.hpp"
 #include "proto/ids.hpp"
+#include "proto/interfaces.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include <functional>
@@ -20,7 +20,7 @@ namespace quarry::actors {
 
 struct permit_source {
   caf::blocking_actor* self = nullptr;
-  caf::actor quota;          // none: calls are not metered
+  quota_actor quota;         // none: calls are not metered
   account_id account;
   std::string fairness_key;  // "<job>/<stream>": round-robin between tasks
   worker_id worker;

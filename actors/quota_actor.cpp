@@ -17,11 +17,20 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
+// Writes usage through the store (blocking: a detached actor); true once stored.
+using usage_writer_actor =
+    caf::typed_actor<caf::replies_to<persisted_atom, std::string>::with<bool>>;
+
+struct quota_state;
+// The quota actor's own timer comes on top of its interface.
+using quota_impl = quota_actor::extend<caf::reacts_to<tick_atom>>;
+using self_ptr = quota_impl::stateful_pointer<quota_state>;
+
 struct quota_state {
   std::unique_ptr<quota::ledger> ledger;
   std::string account;
-  caf::actor store;  // detached: blocking writes
-  std::map<quota::waiter_id, caf::response_promise> waiting;
+  usage_writer_actor store;  // detached: blocking writes
+  std::map<quota::waiter_id, caf::typed_response_promise<quota_grant>> waiting;
   std::map<caf::actor_addr, std::string> holders;  // monitored workers
   std::uint64_t holders_seen = 0;
   std::optional<quota::mono_time> timer_at;
@@ -40,7 +49,7 @@ void publish_metrics(quota_state& st) {
   if (st.in_flight) st.in_flight->Set(static_cast<double>(snap.in_flight));
 }
 
-void poll(caf::stateful_actor<quota_state>* self) {
+void poll(self_ptr self) {
   auto& st = self->state;
   const auto now = quota_now();
   auto d = st.ledger->poll(now);
@@ -93,8 +102,8 @@ void poll(caf::stateful_actor<quota_state>* self) {
   publish_metrics(st);
 }
 
-caf::behavior usage_writer(caf::event_based_actor*, std::string account,
-                           std::shared_ptr<usage_store> store) {
+usage_writer_actor::behavior_type usage_writer(usage_writer_actor::pointer, std::string account,
+                                               std::shared_ptr<usage_store> store) {
   return {
       [=](persisted_atom, const std::string& encoded) {
         const auto usage = decode_usage(encoded);
@@ -107,8 +116,7 @@ caf::behavior usage_writer(caf::event_based_actor*, std::string account,
 }
 
 // A holder is gone: its permits and queued requests come back.
-void reclaim(caf::stateful_actor<quota_state>* self,
-             std::map<caf::actor_addr, std::string>::iterator holder) {
+void reclaim(self_ptr self, std::map<caf::actor_addr, std::string>::iterator holder) {
   auto& s = self->state;
   auto freed = s.ledger->reclaim_holder(holder->second, quota_now());
   spdlog::info("quota {}: worker {} is gone; reclaimed {} permits and {} queued requests",
@@ -117,9 +125,9 @@ void reclaim(caf::stateful_actor<quota_state>* self,
   poll(self);
 }
 
-caf::behavior quota_actor(caf::stateful_actor<quota_state>* self, std::string account,
-                          quota::policy policy, std::optional<quota::persisted_usage> restored,
-                          std::shared_ptr<usage_store> store) {
+quota_impl::behavior_type quota_behavior(self_ptr self, std::string account, quota::policy policy,
+                                         std::optional<quota::persisted_usage> restored,
+                                         std::shared_ptr<usage_store> store) {
   auto& st = self->state;
   st.account = account;
   st.ledger = std::make_unique<quota::ledger>(std::move(policy), std::move(restored), quota_now());
@@ -223,12 +231,12 @@ quota::instant quota_now() {
   return {std::chrono::system_clock::now() + offset, std::chrono::steady_clock::now()};
 }
 
-caf::actor spawn_quota(caf::actor_system& system, std::string account, quota::policy policy,
+quota_actor spawn_quota(caf::actor_system& system, std::string account, quota::policy policy,
                        std::optional<quota::persisted_usage> restored,
                        std::shared_ptr<usage_store> store) {
   if (auto bad = quota::validate(policy))
     throw std::invalid_argument("quota of account " + account + ": " + *bad);
-  return system.spawn(quota_actor, std::move(account), std::move(policy), std::move(restored),
+  return system.spawn(quota_behavior, std::move(account), std::move(policy), std::move(restored),
                       std::move(store));
 }
 

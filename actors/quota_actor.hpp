@@ -3,7 +3,8 @@
 // One quota actor per source account, shared by every worker and job that
 // uses the account, in this process or others (it is the only place permits
 // come from). It wraps a quota::ledger (all the policy lives there) with:
-//  - request/response: quota_acquire -> quota_grant (granted or denied);
+//  - request/response: quota_acquire -> quota_grant (granted or denied); its
+//    whole interface is quota_actor (proto/interfaces.hpp);
 //  - leases: a holder (worker) that dies is noticed through a monitor and
 //    its permits and queued requests are reclaimed; a permit not returned
 //    within the lease is reclaimed by the ledger anyway;
@@ -16,8 +17,8 @@
 
 #include "actors/quota_ledger.hpp"
 #include "proto/error.hpp"
+#include "proto/interfaces.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <functional>
@@ -44,7 +45,7 @@ quota::instant quota_now();
 // Spawns the quota actor of `account`. `restored` is the usage last stored
 // (load it with the store before spawning). Throws std::invalid_argument when
 // the policy is invalid.
-caf::actor spawn_quota(caf::actor_system& system, std::string account, quota::policy policy,
+quota_actor spawn_quota(caf::actor_system& system, std::string account, quota::policy policy,
                        std::optional<quota::persisted_usage> restored,
                        std::shared_ptr<usage_store> store);
 

@@ -39,15 +39,23 @@
 //
 // Permit lifecycle (one waiter, one permit):
 //
-//    enqueue()              poll(): every limit allows
-//   ----------> [queued] -------------------------------> [granted] <--+
-//                |   |                                      |   |      | renew()
-//      cancel(), |   | poll(): the day's calls (or, for     |   +------+
-//      reclaim_  |   |   a byte-gated waiter, bytes) spent  |
-//      holder()  |   v                                      | release(), expire()
-//                |  [denied] -- carries reset_at            |   (lease passed),
-//                v                                          v   reclaim_holder()
-//              (gone)                                     (gone)
+//    enqueue()             poll(): every limit allows
+//   ----------> [queued] ------------------------------> [granted] <--+
+//                |   |    (the reservation too, see       |   |      | renew()
+//                |   |     "Durability")                  |   +------+
+//      cancel(), |   | poll(): the day's calls (or, for   |
+//      reclaim_  |   |   a byte-gated waiter, bytes) spent | release(); lease passed
+//      holder()  |   v                                    |   (expire(), poll());
+//                |  [denied] -- answered with reset_at    |   reclaim_holder()
+//                v                                        v
+//              (gone)                  [returned, its call still in each window]
+//                                                  |
+//                                                  | length + window_skew later
+//                                                  v
+//                                                (gone)
+//
+// After close() nothing is granted: queued waiters are never answered, and
+// calls in flight are stored as if returned at close().
 //
 // Durability and the ceiling (never spend past daily_calls, even across a
 // kill -9). The ledger grants only while calls < reserved, where `reserved` is

@@ -243,18 +243,7 @@ class worker_actor final : public caf::blocking_actor {
     for (auto& b : batch_)
       if (auto s = b->session->pending_states(); !s.updates.empty()) states.push_back(std::move(s));
     if (auto st = sink_->commit(states); !st) return abort_batch(std::move(st).error());
-    batch_records_ = 0;
-    batch_opened_ = steady_clock::now();
-    std::vector<std::unique_ptr<batched>> running;
-    for (auto& b : batch_) {
-      b->session->committed();
-      if (!b->finished) {
-        running.push_back(std::move(b));
-        continue;
-      }
-      report(*b);
-    }
-    batch_ = std::move(running);
+    close_batch([](batched& b) { b.session->committed(); }, [](batched&) {});
     return {};
   }
 
@@ -266,25 +255,36 @@ class worker_actor final : public caf::blocking_actor {
                  batch_.size(), e.message);
     if (auto ab = sink_->abort(); !ab && ab.error().kind == error_kind::fatal) reopen();
     sink_failed_ = false;
+    close_batch([](batched& b) { b.session->reset(); },
+                [&](batched& b) {
+                  if (b.out.outcome == task_outcome::done) {
+                    // A batch-mate: nothing of its own failed, so it may be retried.
+                    fail(b.out, make_error(error_kind::retriable,
+                                           "its transaction was aborted: " + e.message));
+                  }
+                  b.ok = false;
+                });
+    return e;
+  }
+
+  // The transaction ended (committed or aborted): `each` for every task in
+  // it; a finished task is then `settle`d and reported, a running one stays
+  // for the next transaction.
+  template <class Each, class Settle>
+  void close_batch(Each each, Settle settle) {
     batch_records_ = 0;
     batch_opened_ = steady_clock::now();
     std::vector<std::unique_ptr<batched>> running;
     for (auto& b : batch_) {
-      b->session->reset();
+      each(*b);
       if (!b->finished) {
         running.push_back(std::move(b));
         continue;
       }
-      if (b->out.outcome == task_outcome::done) {
-        // A batch-mate: nothing of its own failed, so it may be retried.
-        fail(b->out, make_error(error_kind::retriable,
-                                "its transaction was aborted: " + e.message));
-      }
-      b->ok = false;
+      settle(*b);
       report(*b);
     }
     batch_ = std::move(running);
-    return e;
   }
 
   const worker_config& config() const { return config_; }
@@ -698,7 +698,7 @@ void task_session::warn(std::string_view message) {
 }
 
 void task_session::report_usage(std::int64_t calls_today) {
-  if (caf::actor quota = worker_.config().jobs->quota_of(task_.account.str()))
+  if (auto quota = worker_.config().jobs->quota_of(task_.account.str()))
     worker_.send(quota, quota_usage_report{calls_today});
 }
 

@@ -26,6 +26,7 @@
 #include "connectors/core/connector.hpp"
 #include "connectors/core/http_client.hpp"
 #include "proto/ids.hpp"
+#include "proto/interfaces.hpp"
 #include "sinks/record_sink.hpp"
 #include "sinks/state_store.hpp"
 
@@ -40,7 +41,7 @@ namespace quarry::actors {
 
 struct worker_config {
   worker_id id;
-  caf::actor coordinator;
+  coordinator_actor coordinator;
   std::shared_ptr<const job_directory> jobs;
   std::shared_ptr<sinks::sink_factory> sinks;
   connectors::connector_factory connectors;  // the registry's, from the runtime

@@ -27,18 +27,18 @@ struct run_state {
   std::set<std::pair<std::string, std::string>> queued_partitions;  // never queue one twice
   std::size_t outstanding = 0;  // queued, leased or waiting for a retry
   bool cancelled = false;
-  caf::response_promise done;
+  caf::typed_response_promise<run_summary> done;
   steady_clock::time_point started = steady_clock::now();
 };
 
 struct lease {
   task work;
-  caf::actor worker;
+  worker_actor worker;
 };
 
 struct waiting_worker {
   caf::actor_addr worker;
-  caf::response_promise reply;
+  caf::typed_response_promise<task_assignment> reply;
 };
 
 struct worker_info {
@@ -59,13 +59,16 @@ struct coordinator_state {
   std::map<std::string, std::size_t> unfenced;  // lost worker -> tasks not yet recovered
   std::uint32_t slots_stored = 0;               // high-water mark known to the slot log
   std::set<std::string> leaving;                // workers told to stop (their process drains)
-  std::vector<std::pair<run_request, caf::response_promise>> deferred_starts;
+  std::vector<std::pair<run_request, caf::typed_response_promise<run_summary>>> deferred_starts;
   task_id next_id = 1;
   bool shutting_down = false;
   std::mt19937_64 rng{std::random_device{}()};
 };
 
-using self_ptr = caf::stateful_actor<coordinator_state>*;
+// A retry whose backoff elapsed comes back as the task itself, on top of
+// the interface.
+using coordinator_impl = coordinator_actor::extend<caf::reacts_to<task>>;
+using self_ptr = coordinator_impl::stateful_pointer<coordinator_state>;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -91,7 +94,7 @@ void dispatch(self_ptr self) {
   while (!st.shutting_down && !st.idle.empty() && !st.ready.empty()) {
     auto w = std::move(st.idle.front());
     st.idle.pop_front();
-    auto worker = caf::actor_cast<caf::actor>(w.worker);
+    auto worker = caf::actor_cast<worker_actor>(w.worker);
     if (!worker) continue;  // died while waiting
     if (auto info = st.workers.find(w.worker);
         info != st.workers.end() && st.leaving.count(info->second.id.str()) != 0) {
@@ -211,7 +214,7 @@ void resolve(run_state& run, task& t) {
       t.snapshot = it->second;
 }
 
-void start_run(self_ptr self, run_request req, caf::response_promise rp) {
+void start_run(self_ptr self, run_request req, caf::typed_response_promise<run_summary> rp) {
   auto& st = self->state;
   const auto* job = st.config.jobs->find(req.job.str());
   run_summary summary;
@@ -379,7 +382,7 @@ void worker_lost(self_ptr self, const caf::actor_addr& worker) {
 // Hands a joining worker process one slot per worker actor, lowest free
 // first; the slot log stores a new high-water mark before the answer goes
 // out, so a restarted coordinator knows every producer it must fence.
-void join(self_ptr self, const join_request& req, caf::response_promise rp) {
+void join(self_ptr self, const join_request& req, caf::typed_response_promise<join_reply> rp) {
   auto& st = self->state;
   join_reply reply;
   std::uint32_t next = 0;
@@ -411,7 +414,7 @@ void join(self_ptr self, const join_request& req, caf::response_promise rp) {
           });
 }
 
-caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
+coordinator_impl::behavior_type coordinator_behavior(self_ptr self, coordinator_config config) {
   self->state.config = std::move(config);
   self->state.slots_stored = self->state.config.remote_slots_stored;
   self->set_down_handler([=](caf::down_msg& msg) {
@@ -423,7 +426,7 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         // A worker with an open transaction asks without waiting: a task if
         // one is ready, else none (it commits, then pulls).
         auto& st = self->state;
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto sender = caf::actor_cast<worker_actor>(self->current_sender());
         auto info = sender ? st.workers.find(sender.address()) : st.workers.end();
         if (st.shutting_down ||
             (info != st.workers.end() && st.leaving.count(info->second.id.str()) != 0))
@@ -437,7 +440,10 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
       },
       [=](pull_atom, const worker_id& id) -> caf::result<task_assignment> {
         auto& st = self->state;
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        // A worker told to leave that pulls again (it finished its task) stops
+        // now, not when the next task is queued: its process is draining.
+        if (st.shutting_down || st.leaving.count(id.str()) != 0) return task_assignment{true, {}};
+        auto sender = caf::actor_cast<worker_actor>(self->current_sender());
         auto rp = self->make_response_promise<task_assignment>();
         if (sender &&
             st.workers.try_emplace(sender.address(), worker_info{id, sender.node() != self->node()})
@@ -552,8 +558,8 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
 
 } // namespace
 
-caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config) {
-  return system.spawn(coordinator_actor, std::move(config));
+coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_config config) {
+  return system.spawn(coordinator_behavior, std::move(config));
 }
 
 } // namespace quarry::coordinator

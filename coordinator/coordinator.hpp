@@ -1,6 +1,7 @@
 #pragma once
 
 // The coordinator actor: turns runs into tasks and hands them to workers.
+// Its interface is coordinator_actor (proto/interfaces.hpp).
 //
 //   start_run --> plan task queued --> a worker plans: plan_result (streams,
 //   bookmarks) and child tasks (one per stream) come back --> queued -->
@@ -9,13 +10,26 @@
 //
 // Task lifecycle (coordinator's view):
 //
-//            child_tasks                pull                 task_result{done}
-//   (none) -------------> [queued] ------------> [leased] ------------------> (done)
-//                            ^                    |  |  task_result{resumable}
-//                            | backoff timer      |  +------------------------> (incomplete)
-//                            +---- [retrying] <---+  task_result{failed}, attempts left,
-//                                     ^           |  or the worker died (down_msg)
-//                                     |           +-- failed, no attempts left --> (failed)
+//   start_run (the plan task), child_tasks
+//          |
+//          v          pull, try_pull                    task_result
+//   +--> [queued] ---------------------> [leased] --+-- done ------------------> (done)
+//   |      |                              |   |     +-- resumable -------------> (incomplete)
+//   |      | cancel (its run)             |   |     +-- cancelled, run
+//   |      v                              |   |     |   cancelled -------------> (cancelled)
+//   |   (dropped)                         |   |     +-- failed: not retriable,
+//   |                                     |   |         no attempts left, or
+//   |                                     |   |         run cancelled ---------> (failed)
+//   +<--- worker lost (down_msg), or -----+   |
+//   |     cancelled, handed back by its       | failed: retriable
+//   |     leaving worker (front of the queue) | and attempts left
+//   |                                         v
+//   +------------ backoff elapsed ------- [retrying] --- run cancelled ---> (dropped)
+//
+// A cancelled run's leased tasks are told to stop (cancel_atom to their
+// worker) and end as task_result{cancelled}. A task re-queued because its
+// worker was lost carries recover_from: the next worker fences the lost
+// one's producer first.
 //
 // Work is pulled: a worker's pull is answered only when a task exists, which
 // is the back-pressure, and works the same for workers in other processes.
@@ -25,8 +39,8 @@
 // (planning, state reads, Kafka) happens on worker threads.
 
 #include "actors/job_directory.hpp"
+#include "proto/interfaces.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <chrono>
@@ -49,10 +63,10 @@ struct coordinator_config {
   // is stored before a join is answered: `slot_log` answers
   // (persisted_atom, uint32 high_water) with true once stored. Without it,
   // slots are not stored (tests, extract).
-  caf::actor slot_log;
+  slot_log_actor slot_log;
   std::uint32_t remote_slots_stored = 0;
 };
 
-caf::actor spawn_coordinator(caf::actor_system& system, coordinator_config config);
+coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_config config);
 
 } // namespace quarry::coordinator

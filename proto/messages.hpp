@@ -4,33 +4,12 @@
 // process boundary (CAF middleman), registered in one type-id block. Include
 // this only where actors are defined: it pulls in CAF headers.
 //
-// Protocols (dynamically typed actors; replies noted with ->):
-//
-//   coordinator
-//     (pull_atom, worker_id)              -> task_assignment
-//         a worker asks for its next task; the reply waits until one exists
-//     (try_pull_atom)                     -> task_assignment
-//         the same, answered at once: work.id == 0 (and not shutdown) when
-//         no task is ready. A worker with uncommitted tasks asks this way.
-//     task_result                          a worker finished (or gave up on) a task
-//     plan_result                          a plan task's streams and bookmarks
-//     child_tasks                          a task found parents; queue these
-//     (start_run_atom, run_request)        -> run_summary (when the run ends)
-//     (cancel_atom, run_id)                cancel a run: queued tasks dropped,
-//                                          running ones told to stop
-//   quota (one per source account)
-//     quota_acquire                        -> quota_grant (granted or denied)
-//     quota_release                        a permit back, with what the server said
-//     quota_usage_report                   the server's own count (reconcile)
-//     (get_atom)                           -> quota_snapshot
-//     (join_atom, join_request)            -> join_reply (a worker process joins:
-//                                          slots for its workers, the quota actors)
-//   worker
-//     (cancel_atom, task_id)               stop the running task at the next call
-//                                          (task 0: whatever runs; the worker is leaving)
+// Which actor takes which message, and what it answers: the typed
+// interfaces in proto/interfaces.hpp.
 
 #include "proto/error.hpp"
 #include "proto/ids.hpp"
+#include "proto/interfaces.hpp"
 #include "proto/stream_info.hpp"
 
 #include <caf/actor.hpp>
@@ -152,7 +131,7 @@ struct join_request {
 
 struct quota_handle {
   std::string account;
-  caf::actor quota;
+  quota_actor quota;
 };
 
 // The answer to join_request: a name per worker actor (it names the
@@ -418,16 +397,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(quarry, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::stream_summary>))
   CAF_ADD_TYPE_ID(quarry, (quarry::run_summary))
   CAF_ADD_TYPE_ID(quarry, (quarry::join_request))
+  CAF_ADD_TYPE_ID(quarry, (quarry::quota_actor))
   CAF_ADD_TYPE_ID(quarry, (quarry::quota_handle))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::quota_handle>))
   CAF_ADD_TYPE_ID(quarry, (std::vector<quarry::worker_id>))
   CAF_ADD_TYPE_ID(quarry, (quarry::join_reply))
-  CAF_ADD_ATOM(quarry, quarry, pull_atom, "pull")
-  CAF_ADD_ATOM(quarry, quarry, shutdown_atom, "shutdown")
-  CAF_ADD_ATOM(quarry, quarry, start_run_atom, "start_run")
-  CAF_ADD_ATOM(quarry, quarry, cancel_atom, "cancel")
-  CAF_ADD_ATOM(quarry, quarry, tick_atom, "tick")
-  CAF_ADD_ATOM(quarry, quarry, persisted_atom, "persisted")
-  CAF_ADD_ATOM(quarry, quarry, join_atom, "join")
-  CAF_ADD_ATOM(quarry, quarry, try_pull_atom, "try_pull")
 CAF_END_TYPE_ID_BLOCK(quarry)

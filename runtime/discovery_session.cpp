@@ -12,7 +12,7 @@ namespace {
 
 class discovery_session final : public connectors::session {
  public:
-  discovery_session(caf::actor_system& system, caf::actor quota, connectors::job_context context,
+  discovery_session(caf::actor_system& system, quota_actor quota, connectors::job_context context,
                     http::client_options http)
       : self_(system), quota_(std::move(quota)), context_(std::move(context)),
         http_(std::move(http)) {}
@@ -56,7 +56,7 @@ class discovery_session final : public connectors::session {
   }
 
   caf::scoped_actor self_;
-  caf::actor quota_;
+  quota_actor quota_;
   connectors::job_context context_;
   http::client http_;
   http::backoff_policy backoff_;
@@ -65,7 +65,7 @@ class discovery_session final : public connectors::session {
 } // namespace
 
 std::unique_ptr<connectors::session> make_discovery_session(caf::actor_system& system,
-                                                            caf::actor quota,
+                                                            quota_actor quota,
                                                             connectors::job_context context,
                                                             http::client_options http) {
   return std::make_unique<discovery_session>(system, std::move(quota), std::move(context),

@@ -11,6 +11,7 @@
 // permits if the session dies holding one.
 
 #include "connectors/core/session.hpp"
+#include "proto/interfaces.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -20,7 +21,7 @@ namespace quarry::runtime {
 
 // `quota` may be an invalid handle: calls then go out unmetered.
 std::unique_ptr<connectors::session> make_discovery_session(caf::actor_system& system,
-                                                            caf::actor quota,
+                                                            quota_actor quota,
                                                             connectors::job_context context,
                                                             http::client_options http);
 

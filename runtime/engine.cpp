@@ -199,7 +199,7 @@ void engine::impl::start_runtime() {
 }
 
 // The quota actor of `name`, spawned with its stored usage on first use.
-caf::actor engine::impl::quota_of(const std::string& name) {
+quota_actor engine::impl::quota_of(const std::string& name) {
   if (auto it = quotas.find(name); it != quotas.end()) return it->second;
   const auto* account = config.find_account(name);
   if (account == nullptr) throw std::runtime_error("no account named " + name + " in the config");
@@ -246,7 +246,7 @@ void engine::impl::build_jobs(const std::vector<std::string>& job_names) {
   }
 }
 
-actors::worker_config engine::impl::worker_config_of(worker_id id, caf::actor coord,
+actors::worker_config engine::impl::worker_config_of(worker_id id, coordinator_actor coord,
                                                      std::shared_ptr<const actors::job_directory> directory,
                                                      std::shared_ptr<sinks::sink_factory> sinks) {
   actors::worker_config wc;
@@ -321,8 +321,8 @@ void engine::impl::fence_remote_slots(sinks::sink_factory& sinks, std::uint32_t 
 }
 
 // A detached actor storing the remote slots' high-water mark (blocking).
-caf::actor engine::impl::spawn_slot_log(std::function<bool(std::uint32_t)> store) {
-  return system->spawn<caf::detached>([store = std::move(store)]() -> caf::behavior {
+slot_log_actor engine::impl::spawn_slot_log(std::function<bool(std::uint32_t)> store) {
+  return system->spawn<caf::detached>([store = std::move(store)]() -> slot_log_actor::behavior_type {
     return {[store](persisted_atom, std::uint32_t high) { return store(high); }};
   });
 }
@@ -494,11 +494,13 @@ std::vector<run_summary> engine::run(const std::vector<std::string>& job_names) 
   signal_watch signals{[&] {
     for (const auto& r : runs) caf::anon_send(impl_->coordinator, cancel_atom_v, r);
   }};
-  std::vector<caf::response_handle<caf::blocking_actor, caf::message, true>> pending;
+  auto start = [&](std::size_t i) {
+    return self->request(impl_->coordinator, caf::infinite, start_run_atom_v,
+                         run_request{job_id{job_names[i]}, runs[i]});
+  };
+  std::vector<decltype(start(0))> pending;
   std::vector<run_summary> summaries;
-  for (std::size_t i = 0; i < job_names.size(); ++i)
-    pending.push_back(self->request(impl_->coordinator, caf::infinite, start_run_atom_v,
-                                    run_request{job_id{job_names[i]}, runs[i]}));
+  for (std::size_t i = 0; i < job_names.size(); ++i) pending.push_back(start(i));
   for (auto& handle : pending)
     handle.receive([&](run_summary& s) { summaries.push_back(std::move(s)); },
                    [&](caf::error& e) {

@@ -35,11 +35,11 @@ struct engine::impl {
   std::unique_ptr<caf::actor_system_config> system_config;
   std::unique_ptr<caf::actor_system> system;
   std::shared_ptr<actors::job_directory> jobs = std::make_shared<actors::job_directory>();
-  std::map<std::string, caf::actor> quotas;     // by account: the quota actors themselves
-  std::vector<caf::actor> relays;               // counting relays in front of them (progress)
+  std::map<std::string, quota_actor> quotas;    // by account: the quota actors themselves
+  std::vector<quota_actor> relays;              // counting relays in front of them (progress)
   std::shared_ptr<progress_counters> counters;  // set iff options.on_progress
   std::vector<caf::actor> workers;
-  caf::actor coordinator;
+  coordinator_actor coordinator;
   std::unique_ptr<telemetry::status_server> status;
 
   impl(const config::quarry_config& cfg, engine_options opts) : config(cfg), options(std::move(opts)) {
@@ -51,9 +51,9 @@ struct engine::impl {
   // The actor system and Kafka (the embedded cluster, if configured), once.
   void start_runtime();
   // The quota actor of `name`, spawned with its stored usage on first use.
-  caf::actor quota_of(const std::string& name);
+  quota_actor quota_of(const std::string& name);
   void build_jobs(const std::vector<std::string>& job_names);
-  actors::worker_config worker_config_of(worker_id id, caf::actor coord,
+  actors::worker_config worker_config_of(worker_id id, coordinator_actor coord,
                                          std::shared_ptr<const actors::job_directory> directory,
                                          std::shared_ptr<sinks::sink_factory> sinks);
   void start(const std::vector<std::string>& job_names, const service_options* service = nullptr);
@@ -61,7 +61,7 @@ struct engine::impl {
   // fenced (in parallel) before any run, so none can still commit.
   void fence_remote_slots(sinks::sink_factory& sinks, std::uint32_t slots);
   // A detached actor storing the remote slots' high-water mark (blocking).
-  caf::actor spawn_slot_log(std::function<bool(std::uint32_t)> store);
+  slot_log_actor spawn_slot_log(std::function<bool(std::uint32_t)> store);
   std::vector<account_progress> quota_views();
   // Waits for `actors` to exit, at most until `deadline`; true if they did.
   bool await_exit(caf::scoped_actor& self, const std::vector<caf::actor>& actors,

@@ -62,8 +62,8 @@ class counting_sink_factory final : public sinks::sink_factory {
   std::shared_ptr<progress_counters> counters_;
 };
 
-caf::behavior counting_relay(caf::event_based_actor* self, caf::actor quota,
-                             std::shared_ptr<progress_counters> counters) {
+quota_actor::behavior_type counting_relay(quota_actor::pointer self, quota_actor quota,
+                                          std::shared_ptr<progress_counters> counters) {
   // delegate() keeps the original sender and request id: the quota actor
   // monitors the worker, and its answer goes straight back to it.
   return {
@@ -74,6 +74,7 @@ caf::behavior counting_relay(caf::event_based_actor* self, caf::actor quota,
       [=](quota_release& rel) { return self->delegate(quota, std::move(rel)); },
       [=](quota_usage_report& report) { return self->delegate(quota, std::move(report)); },
       [=](caf::get_atom atom) { return self->delegate(quota, atom); },
+      [=](shutdown_atom atom) { return self->delegate(quota, atom); },
   };
 }
 
@@ -103,7 +104,7 @@ std::shared_ptr<sinks::sink_factory> make_counting_sink_factory(
   return std::make_shared<counting_sink_factory>(std::move(inner), std::move(counters));
 }
 
-caf::actor spawn_counting_relay(caf::actor_system& system, caf::actor quota,
+quota_actor spawn_counting_relay(caf::actor_system& system, quota_actor quota,
                                 std::shared_ptr<progress_counters> counters) {
   return system.spawn(counting_relay, std::move(quota), std::move(counters));
 }

@@ -13,14 +13,14 @@
 //  - spawn_counting_relay puts an actor in front of an account's quota actor
 //    that counts each quota_acquire by its fairness key ("job/stream") and
 //    delegates every message unchanged, so the quota actor still sees (and
-//    monitors) the worker that asked.
+//    monitors) the worker that asked. It has the quota actor's interface.
 //
 // Threading: progress_counters is shared by the worker threads (sinks), the
 // relay actors and the reader (the engine's progress thread); one mutex.
 
+#include "proto/interfaces.hpp"
 #include "sinks/record_sink.hpp"
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <cstdint>
@@ -54,7 +54,7 @@ std::shared_ptr<sinks::sink_factory> make_counting_sink_factory(
 
 // Stands in for `quota` in the job directory; lives as long as `quota` is
 // referenced by it (it holds a handle) and is stopped with an exit message.
-caf::actor spawn_counting_relay(caf::actor_system& system, caf::actor quota,
+quota_actor spawn_counting_relay(caf::actor_system& system, quota_actor quota,
                                 std::shared_ptr<progress_counters> counters);
 
 } // namespace quarry::runtime

@@ -34,8 +34,12 @@ int engine::work_for(const join_options& options) {
   };
   while (!options.stopping()) {
     const auto port = static_cast<std::uint16_t>(options.port);
-    auto coord = im.options.tls ? caf::openssl::remote_actor(*im.system, options.host, port)
-                                : im.system->middleman().remote_actor(options.host, port);
+    // The published interface must equal coordinator_actor, or the
+    // connection is refused (a coordinator built with other messages) and
+    // retried like an unreachable one.
+    auto coord = im.options.tls
+                     ? caf::openssl::remote_actor<coordinator_actor>(*im.system, options.host, port)
+                     : im.system->middleman().remote_actor<coordinator_actor>(options.host, port);
     caf::scoped_actor self{*im.system};
     std::optional<join_reply> joined;
     if (coord) {

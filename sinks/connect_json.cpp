@@ -785,14 +785,7 @@ class payload_writer {
 
   // At '{': a map with values of type `values`.
   outcome write_map(std::uint32_t values, int depth) {
-    ++pos_;
-    out_ += '{';
-    ws();
-    if (peek() == '}') {
-      ++pos_;
-      out_ += '}';
-      return outcome::ok;
-    }
+    if (opened_empty('{', '}')) return outcome::ok;
     std::string decoded;
     for (;;) {
       ws();
@@ -816,14 +809,7 @@ class payload_writer {
 
   // At '[': an array of `items`.
   outcome write_array(std::uint32_t items, int depth) {
-    ++pos_;
-    out_ += '[';
-    ws();
-    if (peek() == ']') {
-      ++pos_;
-      out_ += ']';
-      return outcome::ok;
-    }
+    if (opened_empty('[', ']')) return outcome::ok;
     for (std::size_t i = 0;; ++i) {
       ws();
       if (i > 0) out_ += ',';
@@ -832,6 +818,18 @@ class payload_writer {
       if (r == outcome::misfit) return up("[" + std::to_string(i) + "]");
       if (const auto end = next_or_close(']')) return *end;
     }
+  }
+
+  // At `open`: writes it; true when the container is empty (`close`
+  // written too).
+  bool opened_empty(char open, char close) {
+    ++pos_;
+    out_ += open;
+    ws();
+    if (peek() != close) return false;
+    ++pos_;
+    out_ += close;
+    return true;
   }
 
   // After an element of an object or array: at ',' another follows

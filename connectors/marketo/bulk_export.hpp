@@ -1,22 +1,35 @@
 #pragma once
 
 // One Marketo bulk export job (leads or activities), from create to the last
-// CSV row, resumable from a bookmark.
+// CSV row, resumable from a bookmark. The caller (marketo_connector.cpp,
+// export_window) drives it; the bookmark holds the job id and the download
+// position, so a retried task picks the job up where it was.
 //
-//            create.json
-//   (none) ─────────────► Created ──enqueue.json──► Queued ──► Processing
-//     │ 1029 queue full:     │ (a poll that sees           │          │
-//     │  rate_limited 300 s  │  Created enqueues again)    ▼          ▼
-//     │ 1029 daily quota:    │                    Cancelled/Failed  Completed
-//     │  quota_exhausted     │                    (retriable; the    │ file.json, streamed
-//     │ 1035 (leads          │                     caller drops the  ▼ (Range on resume)
-//     │  updatedAt): caller  │                     export id)     downloading ──rows──► emit
-//     │  retries createdAt   │                                       │ every N rows: checkpoint
-//     ▼                      │                                       │  {id, offset, line, sha256
-//   task fails               └── status polled every poll_interval   │   state, header}
-//                                (sleeps on the worker thread,       ▼
-//                                 cancellable), timeout: retriable  done: sha256 == fileChecksum
-//                                                                    (else restart from byte 0)
+// Export job lifecycle:
+//
+//            create.json               enqueue.json
+//   (none) -------------> [Created] -------------------> [Queued] ---> [Processing]
+//     |                     ^    |  (a status poll that      |              |
+//     |                     +----+   sees Created enqueues   v              v
+//     |                              again)         [Cancelled], [Failed]  [Completed]
+//     | create or enqueue:                           retriable: the caller    | numberOfRecords 0:
+//     |   1029 queue full: rate_limited, 300 s       forgets the id and       |   nothing to fetch
+//     |   1029 daily quota: quota_exhausted          creates a new job        v
+//     |   1035 (leads by updatedAt): the caller      (3 attempts)       [downloading] file.json,
+//     |     creates again by createdAt                                       |  streamed (Range on
+//     v                                                                      |  resume); every N rows
+//   task fails (the coordinator may retry it)                                |  a checkpoint: {id,
+//                                                                            |  offset, line, sha256
+//                                                                            |  state, header}
+//                                                                            v
+//                                                    (done) sha256 == fileChecksum
+//
+// The status is polled every poll_interval, sleeping on the worker thread
+// (cancellable: error cancelled); still not Completed after `timeout`:
+// retriable. A checksum mismatch, a file no longer kept (404; Marketo keeps
+// files 7 days) or a bookmarked job Marketo no longer knows (status kept 30
+// days): the caller forgets the job, and the window is exported again by a
+// new one.
 //
 // Who owns what: a bulk_export belongs to one task on one worker thread. It
 // holds no state between calls; what must survive a crash lives in

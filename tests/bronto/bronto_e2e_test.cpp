@@ -27,13 +27,17 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::calls_of;
 using testing::committed;
+using testing::day_s;
+using testing::get_json;
+using testing::post_json;
 using testing::process_result;
 using testing::quarry_process;
+using testing::records_by_key;
+using testing::summary_records;
 using testing::temp_dir;
 using namespace std::chrono_literals;
-
-constexpr std::int64_t day_s = 86'400;
 const std::vector<std::string> all_streams{"contact", "list", "unsubscribe", "inbound_activity", "outbound_activity"};
 const std::vector<std::string> incremental_streams{"contact", "unsubscribe", "inbound_activity", "outbound_activity"};
 
@@ -74,49 +78,16 @@ std::string make_config(const std::string& prefix, const sim::bronto_simulator& 
                   {"credentials", {{"api_token", {{"env", "BRONTO_TOKEN"}}}}},
                   {"settings", settings},
                   {"quota", {{"windows", json::array({{{"calls", 10000}, {"seconds", 1}}})}, {"concurrency", 8}}}};
-  json job = {{"name", "br"},
-              {"account", "br"},
-              {"start_date", sim::format_rfc3339(testing::unix_now() - o.start_days_ago * day_s)}};
+  json job = {{"start_date", sim::format_rfc3339(testing::unix_now() - o.start_days_ago * day_s)}};
   if (!o.streams.is_null()) job["streams"] = o.streams;
-  json cfg = {{"kafka",
-               {{"bootstrap_servers", testing::kafka_bootstrap()}, {"topic_prefix", prefix}, {"replication_factor", 1}}},
-              {"engine", {{"workers", 4}}},
-              {"accounts", {{"br", account}}},
-              {"jobs", json::array({job})}};
-  return cfg.dump(2);
+  return testing::one_job_config(prefix, "br", account, job).dump(2);
 }
 
 process_result extract(const temp_dir& dir, const std::string& config, const std::string& token) {
-  quarry_process p{{"extract", "--config", config}, {{"BRONTO_TOKEN", token}}, dir};
-  return p.wait(std::chrono::seconds(120));
+  return quarry_process{{"extract", "--config", config}, {{"BRONTO_TOKEN", token}}, dir}.wait(120s);
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) { return prefix + ".bronto." + stream; }
-
-json get_json(const sim::bronto_simulator& s, const std::string& path) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = c.Get(path);
-  EXPECT_TRUE(r && r->status == 200) << path;
-  return r ? json::parse(r->body) : json();
-}
-
-void post_json(const sim::bronto_simulator& s, const std::string& path, const json& body) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = c.Post(path, body.dump(), "application/json");
-  EXPECT_TRUE(r && r->status == 200) << path << " " << (r ? r->body : "");
-}
-
-// What a read_committed consumer sees in each stream's topic, read once.
-using records_by_key = std::map<std::string, std::vector<json>>;
-std::map<std::string, records_by_key> committed_streams(const std::string& prefix,
-                                                        const std::vector<std::string>& streams) {
-  std::map<std::string, std::future<records_by_key>> reads;  // at once: each read waits for its partitions
-  for (const auto& stream : streams)
-    reads[stream] = std::async(std::launch::async, [t = topic(prefix, stream)] { return committed(t); });
-  std::map<std::string, records_by_key> out;
-  for (auto& [stream, read] : reads) out[stream] = read.get();
-  return out;
-}
 
 // The Kafka key: the primary key's fields in key order.
 std::string key_of(const std::string& stream, const json& r) {
@@ -173,36 +144,8 @@ void expect_records_match_their_schemas(const std::map<std::string, records_by_k
   for (const auto& [stream, records_of_stream] : seen) {
     SCOPED_TRACE(stream);
     ASSERT_TRUE(schemas.count(stream)) << "not discovered";
-    std::size_t records = 0;
-    for (const auto& [key, values] : records_of_stream)
-      for (const auto& v : values) {
-        ++records;
-        const auto violations = testing::schema_violations(schemas.at(stream), v);
-        ASSERT_TRUE(violations.empty()) << key << ": " << violations.front() << " in " << v.dump();
-      }
-    EXPECT_GT(records, 0u) << "nothing to check";
+    EXPECT_GT(testing::expect_records_fit(stream, schemas.at(stream), records_of_stream), 0u) << "nothing to check";
   }
-}
-
-std::int64_t calls(const sim::bronto_simulator& s, const std::string& operation) {
-  const auto stats = s.http().stats();
-  auto it = stats.calls_by_operation.find(operation);
-  return it == stats.calls_by_operation.end() ? 0 : it->second;
-}
-
-// Records per stream of the last run, from the run summary on stdout.
-std::map<std::string, std::int64_t> summary_records(const std::string& out) {
-  std::map<std::string, std::int64_t> records;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string stream;
-    std::int64_t n = 0;
-    if (row >> stream >> n && std::find(all_streams.begin(), all_streams.end(), stream) != all_streams.end())
-      records[stream] = n;
-  }
-  return records;
 }
 
 // Contacts to modify (from `first_contact`, -1: after the last ones), and
@@ -266,7 +209,7 @@ TEST_P(bronto_every_reading, every_record_exactly_once_across_a_burst_straddling
   const auto second = extract(dir, cfg, token);
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
 
-  const auto seen = committed_streams(prefix, all_streams);
+  const auto seen = testing::committed_streams(prefix, "bronto", all_streams);
   for (const auto& stream : all_streams) expect_stream_matches(seen.at(stream), *s, stream);
   for (const auto& stream : incremental_streams) expect_exactly_once(seen.at(stream), stream);
   expect_records_match_their_schemas(seen, discovered_schemas(cfg, *s));
@@ -279,7 +222,7 @@ TEST_P(bronto_every_reading, every_record_exactly_once_across_a_burst_straddling
     EXPECT_EQ(records.at("inbound_activity"), 40 + 6 + 4) << second.out;
     EXPECT_EQ(records.at("outbound_activity"), 20 + 6 + 4) << second.out;
     EXPECT_LE(s->http().stats().calls_total - before, 30) << "an incremental run reads one short span per stream";
-    EXPECT_EQ(calls(*s, "login"), 2 * 5) << "one session per task";
+    EXPECT_EQ(calls_of(*s, "login"), 2 * 5) << "one session per task";
   }
 }
 
@@ -336,7 +279,7 @@ TEST_P(bronto_kill, a_rerun_after_kill_9_inside_a_burst_delivers_it_exactly_once
   const auto third = extract(dir, cfg, token);
   ASSERT_EQ(third.exit_code, 0) << third.out << third.err;
 
-  const auto seen = committed_streams(prefix, {"inbound_activity", "contact"});
+  const auto seen = testing::committed_streams(prefix, "bronto", {"inbound_activity", "contact"});
   for (const auto& [stream, records] : seen) {
     expect_stream_matches(records, *s, stream);
     expect_exactly_once(records, stream);
@@ -455,7 +398,7 @@ TEST(bronto_e2e, sessions_expiring_in_the_middle_of_paging_lose_and_repeat_nothi
   const auto sessions = get_json(*s, "/_sim/sessions");
   EXPECT_GE(sessions["answered_103"].get<int>(), 2) << sessions.dump();
   EXPECT_GE(sessions["logins"].get<int>(), 4) << sessions.dump();
-  for (const auto& [stream, records] : committed_streams(prefix, {"contact", "inbound_activity"})) {
+  for (const auto& [stream, records] : testing::committed_streams(prefix, "bronto", {"contact", "inbound_activity"})) {
     expect_stream_matches(records, *s, stream);
     expect_exactly_once(records, stream);
   }

@@ -1,6 +1,7 @@
-// A source is one folder plus one line in connectors/registry.cpp: this test
-// holds every registered SaaS source to the rest of what it needs, so a
-// sixth source cannot land without them.
+// A source is its folders plus one line in connectors/sources.cmake: this
+// test holds the registry and `quarry sim` to that list, and every SaaS
+// source to the rest of what it needs, so a sixth source cannot land
+// without them.
 
 #include "connectors/registry.hpp"
 #include "sim/commands.hpp"
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace quarry::connectors {
 namespace {
@@ -45,11 +47,43 @@ std::string dashed(std::string name) {
   return name;
 }
 
+// The names of `set(<variable> ...)` in connectors/sources.cmake.
+std::vector<std::string> cmake_list(const std::string& variable) {
+  const auto text = read(std::string{QUARRY_SOURCE_DIR} + "/connectors/sources.cmake");
+  const auto at = text.find("\nset(" + variable + "\n");
+  const auto alone = text.find("\nset(" + variable + " ");
+  const auto from = std::min(at, alone);
+  if (from == std::string::npos) return {};
+  std::istringstream words(text.substr(from + 5 + variable.size(), text.find(')', from) - from - 5 - variable.size()));
+  std::vector<std::string> out;
+  for (std::string w; words >> w;) out.push_back(w);
+  return out;
+}
+
 TEST(source_registry, every_source_makes_its_connector_and_unknown_ones_make_none) {
   for (const auto& name : sources()) EXPECT_NE(make_connector(name), nullptr) << name;
   EXPECT_EQ(make_connector("mailchimp"), nullptr);
   for (const auto& name : vendor_sources())
     EXPECT_NE(std::find(sources().begin(), sources().end(), name), sources().end()) << name;
+}
+
+TEST(source_registry, the_registry_names_the_sources_of_the_cmake_list_in_its_order) {
+  auto all = cmake_list("QUARRY_TEST_SOURCES");
+  const auto vendors = cmake_list("QUARRY_VENDOR_SOURCES");
+  ASSERT_EQ(all, (std::vector<std::string>{"synthetic", "noop"}));
+  all.insert(all.end(), vendors.begin(), vendors.end());
+  EXPECT_EQ(sources(), all);
+  EXPECT_EQ(vendor_sources(), vendors);
+}
+
+TEST(source_registry, quarry_sim_has_the_synthetic_simulator_and_one_per_saas_source_and_no_other) {
+  CLI::App sim{"sim"};
+  sim::add_sim_commands(sim);
+  std::vector<std::string> commands;
+  for (const auto* cmd : sim.get_subcommands([](CLI::App*) { return true; })) commands.push_back(cmd->get_name());
+  std::vector<std::string> expected{"synthetic"};
+  for (const auto& name : vendor_sources()) expected.push_back(dashed(name));
+  EXPECT_EQ(commands, expected);
 }
 
 TEST(source_registry, every_saas_source_has_a_simulator_a_readme_section_and_an_e2e_target) {

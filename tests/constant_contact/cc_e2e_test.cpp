@@ -36,13 +36,15 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::calls_to;
 using testing::committed;
-using testing::unix_now;
+using testing::control;
+using testing::day_s;
 using testing::process_result;
 using testing::quarry_process;
+using testing::summary_records;
 using testing::temp_dir;
-
-constexpr std::int64_t day_s = 86'400;
+using testing::unix_now;
 
 const std::vector<std::string>& report_streams() {
   static const std::vector<std::string> all = {"sends",   "opens",    "unique_opens", "clicks",
@@ -119,27 +121,17 @@ std::string make_config(const std::string& prefix, const sim::constant_contact_s
                          ? json{{"windows", {{{"calls", s.options().rate_calls},
                                               {"seconds", static_cast<int>(s.options().rate_seconds)}}}}}
                          : o.quota;
-  json job = {{"name", "cc"},
-              {"account", "cc"},
-              {"start_date", sim::format_rfc3339(s.http().clock().now_unix_seconds() - o.start_days_ago * day_s)}};
+  json job = {{"start_date", sim::format_rfc3339(s.http().clock().now_unix_seconds() - o.start_days_ago * day_s)}};
   if (!o.streams.is_null()) job["streams"] = o.streams;
   json engine = {{"workers", 4}};
   if (o.checkpoint_records > 0) engine["checkpoint_records"] = o.checkpoint_records;
-  json cfg = {{"kafka",
-               {{"bootstrap_servers", testing::kafka_bootstrap()},
-                {"topic_prefix", prefix},
-                {"replication_factor", 1}}},
-              {"engine", engine},
-              {"accounts", {{"cc", account}}},
-              {"jobs", json::array({job})}};
-  return cfg.dump(2);
+  return testing::one_job_config(prefix, "cc", account, job, engine).dump(2);
 }
 
 process_result extract(const temp_dir& dir, const std::string& config, const sim::constant_contact_simulator& s,
                        testing::env_list extra = {}) {
   extra.emplace_back("CC_SECRET", s.options().client_secret);
-  quarry_process p{{"extract", "--config", config}, extra, dir};
-  return p.wait(std::chrono::seconds(300));
+  return quarry_process{{"extract", "--config", config}, extra, dir}.wait();
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) {
@@ -213,39 +205,8 @@ std::vector<std::string> all_streams() {
   return out;
 }
 
-std::int64_t calls_to(const sim::constant_contact_simulator& s, const std::string& path) {
-  const auto stats = s.http().stats();
-  const auto it = stats.calls_by_path.find(path);
-  return it == stats.calls_by_path.end() ? 0 : it->second;
-}
-
 std::string report_path(const std::string& report) {
   return "/v3/reports/email_reports/{campaign_activity_id}/tracking/" + report;
-}
-
-json control(const sim::constant_contact_simulator& s, const std::string& method, const std::string& path,
-             const json& body = json::object()) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = method == "GET" ? c.Get(path) : c.Post(path, body.dump(), "application/json");
-  EXPECT_TRUE(r && r->status == 200) << path;
-  return r ? json::parse(r->body, nullptr, false) : json();
-}
-
-// Records per stream of the run, from the run summary on stdout.
-std::map<std::string, std::int64_t> summary_records(const std::string& out) {
-  std::map<std::string, std::int64_t> records;
-  std::istringstream in(out);
-  std::string line;
-  auto streams = all_streams();
-  streams.push_back("contact_activity_summaries");
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string stream;
-    std::int64_t n = 0;
-    if (row >> stream >> n && std::find(streams.begin(), streams.end(), stream) != streams.end())
-      records[stream] = n;
-  }
-  return records;
 }
 
 // Each stream's schema, as `quarry discover` declares it.
@@ -260,13 +221,8 @@ void expect_records_match_their_schemas(const std::string& prefix, const std::ve
   for (const auto& stream : streams) {
     SCOPED_TRACE(stream);
     ASSERT_TRUE(schemas.count(stream)) << "not discovered";
-    std::size_t records = 0;
-    for (const auto& [key, values] : committed(topic(prefix, stream), false, /*deletes_expected=*/true))
-      for (const auto& v : values) {
-        ++records;
-        const auto violations = testing::schema_violations(schemas.at(stream), v);
-        ASSERT_TRUE(violations.empty()) << key << ": " << violations.front() << " in " << v.dump();
-      }
+    const auto records = testing::expect_records_fit(
+        stream, schemas.at(stream), committed(topic(prefix, stream), false, /*deletes_expected=*/true));
     if (stream != "optouts" && stream != "forwards" && stream != "bounces") {
       EXPECT_GT(records, 0u) << "nothing to check";
     }
@@ -731,10 +687,8 @@ TEST(constant_contact_e2e, a_campaign_with_50_activities_fans_out_400_report_tas
 // records are committed in the same transaction).
 std::set<std::string> bookmarked_streams(const std::string& prefix) {
   std::set<std::string> out;
-  (void)kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    const auto key = json::parse(m.key, nullptr, false);
-    if (m.value && key.is_array() && key.size() == 3 && key[1].is_string()) out.insert(key[1].get<std::string>());
-  });
+  for (const auto& [key, value] : testing::state_messages(prefix))
+    if (!value.is_null() && key.is_array() && key.size() == 3 && key[1].is_string()) out.insert(key[1].get<std::string>());
   return out;
 }
 

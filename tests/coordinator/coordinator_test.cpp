@@ -616,6 +616,27 @@ TEST_F(coordinator_test, a_leaving_worker_that_pulls_is_told_to_stop_and_its_tas
   EXPECT_EQ(again.kind, task_kind::plan);
 }
 
+TEST_F(coordinator_test, a_leaving_worker_that_pulls_with_nothing_queued_is_told_to_stop_at_once) {
+  spawn();
+  auto w1 = worker("w1");
+  auto w2 = worker("w2");
+  start_planned(w1, "r1");
+  const task a = take(w1);
+  const task b = take(w2);
+  starter->send(coord, shutdown_atom_v, worker_id{"w1"});
+  sched.run();
+  w1.report(a);  // it finished before it saw the cancel
+  w1.pull();
+  sched.run();
+  auto stop = w1.assignment();
+  ASSERT_TRUE(stop) << "answered although no task is queued";
+  EXPECT_TRUE(stop->shutdown);
+  w2.report(b);
+  auto s = summary();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->outcome, run_outcome::succeeded);
+}
+
 TEST_F(coordinator_test, shutdown_stops_idle_workers_and_cancels_running_tasks) {
   spawn();
   auto w1 = worker("w1");

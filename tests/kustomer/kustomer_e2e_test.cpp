@@ -31,8 +31,10 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::calls_to;
 using testing::process_result;
 using testing::quarry_process;
+using testing::set_reading;
 using testing::temp_dir;
 
 const std::vector<std::string> all_streams{"customers", "conversations", "messages", "notes", "kobjects",
@@ -62,30 +64,20 @@ std::string make_config(const std::string& prefix, const sim::kustomer_simulator
                   {"credentials", {{"api_key", {{"env", "KUSTOMER_KEY"}}}}},
                   {"settings", o.settings},
                   {"quota", o.quota}};
-  json job = {{"name", "ku"}, {"account", "ku"}, {"start_date", "2020-01-01T00:00:00Z"}};
-  json cfg = {{"kafka",
-               {{"bootstrap_servers", testing::kafka_bootstrap()}, {"topic_prefix", prefix}, {"replication_factor", 1}}},
-              {"engine", o.engine},
-              {"accounts", {{"ku", account}}},
-              {"jobs", json::array({job})}};
-  return cfg.dump(2);
+  return testing::one_job_config(prefix, "ku", account, {{"start_date", "2020-01-01T00:00:00Z"}}, o.engine).dump(2);
 }
 
 process_result extract(const temp_dir& dir, const std::string& config, const sim::kustomer_simulator& s) {
-  quarry_process p{{"extract", "--config", config}, {{"KUSTOMER_KEY", s.options().api_key}}, dir};
-  return p.wait(std::chrono::seconds(300));
+  return quarry_process{{"extract", "--config", config}, {{"KUSTOMER_KEY", s.options().api_key}}, dir}.wait();
 }
 
 // Committed records of a topic: key -> values in the order seen.
-std::map<std::string, std::vector<json>> committed(const std::string& prefix, const std::string& stream) {
+testing::records_by_key committed(const std::string& prefix, const std::string& stream) {
   return testing::committed(prefix + ".kustomer." + stream);
 }
 
 json dataset(const sim::kustomer_simulator& s, const std::string& stream) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = c.Get("/_sim/dataset/" + stream);
-  EXPECT_TRUE(r && r->status == 200) << stream;
-  return r ? json::parse(r->body) : json::array();
+  return testing::get_json(s, "/_sim/dataset/" + stream);
 }
 
 // Every record of the dataset in the stream's topic once per version (twice
@@ -105,27 +97,12 @@ void expect_stream_matches(const std::string& prefix, const sim::kustomer_simula
     ASSERT_EQ(it->second.size(), times) << stream << " " << id << " delivered " << it->second.size() << " times";
     ASSERT_EQ(it->second.back(), row) << stream << " " << id;
   }
-  if (schema.is_null()) return;
-  for (const auto& [key, values] : seen)
-    for (const auto& record : values) {
-      const auto problems = testing::schema_violations(schema, record);
-      ASSERT_TRUE(problems.empty()) << stream << " " << key << ": " << problems.front();
-    }
-}
-
-std::int64_t calls_to(const sim::kustomer_simulator& s, const std::string& path) {
-  const auto stats = s.http().stats();
-  const auto it = stats.calls_by_path.find(path);
-  return it == stats.calls_by_path.end() ? 0 : it->second;
+  if (!schema.is_null()) testing::expect_records_fit(stream, schema, seen);
 }
 
 // The schema `quarry discover` declares for each stream.
 std::map<std::string, json> discovered_schemas(const std::string& config, const sim::kustomer_simulator& s) {
   return testing::discovered_schemas({"--config", config}, {{"KUSTOMER_KEY", s.options().api_key}});
-}
-
-void set_reading(sim::kustomer_simulator& s, const std::string& name, const std::string& value) {
-  ASSERT_TRUE(s.http().set_reading(name, value)) << name << "=" << value;
 }
 
 // Waits (bounded) until the simulator has answered `n` searches.

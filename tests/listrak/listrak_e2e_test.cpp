@@ -30,12 +30,14 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
-using testing::unix_now;
+using testing::calls_of;
+using testing::control;
+using testing::day_s;
 using testing::process_result;
 using testing::quarry_process;
+using testing::set_readings;
 using testing::temp_dir;
-
-constexpr std::int64_t day_s = 86'400;
+using testing::unix_now;
 
 // Kafka key fields of each stream, in key order.
 const std::map<std::string, std::vector<std::string>>& stream_keys() {
@@ -94,16 +96,9 @@ std::string make_config(const std::string& prefix, const sim::listrak_simulator&
   account["settings"].update(settings);
   json engine = {{"workers", workers}};
   if (checkpoint_records > 0) engine["checkpoint_records"] = checkpoint_records;
-  json cfg = {{"kafka",
-               {{"bootstrap_servers", testing::kafka_bootstrap()},
-                {"topic_prefix", prefix},
-                {"replication_factor", 1}}},
-              {"engine", engine},
-              {"accounts", {{"lr", account}}},
-              {"jobs", json::array({{{"name", "lr"}, {"account", "lr"},
-                                     {"start_date", sim::format_rfc3339(unix_now() - 100 * day_s)}}})}};
-  if (!streams.is_null()) cfg["jobs"][0]["streams"] = streams;
-  return cfg.dump(2);
+  json job = {{"start_date", sim::format_rfc3339(unix_now() - 100 * day_s)}};
+  if (!streams.is_null()) job["streams"] = streams;
+  return testing::one_job_config(prefix, "lr", account, job, engine).dump(2);
 }
 
 testing::env_list child_env(const sim::listrak_simulator& s) {
@@ -111,8 +106,7 @@ testing::env_list child_env(const sim::listrak_simulator& s) {
 }
 
 process_result extract(const temp_dir& dir, const std::string& config, const sim::listrak_simulator& s) {
-  quarry_process p{{"extract", "--config", config}, child_env(s), dir};
-  return p.wait(std::chrono::seconds(300));
+  return quarry_process{{"extract", "--config", config}, child_env(s), dir}.wait();
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) {
@@ -155,32 +149,11 @@ void expect_records_match_discovered_schemas(const std::string& config, const si
                                              const std::string& prefix) {
   std::size_t checked = 0;
   for (const auto& [stream, schema] : testing::discovered_schemas({"--config", config, "--account", "lr"}, child_env(s)))
-    for (const auto& [key, values] : testing::committed(topic(prefix, stream)))
-      for (const auto& record : values) {
-        const auto problems = testing::schema_violations(schema, record);
-        ASSERT_TRUE(problems.empty()) << stream << " " << record << ": " << problems.front();
-        ++checked;
-      }
+    checked += testing::expect_records_fit(stream, schema, testing::committed(topic(prefix, stream)));
   EXPECT_GT(checked, 0u);
 }
 
-void set_readings(sim::listrak_simulator& s, const json& readings) {
-  for (const auto& [name, value] : readings.items())
-    ASSERT_TRUE(s.http().set_reading(name, value.get<std::string>())) << name << "=" << value;
-}
-
-json mutate(const sim::listrak_simulator& s, const json& body) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  const auto r = c.Post("/_sim/mutate", body.dump(), "application/json");
-  EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
-  return r ? json::parse(r->body) : json::object();
-}
-
-std::int64_t calls_of(const sim::listrak_simulator& s, const std::string& operation) {
-  const auto stats = s.http().stats();
-  const auto it = stats.calls_by_operation.find(operation);
-  return it == stats.calls_by_operation.end() ? 0 : it->second;
-}
+json mutate(const sim::listrak_simulator& s, const json& body) { return testing::post_json(s, "/_sim/mutate", body); }
 
 // Calls a paged read of n records makes (pages of 5000, then an empty one).
 std::int64_t paged_calls(std::size_t n) { return static_cast<std::int64_t>((n + 4999) / 5000 + 1); }
@@ -417,20 +390,18 @@ TEST(listrak_e2e, a_server_that_repeats_a_page_fails_the_task_instead_of_looping
 
 // Bookmarks committed per (stream, partition), and pending children left.
 std::pair<std::map<std::string, int>, int> state_of(const std::string& prefix) {
-  std::map<std::string, std::string> live;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    if (m.value)
-      live[m.key] = *m.value;
+  std::map<std::string, std::pair<json, json>> live;  // key text -> [key, value]
+  for (auto& [key, value] : testing::state_messages(prefix))
+    if (value.is_null())
+      live.erase(key.dump());
     else
-      live.erase(m.key);
-  });
-  EXPECT_TRUE(st.ok()) << st.error().describe();
+      live[key.dump()] = {key, value};
   std::map<std::string, int> bookmarks;
   int pending = 0;
-  for (const auto& [key, value] : live) {
-    const auto k = json::parse(key);
+  for (const auto& [text, entry] : live) {
+    const auto& [k, value] = entry;
     if (k.size() == 4 && k[3] == "pending") ++pending;
-    if (k.size() == 3 && json::parse(value).contains("bookmark")) ++bookmarks[k[1].get<std::string>()];
+    if (k.size() == 3 && value.contains("bookmark")) ++bookmarks[k[1].get<std::string>()];
   }
   return {bookmarks, pending};
 }
@@ -483,14 +454,6 @@ TEST(listrak_e2e, a_run_killed_mid_way_resumes_from_per_message_bookmarks_with_e
   expect_children_exactly_once(prefix, *s);
   const auto calls_after = s->http().stats().calls_total - calls_before;
   EXPECT_LT(calls_after, full_total) << "the restart went on from committed bookmarks and pending children";
-}
-
-json control(const sim::listrak_simulator& s, const std::string& method, const std::string& path,
-             const json& body = json::object()) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  const auto r = method == "GET" ? c.Get(path) : c.Post(path, body.dump(), "application/json");
-  EXPECT_TRUE(r && r->status == 200) << path << " " << (r ? r->body : "no answer");
-  return r ? json::parse(r->body, nullptr, false) : json();
 }
 
 class listrak_burst : public ::testing::TestWithParam<std::string> {};

@@ -29,13 +29,16 @@ namespace quarry {
 namespace {
 
 using nlohmann::json;
+using testing::calls_to;
 using testing::committed;
-using testing::unix_now;
+using testing::day_s;
+using testing::get_json;
+using testing::post_json;
 using testing::process_result;
 using testing::quarry_process;
+using testing::summary_records;
 using testing::temp_dir;
-
-constexpr std::int64_t day_s = 86'400;
+using testing::unix_now;
 
 // A dataset over the last 40 days, so a job starting 41 days ago walks two
 // export windows per stream; limits wide enough not to be the subject.
@@ -75,43 +78,22 @@ std::string make_config(const std::string& prefix, const sim::marketo_simulator&
   json quota = {{"windows", {{{"calls", s.options().rate_calls}, {"seconds", static_cast<int>(s.options().rate_seconds)}}}}};
   for (const auto& [k, v] : o.quota.items()) quota[k] = v;
   account["quota"] = quota;
-  json job = {{"name", "mk"}, {"account", "mk"}, {"start_date", sim::format_rfc3339(unix_now() - o.start_days_ago * day_s)}};
+  json job = {{"start_date", sim::format_rfc3339(unix_now() - o.start_days_ago * day_s)}};
   if (!o.streams.is_null()) job["streams"] = o.streams;
-  json cfg = {{"kafka",
-               {{"bootstrap_servers", testing::kafka_bootstrap()},
-                {"topic_prefix", prefix},
-                {"replication_factor", 1}}},
-              {"engine", {{"workers", 4}}},
-              {"accounts", {{"mk", account}}},
-              {"jobs", json::array({job})}};
-  return cfg.dump(2);
+  return testing::one_job_config(prefix, "mk", account, job).dump(2);
 }
 
 process_result extract(const temp_dir& dir, const std::string& config, const sim::marketo_simulator& s,
                        std::int64_t clock_offset_s = 0) {
-  quarry_process p{{"extract", "--config", config},
-                   {{"MKTO_SECRET", s.options().client_secret},
-                    {"QUARRY_CLOCK_OFFSET_S", std::to_string(clock_offset_s)}},
-                   dir};
-  return p.wait(std::chrono::seconds(300));
+  return quarry_process{{"extract", "--config", config},
+                        {{"MKTO_SECRET", s.options().client_secret},
+                         {"QUARRY_CLOCK_OFFSET_S", std::to_string(clock_offset_s)}},
+                        dir}
+      .wait();
 }
 
 std::string topic(const std::string& prefix, const std::string& stream) {
   return prefix + ".marketo." + stream;
-}
-
-json get_json(const sim::marketo_simulator& s, const std::string& path) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = c.Get(path);
-  EXPECT_TRUE(r && r->status == 200) << path;
-  return r ? json::parse(r->body) : json();
-}
-
-json post_json(const sim::marketo_simulator& s, const std::string& path, const json& body) {
-  httplib::Client c{"127.0.0.1", s.port()};
-  auto r = c.Post(path, body.dump(), "application/json");
-  EXPECT_TRUE(r && r->status == 200) << path << " " << (r ? r->body : "");
-  return r ? json::parse(r->body, nullptr, false) : json();
 }
 
 json dataset(const sim::marketo_simulator& s, const std::string& kind) {
@@ -157,9 +139,10 @@ void expect_leads_match(const std::string& prefix, const sim::marketo_simulator&
 
 // Every activity once in its type's topic, with its attributes flattened.
 void expect_activities_match(const std::string& prefix, const sim::marketo_simulator& s) {
-  std::map<std::string, std::map<std::string, std::vector<json>>> seen;
   const auto names = activity_streams(s);
-  for (const auto& [id, name] : names) seen[name] = committed(topic(prefix, name));
+  std::vector<std::string> streams;
+  for (const auto& [id, name] : names) streams.push_back(name);
+  auto seen = testing::committed_streams(prefix, "marketo", streams);
   std::map<std::string, std::size_t> expected_per_stream;
   for (const auto& a : dataset(s, "activities")) {
     const auto& name = names.at(a["activityTypeId"].get<std::int64_t>());
@@ -211,28 +194,6 @@ void expect_rest_stream_matches(const std::string& prefix, const sim::marketo_si
   }
 }
 
-std::int64_t calls_to(const sim::marketo_simulator& s, const std::string& path) {
-  const auto stats = s.http().stats();
-  auto it = stats.calls_by_path.find(path);
-  return it == stats.calls_by_path.end() ? 0 : it->second;
-}
-
-// Records per stream of the last run, from the run summary on stdout.
-std::map<std::string, std::int64_t> summary_records(const std::string& out) {
-  std::map<std::string, std::int64_t> records;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream row(line);
-    std::string stream;
-    std::int64_t n = 0;
-    if (row >> stream >> n && (stream.rfind("activit", 0) == 0 || stream == "leads" || stream == "campaigns" ||
-                               stream == "lists" || stream == "programs"))
-      records[stream] = n;
-  }
-  return records;
-}
-
 // The schema `quarry discover` declares for each stream of the config's job.
 std::map<std::string, json> discovered_schemas(const std::string& config, const sim::marketo_simulator& s) {
   return testing::discovered_schemas({"--config", config}, {{"MKTO_SECRET", s.options().client_secret}});
@@ -242,27 +203,16 @@ std::map<std::string, json> discovered_schemas(const std::string& config, const 
 // for it, formats (date-time, date) included.
 void expect_records_fit_their_schemas(const std::string& prefix, const std::map<std::string, json>& schemas) {
   ASSERT_FALSE(schemas.empty());
-  for (const auto& [stream, schema] : schemas) {
-    std::size_t checked = 0;
-    for (const auto& [key, values] : committed(topic(prefix, stream)))
-      for (const auto& value : values) {
-        const auto wrong = testing::schema_violations(schema, value);
-        ASSERT_TRUE(wrong.empty()) << stream << " " << key << ": " << wrong.front() << "\n" << value.dump();
-        ++checked;
-      }
-    EXPECT_GT(checked, 0u) << stream << " has no records to check";
-  }
+  for (const auto& [stream, schema] : schemas)
+    EXPECT_GT(testing::expect_records_fit(stream, schema, committed(topic(prefix, stream))), 0u)
+        << stream << " has no records to check";
 }
 
 // The last committed bookmark of each stream (state topic key [job, stream, partition]).
 std::map<std::string, json> bookmarks(const std::string& prefix) {
   std::map<std::string, json> out;
-  auto st = kafka::read_to_end(testing::kafka_settings(), prefix + "._state", [&](kafka::consumed_message&& m) {
-    const auto key = json::parse(m.key, nullptr, false);
-    if (!m.value || !key.is_array() || key.size() != 3) return;
-    out[key[1].get<std::string>()] = json::parse(*m.value).value("bookmark", json());
-  });
-  EXPECT_TRUE(st.ok()) << st.error().describe();
+  for (const auto& [key, value] : testing::state_messages(prefix))
+    if (!value.is_null() && key.is_array() && key.size() == 3) out[key[1].get<std::string>()] = value.value("bookmark", json());
   return out;
 }
 
@@ -736,11 +686,8 @@ struct bounds_case {
 
 class marketo_bounds : public ::testing::TestWithParam<bounds_case> {};
 
-// key text -> the records delivered under it, for one stream.
-using topic_records = std::map<std::string, std::vector<json>>;
-
 // `seen` holds exactly the records of `expected` (key text -> record), each once.
-void expect_exactly_once(const std::string& stream, const topic_records& seen, const std::map<std::string, json>& expected) {
+void expect_exactly_once(const std::string& stream, const testing::records_by_key& seen, const std::map<std::string, json>& expected) {
   EXPECT_EQ(seen.size(), expected.size()) << stream;
   for (const auto& [key, record] : expected) {
     const auto it = seen.find(key);
