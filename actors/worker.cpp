@@ -93,7 +93,9 @@ class task_session final : public connectors::session {
   // The bookmark-age gauge of every stream the task's bookmark covers: its
   // own and those it emits to (Marketo's activity streams share one export).
   void mark_bookmark_committed();
-  const stream_info* keys_of(std::string_view stream);
+  // The keys of `stream`, or an error: the connector emitted to a stream
+  // it did not declare.
+  result<const stream_info*> keys_of(std::string_view stream);
   result<std::string> key_of(const stream_info& keys, const json& record) const;
   // The task's own stream when it is full-table (its records form a
   // snapshot), else nullptr.
@@ -560,9 +562,12 @@ void task_session::mark_bookmark_committed() {
   for (const auto& stream : task_.emits) gauges.Add({{"quarry_job", task_.job.str()}, {"stream", stream}}).Set(now);
 }
 
-const stream_info* task_session::keys_of(std::string_view stream) {
+result<const stream_info*> task_session::keys_of(std::string_view stream) {
   auto it = keys_.find(stream);
-  return it == keys_.end() ? nullptr : &it->second;
+  if (it == keys_.end())
+    return make_error(error_kind::fatal, "stream " + std::string{stream} +
+                                             " was not declared for task " + task_.stream.str());
+  return &it->second;
 }
 
 const stream_info* task_session::snapshot_stream() const {
@@ -587,10 +592,9 @@ result<std::string> task_session::key_of(const stream_info& keys, const json& re
 }
 
 status task_session::emit(std::string_view stream, const json& record) {
-  const stream_info* keys = keys_of(stream);
-  if (keys == nullptr)
-    return make_error(error_kind::fatal, "stream " + std::string{stream} +
-                                             " was not declared for task " + task_.stream.str());
+  auto declared = keys_of(stream);
+  if (!declared) return std::move(declared).error();
+  const stream_info* keys = *declared;
   auto key = key_of(*keys, record);
   if (!key) return std::move(key).error();
   std::string value;
@@ -613,10 +617,9 @@ status task_session::emit(std::string_view stream, const json& record) {
 }
 
 status task_session::tombstone(std::string_view stream, const json& key_record) {
-  const stream_info* keys = keys_of(stream);
-  if (keys == nullptr)
-    return make_error(error_kind::fatal, "stream " + std::string{stream} +
-                                             " was not declared for task " + task_.stream.str());
+  auto declared = keys_of(stream);
+  if (!declared) return std::move(declared).error();
+  const stream_info* keys = *declared;
   auto key = key_of(*keys, key_record);
   if (!key) return std::move(key).error();
   keep(keys, *key, std::nullopt);
@@ -632,10 +635,9 @@ void task_session::keep(const stream_info* keys, std::string_view key,
 
 status task_session::emit_serialized(std::string_view stream, std::string_view key_json,
                                      std::string_view record_json) {
-  const stream_info* keys = keys_of(stream);
-  if (keys == nullptr)
-    return make_error(error_kind::fatal, "stream " + std::string{stream} +
-                                             " was not declared for task " + task_.stream.str());
+  auto declared = keys_of(stream);
+  if (!declared) return std::move(declared).error();
+  const stream_info* keys = *declared;
   if (key_json.empty() || record_json.empty() || record_json.front() != '{')
     return make_error(error_kind::bad_payload, std::string{stream} + ": record is not a JSON object");
   keep(keys, key_json, record_json);

@@ -281,8 +281,6 @@ class bronto_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
-
   offline_catalog catalog() const override {
     offline_catalog out;
     out.streams = descriptors(bronto::streams());

@@ -246,8 +246,6 @@ class constant_contact_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return descriptors(streams()); }
-
   offline_catalog catalog() const override { return {descriptors(streams()), {}, {}}; }
 
   result<std::vector<task_spec>> plan(session& s, const bookmark_map& bookmarks) override {

@@ -63,8 +63,9 @@ class connector {
   virtual std::vector<setting_rule> settings() const = 0;
   virtual quota_defaults default_quota() const = 0;
 
-  // Every stream the account offers, with schemas (may call the API).
-  virtual result<std::vector<stream_descriptor>> discover(session& s) = 0;
+  // Every stream the account offers, with schemas (may call the API). The
+  // default, for a source whose streams are all known offline: catalog().
+  virtual result<std::vector<stream_descriptor>> discover(session& s);
 
   // What discover() would find without calling the API.
   virtual offline_catalog catalog() const = 0;

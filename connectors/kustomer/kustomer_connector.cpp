@@ -33,8 +33,6 @@ class kustomer_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
-
   offline_catalog catalog() const override {
     offline_catalog out;
     out.streams = descriptors(ks::streams());

@@ -332,8 +332,6 @@ class listrak_connector final : public connector {
     return q;
   }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
-
   offline_catalog catalog() const override {
     offline_catalog out;
     out.streams = descriptors(streams());

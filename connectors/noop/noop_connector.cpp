@@ -13,8 +13,6 @@ class noop_connector final : public connector {
   }
   quota_defaults default_quota() const override { return {}; }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
-
   offline_catalog catalog() const override {
     return {std::vector<stream_descriptor>{
         {"items", {"id"}, replication_method::full_table, "",

@@ -62,8 +62,6 @@ class synthetic_connector final : public connector {
   std::vector<setting_rule> settings() const override { return {}; }
   quota_defaults default_quota() const override { return {}; }
 
-  result<std::vector<stream_descriptor>> discover(session&) override { return catalog().streams; }
-
   offline_catalog catalog() const override {
     return {{accounts_stream(), events_stream(), users_stream()}, {}, {}};
   }
