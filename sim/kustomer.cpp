@@ -294,6 +294,10 @@ void kustomer_simulator::start() { server_.start(); }
 void kustomer_simulator::stop() { server_.stop(); }
 
 void kustomer_simulator::add_routes() {
+  using self = kustomer_simulator;
+  const auto plain = [this](route r) -> server::handler {
+    return [this, r](const request& req, response& res) { (this->*r)(req, res); };
+  };
   auto authed = [this](server::handler h) {
     return [this, h = std::move(h)](const request& req, response& res) {
       if (req.header("authorization") != "Bearer " + options_.api_key) {
@@ -307,79 +311,89 @@ void kustomer_simulator::add_routes() {
     answer_error(res, 429, "rate_limited", "Too Many Requests");
   });
 
-  server_.add_api_route("POST", "/v1/customers/search", authed([this](const request& req, response& res) {
-    paging p;
-    if (!read_paging(req, res, 500, p)) return;
-    kustomer_kind kind{};
-    kustomer_filter filter;
-    if (auto problem = read_search(req.body, server_.reading("id_filter"), kind, filter); !problem.detail.empty()) {
-      json error = {{"status", 400}, {"code", "bad_request"}, {"title", problem.title}, {"detail", problem.detail}};
-      if (!problem.pointer.empty()) error["source"] = {{"pointer", problem.pointer}};
-      res.json(400, json{{"errors", json::array({std::move(error)})}}.dump());
-      return;
-    }
-    // The window: max_search_hits results, or max_search_pages pages of any size.
-    const bool by_pages = server_.reading("search_depth") == "pages";
-    const std::int64_t last_page =
-        by_pages ? options_.max_search_pages : (options_.max_search_hits + p.size - 1) / p.size;
-    if (p.page > last_page) {
-      answer_error(res, 400, "invalid_request", "Bad Request",
-                   by_pages ? "search results are limited to " + std::to_string(options_.max_search_pages) + " pages"
-                            : "search results are limited to " + std::to_string(options_.max_search_hits) + " hits");
-      return;
-    }
-    kustomer_search_view view;
-    view.precise = server_.reading("time_precision") == "us";
-    view.ties_by_id = server_.reading("tie_order") == "id";
-    auto found = data_->search(kind, filter, (p.page - 1) * p.size, p.size, view);
-    const auto total = found.total;
-    if (server_.reading("search_total") == "capped") found.total = std::min(found.total, options_.max_search_hits);
-    answer_page(res, "/v1/customers/search", p, std::move(found), last_page, total);
-  }));
-
+  server_.add_api_route("POST", "/v1/customers/search", authed(plain(&self::customers_search)));
   for (const auto kind : {kustomer_kind::user, kustomer_kind::team, kustomer_kind::tag, kustomer_kind::shortcut}) {
     const std::string path = "/v1/" + std::string(plural_name(kind));
     const std::int64_t max_size = kind == kustomer_kind::user || kind == kustomer_kind::team ? 500 : 100;
     server_.add_api_route("GET", path, authed([this, kind, path, max_size](const request& req, response& res) {
-      paging p;
-      if (!read_paging(req, res, max_size, p)) return;
-      auto found = data_->list(kind, (p.page - 1) * p.size, p.size);
-      const auto total = found.total;
-      answer_page(res, path, p, std::move(found), std::numeric_limits<std::int64_t>::max(), total);
+      list(kind, path, max_size, req, res);
     }));
   }
+  server_.add_api_route("GET", "/v1/users/current", authed(plain(&self::users_current)));
 
-  server_.add_api_route("GET", "/v1/users/current", authed([this](const request&, response& res) {
-    auto first = data_->list(kustomer_kind::user, 0, 1);
-    if (first.data.empty()) {
-      answer_error(res, 404, "not_found", "Not Found");
-      return;
-    }
-    res.json(200, json{{"data", first.data.front()}}.dump());
-  }));
+  server_.add_control_route("POST", "/_sim/mutate", plain(&self::sim_mutate));
+  server_.add_control_route("GET", "/_sim/dataset/{stream}", plain(&self::sim_dataset));
+}
 
-  server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    auto count = [&](const char* name) -> std::int64_t {
-      if (!body.contains(name)) return 0;
-      const auto& v = body[name];
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-        throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-      return v.get<std::int64_t>();
-    };
-    const auto changed = mutate(count("touch"), count("add"));
-    res.json(200, json{{"touched", changed.touched}, {"added", changed.added}}.dump());
-  });
+void kustomer_simulator::customers_search(const request& req, response& res) {
+  paging p;
+  if (!read_paging(req, res, 500, p)) return;
+  kustomer_kind kind{};
+  kustomer_filter filter;
+  if (auto problem = read_search(req.body, server_.reading("id_filter"), kind, filter); !problem.detail.empty()) {
+    json error = {{"status", 400}, {"code", "bad_request"}, {"title", problem.title}, {"detail", problem.detail}};
+    if (!problem.pointer.empty()) error["source"] = {{"pointer", problem.pointer}};
+    res.json(400, json{{"errors", json::array({std::move(error)})}}.dump());
+    return;
+  }
+  // The window: max_search_hits results, or max_search_pages pages of any size.
+  const bool by_pages = server_.reading("search_depth") == "pages";
+  const std::int64_t last_page =
+      by_pages ? options_.max_search_pages : (options_.max_search_hits + p.size - 1) / p.size;
+  if (p.page > last_page) {
+    answer_error(res, 400, "invalid_request", "Bad Request",
+                 by_pages ? "search results are limited to " + std::to_string(options_.max_search_pages) + " pages"
+                          : "search results are limited to " + std::to_string(options_.max_search_hits) + " hits");
+    return;
+  }
+  kustomer_search_view view;
+  view.precise = server_.reading("time_precision") == "us";
+  view.ties_by_id = server_.reading("tie_order") == "id";
+  auto found = data_->search(kind, filter, (p.page - 1) * p.size, p.size, view);
+  const auto total = found.total;
+  if (server_.reading("search_total") == "capped") found.total = std::min(found.total, options_.max_search_hits);
+  answer_page(res, "/v1/customers/search", p, std::move(found), last_page, total);
+}
 
-  server_.add_control_route("GET", "/_sim/dataset/{stream}", [this](const request& req, response& res) {
-    const auto kind = kind_of_plural(req.path_param("stream"));
-    if (!kind) {
-      answer_error(res, 404, "not_found", "Not Found");
-      return;
-    }
-    res.json(200, dataset_json(*kind));
-  });
+void kustomer_simulator::list(kustomer_kind kind, const std::string& path, std::int64_t max_size, const request& req,
+                              response& res) {
+  paging p;
+  if (!read_paging(req, res, max_size, p)) return;
+  auto found = data_->list(kind, (p.page - 1) * p.size, p.size);
+  const auto total = found.total;
+  answer_page(res, path, p, std::move(found), std::numeric_limits<std::int64_t>::max(), total);
+}
+
+void kustomer_simulator::users_current(const request&, response& res) {
+  auto first = data_->list(kustomer_kind::user, 0, 1);
+  if (first.data.empty()) {
+    answer_error(res, 404, "not_found", "Not Found");
+    return;
+  }
+  res.json(200, json{{"data", first.data.front()}}.dump());
+}
+
+void kustomer_simulator::sim_mutate(const request& req, response& res) {
+  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+  auto count = [&](const char* name) -> std::int64_t {
+    if (!body.contains(name)) return 0;
+    const auto& v = body[name];
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+    return v.get<std::int64_t>();
+  };
+  const auto changed = mutate(count("touch"), count("add"));
+  res.json(200, json{{"touched", changed.touched}, {"added", changed.added}}.dump());
+}
+
+void kustomer_simulator::sim_dataset(const request& req, response& res) {
+  const auto kind = kind_of_plural(req.path_param("stream"));
+  if (!kind) {
+    answer_error(res, 404, "not_found", "Not Found");
+    return;
+  }
+  res.json(200, dataset_json(*kind));
 }
 
 kustomer_mutation kustomer_simulator::mutate(std::int64_t touch, std::int64_t add) {

@@ -64,7 +64,16 @@ class kustomer_simulator {
   std::string dataset_json(kustomer_kind kind) const;
 
  private:
+  using route = void (kustomer_simulator::*)(const request&, response&);
+
+  // add_routes is the route table; each route below is one handler.
   void add_routes();
+  void customers_search(const request& req, response& res);
+  // GET /v1/<kind>: the plain list of users, teams, tags or shortcuts.
+  void list(kustomer_kind kind, const std::string& path, std::int64_t max_size, const request& req, response& res);
+  void users_current(const request& req, response& res);
+  void sim_mutate(const request& req, response& res);
+  void sim_dataset(const request& req, response& res);
 
   const kustomer_options options_;
   std::unique_ptr<kustomer_data> data_;
