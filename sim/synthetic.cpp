@@ -174,6 +174,10 @@ void synthetic_simulator::start() { server_.start(); }
 void synthetic_simulator::stop() { server_.stop(); }
 
 void synthetic_simulator::add_routes() {
+  using self = synthetic_simulator;
+  const auto plain = [this](route r) -> server::handler {
+    return [this, r](const request& req, response& res) { (this->*r)(req, res); };
+  };
   // Wraps an API handler with the bearer-token check.
   auto authed = [this](server::handler h) {
     return [this, h = std::move(h)](const request& req, response& res) {
@@ -186,90 +190,96 @@ void synthetic_simulator::add_routes() {
     };
   };
 
-  server_.add_api_route("GET", "/v1/accounts", authed([this](const request& req, response& res) {
-    page_query q;
-    if (!keyset_query(req, res, "updated_since", options_.max_page_size, q)) return;
-    const auto page = data_->accounts_page(q);
-    if (!page) {
-      res.json(400, R"({"error":"invalid_page_token"})");
-      return;
-    }
-    std::optional<page_cursor> next;
-    if (page->more && !page->rows.empty())
-      next = page_cursor{page->rows.back().updated_at, data_->account_id(page->rows.back().number)};
-    answer_page(res, json_array(page->rows, *data_, append_account), next);
-  }));
-
-  server_.add_api_route(
-      "GET", "/v1/accounts/{id}/events", authed([this](const request& req, response& res) {
-        const auto account = data_->account_number(req.path_param("id"));
-        if (!account) {
-          res.json(404, R"({"error":"not_found"})");
-          return;
-        }
-        page_query q;
-        if (!keyset_query(req, res, "since", options_.max_page_size, q)) return;
-        const auto page = data_->events_page(*account, q);
-        if (!page) {
-          res.json(400, R"({"error":"invalid_page_token"})");
-          return;
-        }
-        std::optional<page_cursor> next;
-        if (page->more && !page->rows.empty())
-          next = page_cursor{page->rows.back().occurred_at, data_->event_id(page->rows.back())};
-        answer_page(res, json_array(page->rows, *data_, append_event), next);
-      }));
-
-  server_.add_api_route("GET", "/v1/users", authed([this](const request& req, response& res) {
-    std::int64_t page = 1, per_page = 100;
-    if (!positive_param(req, res, "page", page) ||
-        !positive_param(req, res, "per_page", per_page))
-      return;
-    per_page = std::min<std::int64_t>(per_page, options_.max_page_size);
-    std::string body = R"({"data":)";
-    body += json_array(data_->users_page(page, per_page), *data_, append_user);
-    body += R"(,"total":)" + std::to_string(data_->user_count()) + "}";
-    res.json(200, std::move(body));
-  }));
+  server_.add_api_route("GET", "/v1/accounts", authed(plain(&self::accounts)));
+  server_.add_api_route("GET", "/v1/accounts/{id}/events", authed(plain(&self::account_events)));
+  server_.add_api_route("GET", "/v1/users", authed(plain(&self::users)));
 
   // The account's calls today as the server counts them (this call and other
   // apps' included), like Marketo's stats/usage.
-  server_.add_api_route("GET", "/v1/usage", authed([this](const request&, response& res) {
-    const auto stats = server_.stats();
-    const auto day = format_day(server_.clock().now());
-    const auto it = stats.calls_by_day.find(day);
-    const std::int64_t calls = it == stats.calls_by_day.end() ? 0 : it->second;
-    res.json(200, R"({"day":")" + day + R"(","calls_today":)" + std::to_string(calls) + "}");
-  }));
+  server_.add_api_route("GET", "/v1/usage", authed(plain(&self::usage)));
+  server_.add_control_route("POST", "/_sim/mutate", plain(&self::sim_mutate));
+  server_.add_control_route("GET", "/_sim/dataset/{kind}", plain(&self::sim_dataset));
+}
 
-  server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
-    const auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    auto count = [&](const char* name) -> std::int64_t {
-      if (!body.is_object() || !body.contains(name)) return 0;
-      const auto& v = body[name];
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-        throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-      return v.get<std::int64_t>();
-    };
-    if (body.is_discarded() || !body.is_object())
-      throw std::invalid_argument("expected a JSON object");
-    const auto touch = count("touch_accounts");
-    const auto add = count("add_events");
-    const auto changed = mutate(static_cast<int>(std::min<std::int64_t>(touch, 1 << 30)),
-                                static_cast<int>(std::min<std::int64_t>(add, 1 << 30)));
-    res.json(200, nlohmann::json{{"touched_accounts", changed.touched_accounts},
-                                 {"added_events", changed.added_events}}
-                      .dump());
-  });
+void synthetic_simulator::accounts(const request& req, response& res) {
+  page_query q;
+  if (!keyset_query(req, res, "updated_since", options_.max_page_size, q)) return;
+  const auto page = data_->accounts_page(q);
+  if (!page) {
+    res.json(400, R"({"error":"invalid_page_token"})");
+    return;
+  }
+  std::optional<page_cursor> next;
+  if (page->more && !page->rows.empty())
+    next = page_cursor{page->rows.back().updated_at, data_->account_id(page->rows.back().number)};
+  answer_page(res, json_array(page->rows, *data_, append_account), next);
+}
 
-  server_.add_control_route(
-      "GET", "/_sim/dataset/{kind}", [this](const request& req, response& res) {
-        const auto& kind = req.path_param("kind");
-        if (kind == "accounts") res.json(200, dataset_json(synthetic_dataset::accounts));
-        else if (kind == "events") res.json(200, dataset_json(synthetic_dataset::events));
-        else if (kind == "users") res.json(200, dataset_json(synthetic_dataset::users));
-        else res.json(404, R"({"error":"not_found"})");
-      });
+void synthetic_simulator::account_events(const request& req, response& res) {
+  const auto account = data_->account_number(req.path_param("id"));
+  if (!account) {
+    res.json(404, R"({"error":"not_found"})");
+    return;
+  }
+  page_query q;
+  if (!keyset_query(req, res, "since", options_.max_page_size, q)) return;
+  const auto page = data_->events_page(*account, q);
+  if (!page) {
+    res.json(400, R"({"error":"invalid_page_token"})");
+    return;
+  }
+  std::optional<page_cursor> next;
+  if (page->more && !page->rows.empty())
+    next = page_cursor{page->rows.back().occurred_at, data_->event_id(page->rows.back())};
+  answer_page(res, json_array(page->rows, *data_, append_event), next);
+}
+
+void synthetic_simulator::users(const request& req, response& res) {
+  std::int64_t page = 1, per_page = 100;
+  if (!positive_param(req, res, "page", page) ||
+      !positive_param(req, res, "per_page", per_page))
+    return;
+  per_page = std::min<std::int64_t>(per_page, options_.max_page_size);
+  std::string body = R"({"data":)";
+  body += json_array(data_->users_page(page, per_page), *data_, append_user);
+  body += R"(,"total":)" + std::to_string(data_->user_count()) + "}";
+  res.json(200, std::move(body));
+}
+
+void synthetic_simulator::usage(const request&, response& res) {
+  const auto stats = server_.stats();
+  const auto day = format_day(server_.clock().now());
+  const auto it = stats.calls_by_day.find(day);
+  const std::int64_t calls = it == stats.calls_by_day.end() ? 0 : it->second;
+  res.json(200, R"({"day":")" + day + R"(","calls_today":)" + std::to_string(calls) + "}");
+}
+
+void synthetic_simulator::sim_mutate(const request& req, response& res) {
+  const auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  auto count = [&](const char* name) -> std::int64_t {
+    if (!body.is_object() || !body.contains(name)) return 0;
+    const auto& v = body[name];
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+    return v.get<std::int64_t>();
+  };
+  if (body.is_discarded() || !body.is_object())
+    throw std::invalid_argument("expected a JSON object");
+  const auto touch = count("touch_accounts");
+  const auto add = count("add_events");
+  const auto changed = mutate(static_cast<int>(std::min<std::int64_t>(touch, 1 << 30)),
+                              static_cast<int>(std::min<std::int64_t>(add, 1 << 30)));
+  res.json(200, nlohmann::json{{"touched_accounts", changed.touched_accounts},
+                               {"added_events", changed.added_events}}
+                    .dump());
+}
+
+void synthetic_simulator::sim_dataset(const request& req, response& res) {
+  const auto& kind = req.path_param("kind");
+  if (kind == "accounts") res.json(200, dataset_json(synthetic_dataset::accounts));
+  else if (kind == "events") res.json(200, dataset_json(synthetic_dataset::events));
+  else if (kind == "users") res.json(200, dataset_json(synthetic_dataset::users));
+  else res.json(404, R"({"error":"not_found"})");
 }
 
 synthetic_mutation synthetic_simulator::mutate(int touch_accounts, int add_events) {

@@ -60,7 +60,16 @@ class synthetic_simulator {
   std::string dataset_json(synthetic_dataset which) const;
 
  private:
+  using route = void (synthetic_simulator::*)(const request&, response&);
+
+  // add_routes is the route table; each route below is one handler.
   void add_routes();
+  void accounts(const request& req, response& res);
+  void account_events(const request& req, response& res);
+  void users(const request& req, response& res);
+  void usage(const request&, response& res);
+  void sim_mutate(const request& req, response& res);
+  void sim_dataset(const request& req, response& res);
 
   const synthetic_options options_;
   std::unique_ptr<synthetic_data> data_;
