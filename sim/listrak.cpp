@@ -514,203 +514,214 @@ std::optional<std::string> listrak_simulator::dataset_json(const std::string& st
 }
 
 void listrak_simulator::add_routes() {
-  // The answer to one call, or throws client_fault. `first_page_only`: a
-  // hostile answer that ignores Page.
-  auto answer = [this](const std::string& method, pugi::xml_node op, soap_reply& reply, bool first_page_only) {
-    auto response = reply.body().append_child((method + "Response").c_str());
-    response.append_attribute("xmlns") = v31_ns;
-    const auto now = server_.clock().now_unix_seconds();
-    const auto d = readings_of(server_, false);
-    auto exception = [&](const std::string& description) {
-      auto ex = response.append_child("WSException");
-      add_leaf(ex, "SoapMethod", method);
-      add_leaf(ex, "DateTime", date_text(d, now));
-      add_leaf(ex, "Description", description);
-      response.append_child((method + "Result").c_str());
-    };
-    const auto bound = server_.reading("range_bound");
-    const auto in_range = [&bound](std::int64_t us, std::int64_t from_us, std::int64_t to_us) {
-      if (bound == "exclusive") return us > from_us && us < to_us;
-      if (bound == "half_open") return us >= from_us && us < to_us;
-      return us >= from_us && us <= to_us;
-    };
-    const int page_size = options_.page_size;
-
-    data_->read([&](const std::vector<listrak_list>& lists, const std::vector<listrak_message>& messages) {
-      if (method == "GetContactListCollection") {
-        auto result = response.append_child("GetContactListCollectionResult");
-        for (const auto& l : lists) {
-          add_xml(result, "WSContactList", list_record(l, d));
-          auto vmta = result.last_child().append_child("Vmta");
-          add_leaf(vmta, "VmtaID", std::to_string(l.id % 4 + 1));
-          add_leaf(vmta, "Description", vmta_description);
-          if (const auto domains = tracking_domains(l)) {
-            auto array = result.last_child().append_child("GoogleTrackingDomains");
-            for (const auto& domain : *domains) add_leaf(array, "string", domain);
-          }
-        }
-        return;
-      }
-      if (method == "ReportListMessageActivity") {
-        const auto list_id = int_param(op, "ListID");
-        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
-        if (find_list(lists, list_id) == nullptr)
-          return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
-        response.append_child("WSException").append_attribute("xsi:nil") = "true";
-        auto result = response.append_child("ReportListMessageActivityResult");
-        for (const auto& m : messages)
-          if (m.list_id == list_id && in_range(m.send_date * 1'000'000, from, to))
-            add_xml(result, "WSMessageActivity", message_record(m, d));
-        return;
-      }
-      if (method == "ReportRangeSubscribedContacts") {
-        const auto list_id = int_param(op, "ListID");
-        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
-        const int page = page_param(op, first_page_only);
-        const auto* list = find_list(lists, list_id);
-        if (list == nullptr)
-          return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
-        std::vector<const listrak_subscriber*> hits;
-        for (const auto& s : list->subscribers)
-          if (in_range(s.addition_date * 1'000'000, from, to)) hits.push_back(&s);
-        auto result = response.append_child("ReportRangeSubscribedContactsResult");
-        const auto [a, b] = page_slice(hits.size(), page, page_size);
-        for (auto i = a; i < b; ++i) add_xml(result, "WSContactSubscriptionInfo", subscriber_record(*hits[i], d));
-        return;
-      }
-      if (method == "ReportMessageContactSent") {
-        const auto msg_id = int_param(op, "MsgID");
-        const int page = page_param(op, first_page_only);
-        const auto* m = listrak_data::find_message(messages, msg_id);
-        if (m == nullptr)
-          return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
-        response.append_child("WSException").append_attribute("xsi:nil") = "true";
-        auto result = response.append_child("ReportMessageContactSentResult");
-        const auto [a, b] = page_slice(m->recipients.size(), page, page_size);
-        for (auto i = a; i < b; ++i)
-          add_leaf(result.append_child("WSMessageRecipient"), "EmailAddress", listrak_data::email_of(m->recipients[i]));
-        return;
-      }
-      for (const auto& es : event_streams) {
-        if (method != es.operation) continue;
-        const auto msg_id = int_param(op, "MsgID");
-        const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
-        const int page = page_param(op, first_page_only);
-        const auto* m = listrak_data::find_message(messages, msg_id);
-        if (m == nullptr)
-          return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
-        const auto& events = m->of(es.kind);
-        // Events are sorted by time: from the first at or after StartDate.
-        auto it = std::lower_bound(events.begin(), events.end(), from,
-                                   [&d](const listrak_event& e, std::int64_t us) { return event_us(e, d) < us; });
-        std::vector<const listrak_event*> hits;
-        for (; it != events.end() && event_us(*it, d) <= to; ++it)
-          if (in_range(event_us(*it, d), from, to)) hits.push_back(&*it);
-        auto result = response.append_child((method + "Result").c_str());
-        const auto [a, b] = page_slice(hits.size(), page, page_size);
-        const auto* list = find_list(lists, m->list_id);
-        for (auto i = a; i < b; ++i) add_xml(result, es.element, event_record(es.kind, *hits[i], list, d));
-        return;
-      }
-      throw client_fault{"Server did not recognize the value of HTTP Header SOAPAction: " + std::string{v31_ns} +
-                         method + "."};
-    });
+  using self = listrak_simulator;
+  const auto plain = [this](route r) -> server::handler {
+    return [this, r](const request& req, response& res) { (this->*r)(req, res); };
   };
+  server_.add_api_route("POST", asmx_path, plain(&self::soap_call));
+  server_.add_control_route("GET", asmx_path, plain(&self::wsdl));
+  server_.add_control_route("GET", "/_sim/dataset/{stream}", plain(&self::sim_dataset));
+  server_.add_control_route("POST", "/_sim/mutate", plain(&self::sim_mutate));
+  server_.add_control_route("POST", "/_sim/xml_faults", plain(&self::sim_xml_faults));
+}
 
-  server_.add_api_route("POST", asmx_path, [this, answer](const request& req, response& res) {
-    auto action = req.header("SOAPAction").value_or("");
-    if (action.size() >= 2 && action.front() == '"' && action.back() == '"') action = action.substr(1, action.size() - 2);
-    const std::string unknown = "Server did not recognize the value of HTTP Header SOAPAction: " + action + ".";
-    if (!action.starts_with(v31_ns)) return send_soap_fault(res, "soap:Client", unknown);
-    const auto method = action.substr(std::string_view{v31_ns}.size());
-    std::string why;
-    auto call = parse_soap_call(req.body, why);
-    if (!call) return send_soap_fault(res, "soap:Client", "Server was unable to read request. ---> " + why);
-    if (local_name(call->operation) != method || namespace_uri(call->operation) != v31_ns)
-      return send_soap_fault(res, "soap:Client", unknown);
-    const auto user = child_named(call->header, "WSUser");
-    if (!user || namespace_uri(user) != v31_ns || child_text(user, "UserName") != options_.username ||
-        child_text(user, "Password") != options_.password)
-      return send_soap_fault(res, "soap:Client",
-                             "System.Web.Services.Protocols.SoapException: [InvalidLogonAttempt] Invalid "
-                             "user name or password.");
-    const auto fault = faults_->take(method);
-    const bool first_page_only = fault == "repeat_page";
-    soap_reply reply;
-    try {
-      answer(method, call->operation, reply, first_page_only);
-    } catch (const client_fault& f) {
-      return send_soap_fault(res, "soap:Client", f.message);
-    }
-    reply.send(res);
-    if (fault && !first_page_only) res.body = broken(*fault, res.body);
-  });
+void listrak_simulator::soap_call(const request& req, response& res) {
+  auto action = req.header("SOAPAction").value_or("");
+  if (action.size() >= 2 && action.front() == '"' && action.back() == '"') action = action.substr(1, action.size() - 2);
+  const std::string unknown = "Server did not recognize the value of HTTP Header SOAPAction: " + action + ".";
+  if (!action.starts_with(v31_ns)) return send_soap_fault(res, "soap:Client", unknown);
+  const auto method = action.substr(std::string_view{v31_ns}.size());
+  std::string why;
+  auto call = parse_soap_call(req.body, why);
+  if (!call) return send_soap_fault(res, "soap:Client", "Server was unable to read request. ---> " + why);
+  if (local_name(call->operation) != method || namespace_uri(call->operation) != v31_ns)
+    return send_soap_fault(res, "soap:Client", unknown);
+  const auto user = child_named(call->header, "WSUser");
+  if (!user || namespace_uri(user) != v31_ns || child_text(user, "UserName") != options_.username ||
+      child_text(user, "Password") != options_.password)
+    return send_soap_fault(res, "soap:Client",
+                           "System.Web.Services.Protocols.SoapException: [InvalidLogonAttempt] Invalid "
+                           "user name or password.");
+  const auto fault = faults_->take(method);
+  const bool first_page_only = fault == "repeat_page";
+  soap_reply reply;
+  try {
+    answer(method, call->operation, reply, first_page_only);
+  } catch (const client_fault& f) {
+    return send_soap_fault(res, "soap:Client", f.message);
+  }
+  reply.send(res);
+  if (fault && !first_page_only) res.body = broken(*fault, res.body);
+}
 
-  server_.add_control_route("GET", asmx_path, [this](const request& req, response& res) {
-    if (!req.query.contains("WSDL") && !req.query.contains("wsdl")) {
-      res.status = 404;
-      res.content_type = "text/plain";
-      res.body = "GET " + std::string{asmx_path} + "?WSDL for the service description";
+void listrak_simulator::wsdl(const request& req, response& res) {
+  if (!req.query.contains("WSDL") && !req.query.contains("wsdl")) {
+    res.status = 404;
+    res.content_type = "text/plain";
+    res.body = "GET " + std::string{asmx_path} + "?WSDL for the service description";
+    return;
+  }
+  res.status = 200;
+  res.content_type = "text/xml; charset=utf-8";
+  res.body = listrak_wsdl(endpoint());
+}
+
+void listrak_simulator::sim_dataset(const request& req, response& res) {
+  if (auto out = dataset_json(req.path_param("stream")))
+    res.json(200, std::move(*out));
+  else
+    res.json(404, R"({"error":"unknown stream"})");
+}
+
+void listrak_simulator::sim_mutate(const request& req, response& res) {
+  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+  auto count = [&](const char* name) -> std::int64_t {
+    if (!body.contains(name)) return 0;
+    const auto& v = body[name];
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+    return std::min<std::int64_t>(v.get<std::int64_t>(), 1'000'000);
+  };
+  listrak_changes changes;
+  changes.touch_messages = count("touch_messages");
+  changes.events_per_message = body.contains("events_per_message") ? count("events_per_message") : 1;
+  changes.repeat_messages = count("repeat_messages");
+  changes.add_messages = count("add_messages");
+  changes.add_subscribers = count("add_subscribers");
+  std::optional<std::int64_t> at;
+  if (body.contains("at")) {
+    const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
+    if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
+    at = *us / 1'000'000;
+  }
+  const auto changed = mutate(changes, at);
+  json added = json::object();
+  for (const auto& es : event_streams) added[es.stream] = changed.added_events[static_cast<int>(es.kind)];
+  res.json(200, json{{"touched_messages", changed.touched_messages},
+                     {"repeated_messages", changed.repeated_messages},
+                     {"added_messages", changed.added_messages},
+                     {"added_events", added},
+                     {"added_subscribers", changed.added_subscribers}}
+                    .dump());
+}
+
+void listrak_simulator::sim_xml_faults(const request& req, response& res) {
+  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("operation") || !body["operation"].is_string())
+    throw std::invalid_argument("expected {\"operation\":..., \"kind\":..., \"count\":n}");
+  const auto kind_name = body.value("kind", std::string{});
+  if (kind_name != "malformed" && kind_name != "truncated" && kind_name != "entity_bomb" &&
+      kind_name != "external_entity" && kind_name != "repeat_page")
+    throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or repeat_page");
+  const int count = body.value("count", 1);
+  if (count < 0) throw std::invalid_argument("count must be non-negative");
+  std::lock_guard lock(faults_->mu);
+  faults_->armed[body["operation"].get<std::string>()] = {kind_name, count};
+  res.json(200, R"({"ok":true})");
+}
+
+// The answer to one call, or throws client_fault. `first_page_only`: a
+// hostile answer that ignores Page.
+void listrak_simulator::answer(const std::string& method, pugi::xml_node op, soap_reply& reply,
+                               bool first_page_only) {
+  auto response = reply.body().append_child((method + "Response").c_str());
+  response.append_attribute("xmlns") = v31_ns;
+  const auto now = server_.clock().now_unix_seconds();
+  const auto d = readings_of(server_, false);
+  auto exception = [&](const std::string& description) {
+    auto ex = response.append_child("WSException");
+    add_leaf(ex, "SoapMethod", method);
+    add_leaf(ex, "DateTime", date_text(d, now));
+    add_leaf(ex, "Description", description);
+    response.append_child((method + "Result").c_str());
+  };
+  const auto bound = server_.reading("range_bound");
+  const auto in_range = [&bound](std::int64_t us, std::int64_t from_us, std::int64_t to_us) {
+    if (bound == "exclusive") return us > from_us && us < to_us;
+    if (bound == "half_open") return us >= from_us && us < to_us;
+    return us >= from_us && us <= to_us;
+  };
+  const int page_size = options_.page_size;
+
+  data_->read([&](const std::vector<listrak_list>& lists, const std::vector<listrak_message>& messages) {
+    if (method == "GetContactListCollection") {
+      auto result = response.append_child("GetContactListCollectionResult");
+      for (const auto& l : lists) {
+        add_xml(result, "WSContactList", list_record(l, d));
+        auto vmta = result.last_child().append_child("Vmta");
+        add_leaf(vmta, "VmtaID", std::to_string(l.id % 4 + 1));
+        add_leaf(vmta, "Description", vmta_description);
+        if (const auto domains = tracking_domains(l)) {
+          auto array = result.last_child().append_child("GoogleTrackingDomains");
+          for (const auto& domain : *domains) add_leaf(array, "string", domain);
+        }
+      }
       return;
     }
-    res.status = 200;
-    res.content_type = "text/xml; charset=utf-8";
-    res.body = listrak_wsdl(endpoint());
-  });
-
-  server_.add_control_route("GET", "/_sim/dataset/{stream}", [this](const request& req, response& res) {
-    if (auto out = dataset_json(req.path_param("stream")))
-      res.json(200, std::move(*out));
-    else
-      res.json(404, R"({"error":"unknown stream"})");
-  });
-
-  server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-    auto count = [&](const char* name) -> std::int64_t {
-      if (!body.contains(name)) return 0;
-      const auto& v = body[name];
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-        throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-      return std::min<std::int64_t>(v.get<std::int64_t>(), 1'000'000);
-    };
-    listrak_changes changes;
-    changes.touch_messages = count("touch_messages");
-    changes.events_per_message = body.contains("events_per_message") ? count("events_per_message") : 1;
-    changes.repeat_messages = count("repeat_messages");
-    changes.add_messages = count("add_messages");
-    changes.add_subscribers = count("add_subscribers");
-    std::optional<std::int64_t> at;
-    if (body.contains("at")) {
-      const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
-      if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
-      at = *us / 1'000'000;
+    if (method == "ReportListMessageActivity") {
+      const auto list_id = int_param(op, "ListID");
+      const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
+      if (find_list(lists, list_id) == nullptr)
+        return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
+      response.append_child("WSException").append_attribute("xsi:nil") = "true";
+      auto result = response.append_child("ReportListMessageActivityResult");
+      for (const auto& m : messages)
+        if (m.list_id == list_id && in_range(m.send_date * 1'000'000, from, to))
+          add_xml(result, "WSMessageActivity", message_record(m, d));
+      return;
     }
-    const auto changed = mutate(changes, at);
-    json added = json::object();
-    for (const auto& es : event_streams) added[es.stream] = changed.added_events[static_cast<int>(es.kind)];
-    res.json(200, json{{"touched_messages", changed.touched_messages},
-                       {"repeated_messages", changed.repeated_messages},
-                       {"added_messages", changed.added_messages},
-                       {"added_events", added},
-                       {"added_subscribers", changed.added_subscribers}}
-                      .dump());
-  });
-
-  server_.add_control_route("POST", "/_sim/xml_faults", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("operation") || !body["operation"].is_string())
-      throw std::invalid_argument("expected {\"operation\":..., \"kind\":..., \"count\":n}");
-    const auto kind_name = body.value("kind", std::string{});
-    if (kind_name != "malformed" && kind_name != "truncated" && kind_name != "entity_bomb" &&
-        kind_name != "external_entity" && kind_name != "repeat_page")
-      throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or repeat_page");
-    const int count = body.value("count", 1);
-    if (count < 0) throw std::invalid_argument("count must be non-negative");
-    std::lock_guard lock(faults_->mu);
-    faults_->armed[body["operation"].get<std::string>()] = {kind_name, count};
-    res.json(200, R"({"ok":true})");
+    if (method == "ReportRangeSubscribedContacts") {
+      const auto list_id = int_param(op, "ListID");
+      const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
+      const int page = page_param(op, first_page_only);
+      const auto* list = find_list(lists, list_id);
+      if (list == nullptr)
+        return exception("[InvalidListID] List " + std::to_string(list_id) + " does not exist.");
+      std::vector<const listrak_subscriber*> hits;
+      for (const auto& s : list->subscribers)
+        if (in_range(s.addition_date * 1'000'000, from, to)) hits.push_back(&s);
+      auto result = response.append_child("ReportRangeSubscribedContactsResult");
+      const auto [a, b] = page_slice(hits.size(), page, page_size);
+      for (auto i = a; i < b; ++i) add_xml(result, "WSContactSubscriptionInfo", subscriber_record(*hits[i], d));
+      return;
+    }
+    if (method == "ReportMessageContactSent") {
+      const auto msg_id = int_param(op, "MsgID");
+      const int page = page_param(op, first_page_only);
+      const auto* m = listrak_data::find_message(messages, msg_id);
+      if (m == nullptr)
+        return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
+      response.append_child("WSException").append_attribute("xsi:nil") = "true";
+      auto result = response.append_child("ReportMessageContactSentResult");
+      const auto [a, b] = page_slice(m->recipients.size(), page, page_size);
+      for (auto i = a; i < b; ++i)
+        add_leaf(result.append_child("WSMessageRecipient"), "EmailAddress", listrak_data::email_of(m->recipients[i]));
+      return;
+    }
+    for (const auto& es : event_streams) {
+      if (method != es.operation) continue;
+      const auto msg_id = int_param(op, "MsgID");
+      const auto from = time_param(op, "StartDate", d), to = time_param(op, "EndDate", d);
+      const int page = page_param(op, first_page_only);
+      const auto* m = listrak_data::find_message(messages, msg_id);
+      if (m == nullptr)
+        return exception("[InvalidMsgID] Message " + std::to_string(msg_id) + " does not exist.");
+      const auto& events = m->of(es.kind);
+      // Events are sorted by time: from the first at or after StartDate.
+      auto it = std::lower_bound(events.begin(), events.end(), from,
+                                 [&d](const listrak_event& e, std::int64_t us) { return event_us(e, d) < us; });
+      std::vector<const listrak_event*> hits;
+      for (; it != events.end() && event_us(*it, d) <= to; ++it)
+        if (in_range(event_us(*it, d), from, to)) hits.push_back(&*it);
+      auto result = response.append_child((method + "Result").c_str());
+      const auto [a, b] = page_slice(hits.size(), page, page_size);
+      const auto* list = find_list(lists, m->list_id);
+      for (auto i = a; i < b; ++i) add_xml(result, es.element, event_record(es.kind, *hits[i], list, d));
+      return;
+    }
+    throw client_fault{"Server did not recognize the value of HTTP Header SOAPAction: " + std::string{v31_ns} +
+                       method + "."};
   });
 }
 

@@ -20,7 +20,13 @@
 #include <optional>
 #include <string>
 
+namespace pugi {
+class xml_node;
+}
+
 namespace quarry::sim {
+
+class soap_reply;
 
 struct listrak_options {
   listrak_shape data;
@@ -60,7 +66,18 @@ class listrak_simulator {
 
  private:
   struct xml_faults;
+  using route = void (listrak_simulator::*)(const request&, response&);
+
+  // add_routes is the route table; each route below is one handler.
   void add_routes();
+  void soap_call(const request& req, response& res);
+  void wsdl(const request& req, response& res);
+  void sim_dataset(const request& req, response& res);
+  void sim_mutate(const request& req, response& res);
+  void sim_xml_faults(const request& req, response& res);
+  // The answer to one SOAP call, or throws client_fault. `first_page_only`:
+  // a hostile answer that ignores Page.
+  void answer(const std::string& method, pugi::xml_node op, soap_reply& reply, bool first_page_only);
 
   const listrak_options options_;
   std::unique_ptr<listrak_data> data_;
