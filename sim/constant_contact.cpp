@@ -921,6 +921,10 @@ void constant_contact_simulator::add_oauth_routes() {
 }
 
 void constant_contact_simulator::add_routes() {
+  using self = constant_contact_simulator;
+  const auto plain = [this](route r) -> server::handler {
+    return [this, r](const request& req, response& res) { (this->*r)(req, res); };
+  };
   // Bearer check, storms and the Date header around every /v3 handler; the
   // handler runs under the state mutex.
   auto api = [this](server::handler h) {
@@ -956,216 +960,246 @@ void constant_contact_simulator::add_routes() {
     };
   };
 
-  server_.add_api_route("GET", "/v3/contacts", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    after_bound after{.us = std::nullopt, .inclusive = server_.reading("updated_after_bound") == "inclusive"};
-    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after.us)) return;
-    const auto statuses = read_statuses(*p);
-    if (!statuses)
-      return api_error(res, 400, "query.param.invalid",
-                       "status must be all, active, deleted, not_set, pending_confirmation, temp_hold or "
-                       "unsubscribed");
-    const auto include = p->count("include") ? p->at("include") : std::string();
-    const bool fields = include.find("custom_fields") != std::string::npos;
-    const bool lists = include.find("list_memberships") != std::string::npos;
-    const bool date_only = server_.reading("deleted_at_format") == "date";
-    const auto& data = state_->data;
-    answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after, *statuses), "contacts",
-                [&](const cc_contact* c) { return contact_json(data, *c, fields, lists, date_only, extras_of(include)); },
-                by_updated_at<cc_contact>());
-  }));
-
-  server_.add_api_route("DELETE", "/v3/contacts/{contact_id}", api([this](const request& req, response& res) {
-    const auto& id = req.path_param("contact_id");
-    const auto& contacts = state_->data.contacts();
-    if (std::none_of(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; }))
-      return api_error(res, 404, "not_found", "The contact was not found.");
-    state_->data.delete_contacts({id}, 0, server_.clock().now_unix_seconds(), bumps_on_delete());
-    res.status = 204;
-  }));
-
-  server_.add_api_route("GET", "/v3/contact_lists", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    if (!read_limit(*p, res, 50, 1000, limit)) return;
-    const auto count = p->find("include_membership_count");
-    if (count != p->end() && count->second != "all" && count->second != "active")
-      return api_error(res, 400, "query.param.invalid", "include_membership_count must be all or active");
-    const auto& rows = state_->data.lists();
-    answer_page(res, "/v3/contact_lists", *p, limit, rows, "lists",
-                [&](const cc_list& l) { return list_json(l, count != p->end()); }, by_position<cc_list>(),
-                {{"lists_count", rows.size()}});
-  }));
-
-  server_.add_api_route("GET", "/v3/contact_custom_fields", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    if (!read_limit(*p, res, 50, 100, limit)) return;
-    answer_page(res, "/v3/contact_custom_fields", *p, limit, state_->data.custom_fields(),
-                "custom_fields", field_json, by_position<cc_custom_field>());
-  }));
-
-  server_.add_api_route("GET", "/v3/emails", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    after_bound after{.us = std::nullopt, .inclusive = server_.reading("after_date_bound") == "inclusive"};
-    std::optional<std::int64_t> before;
-    if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "after_date", after.us) ||
-        !read_time(*p, res, "before_date", before))
-      return;
-    answer_page(res, "/v3/emails", *p, limit, sorted_campaigns(state_->data, after, before), "campaigns",
-                [](const cc_campaign* c) { return campaign_json(*c); }, by_updated_at<cc_campaign>());
-  }));
-
-  server_.add_api_route("GET", "/v3/emails/{campaign_id}", api([this](const request& req, response& res) {
-    const auto* c = state_->data.campaign(req.path_param("campaign_id"));
-    if (!c) return api_error(res, 404, "not_found", "The campaign was not found.");
-    res.json(200, campaign_detail_json(*c).dump());
-  }));
-
-  server_.add_api_route("GET", "/v3/emails/activities/{campaign_activity_id}",
-                        api([this](const request& req, response& res) {
-                          const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
-                          if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
-                          const auto include = req.query_param("include").value_or("");
-                          res.json(200, activity_json(state_->data, *found->first, *found->second, include).dump());
-                        }));
+  server_.add_api_route("GET", "/v3/contacts", api(plain(&self::contacts)));
+  server_.add_api_route("DELETE", "/v3/contacts/{contact_id}", api(plain(&self::contact_delete)));
+  server_.add_api_route("GET", "/v3/contact_lists", api(plain(&self::contact_lists)));
+  server_.add_api_route("GET", "/v3/contact_custom_fields", api(plain(&self::contact_custom_fields)));
+  server_.add_api_route("GET", "/v3/emails", api(plain(&self::emails)));
+  server_.add_api_route("GET", "/v3/emails/{campaign_id}", api(plain(&self::email)));
+  server_.add_api_route("GET", "/v3/emails/activities/{campaign_activity_id}", api(plain(&self::activity)));
 
   // An activity's children: 404 for an unknown id.
-  auto activity_route = [this, api](const std::string& path, auto body) {
+  auto activity_route = [this, api](const std::string& path, activity_child body) {
     server_.add_api_route("GET", path, api([this, body](const request& req, response& res) {
       const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
       if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
-      body(req, res, *found->first, *found->second);
+      (this->*body)(req, res, *found->first, *found->second);
     }));
   };
-  activity_route("/v3/emails/activities/{campaign_activity_id}/previews",
-                 [](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
-                   res.json(200, preview_json(c, a).dump());
-                 });
-  activity_route("/v3/emails/activities/{campaign_activity_id}/schedules",
-                 [this](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
-                   auto rows = schedule_rows(c, a);
-                   // [GUESS] one schedule as a bare object under the reading "object".
-                   if (rows.size() == 1 && server_.reading("schedules_shape") == "object") rows = rows[0];
-                   res.json(200, rows.dump());
-                 });
-  activity_route("/v3/emails/activities/{campaign_activity_id}/send_history",
-                 [this](const request&, response& res, const cc_campaign& c, const cc_activity& a) {
-                   res.json(200, send_history_rows(state_->data, c, a).dump());
-                 });
-  activity_route("/v3/reports/email_reports/{campaign_activity_id}/links",
-                 [this](const request& req, response& res, const cc_campaign& c, const cc_activity& a) {
-                   if (!reportable(a))
-                     return api_error(res, 400, "campaign.activity.role",
-                                      "Reports are available for primary_email and resend activities only.");
-                   const auto flag = req.query_param("no_clicks").value_or("false");
-                   if (flag != "true" && flag != "false")
-                     return api_error(res, 400, "query.param.invalid", "no_clicks must be true or false");
-                   const bool unclicked =
-                       flag == (server_.reading("no_clicks_meaning") == "true_adds_unclicked" ? "true" : "false");
-                   res.json(200, json{{"campaign_activity_id", a.id},
-                                      {"link_click_counts",
-                                       link_rows(state_->data, c, a, server_.clock().now_unix_seconds(), unclicked)}}
-                                     .dump());
-                 });
+  activity_route("/v3/emails/activities/{campaign_activity_id}/previews", &self::activity_previews);
+  activity_route("/v3/emails/activities/{campaign_activity_id}/schedules", &self::activity_schedules);
+  activity_route("/v3/emails/activities/{campaign_activity_id}/send_history", &self::activity_send_history);
+  activity_route("/v3/reports/email_reports/{campaign_activity_id}/links", &self::activity_links);
 
-  server_.add_api_route("GET", "/v3/account/summary", api([](const request& req, response& res) {
-    auto out = account_summary_json();
-    const auto extra = req.query_param("extra_fields").value_or("");
-    if (extra.find("physical_address") != std::string::npos) out["physical_address"] = physical_address_json();
-    res.json(200, out.dump());
-  }));
-  server_.add_api_route("GET", "/v3/account/emails", api([this](const request&, response& res) {
-    res.json(200, account_emails_json(state_->data.shape().start).dump());
-  }));
-  server_.add_api_route("GET", "/v3/contact_tags", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    if (!read_limit(*p, res, 50, 500, limit)) return;
-    std::vector<int> rows;
-    for (int t = 0; t < state_->data.shape().tags; ++t) rows.push_back(t);
-    json extra = json::object();
-    if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = state_->data.shape().tags;
-    answer_page(res, "/v3/contact_tags", *p, limit, rows, "tags",
-                [this](int t) { return tag_json(state_->data, t); }, by_position<int>(), extra);
-  }));
-  server_.add_api_route("GET", "/v3/segments", api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    if (!read_limit(*p, res, 1000, 1000, limit)) return;
-    std::vector<int> rows;
-    for (int i = segment_count - 1; i >= 0; --i) rows.push_back(i);  // sort_by=date: newest first
-    answer_page(res, "/v3/segments", *p, limit, rows, "segments",
-                [this](int i) { return segment_json(state_->data, i); }, by_position<int>());
-  }));
+  server_.add_api_route("GET", "/v3/account/summary", api(plain(&self::account_summary)));
+  server_.add_api_route("GET", "/v3/account/emails", api(plain(&self::account_emails)));
+  server_.add_api_route("GET", "/v3/contact_tags", api(plain(&self::contact_tags)));
+  server_.add_api_route("GET", "/v3/segments", api(plain(&self::segments)));
   server_.add_api_route("GET", "/v3/reports/summary_reports/email_campaign_summaries",
-                        api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::int64_t limit = 0;
-    if (!read_limit(*p, res, 50, 500, limit)) return;
-    auto rows = summary_campaigns(state_->data);
-    if (rows.size() > 500) rows.resize(500);  // the last 500 campaigns at most
-    const bool strings = server_.reading("summary_count_type") == "string";
-    const auto now = server_.clock().now_unix_seconds();
-    answer_page(res, "/v3/reports/summary_reports/email_campaign_summaries", *p, limit, rows,
-                "bulk_email_campaign_summaries",
-                [&](const cc_campaign* c) { return summary_json(state_->data, *c, now, strings); },
-                by_position<const cc_campaign*>());
-  }));
-
+                        api(plain(&self::email_campaign_summaries)));
   server_.add_api_route("GET", "/v3/reports/contact_reports/{contact_id}/activity_summary",
-                        api([this](const request& req, response& res) {
-    const auto p = read_params(req);
-    if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-    std::optional<std::int64_t> start, end;
-    if (!read_time(*p, res, "start", start) || !read_time(*p, res, "end", end)) return;
-    if (!start || !end) return api_error(res, 400, "query.param.invalid", "start and end are required");
-    if (*end < *start) return api_error(res, 400, "query.param.invalid", "end must not be before start");
-    const auto& id = req.path_param("contact_id");
-    const auto& contacts = state_->data.contacts();
-    const auto it = std::find_if(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; });
-    if (it == contacts.end()) return api_error(res, 404, "not_found", "The contact was not found.");
-    const summary_reading r{.end_inclusive = server_.reading("summary_end") == "inclusive",
-                            .events_in_range = server_.reading("summary_range") == "events",
-                            .strings = server_.reading("summary_counts") == "string",
-                            .optout_field = server_.reading("summary_optout_field") == "em_optouts"
-                                                ? "em_optouts"
-                                                : "em_unsubscribes"};
-    const auto rows = contact_summary_rows(state_->data, *it, server_.clock().now_unix_seconds(), *start, *end, r);
-    answer_page(res, "/v3/reports/contact_reports/" + id + "/activity_summary", *p, 200, rows,
-                "campaign_activities", [](const json& row) { return row; }, by_position<json>(),
-                {{"contact_id", id}});
-  }));
+                        api(plain(&self::contact_activity_summary)));
 
   for (const auto report : all_cc_reports) {
     const auto name = std::string(report_path_name(report));
     const auto path = "/v3/reports/email_reports/{campaign_activity_id}/tracking/" + name;
     server_.add_api_route("GET", path, api([this, report](const request& req, response& res) {
-      const auto p = read_params(req);
-      if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
-      std::int64_t limit = 0;
-      if (!read_limit(*p, res, 500, 500, limit)) return;
-      const auto& id = req.path_param("campaign_activity_id");
-      const auto found = state_->data.activity(id);
-      if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
-      const auto& a = *found->second;
-      if (a.role != "primary_email" && a.role != "resend")
-        return api_error(res, 400, "campaign.activity.role",
-                         "Reports are available for primary_email and resend activities only.");
-      const auto events = state_->data.report(a, report, server_.clock().now_unix_seconds());
-      answer_page(res, req.path, *p, limit, events, "tracking_activities",
-                  [&](const cc_event& e) { return event_json(state_->data, a, e); }, by_event_time());
+      tracking_report(report, req, res);
     }));
   }
+}
+
+void constant_contact_simulator::contacts(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  after_bound after{.us = std::nullopt, .inclusive = server_.reading("updated_after_bound") == "inclusive"};
+  if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "updated_after", after.us)) return;
+  const auto statuses = read_statuses(*p);
+  if (!statuses)
+    return api_error(res, 400, "query.param.invalid",
+                     "status must be all, active, deleted, not_set, pending_confirmation, temp_hold or "
+                     "unsubscribed");
+  const auto include = p->count("include") ? p->at("include") : std::string();
+  const bool fields = include.find("custom_fields") != std::string::npos;
+  const bool lists = include.find("list_memberships") != std::string::npos;
+  const bool date_only = server_.reading("deleted_at_format") == "date";
+  const auto& data = state_->data;
+  answer_page(res, "/v3/contacts", *p, limit, sorted_contacts(data, after, *statuses), "contacts",
+              [&](const cc_contact* c) { return contact_json(data, *c, fields, lists, date_only, extras_of(include)); },
+              by_updated_at<cc_contact>());
+}
+
+void constant_contact_simulator::contact_delete(const request& req, response& res) {
+  const auto& id = req.path_param("contact_id");
+  const auto& contacts = state_->data.contacts();
+  if (std::none_of(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; }))
+    return api_error(res, 404, "not_found", "The contact was not found.");
+  state_->data.delete_contacts({id}, 0, server_.clock().now_unix_seconds(), bumps_on_delete());
+  res.status = 204;
+}
+
+void constant_contact_simulator::contact_lists(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 50, 1000, limit)) return;
+  const auto count = p->find("include_membership_count");
+  if (count != p->end() && count->second != "all" && count->second != "active")
+    return api_error(res, 400, "query.param.invalid", "include_membership_count must be all or active");
+  const auto& rows = state_->data.lists();
+  answer_page(res, "/v3/contact_lists", *p, limit, rows, "lists",
+              [&](const cc_list& l) { return list_json(l, count != p->end()); }, by_position<cc_list>(),
+              {{"lists_count", rows.size()}});
+}
+
+void constant_contact_simulator::contact_custom_fields(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 50, 100, limit)) return;
+  answer_page(res, "/v3/contact_custom_fields", *p, limit, state_->data.custom_fields(),
+              "custom_fields", field_json, by_position<cc_custom_field>());
+}
+
+void constant_contact_simulator::emails(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  after_bound after{.us = std::nullopt, .inclusive = server_.reading("after_date_bound") == "inclusive"};
+  std::optional<std::int64_t> before;
+  if (!read_limit(*p, res, 50, 500, limit) || !read_time(*p, res, "after_date", after.us) ||
+      !read_time(*p, res, "before_date", before))
+    return;
+  answer_page(res, "/v3/emails", *p, limit, sorted_campaigns(state_->data, after, before), "campaigns",
+              [](const cc_campaign* c) { return campaign_json(*c); }, by_updated_at<cc_campaign>());
+}
+
+void constant_contact_simulator::email(const request& req, response& res) {
+  const auto* c = state_->data.campaign(req.path_param("campaign_id"));
+  if (!c) return api_error(res, 404, "not_found", "The campaign was not found.");
+  res.json(200, campaign_detail_json(*c).dump());
+}
+
+void constant_contact_simulator::activity(const request& req, response& res) {
+  const auto found = state_->data.activity(req.path_param("campaign_activity_id"));
+  if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
+  const auto include = req.query_param("include").value_or("");
+  res.json(200, activity_json(state_->data, *found->first, *found->second, include).dump());
+}
+
+void constant_contact_simulator::activity_previews(const request&, response& res,
+                                                   const cc_campaign& c, const cc_activity& a) {
+  res.json(200, preview_json(c, a).dump());
+}
+
+void constant_contact_simulator::activity_schedules(const request&, response& res,
+                                                    const cc_campaign& c, const cc_activity& a) {
+  auto rows = schedule_rows(c, a);
+  // [GUESS] one schedule as a bare object under the reading "object".
+  if (rows.size() == 1 && server_.reading("schedules_shape") == "object") rows = rows[0];
+  res.json(200, rows.dump());
+}
+
+void constant_contact_simulator::activity_send_history(const request&, response& res,
+                                                       const cc_campaign& c, const cc_activity& a) {
+  res.json(200, send_history_rows(state_->data, c, a).dump());
+}
+
+void constant_contact_simulator::activity_links(const request& req, response& res,
+                                                const cc_campaign& c, const cc_activity& a) {
+  if (!reportable(a))
+    return api_error(res, 400, "campaign.activity.role",
+                     "Reports are available for primary_email and resend activities only.");
+  const auto flag = req.query_param("no_clicks").value_or("false");
+  if (flag != "true" && flag != "false")
+    return api_error(res, 400, "query.param.invalid", "no_clicks must be true or false");
+  const bool unclicked =
+      flag == (server_.reading("no_clicks_meaning") == "true_adds_unclicked" ? "true" : "false");
+  res.json(200, json{{"campaign_activity_id", a.id},
+                     {"link_click_counts",
+                      link_rows(state_->data, c, a, server_.clock().now_unix_seconds(), unclicked)}}
+                    .dump());
+}
+
+void constant_contact_simulator::account_summary(const request& req, response& res) {
+  auto out = account_summary_json();
+  const auto extra = req.query_param("extra_fields").value_or("");
+  if (extra.find("physical_address") != std::string::npos) out["physical_address"] = physical_address_json();
+  res.json(200, out.dump());
+}
+
+void constant_contact_simulator::account_emails(const request&, response& res) {
+  res.json(200, account_emails_json(state_->data.shape().start).dump());
+}
+
+void constant_contact_simulator::contact_tags(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 50, 500, limit)) return;
+  std::vector<int> rows;
+  for (int t = 0; t < state_->data.shape().tags; ++t) rows.push_back(t);
+  json extra = json::object();
+  if (p->count("include_count") && p->at("include_count") == "true") extra["tags_count"] = state_->data.shape().tags;
+  answer_page(res, "/v3/contact_tags", *p, limit, rows, "tags",
+              [this](int t) { return tag_json(state_->data, t); }, by_position<int>(), extra);
+}
+
+void constant_contact_simulator::segments(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 1000, 1000, limit)) return;
+  std::vector<int> rows;
+  for (int i = segment_count - 1; i >= 0; --i) rows.push_back(i);  // sort_by=date: newest first
+  answer_page(res, "/v3/segments", *p, limit, rows, "segments",
+              [this](int i) { return segment_json(state_->data, i); }, by_position<int>());
+}
+
+void constant_contact_simulator::email_campaign_summaries(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 50, 500, limit)) return;
+  auto rows = summary_campaigns(state_->data);
+  if (rows.size() > 500) rows.resize(500);  // the last 500 campaigns at most
+  const bool strings = server_.reading("summary_count_type") == "string";
+  const auto now = server_.clock().now_unix_seconds();
+  answer_page(res, "/v3/reports/summary_reports/email_campaign_summaries", *p, limit, rows,
+              "bulk_email_campaign_summaries",
+              [&](const cc_campaign* c) { return summary_json(state_->data, *c, now, strings); },
+              by_position<const cc_campaign*>());
+}
+
+void constant_contact_simulator::contact_activity_summary(const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::optional<std::int64_t> start, end;
+  if (!read_time(*p, res, "start", start) || !read_time(*p, res, "end", end)) return;
+  if (!start || !end) return api_error(res, 400, "query.param.invalid", "start and end are required");
+  if (*end < *start) return api_error(res, 400, "query.param.invalid", "end must not be before start");
+  const auto& id = req.path_param("contact_id");
+  const auto& contacts = state_->data.contacts();
+  const auto it = std::find_if(contacts.begin(), contacts.end(), [&](const cc_contact& c) { return c.id == id; });
+  if (it == contacts.end()) return api_error(res, 404, "not_found", "The contact was not found.");
+  const summary_reading r{.end_inclusive = server_.reading("summary_end") == "inclusive",
+                          .events_in_range = server_.reading("summary_range") == "events",
+                          .strings = server_.reading("summary_counts") == "string",
+                          .optout_field = server_.reading("summary_optout_field") == "em_optouts"
+                                              ? "em_optouts"
+                                              : "em_unsubscribes"};
+  const auto rows = contact_summary_rows(state_->data, *it, server_.clock().now_unix_seconds(), *start, *end, r);
+  answer_page(res, "/v3/reports/contact_reports/" + id + "/activity_summary", *p, 200, rows,
+              "campaign_activities", [](const json& row) { return row; }, by_position<json>(),
+              {{"contact_id", id}});
+}
+
+void constant_contact_simulator::tracking_report(cc_report report, const request& req, response& res) {
+  const auto p = read_params(req);
+  if (!p) return api_error(res, 400, "query.param.invalid", "cursor is not valid");
+  std::int64_t limit = 0;
+  if (!read_limit(*p, res, 500, 500, limit)) return;
+  const auto& id = req.path_param("campaign_activity_id");
+  const auto found = state_->data.activity(id);
+  if (!found) return api_error(res, 404, "not_found", "The campaign activity was not found.");
+  const auto& a = *found->second;
+  if (a.role != "primary_email" && a.role != "resend")
+    return api_error(res, 400, "campaign.activity.role",
+                     "Reports are available for primary_email and resend activities only.");
+  const auto events = state_->data.report(a, report, server_.clock().now_unix_seconds());
+  answer_page(res, req.path, *p, limit, events, "tracking_activities",
+              [&](const cc_event& e) { return event_json(state_->data, a, e); }, by_event_time());
 }
 
 void constant_contact_simulator::add_control_routes() {

@@ -83,7 +83,31 @@ class constant_contact_simulator {
 
  private:
   struct state;
+  using route = void (constant_contact_simulator::*)(const request&, response&);
+  // An activity's child, given the activity (404 for an unknown id is answered before).
+  using activity_child =
+      void (constant_contact_simulator::*)(const request&, response&, const cc_campaign&, const cc_activity&);
+
+  // add_routes is the route table (the /v3 API); each route below is one handler.
   void add_routes();
+  void contacts(const request& req, response& res);
+  void contact_delete(const request& req, response& res);
+  void contact_lists(const request& req, response& res);
+  void contact_custom_fields(const request& req, response& res);
+  void emails(const request& req, response& res);
+  void email(const request& req, response& res);
+  void activity(const request& req, response& res);
+  void activity_previews(const request&, response& res, const cc_campaign& c, const cc_activity& a);
+  void activity_schedules(const request&, response& res, const cc_campaign& c, const cc_activity& a);
+  void activity_send_history(const request&, response& res, const cc_campaign& c, const cc_activity& a);
+  void activity_links(const request& req, response& res, const cc_campaign& c, const cc_activity& a);
+  void account_summary(const request& req, response& res);
+  void account_emails(const request&, response& res);
+  void contact_tags(const request& req, response& res);
+  void segments(const request& req, response& res);
+  void email_campaign_summaries(const request& req, response& res);
+  void contact_activity_summary(const request& req, response& res);
+  void tracking_report(cc_report report, const request& req, response& res);
   void add_oauth_routes();
   void add_control_routes();
   bool bumps_on_delete() const;  // the reading delete_bumps_updated_at
