@@ -422,21 +422,6 @@ bool visible(const bronto_data& data, const how& h, activity_direction d, std::i
          data.activity_created(d, index) + visibility_delay_ms <= now_ms;
 }
 
-// A control call's JSON body: an object, or std::invalid_argument.
-json body_of(const request& req) {
-  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-  return body;
-}
-
-std::int64_t count_in(const json& body, const char* name) {
-  if (!body.contains(name)) return 0;
-  const auto& v = body[name];
-  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-    throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-  return std::min<std::int64_t>(v.get<std::int64_t>(), 10'000'000);
-}
-
 } // namespace
 
 struct bronto_simulator::state {
@@ -864,16 +849,16 @@ void bronto_simulator::read_activities(const read_call& call) {
 // Control.
 
 void bronto_simulator::sim_mutate(const request& req, response& res) {
-  const auto body = body_of(req);
+  const auto body = control_body(req);
   std::int64_t at_ms = 0;
   if (body.contains("at")) {
     const auto us = body["at"].is_string() ? parse_rfc3339_us(body["at"].get<std::string>()) : std::nullopt;
     if (!us) throw std::invalid_argument("at must be an RFC 3339 date-time");
     at_ms = floor_div(*us, 1000);
   }
-  const auto done = mutate({count_in(body, "touch_contacts"), count_in(body, "add_unsubscribes"),
-                            count_in(body, "add_inbound"), count_in(body, "add_outbound"),
-                            body.contains("first_contact") ? count_in(body, "first_contact") : -1},
+  const auto done = mutate({control_count(body, "touch_contacts", 10'000'000), control_count(body, "add_unsubscribes", 10'000'000),
+                            control_count(body, "add_inbound", 10'000'000), control_count(body, "add_outbound", 10'000'000),
+                            body.contains("first_contact") ? control_count(body, "first_contact", 10'000'000) : -1},
                            at_ms);
   res.json(200, json{{"touched_contacts", done.touched_contacts},
                      {"added_unsubscribes", done.added_unsubscribes},
@@ -925,22 +910,22 @@ void bronto_simulator::sim_dataset(const request& req, response& res) {
 }
 
 void bronto_simulator::sim_xml_faults(const request& req, response& res) {
-  const auto body = body_of(req);
+  const auto body = control_body(req);
   const auto operation = body.value("operation", std::string{});
   const auto kind = body.value("kind", std::string{});
   if (operation.empty()) throw std::invalid_argument("operation is required");
   if (kind != "malformed" && kind != "truncated" && kind != "entity_bomb" && kind != "external_entity" &&
       kind != "bad_date")
     throw std::invalid_argument("kind must be malformed, truncated, entity_bomb, external_entity or bad_date");
-  const auto count = body.contains("count") ? count_in(body, "count") : 1;
+  const auto count = body.contains("count") ? control_count(body, "count", 10'000'000) : 1;
   std::lock_guard lock(state_->mu);
   state_->xml_faults[operation] = {kind, count};
   res.json(200, R"({"ok":true})");
 }
 
 void bronto_simulator::sim_expire_sessions(const request& req, response& res) {
-  const auto body = body_of(req);
-  const auto after = count_in(body, "after_calls");
+  const auto body = control_body(req);
+  const auto after = control_count(body, "after_calls", 10'000'000);
   std::lock_guard lock(state_->mu);
   if (after == 0) {
     state_->expire_all();

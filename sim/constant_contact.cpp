@@ -1204,8 +1204,7 @@ void constant_contact_simulator::tracking_report(cc_report report, const request
 
 void constant_contact_simulator::add_control_routes() {
   server_.add_control_route("POST", "/_sim/mutate", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto body = control_body(req);
     auto count = [&](const char* name) {
       const auto v = body.value(name, json(0));
       if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 1000000)
@@ -1228,16 +1227,14 @@ void constant_contact_simulator::add_control_routes() {
     return ids;
   };
   server_.add_control_route("POST", "/_sim/contacts/delete", [this, contact_ids](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto body = control_body(req);
     const auto count = body.value("count", json(0));
     if (!count.is_number_integer() || count.get<std::int64_t>() < 0 || count.get<std::int64_t>() > 1000000)
       throw std::invalid_argument("count must be an integer from 0 to 1000000");
     res.json(200, json{{"deleted", delete_contacts(contact_ids(body), static_cast<int>(count.get<std::int64_t>()))}}.dump());
   });
   server_.add_control_route("POST", "/_sim/contacts/restore", [this, contact_ids](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto body = control_body(req);
     const auto ids = contact_ids(body);
     const auto now = server_.clock().now_unix_seconds();
     std::lock_guard lock(state_->mu);
@@ -1252,8 +1249,7 @@ void constant_contact_simulator::add_control_routes() {
     res.json(200, oauth_json());
   });
   server_.add_control_route("POST", "/_sim/storm", [this](const request& req, response& res) {
-    const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+    const auto body = control_body(req);
     const auto now = server_.clock().now_unix_seconds();
     std::lock_guard lock(state_->mu);
     if (body.contains("throttled")) {

@@ -374,15 +374,8 @@ void kustomer_simulator::users_current(const request&, response& res) {
 }
 
 void kustomer_simulator::sim_mutate(const request& req, response& res) {
-  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-  auto count = [&](const char* name) -> std::int64_t {
-    if (!body.contains(name)) return 0;
-    const auto& v = body[name];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-    return v.get<std::int64_t>();
-  };
+  const auto body = control_body(req);
+  auto count = [&](const char* name) { return control_count(body, name); };
   const auto changed = mutate(count("touch"), count("add"));
   res.json(200, json{{"touched", changed.touched}, {"added", changed.added}}.dump());
 }

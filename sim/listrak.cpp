@@ -574,15 +574,8 @@ void listrak_simulator::sim_dataset(const request& req, response& res) {
 }
 
 void listrak_simulator::sim_mutate(const request& req, response& res) {
-  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
-  auto count = [&](const char* name) -> std::int64_t {
-    if (!body.contains(name)) return 0;
-    const auto& v = body[name];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-    return std::min<std::int64_t>(v.get<std::int64_t>(), 1'000'000);
-  };
+  const auto body = control_body(req);
+  auto count = [&](const char* name) { return control_count(body, name, 1'000'000); };
   listrak_changes changes;
   changes.touch_messages = count("touch_messages");
   changes.events_per_message = body.contains("events_per_message") ? count("events_per_message") : 1;

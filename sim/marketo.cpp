@@ -1024,16 +1024,8 @@ void marketo_simulator::sim_auth(const request&, response& res) {
 }
 
 void marketo_simulator::sim_mutate(const request& req, response& res) {
-  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    throw std::invalid_argument("expected a JSON object");
-  auto count = [&](const char* name) -> std::int64_t {
-    if (!body.contains(name)) return 0;
-    const auto& v = body[name];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-    return std::min<std::int64_t>(v.get<std::int64_t>(), 10'000'000);
-  };
+  const auto body = control_body(req);
+  auto count = [&](const char* name) { return control_count(body, name, 10'000'000); };
   const auto changed = mutate(count("touch_leads"), count("add_activities"));
   res.json(200, json{{"touched_leads", changed.touched_leads},
                      {"added_activities", changed.added_activities}}
@@ -1071,9 +1063,7 @@ void marketo_simulator::sim_dataset(const request& req, response& res) {
 }
 
 void marketo_simulator::sim_export_faults(const request& req, response& res) {
-  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    throw std::invalid_argument("expected a JSON object");
+  const auto body = control_body(req);
   std::lock_guard lock(exports_->mu);
   if (body.contains("malformed_row")) {
     const auto kind = body.value("kind", std::string{"leads"});

@@ -550,4 +550,18 @@ call_stats server::stats() const { return impl_->ledger.snapshot(); }
 std::string server::stats_json() const { return to_json(impl_->ledger.snapshot()); }
 void server::reset_stats() { impl_->ledger.reset(); }
 
+nlohmann::json control_body(const request& req) {
+  auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) throw std::invalid_argument("expected a JSON object");
+  return body;
+}
+
+std::int64_t control_count(const nlohmann::json& body, const char* name, std::int64_t cap) {
+  if (!body.contains(name)) return 0;
+  const auto& v = body[name];
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+    throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+  return std::min(v.get<std::int64_t>(), cap);
+}
+
 } // namespace quarry::sim

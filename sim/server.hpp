@@ -48,6 +48,8 @@
 #include "sim/http_types.hpp"
 #include "sim/sim_clock.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -140,5 +142,13 @@ class server {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+// A /_sim/ control call's body: a JSON object ("" is {}); anything else
+// throws std::invalid_argument, which the server answers with 400.
+nlohmann::json control_body(const request& req);
+// body[name] as a count, 0 when absent, at most `cap`; std::invalid_argument
+// unless a non-negative integer.
+std::int64_t control_count(const nlohmann::json& body, const char* name,
+                           std::int64_t cap = INT64_MAX);
 
 } // namespace quarry::sim

@@ -255,20 +255,9 @@ void synthetic_simulator::usage(const request&, response& res) {
 }
 
 void synthetic_simulator::sim_mutate(const request& req, response& res) {
-  const auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  auto count = [&](const char* name) -> std::int64_t {
-    if (!body.is_object() || !body.contains(name)) return 0;
-    const auto& v = body[name];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
-    return v.get<std::int64_t>();
-  };
-  if (body.is_discarded() || !body.is_object())
-    throw std::invalid_argument("expected a JSON object");
-  const auto touch = count("touch_accounts");
-  const auto add = count("add_events");
-  const auto changed = mutate(static_cast<int>(std::min<std::int64_t>(touch, 1 << 30)),
-                              static_cast<int>(std::min<std::int64_t>(add, 1 << 30)));
+  const auto body = control_body(req);
+  const auto changed = mutate(static_cast<int>(control_count(body, "touch_accounts", 1 << 30)),
+                              static_cast<int>(control_count(body, "add_events", 1 << 30)));
   res.json(200, nlohmann::json{{"touched_accounts", changed.touched_accounts},
                                {"added_events", changed.added_events}}
                     .dump());
